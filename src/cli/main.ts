@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { VERSION } from '../version.js';
+
+const program = new Command('duo-insights')
+  .description('Identity governance and activity insights for Duo Security')
+  .version(VERSION);
+
+await program.parseAsync(process.argv);
