@@ -1,0 +1,80 @@
+/**
+ * The composition root: config → logger → database (migrated) → secret key → Duo connections →
+ * sync context. Everything else receives what it needs from here; nothing is a singleton.
+ *
+ * @example const app = await openApp(loadConfig(process.env)); try { … } finally { await app.close(); }
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Config } from './config.js';
+import { createLogger, type Logger } from './logging.js';
+import { StringCache } from './store/activity.js';
+import { openDatabase, type Db } from './store/dialect.js';
+import { migrate } from './store/migrate.js';
+import { checkSecretKey, loadSecretKey, type SecretKey } from './store/secrets.js';
+import type { SyncContext } from './sync/context.js';
+import { DuoConnections, type DuoConnectionOptions } from './sync/duo-connections.js';
+
+export interface App {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly db: Db;
+  readonly secretKey: SecretKey;
+  readonly sync: SyncContext;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  readonly log?: Logger;
+  /** Overrides for the Duo connections (tests: loopback hosts, short backoff). */
+  readonly duo?: Partial<DuoConnectionOptions>;
+  readonly clock?: () => number;
+  /** Skip running migrations (the `migrate` command runs them itself). */
+  readonly skipMigrations?: boolean;
+}
+
+export async function openApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const log = options.log ?? createLogger({ level: config.logLevel });
+  const db = openDatabase(config.databaseUrl);
+  try {
+    if (options.skipMigrations !== true) await migrate(db);
+    const loaded = await loadSecretKey({
+      dataDir: config.dataDir,
+      ...(config.secretKey === undefined ? {} : { secretKey: config.secretKey }),
+    });
+    if (loaded.origin === 'created') {
+      log.warn(
+        { path: loaded.path },
+        'created a new secret key file: back it up with the database',
+      );
+    }
+    await checkSecretKey(db, loaded.key);
+    const duo = new DuoConnections({
+      allowLoopbackHosts: config.allowLoopbackDuoHosts || config.demo,
+      ...options.duo,
+    });
+    const sync: SyncContext = {
+      db,
+      secretKey: loaded.key,
+      duo,
+      log,
+      clock: options.clock ?? Date.now,
+      holder: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+      strings: new StringCache(),
+    };
+    return {
+      config,
+      log,
+      db,
+      secretKey: loaded.key,
+      sync,
+      async close() {
+        duo.close();
+        await db.destroy();
+      },
+    };
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * How every command prints: a readable text form on a terminal, JSON when piped (or with
+ * `--json`), errors on stderr with an exit code (1 failure, 2 bad input).
+ *
+ * @example emit(sources, (list) => table(list, ['name', 'type', 'state']));
+ */
+import { ZodError } from 'zod';
+import { ConfigError } from '../config.js';
+import { ConflictError, NotFoundError, SecretKeyError } from '../domain/errors.js';
+import { DuoError } from '../duo/index.js';
+import { SourceBusyError, SourceNotReadyError } from '../sync/context.js';
+import { ApiHostError } from '../sync/duo-connections.js';
+import { InputError } from '../sync/sources.js';
+
+export interface OutputOptions {
+  readonly json?: boolean;
+}
+
+export function wantsJson(options: OutputOptions = {}): boolean {
+  return options.json === true || !process.stdout.isTTY;
+}
+
+export function emit<T>(value: T, text: (value: T) => string, options: OutputOptions = {}): void {
+  process.stdout.write(
+    wantsJson(options) ? `${JSON.stringify(value, null, 2)}\n` : `${text(value)}\n`,
+  );
+}
+
+/** A plain text table: one row per item, the named columns, widths fitted to the content. */
+export function table<T extends object>(
+  rows: readonly T[],
+  columns: readonly (keyof T & string)[],
+): string {
+  if (rows.length === 0) return '(none)';
+  const cells = rows.map((row) => columns.map((c) => display(row[c])));
+  const widths = columns.map((c, i) =>
+    Math.max(c.length, ...cells.map((r) => (r[i] ?? '').length)),
+  );
+  const line = (values: readonly string[]): string =>
+    values
+      .map((v, i) => v.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
+
+/** `key: value` lines for one object. */
+export function fields(value: Readonly<Record<string, unknown>>): string {
+  const width = Math.max(...Object.keys(value).map((k) => k.length));
+  return Object.entries(value)
+    .map(([k, v]) => `${k.padEnd(width)}  ${display(v)}`)
+    .join('\n');
+}
+
+export function display(value: unknown): string {
+  if (value === null || value === undefined) return '-';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
+}
+
+export function formatTime(msValue: number | null | undefined): string {
+  return msValue === null || msValue === undefined ? '-' : new Date(msValue).toISOString();
+}
+
+/** Prints an error for a person (never a stack for expected failures) and sets the exit code. */
+export function reportError(error: unknown): void {
+  const { message, code } = describeError(error);
+  process.stderr.write(`duo-insights: ${message}\n`);
+  process.exitCode = code;
+}
+
+function describeError(error: unknown): { message: string; code: number } {
+  if (
+    error instanceof InputError ||
+    error instanceof ConfigError ||
+    error instanceof ApiHostError
+  ) {
+    return { message: error.message, code: 2 };
+  }
+  if (error instanceof ZodError) return { message: error.message, code: 2 };
+  if (error instanceof DuoError) return { message: `${error.message} ${error.fix}`, code: 1 };
+  if (
+    error instanceof NotFoundError ||
+    error instanceof ConflictError ||
+    error instanceof SecretKeyError ||
+    error instanceof SourceBusyError ||
+    error instanceof SourceNotReadyError ||
+    error instanceof RangeError
+  ) {
+    return { message: error.message, code: 1 };
+  }
+  if (error instanceof Error)
+    return { message: `unexpected error: ${error.stack ?? error.message}`, code: 1 };
+  return { message: `unexpected error: ${String(error)}`, code: 1 };
+}

@@ -1,0 +1,129 @@
+/**
+ * The process configuration, read once from the environment and validated. This is the only
+ * module that reads `process.env`; everything else receives a `Config`. Errors name the
+ * variable at fault and never echo a secret.
+ *
+ * @example const config = loadConfig(process.env, { port: 9090 });
+ */
+import { join } from 'node:path';
+import { z } from 'zod';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  /** HTTP port (`PORT`, default 8080). */
+  readonly port: number;
+  /** Where the SQLite file and the secret key file live (`DUO_INSIGHTS_DATA_DIR`, `./data`). */
+  readonly dataDir: string;
+  /** `DATABASE_URL`: `postgres://…`, `sqlite:path` or a path; default SQLite in `dataDir`. */
+  readonly databaseUrl: string;
+  /** `DUO_INSIGHTS_SECRET_KEY`: base64 of 32 bytes; absent = key file in `dataDir`. */
+  readonly secretKey?: string;
+  /** `LOG_LEVEL` (default info). */
+  readonly logLevel: LogLevel;
+  /** `DUO_INSIGHTS_ALLOW_LOOPBACK_DUO_HOSTS`: accept 127.0.0.1/localhost API hosts (tests). */
+  readonly allowLoopbackDuoHosts: boolean;
+  /** `DUO_INSIGHTS_DEMO`: start with the simulator as a demo tenant. */
+  readonly demo: boolean;
+}
+
+/** Values from the command line; they win over the environment. */
+export type ConfigOverrides = Partial<Config>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const booleanText = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes' || v === 'on');
+
+const VARIABLES = {
+  port: 'PORT',
+  dataDir: 'DUO_INSIGHTS_DATA_DIR',
+  databaseUrl: 'DATABASE_URL',
+  secretKey: 'DUO_INSIGHTS_SECRET_KEY',
+  logLevel: 'LOG_LEVEL',
+  allowLoopbackDuoHosts: 'DUO_INSIGHTS_ALLOW_LOOPBACK_DUO_HOSTS',
+  demo: 'DUO_INSIGHTS_DEMO',
+} as const satisfies Record<keyof Config, string>;
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535, 'must be a port number (0-65535)').default(8080),
+  DUO_INSIGHTS_DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .min(1)
+    .refine((v) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(v) || /^(postgres(ql)?|sqlite):\/\//i.test(v), {
+      error: 'must be postgres://…, sqlite:path or a file path',
+    })
+    .optional(),
+  DUO_INSIGHTS_SECRET_KEY: z
+    .string()
+    .refine(isBase64Key, {
+      error: 'must be the base64 encoding of exactly 32 random bytes (openssl rand -base64 32)',
+    })
+    .optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  DUO_INSIGHTS_ALLOW_LOOPBACK_DUO_HOSTS: booleanText.default(false),
+  DUO_INSIGHTS_DEMO: booleanText.default(false),
+});
+
+/** True for the base64 text of exactly 32 bytes (what AES-256 needs). */
+export function isBase64Key(text: string): boolean {
+  const trimmed = text.trim();
+  if (!/^[A-Za-z0-9+/]{43}=$/.test(trimmed)) return false;
+  return Buffer.from(trimmed, 'base64').length === 32;
+}
+
+/**
+ * Reads and validates the configuration. Empty variables count as unset.
+ * Throws `ConfigError` naming every bad variable.
+ */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  overrides: ConfigOverrides = {},
+): Config {
+  const picked: Record<string, string> = {};
+  for (const name of Object.values(VARIABLES)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') picked[name] = value;
+  }
+  const parsed = EnvSchema.safeParse(picked);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const variable = String(issue.path[0] ?? 'environment');
+      return `${variable} ${issue.message}`;
+    });
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  const dataDir = overrides.dataDir ?? e.DUO_INSIGHTS_DATA_DIR;
+  const secretKey = overrides.secretKey ?? e.DUO_INSIGHTS_SECRET_KEY;
+  if (overrides.secretKey !== undefined && !isBase64Key(overrides.secretKey))
+    throw new ConfigError('invalid configuration: the secret key must be base64 of 32 bytes');
+  const config: Config = {
+    port: overrides.port ?? e.PORT,
+    dataDir,
+    databaseUrl:
+      overrides.databaseUrl ?? e.DATABASE_URL ?? `sqlite:${join(dataDir, 'duo-insights.db')}`,
+    logLevel: overrides.logLevel ?? e.LOG_LEVEL,
+    allowLoopbackDuoHosts:
+      overrides.allowLoopbackDuoHosts ?? e.DUO_INSIGHTS_ALLOW_LOOPBACK_DUO_HOSTS,
+    demo: overrides.demo ?? e.DUO_INSIGHTS_DEMO,
+    ...(secretKey === undefined ? {} : { secretKey: secretKey.trim() }),
+  };
+  return config;
+}
+
+/**
+ * The PostgreSQL server the store tests create their throwaway databases on
+ * (`TEST_DATABASE_URL`, default the local CI server).
+ */
+export function testDatabaseUrl(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string {
+  const value = env['TEST_DATABASE_URL'];
+  return value === undefined || value === '' ? 'postgres://postgres@127.0.0.1:5432/test' : value;
+}

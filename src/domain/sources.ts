@@ -1,0 +1,91 @@
+/**
+ * A source is one configured connector: a Duo source (accounts and entitlements by
+ * aggregation) or an Activity Insights – Duo source (log streams). Credentials are write-only:
+ * a `Source` says whether a secret is set, never what it is.
+ *
+ * @example if (source.state !== 'verified') throw new Error('test the connection first');
+ */
+import { DAY_MS, HOUR_MS, type EpochMs } from './time.js';
+
+export const SOURCE_TYPES = ['duo', 'duo-activity'] as const;
+export type SourceType = (typeof SOURCE_TYPES)[number];
+
+/**
+ * `unconfigured` (no credentials) → `configured` (credentials saved, untested) → `verified`
+ * (last test passed) or `failing` (last test or run failed). Only a verified source syncs.
+ */
+export const SOURCE_STATES = ['unconfigured', 'configured', 'verified', 'failing'] as const;
+export type SourceState = (typeof SOURCE_STATES)[number];
+
+export interface SourceSettings {
+  /** Activity sync interval. Default 24 h. */
+  readonly syncIntervalMs: number;
+  /** Aggregation schedule; null = manual only. */
+  readonly aggregationIntervalMs: number | null;
+  /** Trailing window re-read on every sync. Default 72 h. */
+  readonly reconciliationHours: number;
+  /** History fetched in the background on the first sync. Default 30, at most 180. */
+  readonly backfillDays: number;
+  /** Aggregation refuses to delete more than this share of accounts. Default 0.2. */
+  readonly maxDeleteShare: number;
+  /** Aggregation creates an identity for an account that correlates to none. Default true. */
+  readonly createIdentities: boolean;
+}
+
+export const DEFAULT_SOURCE_SETTINGS: SourceSettings = {
+  syncIntervalMs: 24 * HOUR_MS,
+  aggregationIntervalMs: null,
+  reconciliationHours: 72,
+  backfillDays: 30,
+  maxDeleteShare: 0.2,
+  createIdentities: true,
+};
+
+/** The verdict of the last Test Connection, as shown to the user. */
+export interface ConnectionTestResult {
+  readonly ok: boolean;
+  readonly at: EpochMs;
+  /** A closed code from the Duo client (e.g. `bad_signature`), absent when ok. */
+  readonly code?: string;
+  readonly message: string;
+  /** Extra facts (permissions found, clock skew, ...), shape owned by the tester. */
+  readonly details?: unknown;
+}
+
+export interface Source {
+  readonly id: string;
+  readonly type: SourceType;
+  readonly name: string;
+  readonly description: string | null;
+  readonly ownerIdentityId: string;
+  readonly governanceGroupId: string | null;
+  readonly apiHost: string | null;
+  readonly integrationKey: string | null;
+  /** Whether a secret key is stored (it is never returned). */
+  readonly hasSecret: boolean;
+  readonly settings: SourceSettings;
+  readonly state: SourceState;
+  readonly lastTest: ConnectionTestResult | null;
+  readonly createdAt: EpochMs;
+  readonly updatedAt: EpochMs;
+}
+
+export interface NewSource {
+  readonly type: SourceType;
+  readonly name: string;
+  readonly description?: string | null;
+  readonly ownerIdentityId: string;
+  readonly governanceGroupId?: string | null;
+  readonly settings?: Partial<SourceSettings>;
+}
+
+/** What Duo needs to sign requests; only ever held in memory, never logged. */
+export interface SourceCredentials {
+  readonly apiHost: string;
+  readonly integrationKey: string;
+  readonly secretKey: string;
+}
+
+export function backfillMs(settings: SourceSettings): number {
+  return settings.backfillDays * DAY_MS;
+}

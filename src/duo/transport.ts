@@ -1,0 +1,397 @@
+/**
+ * Signed HTTPS requests to the Duo Admin API over undici: a keep-alive pool, connect and read
+ * timeouts, an optional custom CA (added to the system roots) and HTTPS proxy (CONNECT). Every
+ * attempt gets a fresh Date and signature; the query string sent is the canonical one, so what is
+ * signed is what goes on the wire. 429 is paced by the credential's RateGovernor; 5xx, network
+ * errors and cut responses are retried a few times; 400/401/403/404 never are.
+ *
+ * @example const transport = new DuoTransport({ apiHost: 'api-1234abcd.duosecurity.com', ikey, skey }, governor);
+ *   const { response } = await transport.get('/admin/v1/users', [['limit', '1']], 'objects_page', signal);
+ */
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { rootCertificates } from 'node:tls';
+import { Agent, ProxyAgent, request } from 'undici';
+import type { Dispatcher } from 'undici';
+import { USER_AGENT } from '../version.js';
+import {
+  DuoError,
+  badResponse,
+  errorFromHttp,
+  networkError,
+  networkReasonOf,
+  scrubbedCopy,
+} from './errors.js';
+import type { EndpointFamily, RateGovernor } from './governor.js';
+import { abortReason } from './governor.js';
+import { canonicalParams, formatDuoDate, signV2, signV5 } from './signing.js';
+import type { DuoParams, SignatureVersion } from './signing.js';
+import { FailEnvelopeSchema, OkEnvelopeSchema } from './wire.js';
+
+/** Where requests go and which host is signed (the Host header value, `host[:port]`). */
+export interface ApiEndpoint {
+  /** `https://api-xxxx.duosecurity.com` or `http://127.0.0.1:8443`. */
+  readonly origin: string;
+  /** The signed host: `api-xxxx.duosecurity.com`, or `127.0.0.1:8443` with a port. */
+  readonly host: string;
+}
+
+/**
+ * Parses the API host a user typed: a bare hostname (HTTPS), `https://host[:port]`, or
+ * `http://host:port` for a loopback simulator only. Throws a RangeError with a readable message.
+ *
+ * @example parseApiHost('api-1234abcd.duosecurity.com') // { origin: 'https://api-1234abcd…', host: 'api-1234abcd…' }
+ */
+export function parseApiHost(input: string): ApiEndpoint {
+  const text = input.trim();
+  if (text === '') throw new RangeError('the API hostname is empty');
+  const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
+  let url: URL;
+  try {
+    url = new URL(hasScheme ? text : `https://${text}`);
+  } catch {
+    throw new RangeError(`"${text}" is not a host name (expected api-XXXXXXXX.duosecurity.com)`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new RangeError(`the API host must use https:// (got ${url.protocol})`);
+  }
+  if (url.username || url.password || (url.pathname !== '/' && url.pathname !== '') || url.search) {
+    throw new RangeError(
+      `the API host must be a bare host name such as api-XXXXXXXX.duosecurity.com (got "${text}")`,
+    );
+  }
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    throw new RangeError(
+      `plain http:// is only allowed for a loopback simulator; use https:// for ${url.hostname}`,
+    );
+  }
+  return { origin: url.origin, host: url.host.toLowerCase() };
+}
+
+function isLoopback(hostname: string): boolean {
+  const bare = hostname.replace(/^\[|\]$/g, '');
+  if (bare === 'localhost' || bare === '::1') return true;
+  return isIP(bare) === 4 && bare.startsWith('127.');
+}
+
+export interface TransportTimeouts {
+  /** TCP + TLS connect (default 10 s). */
+  readonly connectMs?: number;
+  /** Waiting for headers, and between body chunks (default 60 s). */
+  readonly readMs?: number;
+}
+
+/** Retries of 5xx, network errors and cut responses (429 is the governor's). */
+export interface TransientRetry {
+  /** Retries after the first attempt (default 3). */
+  readonly retries: number;
+  readonly initialMs: number;
+  readonly maxDelayMs: number;
+}
+
+export const DEFAULT_TRANSIENT_RETRY: TransientRetry = {
+  retries: 3,
+  initialMs: 1_000,
+  maxDelayMs: 15_000,
+};
+
+export interface TransportConfig {
+  /** As the user typed it; see parseApiHost. */
+  readonly apiHost: string;
+  readonly ikey: string;
+  readonly skey: string;
+  /** PEM CA certificate(s) trusted in addition to the system roots. */
+  readonly ca?: string | Buffer | readonly (string | Buffer)[];
+  /** A PEM file read once, same as `ca`. */
+  readonly caFile?: string;
+  /** `http://[user:pass@]proxy:3128`; HTTPS goes through it with CONNECT. */
+  readonly proxyUrl?: string;
+  readonly timeouts?: TransportTimeouts;
+  readonly signatureVersion?: SignatureVersion;
+  readonly retry?: Partial<TransientRetry>;
+}
+
+export interface RequestOptions {
+  readonly signal?: AbortSignal | undefined;
+  /** Override the 429 wait budget for this request (testConnection answers fast). */
+  readonly maxRateLimitWaitMs?: number;
+  /** Override the transient retries for this request. */
+  readonly retries?: number;
+}
+
+/** A successful Duo answer: the envelope's `response` and top-level `metadata`. */
+export interface DuoAnswer {
+  readonly response: unknown;
+  readonly metadata: unknown;
+  readonly attempts: number;
+}
+
+type Outcome =
+  | { readonly type: 'ok'; readonly answer: Omit<DuoAnswer, 'attempts'> }
+  | { readonly type: 'rate_limited' }
+  | { readonly type: 'retry'; readonly error: DuoError }
+  | { readonly type: 'fail'; readonly error: DuoError };
+
+/**
+ * The connection pool and request loop of one credential. Close it to free its sockets.
+ */
+export class DuoTransport {
+  readonly endpoint: ApiEndpoint;
+  readonly #ikey: string;
+  readonly #skey: string;
+  readonly #version: SignatureVersion;
+  readonly #retry: TransientRetry;
+  readonly #dispatcher: Dispatcher;
+  readonly #governor: RateGovernor;
+  readonly #clock: () => number;
+  readonly #secrets: readonly string[];
+
+  constructor(config: TransportConfig, governor: RateGovernor, clock: () => number = Date.now) {
+    this.endpoint = parseApiHost(config.apiHost);
+    if (!config.ikey || !config.skey) {
+      throw new DuoError({
+        kind: 'missing_credentials',
+        message: 'The Integration key or the Secret key is empty.',
+        fix: 'Enter the Integration key and the Secret key of the Admin API application.',
+      });
+    }
+    this.#ikey = config.ikey;
+    this.#skey = config.skey;
+    this.#version = config.signatureVersion ?? 5;
+    this.#retry = { ...DEFAULT_TRANSIENT_RETRY, ...config.retry };
+    this.#governor = governor;
+    this.#clock = clock;
+    const proxyPassword = config.proxyUrl ? proxyPasswordOf(config.proxyUrl) : undefined;
+    this.#secrets = [config.skey, ...(proxyPassword ? [proxyPassword] : [])];
+    this.#dispatcher = createDispatcher(config);
+  }
+
+  /** Replaces every secret (skey, Authorization values, proxy password) in a text. */
+  readonly scrub = (text: string): string => {
+    let out = text.replace(/Basic\s+[A-Za-z0-9+/=]{8,}/g, 'Basic [redacted]');
+    for (const secret of this.#secrets) out = out.split(secret).join('[redacted]');
+    return out;
+  };
+
+  /**
+   * A signed GET with pacing and retries; resolves to the OK envelope's parts or throws a
+   * DuoError (or the signal's reason when aborted).
+   */
+  async get(
+    path: string,
+    params: DuoParams,
+    family: EndpointFamily,
+    options: RequestOptions = {},
+  ): Promise<DuoAnswer> {
+    const { signal } = options;
+    const maxRateLimitWait = options.maxRateLimitWaitMs ?? this.#governor.backoff.maxTotalWaitMs;
+    const retries = options.retries ?? this.#retry.retries;
+    const query = canonicalParams(params);
+    let attempts = 0;
+    let transientFailures = 0;
+    let consecutive429 = 0;
+    let rateLimitWaited = 0;
+    for (;;) {
+      await this.#governor.acquire(family, signal);
+      attempts++;
+      const outcome = await this.#attempt(path, params, query, signal, attempts);
+      switch (outcome.type) {
+        case 'ok':
+          return { ...outcome.answer, attempts };
+        case 'fail':
+          throw outcome.error;
+        case 'rate_limited': {
+          consecutive429++;
+          const delay = this.#governor.rateLimited(
+            family,
+            consecutive429,
+            rateLimitWaited,
+            maxRateLimitWait,
+          );
+          if (delay === undefined) {
+            throw errorFromHttp({ path, httpStatus: 429, duoCode: 42901, attempts });
+          }
+          rateLimitWaited += delay;
+          break; // acquire() waits out the backoff
+        }
+        case 'retry': {
+          transientFailures++;
+          if (transientFailures > retries) throw outcome.error;
+          const step = Math.min(
+            this.#retry.maxDelayMs,
+            this.#retry.initialMs * 2 ** (transientFailures - 1),
+          );
+          await this.#governor.wait(Math.round(step / 2 + (Math.random() * step) / 2), signal);
+          break;
+        }
+      }
+    }
+  }
+
+  async #attempt(
+    path: string,
+    params: DuoParams,
+    query: string,
+    signal: AbortSignal | undefined,
+    attempts: number,
+  ): Promise<Outcome> {
+    const date = formatDuoDate(new Date(this.#clock()));
+    const signInput = {
+      ikey: this.#ikey,
+      skey: this.#skey,
+      date,
+      method: 'GET',
+      host: this.endpoint.host,
+      path,
+      params,
+    };
+    const authorization = this.#version === 5 ? signV5(signInput) : signV2(signInput);
+    const url = `${this.endpoint.origin}${path}${query ? `?${query}` : ''}`;
+    const target = { path, host: this.endpoint.host };
+    let statusCode: number;
+    let headers: Record<string, string | string[] | undefined>;
+    let text: string;
+    try {
+      const response = await request(url, {
+        method: 'GET',
+        dispatcher: this.#dispatcher,
+        headers: {
+          authorization,
+          date,
+          accept: 'application/json',
+          'user-agent': USER_AGENT,
+        },
+        ...(signal ? { signal } : {}),
+      });
+      statusCode = response.statusCode;
+      headers = response.headers;
+      try {
+        text = await response.body.text();
+      } catch (error) {
+        if (signal?.aborted) throw abortReason(signal);
+        return {
+          type: 'retry',
+          error: badResponse(path, 'the response was cut off before its end', {
+            httpStatus: statusCode,
+            cause: scrubbedCopy(error, this.scrub),
+            attempts,
+          }),
+        };
+      }
+    } catch (error) {
+      if (signal?.aborted) throw abortReason(signal);
+      const failure = networkError(target, error, this.scrub, attempts);
+      return networkReasonOf(error) === 'tls'
+        ? { type: 'fail', error: failure }
+        : { type: 'retry', error: failure };
+    }
+
+    if (statusCode === 429) return { type: 'rate_limited' };
+    const body = parseJson(text);
+    if (statusCode === 200) {
+      if (body === undefined) {
+        return {
+          type: 'retry',
+          error: badResponse(path, 'the body is not JSON (cut off, or not from Duo)', {
+            httpStatus: 200,
+            attempts,
+          }),
+        };
+      }
+      const ok = OkEnvelopeSchema.safeParse(body);
+      if (ok.success) {
+        return { type: 'ok', answer: { response: ok.data.response, metadata: ok.data.metadata } };
+      }
+    }
+    const fail = FailEnvelopeSchema.safeParse(body);
+    const duoCode = fail.success ? codeNumber(fail.data.code) : undefined;
+    // Duo's codes start with the HTTP status; a FAIL inside a 200 is treated by its code.
+    const httpStatus =
+      statusCode === 200 && duoCode !== undefined ? Math.floor(duoCode / 100) : statusCode;
+    if (httpStatus === 200) {
+      return {
+        type: 'fail',
+        error: badResponse(path, 'the body is not a Duo {stat, response} envelope', {
+          httpStatus: 200,
+        }),
+      };
+    }
+    if (httpStatus === 429) return { type: 'rate_limited' };
+    const error = errorFromHttp({
+      path,
+      httpStatus,
+      ...(duoCode === undefined ? {} : { duoCode }),
+      ...(fail.success && fail.data.message ? { duoMessage: fail.data.message } : {}),
+      ...(fail.success && fail.data.message_detail
+        ? { messageDetail: fail.data.message_detail }
+        : {}),
+      ...clockSkew(headers, this.#clock()),
+      attempts,
+    });
+    return httpStatus >= 500 ? { type: 'retry', error } : { type: 'fail', error };
+  }
+
+  async close(): Promise<void> {
+    await this.#dispatcher.close();
+  }
+}
+
+function createDispatcher(config: TransportConfig): Dispatcher {
+  const connectMs = config.timeouts?.connectMs ?? 10_000;
+  const readMs = config.timeouts?.readMs ?? 60_000;
+  const ca = customCa(config);
+  const tls = { timeout: connectMs, ...(ca ? { ca } : {}) };
+  const pool = { headersTimeout: readMs, bodyTimeout: readMs, keepAliveTimeout: 30_000 };
+  if (config.proxyUrl) {
+    return new ProxyAgent({ uri: config.proxyUrl, requestTls: tls, proxyTls: tls, ...pool });
+  }
+  return new Agent({ connect: tls, ...pool });
+}
+
+/** The custom CA plus the system roots (Node's `ca` option would replace them otherwise). */
+function customCa(config: TransportConfig): string[] | undefined {
+  const extra: (string | Buffer)[] = [];
+  if (config.caFile) extra.push(readFileSync(config.caFile));
+  if (config.ca !== undefined) {
+    if (typeof config.ca === 'string' || Buffer.isBuffer(config.ca)) extra.push(config.ca);
+    else extra.push(...config.ca);
+  }
+  if (extra.length === 0) return undefined;
+  return [...rootCertificates, ...extra.map((pem) => pem.toString())];
+}
+
+function proxyPasswordOf(proxyUrl: string): string | undefined {
+  try {
+    const password = new URL(proxyUrl).password;
+    return password ? decodeURIComponent(password) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function codeNumber(code: number | string | undefined): number | undefined {
+  if (typeof code === 'number') return code;
+  if (typeof code === 'string' && /^\d+$/.test(code)) return Number(code);
+  return undefined;
+}
+
+/** Duo's clock minus ours, from the response Date header (whole seconds). */
+function clockSkew(
+  headers: Record<string, string | string[] | undefined>,
+  now: number,
+): { clockSkewSeconds?: number } {
+  const header = headers.date;
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return {};
+  const theirs = Date.parse(value);
+  if (Number.isNaN(theirs)) return {};
+  return { clockSkewSeconds: Math.round((theirs - now) / 1000) };
+}

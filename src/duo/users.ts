@@ -1,0 +1,46 @@
+/**
+ * Duo users (accounts): the paged list (limit 300, groups embedded) and one user by id.
+ * Needs "Grant read resource".
+ *
+ * @example for await (const page of readUsers(transport, {}, signal)) upsert(page.records);
+ */
+import { badResponse } from './errors.js';
+import type { DuoPage, OffsetQuery } from './pages.js';
+import { describeIssues, readOffsetPages } from './pages.js';
+import type { DuoTransport } from './transport.js';
+import { UserSchema } from './wire.js';
+import type { DuoUser } from './wire.js';
+
+export const USERS_PAGE_LIMIT = 300;
+
+/** Every user, page by page; `next` is the offset to resume from. */
+export function readUsers(
+  transport: DuoTransport,
+  query: OffsetQuery = {},
+  signal?: AbortSignal,
+): AsyncGenerator<DuoPage<DuoUser, number>> {
+  return readOffsetPages(
+    transport,
+    {
+      path: '/admin/v1/users',
+      family: 'objects_page',
+      schema: UserSchema,
+      limit: USERS_PAGE_LIMIT,
+    },
+    query,
+    signal,
+  );
+}
+
+/** One user; throws a `not_found` DuoError when Duo has no such user. */
+export async function getUser(
+  transport: DuoTransport,
+  userId: string,
+  signal?: AbortSignal,
+): Promise<DuoUser> {
+  const path = `/admin/v1/users/${encodeURIComponent(userId)}`;
+  const answer = await transport.get(path, [], 'object', { signal });
+  const user = UserSchema.safeParse(answer.response);
+  if (!user.success) throw badResponse(path, `the user: ${describeIssues(user.error)}`);
+  return user.data;
+}

@@ -1,0 +1,95 @@
+/**
+ * Helpers for tests that talk to the simulator over real HTTP: a tiny Duo-signed GET (undici +
+ * duo/signing.ts, independent of our Duo client) and the control API. Test support only.
+ *
+ * @example const page = await duoGet(sim, cred, '/admin/v1/users', [['limit', '300']]);
+ */
+import { request, type Dispatcher } from 'undici';
+import { canonicalParams, formatDuoDate, signV2, signV5, type DuoParams } from '../duo/signing.js';
+
+export interface SimTarget {
+  readonly url: string;
+  readonly host: string;
+}
+
+export interface TestCredential {
+  readonly ikey: string;
+  readonly skey: string;
+}
+
+export interface DuoGetOptions {
+  /** Signature version and digest (default v5). */
+  readonly scheme?: 'v2-sha1' | 'v2-sha512' | 'v5';
+  /** The date string to sign and send (default: now, as Node's client formats it). */
+  readonly date?: string;
+  /** Send the date as `Date` (default) or only as `X-Duo-Date` (C# client). */
+  readonly dateHeader?: 'date' | 'x-duo-date';
+  /** The query string exactly as sent (default: the canonical form of `params`). */
+  readonly rawQuery?: string;
+  /** Replace the Authorization header (e.g. garbled). */
+  readonly authorization?: string;
+  readonly dispatcher?: Dispatcher;
+}
+
+export interface DuoResponse {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly text: string;
+  /** Parsed JSON, or undefined when the body is not JSON. */
+  readonly body: unknown;
+}
+
+export async function duoGet(
+  sim: SimTarget,
+  credential: TestCredential,
+  path: string,
+  params: DuoParams = [],
+  options: DuoGetOptions = {},
+): Promise<DuoResponse> {
+  const date = options.date ?? formatDuoDate(new Date());
+  const input = { ...credential, date, method: 'GET', host: sim.host, path, params };
+  const scheme = options.scheme ?? 'v5';
+  const authorization =
+    options.authorization ??
+    (scheme === 'v5' ? signV5(input) : signV2(input, scheme === 'v2-sha1' ? 'sha1' : 'sha512'));
+  const query = options.rawQuery ?? canonicalParams(params);
+  const response = await request(`${sim.url}${path}${query ? `?${query}` : ''}`, {
+    method: 'GET',
+    headers: {
+      authorization,
+      [options.dateHeader ?? 'date']: date,
+    },
+    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+  });
+  const text = await response.body.text();
+  return { status: response.statusCode, headers: response.headers, text, body: parseJson(text) };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Calls the control API; throws unless it answers 2xx. */
+export async function control<T = Record<string, unknown>>(
+  sim: SimTarget,
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  body?: unknown,
+  dispatcher?: Dispatcher,
+): Promise<T> {
+  const response = await request(`${sim.url}${path}`, {
+    method,
+    ...(body === undefined
+      ? {}
+      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    ...(dispatcher ? { dispatcher } : {}),
+  });
+  const text = await response.body.text();
+  if (response.statusCode >= 300)
+    throw new Error(`${method} ${path}: ${response.statusCode} ${text}`);
+  return JSON.parse(text) as T;
+}

@@ -1,0 +1,266 @@
+/**
+ * Accounts: the Duo users a `duo` source aggregates (key: Duo `user_id`), their group
+ * memberships (entitlements) and their link to an identity.
+ *
+ * Aggregation writes a snapshot page by page (`upsertAccounts`, any number of pages, each
+ * stamped with the run id), then `markMissingAccountsDeleted` once the snapshot is complete.
+ *
+ * @example
+ *   for await (const page of duo.users()) await upsertAccounts(db, { sourceId, runId, accounts: page });
+ *   const outcome = await markMissingAccountsDeleted(db, { sourceId, runId, maxDeleteShare: 0.2 });
+ */
+import type {
+  Account,
+  AccountSnapshot,
+  Correlation,
+  DeletionOutcome,
+  Entitlement,
+} from '../domain/accounts.js';
+import { NotFoundError } from '../domain/errors.js';
+import { nowMs, type EpochMs } from '../domain/time.js';
+import { toAccount } from './accounts-mapper.js';
+import { chunks, toFlag, toJson, toJsonOrNull } from './columns.js';
+import { rowsPerStatement, type Db } from './dialect.js';
+import { ensureEntitlements, toEntitlement } from './entitlements.js';
+import { markMissingDeleted, type MarkMissingInput } from './snapshots.js';
+
+export { toAccount };
+
+export interface UpsertAccountsInput {
+  readonly sourceId: string;
+  readonly runId: string;
+  /** One page of the snapshot (e.g. 300 users). */
+  readonly accounts: readonly AccountSnapshot[];
+  readonly now?: EpochMs;
+}
+
+/**
+ * Inserts or refreshes a page of users in one transaction, stamping each with the run. An
+ * account's groups, when given, replace its memberships (unknown groups become entitlements).
+ * A deleted account seen again is restored; its identity link is kept.
+ */
+export async function upsertAccounts(
+  db: Db,
+  input: UpsertAccountsInput,
+): Promise<{ readonly inserted: number; readonly updated: number }> {
+  const now = input.now ?? nowMs();
+  const unique = [...new Map(input.accounts.map((a) => [a.duoUserId, a])).values()];
+  return db.transaction().execute(async (trx) => {
+    let inserted = 0;
+    const accountIds = new Map<string, number>();
+    for (const batch of chunks(unique, rowsPerStatement(trx, 19))) {
+      const existing = await trx
+        .selectFrom('accounts')
+        .select('duo_user_id')
+        .where('source_id', '=', input.sourceId)
+        .where(
+          'duo_user_id',
+          'in',
+          batch.map((a) => a.duoUserId),
+        )
+        .execute();
+      inserted += batch.length - existing.length;
+      const rows = await trx
+        .insertInto('accounts')
+        .values(
+          batch.map((a) => ({
+            source_id: input.sourceId,
+            duo_user_id: a.duoUserId,
+            username: a.username,
+            realname: a.realname ?? null,
+            email: a.email ?? null,
+            status: a.status,
+            lockout_reason: a.lockoutReason ?? null,
+            aliases: toJson(a.aliases ?? []),
+            is_enrolled: toFlag(a.isEnrolled),
+            last_login_ms: a.lastLoginMs ?? null,
+            created_ms: a.createdMs ?? null,
+            identity_id: null,
+            correlation: null,
+            deleted_at: null,
+            first_seen_at: now,
+            last_seen_at: now,
+            last_seen_run: input.runId,
+            raw: toJsonOrNull(a.raw),
+          })),
+        )
+        .onConflict((oc) =>
+          oc.columns(['source_id', 'duo_user_id']).doUpdateSet((eb) => ({
+            username: eb.ref('excluded.username'),
+            realname: eb.ref('excluded.realname'),
+            email: eb.ref('excluded.email'),
+            status: eb.ref('excluded.status'),
+            lockout_reason: eb.ref('excluded.lockout_reason'),
+            aliases: eb.ref('excluded.aliases'),
+            is_enrolled: eb.ref('excluded.is_enrolled'),
+            last_login_ms: eb.ref('excluded.last_login_ms'),
+            created_ms: eb.ref('excluded.created_ms'),
+            deleted_at: null,
+            last_seen_at: eb.ref('excluded.last_seen_at'),
+            last_seen_run: eb.ref('excluded.last_seen_run'),
+            raw: eb.ref('excluded.raw'),
+          })),
+        )
+        .returning(['id', 'duo_user_id'])
+        .execute();
+      for (const row of rows) accountIds.set(row.duo_user_id, row.id);
+    }
+
+    const withGroups = unique.filter((a) => a.groups !== undefined);
+    if (withGroups.length > 0) {
+      const groupIds = await ensureEntitlements(
+        trx,
+        input.sourceId,
+        withGroups.flatMap((a) => a.groups ?? []),
+        now,
+      );
+      const ids = withGroups.flatMap((a) => {
+        const id = accountIds.get(a.duoUserId);
+        return id === undefined ? [] : [id];
+      });
+      for (const batch of chunks(ids, rowsPerStatement(trx, 1)))
+        await trx.deleteFrom('account_entitlements').where('account_id', 'in', batch).execute();
+      const links = withGroups.flatMap((a) => {
+        const accountId = accountIds.get(a.duoUserId);
+        if (accountId === undefined) return [];
+        const entitlementIds = new Set(
+          (a.groups ?? []).flatMap((g) => {
+            const id = groupIds.get(g.duoGroupId);
+            return id === undefined ? [] : [id];
+          }),
+        );
+        return [...entitlementIds].map((entitlementId) => ({
+          account_id: accountId,
+          entitlement_id: entitlementId,
+        }));
+      });
+      for (const batch of chunks(links, rowsPerStatement(trx, 2)))
+        await trx.insertInto('account_entitlements').values(batch).execute();
+    }
+    return { inserted, updated: unique.length - inserted };
+  });
+}
+
+/**
+ * After a COMPLETE users snapshot: marks the source's accounts the run did not see as
+ * deleted, unless the snapshot was empty or more than `maxDeleteShare` would go (then nothing
+ * is deleted and the outcome says why).
+ */
+export async function markMissingAccountsDeleted(
+  db: Db,
+  input: MarkMissingInput,
+): Promise<DeletionOutcome> {
+  return markMissingDeleted(db, 'accounts', input);
+}
+
+export async function findAccount(db: Db, id: number): Promise<Account | undefined> {
+  const row = await db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toAccount(row);
+}
+
+export async function getAccount(db: Db, id: number): Promise<Account> {
+  const account = await findAccount(db, id);
+  if (!account) throw new NotFoundError('account', String(id));
+  return account;
+}
+
+export async function findAccountByDuoUserId(
+  db: Db,
+  sourceId: string,
+  duoUserId: string,
+): Promise<Account | undefined> {
+  const row = await db
+    .selectFrom('accounts')
+    .selectAll()
+    .where('source_id', '=', sourceId)
+    .where('duo_user_id', '=', duoUserId)
+    .executeTakeFirst();
+  return row && toAccount(row);
+}
+
+export interface AccountQuery {
+  readonly sourceId?: string;
+  readonly identityId?: string;
+  /** Only accounts without an identity (the correlation engine's work list). */
+  readonly uncorrelated?: boolean;
+  readonly includeDeleted?: boolean;
+  /** Keyset: accounts with an id above this one. */
+  readonly afterId?: number;
+  /** Default 500. */
+  readonly limit?: number;
+}
+
+/** Accounts in id order, a page at a time (pass the last id as `afterId`). */
+export async function listAccounts(db: Db, query: AccountQuery = {}): Promise<Account[]> {
+  let q = db.selectFrom('accounts').selectAll();
+  if (query.sourceId !== undefined) q = q.where('source_id', '=', query.sourceId);
+  if (query.identityId !== undefined) q = q.where('identity_id', '=', query.identityId);
+  if (query.uncorrelated === true) q = q.where('identity_id', 'is', null);
+  if (query.includeDeleted !== true) q = q.where('deleted_at', 'is', null);
+  if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);
+  const rows = await q
+    .orderBy('id')
+    .limit(query.limit ?? 500)
+    .execute();
+  return rows.map(toAccount);
+}
+
+/** Every account of a source, streamed in pages so 100k users never sit in memory at once. */
+export async function* streamAccounts(
+  db: Db,
+  query: Omit<AccountQuery, 'afterId'> & { readonly sourceId: string },
+): AsyncGenerator<Account[]> {
+  let afterId: number | undefined;
+  for (;;) {
+    const page = await listAccounts(db, {
+      ...query,
+      ...(afterId === undefined ? {} : { afterId }),
+    });
+    if (page.length === 0) return;
+    yield page;
+    afterId = page[page.length - 1]?.id;
+  }
+}
+
+/** Links an account to an identity (or unlinks it with `null`), saying how. */
+export async function setAccountIdentity(
+  db: Db,
+  accountId: number,
+  link: { readonly identityId: string; readonly correlation: Correlation } | null,
+): Promise<Account> {
+  const row = await db
+    .updateTable('accounts')
+    .set({ identity_id: link?.identityId ?? null, correlation: link?.correlation ?? null })
+    .where('id', '=', accountId)
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError('account', String(accountId));
+  return toAccount(row);
+}
+
+/** The entitlements (Duo groups) an account holds. */
+export async function listAccountEntitlements(db: Db, accountId: number): Promise<Entitlement[]> {
+  const rows = await db
+    .selectFrom('account_entitlements as ae')
+    .innerJoin('entitlements as e', 'e.id', 'ae.entitlement_id')
+    .selectAll('e')
+    .where('ae.account_id', '=', accountId)
+    .orderBy('e.name')
+    .execute();
+  return rows.map(toEntitlement);
+}
+
+/** Accounts of a source by status (deleted ones excluded), e.g. for the sources page. */
+export async function countAccountsByStatus(
+  db: Db,
+  sourceId: string,
+): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom('accounts')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
+    .where('source_id', '=', sourceId)
+    .where('deleted_at', 'is', null)
+    .groupBy('status')
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.status, r.count]));
+}

@@ -1,0 +1,389 @@
+import { expect, it } from 'vitest';
+import type { NormalisedEvent } from '../domain/activity.js';
+import { DAY_MS, HOUR_MS, ms } from '../domain/time.js';
+import {
+  authEvents,
+  newSource,
+  telephonyEvent,
+  userKey,
+} from '../../test/support/activity-fixtures.js';
+import { describeEachDatabase } from '../../test/support/db.js';
+import {
+  StringCache,
+  activitySummaries,
+  activityUsage,
+  countActivityEvents,
+  dailyActivity,
+  ingestActivityPage,
+  listActivityDaily,
+  listActivityEvents,
+  recountActivityDaily,
+  storageStats,
+} from './activity.js';
+import { getStream } from './streams.js';
+
+const START = ms(Date.UTC(2025, 0, 6));
+
+describeEachDatabase('activity store', (t) => {
+  it('stores a page once: replaying it inserts nothing, updates nothing and keeps counts', async () => {
+    const { sourceId } = await newSource(t.db);
+    const events = authEvents({ count: 300, startMs: START });
+    const strings = new StringCache();
+    const page = {
+      sourceId,
+      stream: 'authentication' as const,
+      events,
+      cursor: { at: 1 },
+      strings,
+    };
+
+    expect(await ingestActivityPage(t.db, page)).toEqual({ inserted: 300, updated: 0 });
+    const rollup = await listActivityDaily(t.db, sourceId);
+    expect(await ingestActivityPage(t.db, page)).toEqual({ inserted: 0, updated: 0 });
+    expect(await ingestActivityPage(t.db, { ...page, strings: new StringCache() })).toEqual({
+      inserted: 0,
+      updated: 0,
+    });
+
+    expect(await countActivityEvents(t.db, { sourceId })).toEqual({ authentication: 300 });
+    expect(await listActivityDaily(t.db, sourceId)).toEqual(rollup);
+    const stream = await getStream(t.db, sourceId, 'authentication');
+    expect(stream.cursor).toEqual({ at: 1 });
+    expect(stream.pages).toBe(3);
+  });
+
+  it('counts a page with duplicate keys once, the last copy winning', async () => {
+    const { sourceId } = await newSource(t.db);
+    const [a] = authEvents({ count: 1, startMs: START });
+    if (!a) throw new Error('fixture');
+    const b = { ...a, result: 'denied', payload: a.payload.replace('"success"', '"denied"') };
+    const res = await ingestActivityPage(t.db, {
+      sourceId,
+      stream: 'authentication',
+      events: [a, b],
+      cursor: null,
+    });
+    expect(res).toEqual({ inserted: 1, updated: 0 });
+    const page = await listActivityEvents(t.db, { sourceId });
+    expect(page.events.map((e) => e.result)).toEqual(['denied']);
+  });
+
+  it('updates an event Duo republished with a different payload and moves its daily count', async () => {
+    const { sourceId } = await newSource(t.db);
+    const events = authEvents({ count: 20, startMs: START, users: 3 });
+    await ingestActivityPage(t.db, { sourceId, stream: 'authentication', events, cursor: 1 });
+    const first = events[0];
+    if (!first) throw new Error('fixture');
+    const republished: NormalisedEvent = {
+      ...first,
+      tsMs: ms(first.tsMs + 2 * DAY_MS),
+      result: 'fraud',
+      payload: first.payload.replace(/"result":"\w+"/, '"result":"fraud"'),
+    };
+    const res = await ingestActivityPage(t.db, {
+      sourceId,
+      stream: 'authentication',
+      events: [republished, ...events.slice(1)],
+      cursor: 2,
+    });
+    expect(res).toEqual({ inserted: 0, updated: 1 });
+    expect(await countActivityEvents(t.db, { sourceId })).toEqual({ authentication: 20 });
+    expect(await listActivityDaily(t.db, sourceId)).toEqual(
+      await recountActivityDaily(t.db, sourceId),
+    );
+    const page = await listActivityEvents(t.db, { sourceId, results: ['fraud'] });
+    expect(page.events.map((e) => e.naturalKey)).toEqual([first.naturalKey]);
+  });
+
+  it('rolls a failing page back entirely: no rows, no rollup, cursor not advanced', async () => {
+    const { sourceId } = await newSource(t.db);
+    const strings = new StringCache();
+    const good = authEvents({ count: 10, startMs: START, seed: 7 });
+    await ingestActivityPage(t.db, {
+      sourceId,
+      stream: 'authentication',
+      events: good,
+      cursor: 'c1',
+      strings,
+    });
+    const before = await listActivityDaily(t.db, sourceId);
+
+    const next = authEvents({ count: 1500, startMs: ms(START + DAY_MS), seed: 8 }).map((e) => ({
+      ...e,
+      application: `${e.application ?? ''} (rolled back)`,
+    }));
+    const broken = next.map((e, i) =>
+      i === 1400 ? { ...e, naturalKey: null as unknown as string } : e,
+    );
+    await expect(
+      ingestActivityPage(t.db, {
+        sourceId,
+        stream: 'authentication',
+        events: broken,
+        cursor: 'c2',
+        strings,
+      }),
+    ).rejects.toThrow();
+
+    expect(await countActivityEvents(t.db, { sourceId })).toEqual({ authentication: 10 });
+    expect(await listActivityDaily(t.db, sourceId)).toEqual(before);
+    expect((await getStream(t.db, sourceId, 'authentication')).cursor).toBe('c1');
+    const app = next[0]?.application ?? '';
+    expect(strings.get(app)).toBeUndefined();
+
+    // The same strings interned again after the rollback resolve to the right values.
+    await ingestActivityPage(t.db, {
+      sourceId,
+      stream: 'authentication',
+      events: next,
+      cursor: 'c2',
+      strings,
+    });
+    const page = await listActivityEvents(t.db, { sourceId, applications: [app], limit: 1000 });
+    expect(page.events.length).toBeGreaterThan(0);
+    expect(page.events.every((e) => e.application === app)).toBe(true);
+  });
+
+  it('keeps the daily rollup equal to a recount of raw events across overlapping pages', async () => {
+    const { sourceId } = await newSource(t.db);
+    const events = authEvents({ count: 2000, startMs: START, gapMs: 10 * 60_000, users: 20 });
+    const strings = new StringCache();
+    for (let i = 0; i < events.length; i += 300) {
+      // Each page re-reads the previous 100 events, like a reconciliation window.
+      const page = events.slice(Math.max(0, i - 100), i + 300);
+      await ingestActivityPage(t.db, {
+        sourceId,
+        stream: 'authentication',
+        events: page,
+        cursor: i,
+        strings,
+      });
+    }
+    const rollup = await listActivityDaily(t.db, sourceId);
+    expect(rollup.reduce((sum, r) => sum + r.count, 0)).toBe(2000);
+    expect(rollup).toEqual(await recountActivityDaily(t.db, sourceId));
+  });
+
+  it('gives a telephony row its user from the auth txid, whichever arrives first', async () => {
+    const { sourceId } = await newSource(t.db);
+    const [early, late] = authEvents({ count: 2, startMs: START, seed: 11, users: 2 });
+    if (!early || !late) throw new Error('fixture');
+
+    // Auth first, telephony later.
+    await ingestActivityPage(t.db, {
+      sourceId,
+      stream: 'authentication',
+      events: [early],
+      cursor: 1,
+    });
+    await ingestActivityPage(t.db, {
+      sourceId,
+      stream: 'telephony',
+      events: [telephonyEvent('tel-1', early.naturalKey, early.tsMs)],
+      cursor: 1,
+    });
+    // Telephony first, auth later.
+    await ingestActivityPage(t.db, {
+      sourceId,
+      stream: 'telephony',
+      events: [telephonyEvent('tel-2', late.naturalKey, late.tsMs)],
+      cursor: 2,
+    });
+    const waiting = await listActivityEvents(t.db, { sourceId, streams: ['telephony'] });
+    expect(waiting.events.find((e) => e.naturalKey === 'tel-2')?.userKey).toBeNull();
+    await ingestActivityPage(t.db, {
+      sourceId,
+      stream: 'authentication',
+      events: [late],
+      cursor: 2,
+    });
+
+    const tel = await listActivityEvents(t.db, { sourceId, streams: ['telephony'] });
+    const users = Object.fromEntries(tel.events.map((e) => [e.naturalKey, e.userKey]));
+    expect(users).toEqual({ 'tel-1': early.userKey, 'tel-2': late.userKey });
+    const mine = await listActivityEvents(t.db, {
+      userKeys: [late.userKey ?? ''],
+      streams: ['telephony'],
+    });
+    expect(mine.events.map((e) => e.naturalKey)).toContain('tel-2');
+    expect(await listActivityDaily(t.db, sourceId)).toEqual(
+      await recountActivityDaily(t.db, sourceId),
+    );
+  });
+
+  it('stores each repeated string once', async () => {
+    const { sourceId } = await newSource(t.db);
+    const events = authEvents({ count: 500, startMs: START, users: 5, seed: 21 }).map((e) => ({
+      ...e,
+      application: 'Interning Test App',
+    }));
+    const strings = new StringCache();
+    await ingestActivityPage(t.db, {
+      sourceId,
+      stream: 'authentication',
+      events,
+      cursor: 1,
+      strings,
+    });
+    const again = authEvents({ count: 500, startMs: ms(START + DAY_MS), users: 5, seed: 22 }).map(
+      (e) => ({ ...e, application: 'Interning Test App' }),
+    );
+    await ingestActivityPage(t.db, {
+      sourceId,
+      stream: 'authentication',
+      events: again,
+      cursor: 2,
+    });
+    const rows = await t.db
+      .selectFrom('strings')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('value', '=', 'Interning Test App')
+      .executeTakeFirstOrThrow();
+    expect(rows.n).toBe(1);
+    const duplicates = await t.db
+      .selectFrom('strings')
+      .select('value')
+      .groupBy('value')
+      .having((eb) => eb.fn.countAll(), '>', 1)
+      .execute();
+    expect(duplicates).toEqual([]);
+    expect(strings.get('Interning Test App')).toBeTypeOf('number');
+  });
+
+  it('pages a timeline newest first with filters and a keyset cursor', async () => {
+    const { sourceId } = await newSource(t.db);
+    const events = authEvents({ count: 400, startMs: START, users: 4, seed: 31 });
+    await ingestActivityPage(t.db, { sourceId, stream: 'authentication', events, cursor: 1 });
+    const key = userKey(2, 31);
+    const expected = events
+      .filter((e) => e.userKey === key && e.factor === 'duo_push')
+      .sort((a, b) => b.tsMs - a.tsMs)
+      .map((e) => e.naturalKey);
+    const seen: string[] = [];
+    let cursor = undefined as Parameters<typeof listActivityEvents>[1]['cursor'];
+    for (;;) {
+      const page = await listActivityEvents(t.db, {
+        userKeys: [key],
+        factors: ['duo_push'],
+        limit: 7,
+        ...(cursor ? { cursor } : {}),
+      });
+      seen.push(...page.events.map((e) => e.naturalKey));
+      if (!page.next) break;
+      cursor = page.next;
+    }
+    expect(seen).toEqual(expected);
+
+    const windowed = await listActivityEvents(t.db, {
+      sourceId,
+      fromMs: ms(START + HOUR_MS),
+      toMs: ms(START + 2 * HOUR_MS),
+      limit: 1000,
+    });
+    expect(windowed.events.length).toBe(
+      events.filter((e) => e.tsMs >= START + HOUR_MS && e.tsMs < START + 2 * HOUR_MS).length,
+    );
+    const one = windowed.events[0];
+    expect(one?.payload).toMatchObject({ event_type: 'authentication' });
+  });
+
+  it("lists an identity's events through its accounts' Duo user ids", async () => {
+    const { sourceId, ownerId } = await newSource(t.db);
+    const events = authEvents({ count: 50, startMs: START, users: 3, seed: 41 });
+    await ingestActivityPage(t.db, { sourceId, stream: 'authentication', events, cursor: 1 });
+    const { sourceId: duoSource } = await newSource(t.db, 'duo');
+    await t.db
+      .insertInto('accounts')
+      .values({
+        source_id: duoSource,
+        duo_user_id: userKey(1, 41),
+        username: 'user1@example.com',
+        status: 'active',
+        aliases: '[]',
+        identity_id: ownerId,
+        first_seen_at: START,
+        last_seen_at: START,
+      })
+      .execute();
+    const page = await listActivityEvents(t.db, { identityId: ownerId, limit: 1000 });
+    expect(page.events.length).toBe(events.filter((e) => e.userKey === userKey(1, 41)).length);
+  });
+
+  it('summarises last activity, last success, days active and usage per user', async () => {
+    const { sourceId } = await newSource(t.db);
+    const events = authEvents({
+      count: 600,
+      startMs: START,
+      gapMs: 2 * HOUR_MS,
+      users: 3,
+      seed: 51,
+    });
+    await ingestActivityPage(t.db, { sourceId, stream: 'authentication', events, cursor: 1 });
+    const key = userKey(0, 51);
+    const mine = events.filter((e) => e.userKey === key);
+    const since = ms(START + 10 * DAY_MS);
+    const [summary, nobody] = await activitySummaries(t.db, {
+      userKeys: [key, 'DU-never-seen'],
+      sinceMs: since,
+    });
+    expect(summary).toEqual({
+      userKey: key,
+      lastActivityMs: Math.max(...mine.map((e) => e.tsMs)),
+      lastSuccessMs: Math.max(...mine.filter((e) => e.result === 'success').map((e) => e.tsMs)),
+      daysActive: new Set(
+        mine.filter((e) => e.tsMs >= since).map((e) => Math.floor(e.tsMs / DAY_MS)),
+      ).size,
+      events: mine.filter((e) => Math.floor(e.tsMs / DAY_MS) >= Math.floor(since / DAY_MS)).length,
+    });
+    expect(nobody).toEqual({
+      userKey: 'DU-never-seen',
+      lastActivityMs: null,
+      lastSuccessMs: null,
+      daysActive: 0,
+      events: 0,
+    });
+
+    const daily = await dailyActivity(t.db, {
+      userKeys: [key],
+      fromDay: Math.floor(START / DAY_MS),
+      toDay: Math.floor(START / DAY_MS) + 1000,
+    });
+    expect(daily.reduce((s, d) => s + d.count, 0)).toBe(mine.length);
+    expect(new Set(daily.map((d) => d.result))).toEqual(new Set(mine.map((e) => e.result ?? null)));
+
+    const usage = await activityUsage(t.db, {
+      userKeys: [key],
+      fromMs: START,
+      toMs: ms(START + 1000 * DAY_MS),
+    });
+    expect(usage.applications.reduce((s, a) => s + a.count, 0)).toBe(mine.length);
+    expect(usage.factors.map((f) => f.value).sort()).toEqual(
+      [...new Set(mine.map((e) => e.factor ?? ''))].sort(),
+    );
+    expect(usage.locations.length).toBeGreaterThan(0);
+  });
+
+  it('stores 10k realistic auth events in less space than their raw JSON', async () => {
+    const { sourceId } = await newSource(t.db);
+    const events = authEvents({ count: 10_000, startMs: START, users: 500, seed: 61 });
+    const strings = new StringCache();
+    const before = await storageStats(t.db);
+    for (let i = 0; i < events.length; i += 1000)
+      await ingestActivityPage(t.db, {
+        sourceId,
+        stream: 'authentication',
+        events: events.slice(i, i + 1000),
+        cursor: i,
+        strings,
+      });
+    const after = await storageStats(t.db);
+    const rawPerEvent =
+      events.reduce((s, e) => s + Buffer.byteLength(e.payload), 0) / events.length;
+    const stored = (after.activityBytes - before.activityBytes) / (after.events - before.events);
+    console.log(
+      `[${t.kind}] storage: ${stored.toFixed(0)} bytes/event stored (indexes included) vs ` +
+        `${rawPerEvent.toFixed(0)} bytes/event raw JSON`,
+    );
+    expect(stored).toBeLessThan(rawPerEvent);
+  });
+});

@@ -1,0 +1,43 @@
+/**
+ * Small conversions shared by the repositories' row ↔ domain mappers: JSON text columns,
+ * epoch-ms columns, booleans stored as 0/1, new ids, batching.
+ */
+import { randomUUID } from 'node:crypto';
+import { ms, type EpochMs } from '../domain/time.js';
+
+export function toJson(value: unknown): string {
+  return JSON.stringify(value ?? null);
+}
+
+export function fromJson(text: string | null): unknown {
+  return text === null ? null : (JSON.parse(text) as unknown);
+}
+
+export function toJsonOrNull(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}
+
+export function epochMs(value: number): EpochMs {
+  return ms(value);
+}
+
+export function epochMsOrNull(value: number | null): EpochMs | null {
+  return value === null ? null : ms(value);
+}
+
+export function toFlag(value: boolean | null | undefined): number | null {
+  return value === undefined || value === null ? null : value ? 1 : 0;
+}
+
+export function fromFlag(value: number | null): boolean | null {
+  return value === null ? null : value !== 0;
+}
+
+/** Ids of user-facing objects: text UUIDs. */
+export function newId(): string {
+  return randomUUID();
+}
+
+export function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}

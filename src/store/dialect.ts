@@ -1,0 +1,234 @@
+/**
+ * The one seam between the store and its two databases. Everything that differs between SQLite
+ * (better-sqlite3) and PostgreSQL (pg) lives here: opening and tuning a connection, int8
+ * parsing, column types (bigint, blob, auto ids, JSON), the database's "now", locking and
+ * on-disk size. Repositories call `dialectOf(db)` and never test which database they run on.
+ *
+ * @example const db = await openDatabase('sqlite:./data/duo-insights.db'); await migrate(db);
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresAdapter,
+  PostgresDialect,
+  SqliteAdapter,
+  SqliteDriver,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  sql,
+  type CreateTableBuilder,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type RawBuilder,
+  type SqliteDialectConfig,
+} from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+
+export type DatabaseKind = 'sqlite' | 'postgres';
+
+export type DatabaseLocation =
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'postgres'; readonly connectionString: string };
+
+/** The database handle every repository takes first; a transaction is one too. */
+export type Db = Kysely<Database>;
+
+/**
+ * `postgres://…` / `postgresql://…` → PostgreSQL; `sqlite:path`, `sqlite://path` or a plain
+ * file path → SQLite (`:memory:` works for throwaway use).
+ */
+export function parseDatabaseUrl(url: string): DatabaseLocation {
+  if (/^postgres(ql)?:\/\//i.test(url)) return { kind: 'postgres', connectionString: url };
+  const path = url.replace(/^sqlite:(\/\/)?/i, '');
+  if (path.length === 0) throw new Error('DATABASE_URL names no SQLite file');
+  return { kind: 'sqlite', path };
+}
+
+export interface OpenOptions {
+  /** PostgreSQL pool size. Default 10. */
+  readonly maxConnections?: number;
+  /** SQLite: how long a writer waits for another process's lock. Default 5 s. */
+  readonly busyTimeoutMs?: number;
+}
+
+/** Opens (and for SQLite creates) the database. The caller owns it: `await db.destroy()`. */
+export function openDatabase(url: string, options: OpenOptions = {}): Db {
+  const location = parseDatabaseUrl(url);
+  switch (location.kind) {
+    case 'sqlite':
+      return openSqlite(location.path, options);
+    case 'postgres':
+      return openPostgres(location.connectionString, options);
+  }
+}
+
+function openSqlite(path: string, options: OpenOptions): Db {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const database = new BetterSqlite3(path);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('foreign_keys = ON');
+  database.pragma(`busy_timeout = ${String(options.busyTimeoutMs ?? 5000)}`);
+  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
+}
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+function openPostgres(connectionString: string, options: OpenOptions): Db {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.maxConnections ?? 10,
+    // pg returns int8 (our timestamps, ids, counts) and numeric (sums) as strings; parse them
+    // on this pool only, never through pg's global type registry.
+    types: { getTypeParser: numbersAsNumbers },
+  });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+const pgDefaultParser = pg.types.getTypeParser as unknown as (
+  oid: number,
+  format?: 'text' | 'binary',
+) => (value: string) => unknown;
+
+const numbersAsNumbers = ((oid: number, format?: 'text' | 'binary') =>
+  oid === INT8_OID || oid === NUMERIC_OID
+    ? parseNumber
+    : pgDefaultParser(oid, format)) as unknown as typeof pg.types.getTypeParser;
+
+function parseNumber(text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value)) throw new RangeError(`not a number from the database: ${text}`);
+  return value;
+}
+
+/**
+ * Kysely's SQLite driver starts transactions with a deferred `begin`; a deferred reader that
+ * later writes fails with SQLITE_BUSY when another process wrote meanwhile (busy_timeout cannot
+ * help). Every store transaction writes, so take the write lock up front: `begin immediate`.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect implements Dialect {
+  readonly #config: SqliteDialectConfig;
+  constructor(config: SqliteDialectConfig) {
+    this.#config = config;
+  }
+  createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+  createQueryCompiler() {
+    return new SqliteQueryCompiler();
+  }
+  createAdapter() {
+    return new SqliteAdapter();
+  }
+  createIntrospector(db: Kysely<unknown>) {
+    return new SqliteIntrospector(db);
+  }
+}
+
+// ---- per-database behaviour ---------------------------------------------------------------------
+
+export interface TableSize {
+  readonly table: string;
+  /** Bytes of the table and all its indexes. */
+  readonly bytes: number;
+}
+
+export interface StoreDialect {
+  readonly kind: DatabaseKind;
+  /** Column type of epoch-ms timestamps and other 64-bit integers. */
+  readonly bigint: 'integer' | 'bigint';
+  /** Column type of compressed payloads. */
+  readonly blob: 'blob' | 'bytea';
+  /**
+   * Column type of JSON documents. Text on both, so mappers are identical and the stored text
+   * is exactly what was written; nothing queries inside JSON.
+   */
+  readonly json: 'text';
+  /** Bound parameters one statement may carry (with room to spare). */
+  readonly maxParameters: number;
+  /** Adds an auto-increment 64-bit integer primary key `id`. */
+  autoId<T extends string, C extends string>(
+    table: CreateTableBuilder<T, C>,
+  ): CreateTableBuilder<T, C | 'id'>;
+  /** Stores a table in its primary-key order where the database supports it (SQLite). */
+  clustered<T extends string, C extends string>(
+    table: CreateTableBuilder<T, C>,
+  ): CreateTableBuilder<T, C>;
+  /** The database clock in epoch ms: one clock for every process sharing the database. */
+  now(): RawBuilder<number>;
+  /** Serialises schema migrations between processes; call inside the migration transaction. */
+  lockForMigration(trx: Db): Promise<void>;
+  /** Bytes on disk per table (indexes included). */
+  tableSizes(db: Db): Promise<TableSize[]>;
+}
+
+const sqliteDialect: StoreDialect = {
+  kind: 'sqlite',
+  bigint: 'integer',
+  blob: 'blob',
+  json: 'text',
+  maxParameters: 30_000,
+  // INTEGER PRIMARY KEY is SQLite's rowid (64-bit): no extra index, ids never reused while
+  // the highest row remains.
+  autoId: (table) => table.addColumn('id', 'integer', (col) => col.primaryKey().notNull()),
+  clustered: (table) => table.modifyEnd(sql`without rowid`),
+  now: () => sql<number>`cast(unixepoch('subsec') * 1000 as integer)`,
+  lockForMigration: async () => {
+    // `begin immediate` (ImmediateSqliteDriver) already holds the write lock.
+  },
+  tableSizes: async (db) => {
+    const result = await sql<{ table: string; bytes: number }>`
+      select m.tbl_name as "table", sum(d.pgsize) as bytes
+      from dbstat d join sqlite_schema m on m.name = d.name
+      group by m.tbl_name order by bytes desc`.execute(db);
+    return result.rows.map((r) => ({ table: r.table, bytes: r.bytes }));
+  },
+};
+
+const postgresDialect: StoreDialect = {
+  kind: 'postgres',
+  bigint: 'bigint',
+  blob: 'bytea',
+  json: 'text',
+  maxParameters: 60_000,
+  autoId: (table) =>
+    table.addColumn('id', 'bigint', (col) => col.primaryKey().generatedByDefaultAsIdentity()),
+  clustered: (table) => table,
+  now: () => sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`,
+  lockForMigration: async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext('duo-insights:migrate'))`.execute(trx);
+  },
+  tableSizes: async (db) => {
+    const result = await sql<{ table: string; bytes: number }>`
+      select c.relname as "table", pg_total_relation_size(c.oid) as bytes
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind = 'r' and n.nspname = current_schema()
+      order by bytes desc`.execute(db);
+    return result.rows.map((r) => ({ table: r.table, bytes: r.bytes }));
+  },
+};
+
+/** The behaviour of the database behind `db` (a transaction included). */
+export function dialectOf(db: Db): StoreDialect {
+  const adapter = db.getExecutor().adapter;
+  if (adapter instanceof PostgresAdapter) return postgresDialect;
+  if (adapter instanceof SqliteAdapter) return sqliteDialect;
+  throw new Error('the store runs on SQLite or PostgreSQL only');
+}
+
+/** Rows of a batch insert that fit in one statement of this database. */
+export function rowsPerStatement(db: Db, columnsPerRow: number): number {
+  return Math.max(1, Math.floor(dialectOf(db).maxParameters / columnsPerRow));
+}

@@ -1,0 +1,5 @@
+/** Every migration, in order. Append only: a shipped migration is never edited or removed. */
+import { migration0001 } from './0001_initial.js';
+import type { Migration } from './migration.js';
+
+export const MIGRATIONS: readonly Migration[] = [migration0001];

@@ -1,0 +1,191 @@
+/**
+ * Table rows as Kysely sees them. Rows are not domain objects: each repository maps them with
+ * explicit functions. Timestamps are epoch milliseconds (bigint on PostgreSQL, parsed back to
+ * numbers by the dialect); JSON columns are text; `Generated` marks auto ids.
+ *
+ * @example db.selectFrom('sources').selectAll().where('id', '=', id)
+ */
+import type { Generated } from 'kysely';
+
+export interface IdentitiesTable {
+  id: string;
+  display_name: string;
+  email: string | null;
+  username: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface GovernanceGroupsTable {
+  id: string;
+  name: string;
+  description: string | null;
+  created_at: number;
+}
+
+export interface GovernanceGroupMembersTable {
+  governance_group_id: string;
+  identity_id: string;
+}
+
+export interface SourcesTable {
+  id: string;
+  type: string;
+  name: string;
+  description: string | null;
+  owner_identity_id: string;
+  governance_group_id: string | null;
+  api_host: string | null;
+  integration_key: string | null;
+  secret_ciphertext: string | null;
+  key_id: string | null;
+  settings: string;
+  state: string;
+  last_test: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AccountsTable {
+  id: Generated<number>;
+  source_id: string;
+  duo_user_id: string;
+  username: string;
+  realname: string | null;
+  email: string | null;
+  status: string;
+  lockout_reason: string | null;
+  aliases: string;
+  is_enrolled: number | null;
+  last_login_ms: number | null;
+  created_ms: number | null;
+  identity_id: string | null;
+  correlation: string | null;
+  deleted_at: number | null;
+  first_seen_at: number;
+  last_seen_at: number;
+  /** The aggregation run that last saw this account (marks the rest deleted). */
+  last_seen_run: string | null;
+  raw: string | null;
+}
+
+export interface EntitlementsTable {
+  id: Generated<number>;
+  source_id: string;
+  duo_group_id: string;
+  name: string;
+  description: string | null;
+  status: string | null;
+  deleted_at: number | null;
+  first_seen_at: number;
+  last_seen_at: number;
+  last_seen_run: string | null;
+  raw: string | null;
+}
+
+export interface AccountEntitlementsTable {
+  account_id: number;
+  entitlement_id: number;
+}
+
+export interface StringsTable {
+  id: Generated<number>;
+  value: string;
+}
+
+export interface ActivityEventsTable {
+  id: Generated<number>;
+  source_id: string;
+  stream: string;
+  natural_key: string;
+  ts_ms: number;
+  user_key: number | null;
+  username: number | null;
+  result: number | null;
+  reason: number | null;
+  factor: number | null;
+  application: number | null;
+  location: number | null;
+  access_os: number | null;
+  access_browser: number | null;
+  ip: string | null;
+  txid: string | null;
+  payload: Uint8Array;
+}
+
+export interface StreamsTable {
+  source_id: string;
+  stream: string;
+  state: string;
+  cursor: string | null;
+  backfill: string | null;
+  last_success_at: number | null;
+  last_error: string | null;
+  last_run_id: string | null;
+  pages: number;
+  rate_limited: number;
+  updated_at: number;
+}
+
+export interface RunsTable {
+  id: string;
+  source_id: string;
+  kind: string;
+  trigger: string;
+  status: string;
+  counts: string;
+  progress: string | null;
+  error: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  heartbeat_at: number | null;
+}
+
+/**
+ * Events per source, Duo user, UTC day, stream and result: what insights read instead of raw
+ * events. `user_key` and `result` are strings ids, 0 when the event has none (a primary key
+ * column cannot be null).
+ */
+export interface ActivityDailyTable {
+  source_id: string;
+  user_key: number;
+  day: number;
+  stream: string;
+  result: number;
+  count: number;
+}
+
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  expires_at: number;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface SchemaMigrationsTable {
+  id: string;
+  applied_at: number;
+}
+
+export interface Database {
+  identities: IdentitiesTable;
+  governance_groups: GovernanceGroupsTable;
+  governance_group_members: GovernanceGroupMembersTable;
+  sources: SourcesTable;
+  accounts: AccountsTable;
+  entitlements: EntitlementsTable;
+  account_entitlements: AccountEntitlementsTable;
+  strings: StringsTable;
+  activity_events: ActivityEventsTable;
+  streams: StreamsTable;
+  runs: RunsTable;
+  activity_daily: ActivityDailyTable;
+  leases: LeasesTable;
+  settings: SettingsTable;
+  schema_migrations: SchemaMigrationsTable;
+}

@@ -1,0 +1,255 @@
+/**
+ * Syncs the log streams of an Activity Insights – Duo source (DESIGN §4): every stream reads its
+ * windows page by page, and each page is stored together with the stream's cursor in one
+ * transaction, so a crash at any instant loses nothing and duplicates nothing. The first sync
+ * reads the last 24 hours of every stream before any backfill; each later sync re-reads the
+ * reconciliation window for late events. One stream failing never stops the others.
+ *
+ * @example const run = await syncActivitySource(ctx, source.id, { trigger: 'manual' });
+ */
+import type { StoredError } from '../domain/activity.js';
+import type { Run, RunTrigger, StreamRunCounts } from '../domain/runs.js';
+import { STREAM_INFO, STREAMS, type StreamName } from '../domain/streams.js';
+import { DAY_MS, HOUR_MS, ms } from '../domain/time.js';
+import { DuoError, type DuoClient } from '../duo/index.js';
+import { ingestActivityPage } from '../store/activity.js';
+import { getSourceCredentials, getSource } from '../store/sources.js';
+import { ensureStreams, findStream, saveStreamCursor, updateStream } from '../store/streams.js';
+import { SourceNotReadyError, toStoredError, type SyncContext } from './context.js';
+import {
+  advanceWindow,
+  completeWindow,
+  DEFAULT_CURSOR_SETTINGS,
+  parseCursor,
+  planNextWindow,
+  type CursorSettings,
+  type StreamCursor,
+  type SyncWindow,
+} from './cursor.js';
+import { runExclusive, type RunReporter } from './runs.js';
+import { STREAM_READERS, type StreamPage } from './stream-readers.js';
+
+export interface SyncOptions {
+  readonly trigger: RunTrigger;
+  /** Only these streams (default: all five). */
+  readonly streams?: readonly StreamName[];
+  /** Overrides the source's backfill depth for this run (1–180 days). */
+  readonly backfillDays?: number;
+  /** Stops at the next page boundary; what was stored stays stored. */
+  readonly signal?: AbortSignal;
+}
+
+const MAX_BACKFILL_DAYS = 180;
+
+export async function syncActivitySource(
+  ctx: SyncContext,
+  sourceId: string,
+  options: SyncOptions,
+): Promise<Run> {
+  const source = await getSource(ctx.db, sourceId);
+  if (source.type !== 'duo-activity') {
+    throw new SourceNotReadyError(
+      `source "${source.name}" is a ${source.type} source: run an aggregation for it, not a sync`,
+    );
+  }
+  if (options.backfillDays !== undefined) checkBackfillDays(options.backfillDays);
+  const credentials = await getSourceCredentials(ctx.db, sourceId, ctx.secretKey);
+  const streams = options.streams ?? STREAMS;
+  await ensureStreams(ctx.db, sourceId, streams);
+
+  return runExclusive(
+    ctx,
+    { sourceId, kind: 'sync', trigger: options.trigger },
+    async (report, signal) => {
+      const duo = ctx.duo.clientFor(credentials);
+      try {
+        const backfillDays = Math.min(
+          options.backfillDays ?? source.settings.backfillDays,
+          MAX_BACKFILL_DAYS,
+        );
+        const settings = (): CursorSettings => ({
+          ...DEFAULT_CURSOR_SETTINGS,
+          now: ms(ctx.clock()),
+          reconciliationMs: source.settings.reconciliationHours * HOUR_MS,
+          backfillMs: backfillDays * DAY_MS,
+        });
+        const syncer = new StreamSyncer(ctx, sourceId, duo, report, signal, settings);
+        const failed = new Set<StreamName>();
+        for (const phase of ['recent', 'backfill'] as const) {
+          const todo = streams.filter((s) => !failed.has(s));
+          const outcomes = await Promise.all(todo.map((s) => syncer.sync(s, phase)));
+          outcomes.forEach((ok, i) => {
+            const stream = todo[i];
+            if (!ok && stream !== undefined) failed.add(stream);
+          });
+        }
+        const available = streams.length - syncer.unavailable.size;
+        const failedCount = [...failed].filter((s) => !syncer.unavailable.has(s)).length;
+        if (failedCount === 0) return { status: 'succeeded' };
+        const error: StoredError = {
+          code: 'streams_failed',
+          message: `${failedCount} of ${available} streams failed: ${[...failed].join(', ')}`,
+        };
+        return { status: failedCount === available ? 'failed' : 'partial', error };
+      } finally {
+        await duo.close();
+      }
+    },
+    options.signal,
+  );
+}
+
+function checkBackfillDays(days: number): void {
+  if (!Number.isInteger(days) || days < 1 || days > MAX_BACKFILL_DAYS) {
+    throw new RangeError(`backfill days must be a whole number from 1 to 180 (got ${days})`);
+  }
+}
+
+/** Runs the windows of each stream of one sync, counting what it did. */
+class StreamSyncer {
+  readonly unavailable = new Set<StreamName>();
+  readonly #counts = new Map<StreamName, { -readonly [K in keyof StreamRunCounts]: number }>();
+  readonly #ctx: SyncContext;
+  readonly #sourceId: string;
+  readonly #duo: DuoClient;
+  readonly #report: RunReporter;
+  readonly #signal: AbortSignal;
+  readonly #settings: () => CursorSettings;
+
+  constructor(
+    ctx: SyncContext,
+    sourceId: string,
+    duo: DuoClient,
+    report: RunReporter,
+    signal: AbortSignal,
+    settings: () => CursorSettings,
+  ) {
+    this.#ctx = ctx;
+    this.#sourceId = sourceId;
+    this.#duo = duo;
+    this.#report = report;
+    this.#signal = signal;
+    this.#settings = settings;
+  }
+
+  /** Syncs one phase of one stream; false when the stream failed (it is marked, not thrown). */
+  async sync(stream: StreamName, phase: 'recent' | 'backfill'): Promise<boolean> {
+    const log = this.#ctx.log.child({ sourceId: this.#sourceId, stream, phase });
+    const rateLimitedBefore = this.#rateLimited(stream);
+    try {
+      const stored = await findStream(this.#ctx.db, this.#sourceId, stream);
+      const parsed = parseCursor(stored?.cursor, this.#settings());
+      let cursor = parsed.cursor;
+      if (parsed.warning !== undefined) {
+        log.warn({ warning: parsed.warning }, 'stream cursor replaced');
+        this.#report.warn(`${stream}: ${parsed.warning}`);
+        await saveStreamCursor(this.#ctx.db, this.#sourceId, stream, cursor);
+      }
+      // One recent window per sync (a resumed one first); backfill windows until none is left.
+      let recentWindows = 0;
+      for (;;) {
+        const window = planNextWindow(cursor, this.#settings(), phase);
+        if (!window) break;
+        if (phase === 'recent' && window.purpose === 'recent' && ++recentWindows > 1) break;
+        cursor = await this.#readWindow(stream, cursor, window);
+      }
+      await updateStream(this.#ctx.db, this.#sourceId, stream, {
+        state: 'ok',
+        lastSuccessAt: ms(this.#ctx.clock()),
+        lastError: null,
+        rateLimited: (stored?.rateLimited ?? 0) + this.#rateLimited(stream) - rateLimitedBefore,
+      });
+      return true;
+    } catch (error) {
+      if (this.#signal.aborted) throw error;
+      const notAvailable =
+        STREAM_INFO[stream].optional &&
+        error instanceof DuoError &&
+        (error.kind === 'permission_missing' || error.kind === 'not_found');
+      const stored = toStoredError(error);
+      if (notAvailable) {
+        this.unavailable.add(stream);
+        log.info('stream not available on this Duo account');
+        await updateStream(this.#ctx.db, this.#sourceId, stream, {
+          state: 'not_available',
+          lastError: {
+            code: 'not_available',
+            message: `${STREAM_INFO[stream].label} logs are not available on this Duo account (${stored.message})`,
+          },
+        });
+        return false;
+      }
+      log.warn({ err: stored }, 'stream failed');
+      this.#report.warn(`${stream}: ${stored.message}`);
+      await updateStream(this.#ctx.db, this.#sourceId, stream, {
+        state: 'failing',
+        lastError: stored,
+      });
+      return false;
+    }
+  }
+
+  async #readWindow(
+    stream: StreamName,
+    start: StreamCursor,
+    window: SyncWindow,
+  ): Promise<StreamCursor> {
+    let cursor = start;
+    for await (const page of STREAM_READERS[stream](this.#duo, window, this.#signal)) {
+      const next =
+        page.resume === undefined
+          ? completeWindow(cursor, window, this.#settings())
+          : advanceWindow(cursor, window, page.resume);
+      const result = await ingestActivityPage(this.#ctx.db, {
+        sourceId: this.#sourceId,
+        stream,
+        events: page.events,
+        cursor: next,
+        strings: this.#ctx.strings,
+      });
+      cursor = next;
+      this.#count(stream, page, result.inserted, result.updated);
+      await this.#report.progress(stream, { window, cursor, totalObjects: page.totalObjects });
+      if (page.resume === undefined) return cursor;
+      this.#signal.throwIfAborted();
+    }
+    this.#signal.throwIfAborted();
+    throw new Error(`${stream}: Duo's pages ended before the window was complete`);
+  }
+
+  #count(stream: StreamName, page: StreamPage, inserted: number, updated: number): void {
+    const counts = this.#counts.get(stream) ?? {
+      pages: 0,
+      eventsNew: 0,
+      eventsUpdated: 0,
+      rejected: 0,
+      rateLimited: 0,
+    };
+    counts.pages += 1;
+    counts.eventsNew += inserted;
+    counts.eventsUpdated += updated;
+    counts.rejected += page.rejected.length;
+    counts.rateLimited = this.#rateLimited(stream);
+    this.#counts.set(stream, counts);
+    this.#report.count(stream, { ...counts });
+    for (const rejected of page.rejected) {
+      this.#report.warn(
+        `${stream}: Duo sent a record that could not be read (position ${rejected.position} of its page): ${rejected.error}`,
+      );
+    }
+    for (const warning of page.warnings) this.#report.warn(`${stream}: ${warning}`);
+  }
+
+  #rateLimited(stream: StreamName): number {
+    const family = FAMILY_OF[stream];
+    return this.#duo.stats().byFamily[family].rateLimited;
+  }
+}
+
+const FAMILY_OF = {
+  authentication: 'logs_authentication',
+  telephony: 'logs_telephony',
+  administrator: 'logs_administrator',
+  offline_enrollment: 'logs_offline',
+  activity: 'logs_activity',
+} as const satisfies Record<StreamName, string>;

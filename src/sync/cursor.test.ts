@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { DAY_MS, HOUR_MS, MINUTE_MS, ms } from '../domain/time.js';
+import {
+  advanceWindow,
+  completeWindow,
+  DEFAULT_CURSOR_SETTINGS,
+  EMPTY_CURSOR,
+  parseCursor,
+  planNextWindow,
+  retentionFloor,
+  type StreamCursor,
+} from './cursor.js';
+
+const now = ms(Date.UTC(2026, 10, 28, 12, 0, 0));
+const settings = { ...DEFAULT_CURSOR_SETTINGS, now };
+const end = now - 2 * MINUTE_MS;
+
+describe('stream cursors', () => {
+  it('starts a new stream with the last 24 hours, ending two minutes before now', () => {
+    expect(planNextWindow(EMPTY_CURSOR, settings, 'any')).toEqual({
+      purpose: 'recent',
+      min: end - DAY_MS,
+      max: end,
+    });
+  });
+
+  it('schedules a 30-day backfill after the first window, walked backwards a day at a time', () => {
+    const first = planNextWindow(EMPTY_CURSOR, settings, 'recent');
+    if (!first) throw new Error('expected a window');
+    const after = completeWindow(EMPTY_CURSOR, first, settings);
+    expect(after.syncedUntil).toBe(end);
+    expect(after.backfill).toEqual({ from: end - 30 * DAY_MS, doneDownTo: end - DAY_MS });
+    expect(planNextWindow(after, settings, 'recent')).toBeUndefined();
+    const back = planNextWindow(after, settings, 'backfill');
+    expect(back).toEqual({ purpose: 'backfill', min: end - 2 * DAY_MS, max: end - DAY_MS });
+  });
+
+  it('finishes the backfill when it reaches its start', () => {
+    let cursor: StreamCursor = completeWindow(
+      EMPTY_CURSOR,
+      { purpose: 'recent', min: ms(end - DAY_MS), max: ms(end) },
+      settings,
+    );
+    let windows = 0;
+    for (
+      let w = planNextWindow(cursor, settings, 'backfill');
+      w;
+      w = planNextWindow(cursor, settings, 'backfill')
+    ) {
+      cursor = completeWindow(cursor, w, settings);
+      windows++;
+    }
+    expect(windows).toBe(29);
+    expect(cursor.backfill).toBeUndefined();
+  });
+
+  it('re-reads the reconciliation window before the last synced instant on each sync', () => {
+    const later = { ...settings, now: ms(now + DAY_MS) };
+    const window = planNextWindow({ version: 1, syncedUntil: ms(end) }, later, 'any');
+    expect(window).toEqual({ purpose: 'recent', min: end - 72 * HOUR_MS, max: end + DAY_MS });
+  });
+
+  it('resumes an unfinished window exactly, with its saved next_offset', () => {
+    const window = { purpose: 'recent' as const, min: ms(end - HOUR_MS), max: ms(end) };
+    const cursor = advanceWindow({ version: 1, syncedUntil: ms(end - HOUR_MS) }, window, '123,abc');
+    expect(planNextWindow(cursor, settings, 'any')).toEqual({ ...window, resume: '123,abc' });
+  });
+
+  it('never asks for more than Duo keeps (180 days)', () => {
+    const old = { version: 1 as const, syncedUntil: ms(now - 200 * DAY_MS) };
+    const parsed = parseCursor(old, settings);
+    expect(parsed.warning).toMatch(/180 days/);
+    expect(planNextWindow(parsed.cursor, settings, 'any')?.min).toBe(retentionFloor(now));
+  });
+
+  it('falls back to the reconciliation window with a warning when the cursor is corrupt', () => {
+    for (const bad of ['{not json', { version: 7 }, { version: 1, syncedUntil: 'soon' }]) {
+      const parsed = parseCursor(bad, settings);
+      expect(parsed.warning).toBeDefined();
+      expect(parsed.cursor.syncedUntil).toBe(now - 72 * HOUR_MS);
+    }
+  });
+
+  it('refuses a cursor from the future', () => {
+    expect(parseCursor({ version: 1, syncedUntil: now + DAY_MS }, settings).warning).toMatch(
+      /future/,
+    );
+  });
+
+  it('reads a stored JSON string cursor', () => {
+    const cursor = { version: 1, syncedUntil: end };
+    expect(parseCursor(JSON.stringify(cursor), settings)).toEqual({ cursor });
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * Hands out Duo clients: one rate governor per credential (integration key + API host), shared
+ * by every stream, run and test of that credential in this process, so together they stay
+ * inside Duo's limits. The API host must be a Duo host unless loopback hosts are allowed (demo,
+ * tests, the simulator).
+ *
+ * @example const duo = connections.clientFor(credentials); … await duo.close();
+ */
+import type { SourceCredentials } from '../domain/sources.js';
+import {
+  createDuoClient,
+  parseApiHost,
+  RateGovernor,
+  type DuoClient,
+  type RateLimitBackoff,
+  type RateLimits,
+} from '../duo/index.js';
+
+export interface DuoConnectionOptions {
+  /** Allow `127.0.0.1`/`localhost`/`::1` hosts (the simulator). */
+  readonly allowLoopbackHosts: boolean;
+  readonly caFile?: string;
+  readonly proxyUrl?: string;
+  readonly rateLimits?: RateLimits;
+  readonly rateLimitBackoff?: Partial<RateLimitBackoff>;
+  /** Retries of 5xx and network errors before a page fails (default 3). */
+  readonly transientRetries?: number;
+}
+
+export class ApiHostError extends Error {
+  override readonly name = 'ApiHostError';
+}
+
+const DUO_HOST = /^api-[a-z0-9-]+\.(duosecurity|duofederal)\.com$/i;
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/i;
+
+/**
+ * Checks a user-entered API host: `api-XXXXXXXX.duosecurity.com` (or duofederal.com); loopback
+ * hosts only when allowed. Throws ApiHostError with what to enter instead.
+ */
+export function checkApiHost(input: string, allowLoopbackHosts: boolean): void {
+  let hostname: string;
+  try {
+    hostname = new URL(parseApiHost(input).origin).hostname.replace(/^\[|\]$/g, '');
+  } catch (error) {
+    throw new ApiHostError(
+      `"${input.slice(0, 100)}" is not an API hostname: copy it from the Admin API application in Duo (api-XXXXXXXX.duosecurity.com)`,
+      { cause: error },
+    );
+  }
+  if (DUO_HOST.test(hostname)) return;
+  if (LOOPBACK.test(hostname)) {
+    if (allowLoopbackHosts) return;
+    throw new ApiHostError(
+      `${hostname} is a loopback host, allowed only in demo mode, in tests, or with DUO_INSIGHTS_ALLOW_LOOPBACK_DUO_HOSTS=true`,
+    );
+  }
+  throw new ApiHostError(
+    `${hostname} is not a Duo API hostname: it must look like api-XXXXXXXX.duosecurity.com (or .duofederal.com)`,
+  );
+}
+
+export class DuoConnections {
+  readonly #options: DuoConnectionOptions;
+  readonly #governors = new Map<string, RateGovernor>();
+
+  constructor(options: DuoConnectionOptions) {
+    this.#options = options;
+  }
+
+  /** A client for one credential; close it when done (the governor stays for the next one). */
+  clientFor(credentials: SourceCredentials): DuoClient {
+    checkApiHost(credentials.apiHost, this.#options.allowLoopbackHosts);
+    const key = `${credentials.integrationKey}@${credentials.apiHost.toLowerCase()}`;
+    let governor = this.#governors.get(key);
+    if (!governor) {
+      governor = new RateGovernor({
+        ...(this.#options.rateLimits === undefined ? {} : { rateLimits: this.#options.rateLimits }),
+        ...(this.#options.rateLimitBackoff === undefined
+          ? {}
+          : { backoff: this.#options.rateLimitBackoff }),
+      });
+      this.#governors.set(key, governor);
+    }
+    return createDuoClient(
+      {
+        apiHost: credentials.apiHost,
+        ikey: credentials.integrationKey,
+        skey: credentials.secretKey,
+        ...(this.#options.caFile === undefined ? {} : { caFile: this.#options.caFile }),
+        ...(this.#options.proxyUrl === undefined ? {} : { proxyUrl: this.#options.proxyUrl }),
+        ...(this.#options.transientRetries === undefined
+          ? {}
+          : { backoff: { transient: { retries: this.#options.transientRetries } } }),
+      },
+      { governor },
+    );
+  }
+
+  close(): void {
+    for (const governor of this.#governors.values()) governor.close();
+    this.#governors.clear();
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Turns Duo log records into normalised activity events: the columns duo-insights filters and
+ * counts by, the natural key that makes every overlap harmless, and the original payload.
+ *
+ * Natural keys (DESIGN §4): authentication `txid`, telephony `telephony_id`, activity
+ * `activity_id`; administrator and offline enrollment records have no id, so their key is the
+ * SHA-256 of the record's canonical JSON (keys sorted), which is the same however often and
+ * through whichever page the record is read.
+ *
+ * @example normaliseRecord('authentication', authlog).naturalKey === authlog.txid
+ */
+import { createHash } from 'node:crypto';
+import { ms, parseIsoMs, secondsToMs, seconds, type EpochMs } from '../domain/time.js';
+import type { StreamName } from '../domain/streams.js';
+import type {
+  DuoActivityLog,
+  DuoAdminLog,
+  DuoAuthLog,
+  DuoOfflineEnrollmentLog,
+  DuoTelephonyLog,
+} from '../duo/wire.js';
+import type { NormalisedEvent } from '../domain/activity.js';
+
+export type DuoLogRecord =
+  | { stream: 'authentication'; record: DuoAuthLog }
+  | { stream: 'administrator'; record: DuoAdminLog }
+  | { stream: 'telephony'; record: DuoTelephonyLog }
+  | { stream: 'offline_enrollment'; record: DuoOfflineEnrollmentLog }
+  | { stream: 'activity'; record: DuoActivityLog };
+
+export class NormaliseError extends Error {
+  override readonly name = 'NormaliseError';
+}
+
+export function normaliseRecord(input: DuoLogRecord): NormalisedEvent {
+  switch (input.stream) {
+    case 'authentication':
+      return normaliseAuth(input.record);
+    case 'administrator':
+    case 'offline_enrollment':
+      return normaliseV1(input.record);
+    case 'telephony':
+      return normaliseTelephony(input.record);
+    case 'activity':
+      return normaliseActivity(input.record);
+  }
+}
+
+/** The stream a record came from decides its shape; this narrows an unknown-typed pair. */
+export function normalise(stream: StreamName, record: unknown): NormalisedEvent {
+  return normaliseRecord({ stream, record } as DuoLogRecord);
+}
+
+function normaliseAuth(r: DuoAuthLog): NormalisedEvent {
+  const device = r.access_device ?? undefined;
+  return compact<NormalisedEvent>({
+    naturalKey: r.txid,
+    tsMs: eventTime(r.isotimestamp, r.timestamp),
+    userKey: r.user?.key ?? undefined,
+    username: r.user?.name ?? undefined,
+    result: r.result,
+    reason: r.reason ?? undefined,
+    factor: r.factor ?? undefined,
+    application: r.application?.name ?? r.application?.key ?? undefined,
+    location: formatLocation(device?.location ?? undefined),
+    accessOs: joinWords(device?.os, device?.os_version),
+    accessBrowser: joinWords(device?.browser, device?.browser_version),
+    ip: device?.ip ?? undefined,
+    txid: r.txid,
+    payload: JSON.stringify(r),
+  });
+}
+
+function normaliseV1(r: DuoAdminLog): NormalisedEvent {
+  const payload = JSON.stringify(r);
+  return compact<NormalisedEvent>({
+    naturalKey: canonicalHash(r),
+    tsMs: secondsToMs(seconds(r.timestamp)),
+    username: r.username ?? undefined,
+    result: r.action,
+    application: r.object ?? undefined,
+    payload,
+  });
+}
+
+function normaliseTelephony(r: DuoTelephonyLog): NormalisedEvent {
+  return compact<NormalisedEvent>({
+    naturalKey: r.telephony_id,
+    tsMs: isoOrThrow(r.ts, 'ts'),
+    result: r.context ?? undefined,
+    factor: r.type ?? undefined,
+    txid: r.txid ?? undefined,
+    payload: JSON.stringify(r),
+  });
+}
+
+function normaliseActivity(r: DuoActivityLog): NormalisedEvent {
+  const action = typeof r.action === 'string' ? r.action : (r.action?.name ?? undefined);
+  const actorIsUser =
+    r.actor?.type === undefined || r.actor?.type === null || r.actor.type === 'user';
+  return compact<NormalisedEvent>({
+    naturalKey: r.activity_id,
+    tsMs: isoOrThrow(r.ts, 'ts'),
+    userKey: actorIsUser ? (r.actor?.key ?? undefined) : undefined,
+    username: r.actor?.name ?? undefined,
+    result: r.outcome?.result?.toLowerCase() ?? undefined,
+    reason: action,
+    application: r.application?.name ?? undefined,
+    payload: JSON.stringify(r),
+  });
+}
+
+function eventTime(iso: string | undefined, timestampSeconds: number): EpochMs {
+  const fromIso = iso === undefined ? undefined : parseIsoMs(iso);
+  return fromIso ?? secondsToMs(seconds(timestampSeconds));
+}
+
+function isoOrThrow(text: string, field: string): EpochMs {
+  const parsed = parseIsoMs(text);
+  if (parsed === undefined)
+    throw new NormaliseError(`${field} is not an ISO timestamp: ${text.slice(0, 40)}`);
+  return ms(parsed);
+}
+
+interface Location {
+  readonly city?: string | null | undefined;
+  readonly state?: string | null | undefined;
+  readonly country?: string | null | undefined;
+}
+
+function formatLocation(location: Location | undefined): string | undefined {
+  if (!location) return undefined;
+  const parts = [location.city, location.state, location.country].filter(
+    (p): p is string => typeof p === 'string' && p.length > 0,
+  );
+  return parts.length > 0 ? parts.join(', ') : undefined;
+}
+
+function joinWords(a: string | null | undefined, b: string | null | undefined): string | undefined {
+  const words = [a, b].filter((w): w is string => typeof w === 'string' && w.length > 0);
+  return words.length > 0 ? words.join(' ') : undefined;
+}
+
+/** Canonical JSON: object keys sorted at every depth, no whitespace. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function canonicalHash(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 32);
+}
+
+/** Drops undefined members so the result satisfies exactOptionalPropertyTypes. */
+function compact<T extends object>(value: { [K in keyof T]: T[K] | undefined }): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = v;
+  return out as T;
+}

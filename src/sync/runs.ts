@@ -1,0 +1,183 @@
+/**
+ * Every test, aggregation and sync runs through `runExclusive`: it takes the source's lease (at
+ * most one run per source, across processes sharing a database), records the run with a status
+ * from a closed set, keeps its heartbeat, counts and progress current while it works, and ends it
+ * as succeeded, partial, failed or cancelled — whatever happens inside.
+ *
+ * @example await runExclusive(ctx, { sourceId, kind: 'sync', trigger: 'manual' }, async (report) => {
+ *   report.count('authentication', counts); return { status: 'succeeded' }; });
+ */
+import type { StoredError } from '../domain/activity.js';
+import type { Run, RunKind, RunStatus, RunTrigger } from '../domain/runs.js';
+import { ms } from '../domain/time.js';
+import { acquireLease, releaseLease, renewLease } from '../store/leases.js';
+import { createRun, getRun, updateRun } from '../store/runs.js';
+import { SourceBusyError, toStoredError, type SyncContext } from './context.js';
+
+export const LEASE_TTL_MS = 60_000;
+const HEARTBEAT_MS = 15_000;
+const FLUSH_EVERY_MS = 1_000;
+const MAX_WARNINGS = 200;
+
+export interface RunRequest {
+  readonly sourceId: string;
+  readonly kind: RunKind;
+  readonly trigger: RunTrigger;
+}
+
+export interface RunOutcome {
+  readonly status: Extract<RunStatus, 'succeeded' | 'partial' | 'failed'>;
+  readonly error?: StoredError;
+}
+
+/** What a running job tells its run; writes are batched, at most once a second. */
+export interface RunReporter {
+  readonly runId: string;
+  count(key: string, value: unknown): void;
+  progress(key: string, value: unknown): Promise<void>;
+  warn(message: string): void;
+}
+
+export function sourceLeaseName(sourceId: string): string {
+  return `source:${sourceId}`;
+}
+
+export async function runExclusive(
+  ctx: SyncContext,
+  request: RunRequest,
+  job: (report: RunReporter, signal: AbortSignal) => Promise<RunOutcome>,
+  outerSignal?: AbortSignal,
+): Promise<Run> {
+  const lease = sourceLeaseName(request.sourceId);
+  const acquired = await acquireLease(ctx.db, {
+    name: lease,
+    holder: ctx.holder,
+    ttlMs: LEASE_TTL_MS,
+    now: ms(ctx.clock()),
+  });
+  if (!acquired) throw new SourceBusyError(request.sourceId);
+
+  const controller = new AbortController();
+  const onOuterAbort = (): void => {
+    controller.abort(outerSignal?.reason);
+  };
+  outerSignal?.addEventListener('abort', onOuterAbort, { once: true });
+  if (outerSignal?.aborted) onOuterAbort();
+
+  const log = ctx.log.child({ sourceId: request.sourceId, kind: request.kind });
+  try {
+    const run = await createRun(ctx.db, {
+      ...request,
+      status: 'running',
+      startedAt: ms(ctx.clock()),
+    });
+    const reporter = new Reporter(ctx, run.id);
+    const heartbeat = setInterval(() => {
+      void keepAlive(ctx, lease, reporter).then((kept) => {
+        if (!kept) controller.abort(new Error('the run lost its lease to another process'));
+      });
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
+    log.info({ runId: run.id, trigger: request.trigger }, 'run started');
+    let status: RunStatus;
+    let error: StoredError | undefined;
+    try {
+      const outcome = await job(reporter, controller.signal);
+      status = outcome.status;
+      error = outcome.error;
+    } catch (caught) {
+      status = controller.signal.aborted ? 'cancelled' : 'failed';
+      error = toStoredError(
+        controller.signal.aborted ? (controller.signal.reason ?? caught) : caught,
+      );
+      if (status === 'failed') log.warn({ err: error }, 'run failed');
+    } finally {
+      clearInterval(heartbeat);
+    }
+    const finished = await reporter.finish(status, error ?? null);
+    log.info({ runId: run.id, status }, 'run finished');
+    return finished;
+  } finally {
+    outerSignal?.removeEventListener('abort', onOuterAbort);
+    await releaseLease(ctx.db, { name: lease, holder: ctx.holder }).catch((e: unknown) => {
+      log.warn({ err: toStoredError(e) }, 'could not release the lease; it expires by itself');
+    });
+  }
+}
+
+async function keepAlive(ctx: SyncContext, lease: string, reporter: Reporter): Promise<boolean> {
+  try {
+    const kept = await renewLease(ctx.db, {
+      name: lease,
+      holder: ctx.holder,
+      ttlMs: LEASE_TTL_MS,
+      now: ms(ctx.clock()),
+    });
+    await reporter.flush();
+    return kept;
+  } catch (error) {
+    ctx.log.warn({ err: toStoredError(error) }, 'heartbeat failed');
+    return true;
+  }
+}
+
+class Reporter implements RunReporter {
+  readonly runId: string;
+  readonly #ctx: SyncContext;
+  readonly #counts: Record<string, unknown> = {};
+  readonly #progress: Record<string, unknown> = {};
+  readonly #warnings: string[] = [];
+  #droppedWarnings = 0;
+  #lastFlush = 0;
+  #dirty = false;
+
+  constructor(ctx: SyncContext, runId: string) {
+    this.#ctx = ctx;
+    this.runId = runId;
+  }
+
+  count(key: string, value: unknown): void {
+    this.#counts[key] = value;
+    this.#dirty = true;
+  }
+
+  async progress(key: string, value: unknown): Promise<void> {
+    this.#progress[key] = value;
+    this.#dirty = true;
+    if (this.#ctx.clock() - this.#lastFlush >= FLUSH_EVERY_MS) await this.flush();
+  }
+
+  warn(message: string): void {
+    if (this.#warnings.length < MAX_WARNINGS) this.#warnings.push(message);
+    else this.#droppedWarnings++;
+    this.#dirty = true;
+  }
+
+  #snapshot(): { counts: Record<string, unknown>; progress: Record<string, unknown> } {
+    const warnings =
+      this.#droppedWarnings > 0
+        ? [...this.#warnings, `… and ${this.#droppedWarnings} more warnings`]
+        : this.#warnings;
+    return { counts: { ...this.#counts }, progress: { ...this.#progress, warnings } };
+  }
+
+  async flush(): Promise<void> {
+    if (!this.#dirty) return;
+    this.#dirty = false;
+    this.#lastFlush = this.#ctx.clock();
+    await updateRun(this.#ctx.db, this.runId, {
+      ...this.#snapshot(),
+      heartbeatAt: ms(this.#ctx.clock()),
+    });
+  }
+
+  async finish(status: RunStatus, error: StoredError | null): Promise<Run> {
+    await updateRun(this.#ctx.db, this.runId, {
+      ...this.#snapshot(),
+      status,
+      error,
+      finishedAt: ms(this.#ctx.clock()),
+    });
+    return getRun(this.#ctx.db, this.runId);
+  }
+}

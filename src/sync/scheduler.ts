@@ -1,0 +1,153 @@
+/**
+ * The scheduler: syncs each verified Activity Insights – Duo source as soon as it is ready and
+ * then every sync interval (24 h by default), aggregates Duo sources that have a schedule, and
+ * on start-up runs whatever is overdue. Runs hold the source's lease, so several processes
+ * sharing one PostgreSQL never run the same source twice at once. `stop()` asks running work to
+ * end at a page boundary and waits for it: nothing is lost.
+ *
+ * @example const scheduler = new Scheduler(ctx); scheduler.start(); … await scheduler.stop();
+ */
+import type { Run, RunKind, RunTrigger } from '../domain/runs.js';
+import type { Source } from '../domain/sources.js';
+import { MINUTE_MS } from '../domain/time.js';
+import { latestRun } from '../store/runs.js';
+import { listSources } from '../store/sources.js';
+import { syncActivitySource } from './activity-sync.js';
+import { aggregateSource } from './aggregation.js';
+import { SourceBusyError, toStoredError, type SyncContext } from './context.js';
+
+export interface SchedulerOptions {
+  /** How often to look for due work. Default 30 s. */
+  readonly tickMs?: number;
+  /** After a failed or partial run, try again this much later (capped by the interval). */
+  readonly retryAfterMs?: number;
+}
+
+export interface DueWork {
+  readonly source: Source;
+  readonly kind: Extract<RunKind, 'sync' | 'aggregation'>;
+}
+
+/** Whether a source has work due now, from its settings and its last run of that kind. */
+export function dueKind(
+  source: Source,
+  last: Run | undefined,
+  now: number,
+  retryAfterMs: number,
+): DueWork['kind'] | undefined {
+  if (source.state !== 'verified') return undefined;
+  const kind = source.type === 'duo-activity' ? 'sync' : 'aggregation';
+  const interval =
+    source.type === 'duo-activity'
+      ? source.settings.syncIntervalMs
+      : source.settings.aggregationIntervalMs;
+  if (interval === null) return undefined;
+  if (!last) return kind;
+  if (last.status === 'running' || last.status === 'queued') return undefined;
+  const started = last.startedAt ?? last.createdAt;
+  if (now >= started + interval) return kind;
+  const finished = last.finishedAt ?? started;
+  if (last.status !== 'succeeded' && now >= finished + Math.min(retryAfterMs, interval))
+    return kind;
+  return undefined;
+}
+
+export class Scheduler {
+  readonly #ctx: SyncContext;
+  readonly #tickMs: number;
+  readonly #retryAfterMs: number;
+  readonly #running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  #timer: NodeJS.Timeout | undefined;
+  #ticking: Promise<void> | undefined;
+  #stopped = false;
+  #firstTick = true;
+
+  constructor(ctx: SyncContext, options: SchedulerOptions = {}) {
+    this.#ctx = ctx;
+    this.#tickMs = options.tickMs ?? 30_000;
+    this.#retryAfterMs = options.retryAfterMs ?? 15 * MINUTE_MS;
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.#schedule(0);
+  }
+
+  /** Looks for due work at once (e.g. right after a source passed its connection test). */
+  poke(): void {
+    if (this.#stopped) return;
+    this.#schedule(0);
+  }
+
+  /** Whether a run of this source was started by this scheduler and has not ended. */
+  isRunning(sourceId: string): boolean {
+    return this.#running.has(sourceId);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.#ticking;
+    for (const { controller } of this.#running.values()) {
+      controller.abort(new Error('duo-insights is shutting down'));
+    }
+    await Promise.all([...this.#running.values()].map((r) => r.done));
+  }
+
+  #schedule(delay: number): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#ticking = this.#tick().finally(() => {
+        this.#ticking = undefined;
+        if (!this.#stopped) this.#schedule(this.#tickMs);
+      });
+    }, delay);
+    this.#timer.unref();
+  }
+
+  async #tick(): Promise<void> {
+    const trigger: RunTrigger = this.#firstTick ? 'startup' : 'schedule';
+    this.#firstTick = false;
+    let sources: Source[];
+    try {
+      sources = await listSources(this.#ctx.db);
+    } catch (error) {
+      this.#ctx.log.error({ err: toStoredError(error) }, 'scheduler could not list sources');
+      return;
+    }
+    for (const source of sources) {
+      if (this.#stopped) return;
+      if (this.#running.has(source.id)) continue;
+      try {
+        const kind = source.type === 'duo-activity' ? 'sync' : 'aggregation';
+        const last = await latestRun(this.#ctx.db, source.id, kind);
+        const due = dueKind(source, last, this.#ctx.clock(), this.#retryAfterMs);
+        if (due) this.#launch(source, due, last === undefined ? 'create' : trigger);
+      } catch (error) {
+        this.#ctx.log.error(
+          { err: toStoredError(error), sourceId: source.id },
+          'scheduler check failed',
+        );
+      }
+    }
+  }
+
+  #launch(source: Source, kind: DueWork['kind'], trigger: RunTrigger): void {
+    const controller = new AbortController();
+    const work =
+      kind === 'sync'
+        ? syncActivitySource(this.#ctx, source.id, { trigger, signal: controller.signal })
+        : aggregateSource(this.#ctx, source.id, { trigger, signal: controller.signal });
+    const done = work
+      .then(() => undefined)
+      .catch((error: unknown) => {
+        if (error instanceof SourceBusyError) return; // another process runs it
+        this.#ctx.log.error(
+          { err: toStoredError(error), sourceId: source.id },
+          `scheduled ${kind} failed`,
+        );
+      })
+      .finally(() => this.#running.delete(source.id));
+    this.#running.set(source.id, { controller, done });
+  }
+}

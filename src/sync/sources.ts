@@ -1,0 +1,233 @@
+/**
+ * What people do with sources, shared by the CLI and the HTTP API: create, configure
+ * (credentials checked before they are stored), test the connection (a verdict with cause and
+ * fix), delete. Input is validated here, once, with messages naming the field at fault.
+ *
+ * @example const source = await configureSourceCredentials(ctx, id, { apiHost, integrationKey, secretKey });
+ */
+import { z } from 'zod';
+import type { ConnectionTestResult, Source } from '../domain/sources.js';
+import { SOURCE_TYPES } from '../domain/sources.js';
+import { ms } from '../domain/time.js';
+import type { DuoError } from '../duo/index.js';
+import { getIdentity } from '../store/identities.js';
+import { getGovernanceGroup } from '../store/governance-groups.js';
+import {
+  configureSource,
+  createSource,
+  getSource,
+  getSourceCredentials,
+  recordConnectionTest,
+} from '../store/sources.js';
+import { SourceNotReadyError, type SyncContext } from './context.js';
+import { ApiHostError, checkApiHost } from './duo-connections.js';
+import { runExclusive } from './runs.js';
+
+export class InputError extends Error {
+  override readonly name = 'InputError';
+  constructor(
+    message: string,
+    readonly details?: readonly { readonly field: string; readonly message: string }[],
+  ) {
+    super(message);
+  }
+}
+
+/** Parses input with a zod schema; failures become one InputError naming each field. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const details = parsed.error.issues.map((issue) => ({
+    field: issue.path.length > 0 ? issue.path.join('.') : '(body)',
+    message: issue.message,
+  }));
+  throw new InputError(details.map((d) => `${d.field}: ${d.message}`).join('; '), details);
+}
+
+export const SourceSettingsInput = z
+  .object({
+    syncIntervalHours: z
+      .number()
+      .min(1)
+      .max(24 * 30),
+    aggregationIntervalHours: z
+      .number()
+      .min(1)
+      .max(24 * 30)
+      .nullable(),
+    reconciliationHours: z
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 14),
+    backfillDays: z.number().int().min(1).max(180),
+    maxDeleteShare: z.number().min(0).max(1),
+    createIdentities: z.boolean(),
+  })
+  .partial()
+  .strict();
+
+export const NewSourceInput = z
+  .object({
+    type: z.enum(SOURCE_TYPES),
+    name: z.string().trim().min(1, 'is required').max(120),
+    description: z.string().max(2000).nullable().optional(),
+    ownerIdentityId: z.string().min(1, 'is required'),
+    governanceGroupId: z.string().min(1).nullable().optional(),
+    settings: SourceSettingsInput.optional(),
+  })
+  .strict();
+
+const INTEGRATION_KEY = /^DI[A-Z0-9]{18}$/;
+
+export const CredentialsInput = z
+  .object({
+    apiHost: z.string().trim().min(1, 'is required').max(255),
+    integrationKey: z
+      .string()
+      .trim()
+      .regex(INTEGRATION_KEY, 'must be the 20-character integration key that starts with DI'),
+    secretKey: z
+      .string()
+      .trim()
+      .min(20, 'looks too short for a Duo secret key (40 characters)')
+      .max(128)
+      .optional(),
+  })
+  .strict();
+
+export function settingsFromInput(
+  input: z.output<typeof SourceSettingsInput> | undefined,
+): Partial<Source['settings']> {
+  if (!input) return {};
+  return {
+    ...(input.syncIntervalHours === undefined
+      ? {}
+      : { syncIntervalMs: input.syncIntervalHours * 3_600_000 }),
+    ...(input.aggregationIntervalHours === undefined
+      ? {}
+      : {
+          aggregationIntervalMs:
+            input.aggregationIntervalHours === null
+              ? null
+              : input.aggregationIntervalHours * 3_600_000,
+        }),
+    ...(input.reconciliationHours === undefined
+      ? {}
+      : { reconciliationHours: input.reconciliationHours }),
+    ...(input.backfillDays === undefined ? {} : { backfillDays: input.backfillDays }),
+    ...(input.maxDeleteShare === undefined ? {} : { maxDeleteShare: input.maxDeleteShare }),
+    ...(input.createIdentities === undefined ? {} : { createIdentities: input.createIdentities }),
+  };
+}
+
+export async function createSourceFromInput(ctx: SyncContext, input: unknown): Promise<Source> {
+  const parsed = parseInput(NewSourceInput, input);
+  await getIdentity(ctx.db, parsed.ownerIdentityId);
+  if (parsed.governanceGroupId) await getGovernanceGroup(ctx.db, parsed.governanceGroupId);
+  return createSource(ctx.db, {
+    type: parsed.type,
+    name: parsed.name,
+    description: parsed.description ?? null,
+    ownerIdentityId: parsed.ownerIdentityId,
+    governanceGroupId: parsed.governanceGroupId ?? null,
+    settings: settingsFromInput(parsed.settings),
+  });
+}
+
+/** Stores credentials after checking their form; the source must pass a new test to sync. */
+export async function configureSourceCredentials(
+  ctx: SyncContext,
+  sourceId: string,
+  input: unknown,
+  allowLoopbackHosts: boolean,
+): Promise<Source> {
+  const parsed = parseInput(CredentialsInput, input);
+  try {
+    checkApiHost(parsed.apiHost, allowLoopbackHosts);
+  } catch (error) {
+    if (error instanceof ApiHostError) {
+      throw new InputError(`apiHost: ${error.message}`, [
+        { field: 'apiHost', message: error.message },
+      ]);
+    }
+    throw error;
+  }
+  const current = await getSource(ctx.db, sourceId);
+  if (parsed.secretKey === undefined && !current.hasSecret) {
+    throw new InputError('secretKey: is required the first time a source is configured', [
+      { field: 'secretKey', message: 'is required the first time a source is configured' },
+    ]);
+  }
+  return configureSource(
+    ctx.db,
+    sourceId,
+    {
+      apiHost: parsed.apiHost,
+      integrationKey: parsed.integrationKey,
+      ...(parsed.secretKey === undefined ? {} : { secretKey: parsed.secretKey }),
+    },
+    ctx.secretKey,
+  );
+}
+
+/**
+ * Test Connection: one cheap Duo call with the source's credentials (a log read for an
+ * activity source, a one-user page for a Duo source). Records the verdict on the source
+ * (verified / failing) and as a run.
+ */
+export async function testSourceConnection(
+  ctx: SyncContext,
+  sourceId: string,
+  signal?: AbortSignal,
+): Promise<ConnectionTestResult> {
+  const source = await getSource(ctx.db, sourceId);
+  if (source.apiHost === null || source.integrationKey === null || !source.hasSecret) {
+    throw new SourceNotReadyError(
+      `source "${source.name}" has no credentials yet: configure its integration key, secret key and API host first`,
+    );
+  }
+  const credentials = await getSourceCredentials(ctx.db, sourceId, ctx.secretKey);
+  let result: ConnectionTestResult | undefined;
+  await runExclusive(
+    ctx,
+    { sourceId, kind: 'test', trigger: 'manual' },
+    async (_report, runSignal) => {
+      const duo = ctx.duo.clientFor(credentials);
+      try {
+        const verdict = await duo.testConnection(
+          source.type === 'duo' ? 'accounts' : 'activity',
+          runSignal,
+        );
+        result = verdict.ok
+          ? { ok: true, at: ms(ctx.clock()), message: verdict.message }
+          : failedTest(verdict.error, ctx.clock());
+      } finally {
+        await duo.close();
+      }
+      await recordConnectionTest(ctx.db, sourceId, result);
+      return result.ok
+        ? { status: 'succeeded' }
+        : { status: 'failed', error: { code: result.code ?? 'failed', message: result.message } };
+    },
+    signal,
+  );
+  if (!result) throw new Error('the connection test ended without a verdict');
+  return result;
+}
+
+function failedTest(error: DuoError, now: number): ConnectionTestResult {
+  return {
+    ok: false,
+    at: ms(now),
+    code: error.kind,
+    message: error.message,
+    details: {
+      fix: error.fix,
+      ...(error.permission === undefined ? {} : { permission: error.permission }),
+      ...(error.clockSkewSeconds === undefined ? {} : { clockSkewSeconds: error.clockSkewSeconds }),
+      ...(error.networkReason === undefined ? {} : { networkReason: error.networkReason }),
+      ...(error.httpStatus === undefined ? {} : { httpStatus: error.httpStatus }),
+    },
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * How each log stream reads one window from Duo, as pages of normalised events. A page's
+ * `resume` is where the window continues after it (a v2 `next_offset`, a v1 `mintime` in
+ * seconds), undefined when the page completes the window.
+ *
+ * @example for await (const page of STREAM_READERS.authentication(duo, window, signal)) …
+ */
+import type { NormalisedEvent } from '../domain/activity.js';
+import type { StreamName } from '../domain/streams.js';
+import { ms, msToSeconds, seconds, secondsToMs, type EpochSec } from '../domain/time.js';
+import type { DuoClient, DuoPage, RejectedRecord } from '../duo/index.js';
+import type { SyncWindow } from './cursor.js';
+import { normalise } from './normalise.js';
+
+export interface StreamPage {
+  readonly events: NormalisedEvent[];
+  /** Records Duo sent that could not be read, with their position in Duo's page. */
+  readonly rejected: RejectedRecord[];
+  readonly resume: string | number | undefined;
+  readonly warnings: string[];
+  readonly totalObjects?: number;
+}
+
+export type StreamReader = (
+  duo: DuoClient,
+  window: SyncWindow,
+  signal: AbortSignal,
+) => AsyncGenerator<StreamPage>;
+
+export const STREAM_READERS: Readonly<Record<StreamName, StreamReader>> = {
+  authentication: (duo, window, signal) =>
+    readV2('authentication', duo.authLogs(v2Query(window), signal)),
+  telephony: (duo, window, signal) =>
+    readV2('telephony', duo.telephonyLogs(v2Query(window), signal)),
+  activity: (duo, window, signal) => readV2('activity', duo.activityLogs(v2Query(window), signal)),
+  administrator: (duo, window, signal) =>
+    readV1('administrator', window, (mintime) => duo.administratorLogs({ mintime }, signal)),
+  offline_enrollment: (duo, window, signal) =>
+    readV1('offline_enrollment', window, (mintime) =>
+      duo.offlineEnrollmentLogs({ mintime }, signal),
+    ),
+};
+
+function v2Query(window: SyncWindow): {
+  mintime: typeof window.min;
+  maxtime: typeof window.max;
+  nextOffset?: string;
+} {
+  return {
+    mintime: window.min,
+    maxtime: window.max,
+    ...(typeof window.resume === 'string' ? { nextOffset: window.resume } : {}),
+  };
+}
+
+async function* readV2(
+  stream: StreamName,
+  pages: AsyncGenerator<DuoPage<unknown, string>>,
+): AsyncGenerator<StreamPage> {
+  for await (const page of pages) {
+    yield toStreamPage(stream, page, page.next);
+  }
+}
+
+/**
+ * v1 logs have no `maxtime`: a window is read from its `mintime` (inclusive) until Duo has no
+ * more (a recent window) or until the next `mintime` passes the window's end (a backfill window).
+ */
+async function* readV1(
+  stream: StreamName,
+  window: SyncWindow,
+  read: (mintime: EpochSec) => AsyncGenerator<DuoPage<unknown, EpochSec>>,
+): AsyncGenerator<StreamPage> {
+  const start =
+    typeof window.resume === 'number' ? seconds(window.resume) : msToSeconds(ms(window.min));
+  for await (const page of read(start)) {
+    const beyondWindow =
+      window.purpose === 'backfill' &&
+      page.next !== undefined &&
+      secondsToMs(page.next) > window.max;
+    yield toStreamPage(stream, page, beyondWindow ? undefined : page.next);
+    if (beyondWindow) return;
+  }
+}
+
+function toStreamPage<C extends string | number>(
+  stream: StreamName,
+  page: DuoPage<unknown, C>,
+  resume: C | undefined,
+): StreamPage {
+  const events: NormalisedEvent[] = [];
+  const rejected = [...page.rejected];
+  page.records.forEach((record, index) => {
+    try {
+      events.push(normalise(stream, record));
+    } catch (error) {
+      rejected.push({
+        position: index,
+        error: error instanceof Error ? error.message : String(error),
+        raw: record,
+      });
+    }
+  });
+  return {
+    events,
+    rejected,
+    resume,
+    warnings: page.warnings,
+    ...(page.totalObjects === undefined ? {} : { totalObjects: page.totalObjects }),
+  };
+}
