@@ -31,6 +31,7 @@ export const REDACTED_PATHS = [
 
 export interface LoggerOptions {
   readonly level: string;
+  /** Default: standard error. */
   readonly destination?: DestinationStream;
 }
 
@@ -40,5 +41,6 @@ export function createLogger(options: LoggerOptions): Logger {
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     base: { service: 'duo-insights' },
   };
-  return options.destination ? pino(config, options.destination) : pino(config);
+  // stderr: a command's stdout is its result (JSON when piped), never mixed with logs.
+  return pino(config, options.destination ?? pino.destination({ fd: 2, sync: true }));
 }

@@ -22,13 +22,7 @@ import {
   searchIdentities,
 } from '../store/identities.js';
 import { listRuns } from '../store/runs.js';
-import {
-  deleteSource,
-  findSource,
-  findSourceByName,
-  getSource,
-  listSources,
-} from '../store/sources.js';
+import { deleteSource, findSource, findSourceByName, listSources } from '../store/sources.js';
 import { listStreams } from '../store/streams.js';
 import { syncActivitySource } from '../sync/activity-sync.js';
 import { aggregateSource } from '../sync/aggregation.js';
@@ -529,7 +523,7 @@ export function runsCommand(): Command {
     .action(async (ref: string, opts: { limit: number } & OutputOptions) => {
       await withApp(async (app) => {
         const source = await resolveSource(app, ref);
-        const runs = await listRuns(app.db, source.id, { limit: opts.limit });
+        const runs = await listRuns(app.db, { sourceId: source.id, limit: opts.limit });
         emit(
           runs,
           (l) =>
@@ -539,5 +533,3 @@ export function runsCommand(): Command {
       });
     });
 }
-
-export { getSource };

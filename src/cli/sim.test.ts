@@ -18,6 +18,8 @@ describe('duo-insights sim flags', () => {
       /--permissions .*unknown: write_all/,
     );
     expect(() => planSimulator({ speed: 'fast' })).toThrow(/--speed/);
+    expect(() => planSimulator({ faults: '[{"kind":"gremlins"}]' })).toThrow(/--faults item 0/);
+    expect(() => planSimulator({ faults: 'not json' })).toThrow(/--faults takes JSON/);
     expect(() => planSimulator({ rateLimit: 'logs_everything=2/1' })).toThrow(
       /--rate-limit .*bad item "logs_everything=2\/1"/,
     );
@@ -41,7 +43,12 @@ describe('duo-insights sim', () => {
     const warnings: string[] = [];
     let stop: () => void = () => undefined;
     const stopped = new Promise<void>((resolve) => (stop = resolve));
-    const plan = planSimulator({ ikey: 'DICLI000000000000001', users: '20', days: '1' });
+    const plan = planSimulator({
+      ikey: 'DICLI000000000000001',
+      users: '20',
+      days: '1',
+      faults: '{"kind":"5xx","path":"/admin/v1/users","count":1}',
+    });
     const running = runSimulator(plan, {
       out: (line) => lines.push(line),
       err: (line) => warnings.push(line),
@@ -53,6 +60,7 @@ describe('duo-insights sim', () => {
     expect(printed).toMatchObject({ ikey: 'DICLI000000000000001', skey: plan.skey });
     expect(warnings.join('\n')).toMatch(/secret key was generated/);
     const target = { url: printed.url ?? '', host: printed.apiHostname ?? '' };
+    expect((await duoGet(target, plan, '/admin/v1/users')).status).toBe(503);
     const response = await duoGet(target, plan, '/admin/v1/users');
     expect(response.status).toBe(200);
     await control(target, 'GET', '/_sim/clock');

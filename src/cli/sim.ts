@@ -6,14 +6,17 @@
  * @example duo-insights sim --port 8443 --ikey DIXXXXXXXXXXXXXXXXXX --skey … --tls --rate-limit duo
  */
 import { Command } from 'commander';
+import { z } from 'zod';
 import {
   DUO_RATE_LIMITS,
   ENDPOINT_FAMILIES,
+  FaultSpecSchema,
   PERMISSIONS,
   randomCredential,
   startSimulator,
   type BucketLimit,
   type EndpointFamily,
+  type FaultInput,
   type Permission,
   type RateLimitConfig,
   type Simulator,
@@ -37,6 +40,7 @@ export interface SimFlags {
   readonly apiHostname?: string;
   readonly tls?: boolean;
   readonly tlsDir?: string;
+  readonly faults?: string;
 }
 
 export interface SimPlan {
@@ -68,6 +72,7 @@ export function planSimulator(flags: SimFlags): SimPlan {
       ? {}
       : { publishDelayMs: wholeNumber('--publish-delay-ms', flags.publishDelayMs, 0, 86_400_000) }),
     ...(flags.apiHostname === undefined ? {} : { apiHostname: flags.apiHostname }),
+    ...(flags.faults === undefined ? {} : { faults: parseFaults(flags.faults) }),
     ...(flags.tls || flags.tlsDir !== undefined
       ? { tls: flags.tlsDir === undefined ? true : { dir: flags.tlsDir } }
       : {}),
@@ -132,6 +137,28 @@ export function parseRateLimits(text: string): RateLimitConfig {
   return limits;
 }
 
+/** `--faults`: a JSON fault or array of faults, as `POST /_sim/faults` takes them. */
+export function parseFaults(text: string): FaultInput[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(
+      `--faults takes JSON, e.g. '[{"kind":"5xx","path":"/admin/v2/logs/*","probability":0.1}]'`,
+    );
+  }
+  const list: unknown[] = Array.isArray(parsed) ? parsed : [parsed];
+  return list.map((item, index) => {
+    const fault = FaultSpecSchema.safeParse(item);
+    if (!fault.success) {
+      throw new Error(
+        `--faults item ${index}: ${z.prettifyError(fault.error).replace(/\n/g, ' ')}`,
+      );
+    }
+    return fault.data;
+  });
+}
+
 export interface SimIo {
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
@@ -194,6 +221,7 @@ export function simCommand(): Command {
     .option('--api-hostname <host>', 'host name clients sign (default host:port)')
     .option('--tls', 'serve HTTPS with a generated CA')
     .option('--tls-dir <dir>', 'where to write ca.pem (implies --tls)')
+    .option('--faults <json>', 'faults armed at start, as POST /_sim/faults takes them (JSON)')
     .action(async (flags: SimFlags, command: Command) => {
       let plan: SimPlan;
       try {

@@ -46,6 +46,12 @@ describe('authentication like Duo', () => {
     expect(failure(response.body).code).toBe(40101);
   });
 
+  it('refuses a signed request that carries no date with 401 40101', async () => {
+    const response = await duoGet(sim, owner, USERS, [], { dateHeader: 'none' });
+    expect(response.status).toBe(401);
+    expect(failure(response.body).code).toBe(40101);
+  });
+
   it('refuses an unknown integration key with 401 40102', async () => {
     const response = await duoGet(sim, { ikey: 'DINOSUCHKEY000000000', skey: owner.skey }, USERS);
     expect(response.status).toBe(401);
@@ -122,6 +128,23 @@ describe('authentication like Duo', () => {
     );
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ stat: 'OK', response: [] });
+  });
+
+  it('accepts the configured API hostname as the signed host, and refuses another name', async () => {
+    const named = await startSimulator({
+      credentials: [owner],
+      users: 5,
+      days: 1,
+      apiHostname: 'api-sim0001.duosecurity.com',
+    });
+    try {
+      expect(named.host).toBe('api-sim0001.duosecurity.com');
+      expect((await duoGet(named, owner, USERS)).status).toBe(200);
+      const other = { url: named.url, host: 'api-other.duosecurity.com' };
+      expect(failure((await duoGet(other, owner, USERS)).body).code).toBe(40103);
+    } finally {
+      await named.close();
+    }
   });
 
   it('answers an unknown path with 404 40401', async () => {

@@ -34,11 +34,16 @@ export type AuthResult =
   | { readonly ok: true; readonly credential: Credential }
   | { readonly ok: false; readonly reply: Reply; readonly ikey?: string };
 
+/**
+ * `apiHostname`, when configured, is accepted as the signed host besides the `Host` header (a
+ * client may connect to the simulator's address while signing the name it was configured with).
+ */
 export function authenticate(
   request: SignedRequest,
   credentials: ReadonlyMap<string, Credential>,
   realNow: number,
   maxSkewMs: number,
+  apiHostname?: string,
 ): AuthResult {
   const parsed = parseAuthorization(header(request.headers, 'authorization'));
   if (!parsed) return { ok: false, reply: missingCredentials() };
@@ -47,24 +52,28 @@ export function authenticate(
   if (!credential) return { ok: false, reply: unknownIkey(), ikey };
   const date = header(request.headers, 'x-duo-date') ?? header(request.headers, 'date');
   if (date === undefined) return { ok: false, reply: missingCredentials(), ikey };
-  const host = header(request.headers, 'host') ?? '';
+  const hosts = [header(request.headers, 'host') ?? ''];
+  if (apiHostname !== undefined && apiHostname !== hosts[0]) hosts.push(apiHostname);
   const params = signedParams(request);
-  const signed = duoHeaderVariants(request.headers).some(
-    (duoHeaders) =>
-      verifySignature(
-        {
-          ikey,
-          skey: credential.skey,
-          date,
-          method: request.method,
-          host,
-          path: request.path,
-          params,
-          body: request.body,
-          duoHeaders,
-        },
-        parsed.signature,
-      ) !== undefined,
+  const variants = duoHeaderVariants(request.headers);
+  const signed = hosts.some((host) =>
+    variants.some(
+      (duoHeaders) =>
+        verifySignature(
+          {
+            ikey,
+            skey: credential.skey,
+            date,
+            method: request.method,
+            host,
+            path: request.path,
+            params,
+            body: request.body,
+            duoHeaders,
+          },
+          parsed.signature,
+        ) !== undefined,
+    ),
   );
   if (!signed) return { ok: false, reply: badSignature(), ikey };
   const sentAt = Date.parse(date);

@@ -70,9 +70,10 @@ describe('the simulated tenant', () => {
     }
   });
 
-  it('has Duo-shaped ids that lead back to their users and groups', () => {
+  it('has Duo-shaped ids, usernames and aliases that lead back to their users and groups', () => {
     const ds = small();
     const ids = new Set<string>();
+    let aliases = 0;
     for (let p = 0; p < ds.userCount(); p++) {
       const user = ds.userAt(p);
       expect(user.user_id).toMatch(/^DU[0-9A-Z]{18}$/);
@@ -81,7 +82,13 @@ describe('the simulated tenant', () => {
       expect(ds.findUser(user.user_id)?.username).toBe(user.username);
       expect(ds.findUserByUsername(user.username)?.user_id).toBe(user.user_id);
       expect(ds.findUserByEmail(user.email ?? '')?.user_id).toBe(user.user_id);
+      for (const alias of Object.values(user.aliases ?? {})) {
+        if (alias === null) continue;
+        aliases++;
+        expect(ds.findUserByUsername(alias)?.user_id).toBe(user.user_id);
+      }
     }
+    expect(aliases).toBeGreaterThan(300);
     expect(ids.size).toBe(2000);
     expect(ds.findUser('DU0000000000000000000')).toBeUndefined();
     expect(ds.findUser('DUXXXXXXXXXXXXXXXXXX')).toBeUndefined();
@@ -319,6 +326,31 @@ describe('the simulated tenant', () => {
     expect(nulls).toBeGreaterThan(5);
     expect(broken).toBeGreaterThan(5);
     expect(broken / (json + broken)).toBeLessThan(0.1);
+  });
+
+  it('never repeats an identical v1 record, which a sync could not tell apart', () => {
+    for (const ds of [
+      small(),
+      createDataset({
+        seed: 'busy',
+        users: 1200,
+        days: 14,
+        start: START,
+        authEventsPerDay: 400_000,
+      }),
+    ]) {
+      // prettier-ignore
+      for (const type of ['administrator', 'offline_enrollment'] as const) {
+        const seen = new Set<string>();
+        let n = 0;
+        for (const e of ds.events(type, ms(START - 7 * DAY_MS), START)) {
+          seen.add(JSON.stringify(e.record));
+          n++;
+        }
+        expect(n).toBeGreaterThan(type === 'administrator' ? 1000 : 100);
+        expect(seen.size).toBe(n);
+      }
+    }
   });
 
   it('has seconds crowded enough that a v1 page of 1000 ends in the middle of one', () => {

@@ -18,7 +18,7 @@ type DuoToken = NonNullable<DuoUser['tokens']>[number];
 export interface SimDataset extends Dataset {
   /** Looks a present user up by email (case-insensitive). */
   findUserByEmail(email: string): DuoUser | undefined;
-  /** Authentication events per day of `type` on average (the rhythm's mean). */
+  /** Mean events per day of `type` (administrator: the weekly directory-sync burst included). */
   meanPerDay(type: Exclude<LogType, 'telephony'>): number;
 }
 
@@ -686,6 +686,15 @@ export function createDataset(options: DatasetOptions): SimDataset {
     return index < userCountTotal && username(index) === text ? index : undefined;
   }
 
+  function aliasesOf(i: number): { alias1: string | null; alias2: string | null } {
+    const n = names(i);
+    const roll = unit(mix(userHash(i), 12));
+    return {
+      alias1: roll < 0.2 ? `${n.first}${n.last}${n.suffix}` : null,
+      alias2: roll < 0.05 ? `${n.first}_${n.last}${n.suffix}` : null,
+    };
+  }
+
   const userId = (i: number): string => makeId('DU', userIdKey, i);
   const isDeleted = (i: number): boolean => binarySearch(deleted, i) >= 0;
 
@@ -831,9 +840,7 @@ export function createDataset(options: DatasetOptions): SimDataset {
     const lockoutReason = override ? override.lockoutReason : baseLockoutReason(i);
     const phones = Array.from({ length: phoneCount(i) }, (_, p) => phoneObject(i, p));
     const tokens = Array.from({ length: tokenCount(i) }, () => tokenObject(i));
-    const aliasRoll = unit(mix(h, 12));
-    const alias1 = aliasRoll < 0.2 ? `${n.first.charAt(0)}${n.last}${n.suffix}` : null;
-    const alias2 = aliasRoll < 0.05 ? `${n.first}_${n.last}${n.suffix}` : null;
+    const { alias1, alias2 } = aliasesOf(i);
     const aliases: Record<string, string> = {};
     if (alias1 !== null) aliases.alias1 = alias1;
     if (alias2 !== null) aliases.alias2 = alias2;
@@ -1438,7 +1445,9 @@ export function createDataset(options: DatasetOptions): SimDataset {
       ? user >= 0
         ? username(user)
         : null
-      : action.startsWith('phone_')
+      : action.startsWith('phone_') ||
+          action.startsWith('activation_') ||
+          action.endsWith('duo_push')
         ? user >= 0
           ? phoneNumber(user, 0)
           : null
@@ -1617,9 +1626,29 @@ export function createDataset(options: DatasetOptions): SimDataset {
     return total;
   }
 
+  /** Duo's `username` lookup also matches aliases, so this does too (alias1, then alias2). */
   function findUserByUsername(name: string): DuoUser | undefined {
-    const i = usernameIndex(name);
+    const i = usernameIndex(name) ?? aliasIndex(name);
     return i === undefined || isDeleted(i) ? undefined : userObject(i);
+  }
+
+  /** `johnsmith2` (alias1) or `john_smith2` (alias2), back to the user. */
+  function aliasIndex(text: string): number | undefined {
+    const underscore = /^([a-z]+)_([a-z]+)(\d*)$/.exec(text);
+    if (underscore) {
+      const i = usernameIndex(
+        `${underscore[1] ?? ''}.${underscore[2] ?? ''}${underscore[3] ?? ''}`,
+      );
+      return i !== undefined && aliasesOf(i).alias2 === text ? i : undefined;
+    }
+    for (const first of FIRST_NAMES) {
+      if (!text.startsWith(first)) continue;
+      const rest = /^([a-z]+?)(\d*)$/.exec(text.slice(first.length));
+      if (!rest) continue;
+      const i = usernameIndex(`${first}.${rest[1] ?? ''}${rest[2] ?? ''}`);
+      if (i !== undefined && aliasesOf(i).alias1 === text) return i;
+    }
+    return undefined;
   }
 
   function findGroupIndex(groupId: string): number | undefined {

@@ -34,6 +34,8 @@ export const FaultSpecSchema = z.strictObject({
   delayMs: z.number().int().nonnegative().optional(),
 });
 export type FaultSpec = z.output<typeof FaultSpecSchema>;
+/** A fault as written by hand (`path` optional). */
+export type FaultInput = z.input<typeof FaultSpecSchema>;
 
 export interface Fault extends FaultSpec {
   readonly id: number;

@@ -24,7 +24,14 @@ import { createSimClock, type SimClock } from './clock.js';
 import { handleControl, type ControlState } from './control.js';
 import { createDataset } from './dataset.js';
 import type { Dataset } from './dataset-types.js';
-import { createFaultBook, seededRandom, type Fault, type FaultBook } from './faults.js';
+import {
+  createFaultBook,
+  FaultSpecSchema,
+  seededRandom,
+  type Fault,
+  type FaultBook,
+  type FaultInput,
+} from './faults.js';
 import { v1LogPage, v2LogPage, type LogContext, type V1LastSecond } from './logs.js';
 import {
   adminsPage,
@@ -55,6 +62,8 @@ export type { BucketLimit, RateLimitConfig } from './rate-limits.js';
 export { DUO_RATE_LIMITS } from './rate-limits.js';
 export { ENDPOINT_FAMILIES, PERMISSIONS } from './replies.js';
 export type { V1LastSecond } from './logs.js';
+export type { FaultInput, FaultKind } from './faults.js';
+export { FAULT_KINDS, FaultSpecSchema } from './faults.js';
 export type { RequestLogEntry } from './request-log.js';
 
 export interface SimulatorCredential {
@@ -95,6 +104,8 @@ export interface SimulatorOptions {
   readonly dataset?: Dataset;
   /** Entries kept by the request log (default 10_000). */
   readonly requestLogSize?: number;
+  /** Faults armed from the start (same shape as `POST /_sim/faults`). */
+  readonly faults?: readonly FaultInput[];
 }
 
 export interface Simulator {
@@ -126,10 +137,8 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
   const host = options.host ?? SIMULATOR_DEFAULTS.host;
-  const clock = createSimClock({
-    start: options.clock?.start ?? nowMs(),
-    speed: options.clock?.speed ?? 1,
-  });
+  const start = options.clock?.start ?? nowMs();
+  const clock = createSimClock({ start, speed: options.clock?.speed ?? 1 });
   const seed = options.seed ?? SIMULATOR_DEFAULTS.seed;
   const dataset =
     options.dataset ??
@@ -137,7 +146,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       seed,
       users: options.users ?? SIMULATOR_DEFAULTS.users,
       days: options.days ?? SIMULATOR_DEFAULTS.days,
-      start: clock.describe().start,
+      start,
       authEventsPerDay: options.authEventsPerDay ?? SIMULATOR_DEFAULTS.authEventsPerDay,
     });
   const credentials = new Map<string, Credential>();
@@ -154,6 +163,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     credentials,
     publishDelayMs: options.publishDelayMs ?? SIMULATOR_DEFAULTS.publishDelayMs,
     maxSkewMs: options.maxSkewMs ?? SIMULATOR_DEFAULTS.maxSkewMs,
+    apiHostname: options.apiHostname,
     lastPageNextOffset: options.lastPageNextOffset ?? true,
     v1LastSecond: options.v1LastSecond ?? 'complete',
     faults: createFaultBook(seededRandom(`${seed}/faults`)),
@@ -161,6 +171,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     limiter: createRateLimiter(options.rateLimits ?? 'off'),
     closing: new AbortController(),
   };
+
+  for (const fault of options.faults ?? []) state.faults.add(FaultSpecSchema.parse(fault));
 
   const tlsNames = [host, 'localhost', '127.0.0.1', hostnameOf(options.apiHostname)];
   const tls = options.tls
@@ -204,6 +216,7 @@ function hostnameOf(apiHostname: string | undefined): string | undefined {
 
 interface SimulatorState extends ControlState {
   readonly maxSkewMs: number;
+  readonly apiHostname: string | undefined;
   readonly lastPageNextOffset: boolean;
   readonly v1LastSecond: V1LastSecond;
   readonly faults: FaultBook;
@@ -428,6 +441,7 @@ async function handleRequest(
     state.credentials,
     Date.now(),
     state.maxSkewMs,
+    state.apiHostname,
   );
   if (!auth.ok) {
     ikey = auth.ikey;

@@ -22,8 +22,8 @@ export interface DuoGetOptions {
   readonly scheme?: 'v2-sha1' | 'v2-sha512' | 'v5';
   /** The date string to sign and send (default: now, as Node's client formats it). */
   readonly date?: string;
-  /** Send the date as `Date` (default) or only as `X-Duo-Date` (C# client). */
-  readonly dateHeader?: 'date' | 'x-duo-date';
+  /** Send the date as `Date` (default), only as `X-Duo-Date` (C# client), or not at all. */
+  readonly dateHeader?: 'date' | 'x-duo-date' | 'none';
   /** The query string exactly as sent (default: the canonical form of `params`). */
   readonly rawQuery?: string;
   /** Replace the Authorization header (e.g. garbled). */
@@ -57,7 +57,7 @@ export async function duoGet(
     method: 'GET',
     headers: {
       authorization,
-      [options.dateHeader ?? 'date']: date,
+      ...(options.dateHeader === 'none' ? {} : { [options.dateHeader ?? 'date']: date }),
     },
     ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
   });

@@ -17,6 +17,8 @@ import type {
   Entitlement,
 } from '../domain/accounts.js';
 import { NotFoundError } from '../domain/errors.js';
+import type { Identity } from '../domain/identities.js';
+import { toIdentity } from './identities.js';
 import { nowMs, type EpochMs } from '../domain/time.js';
 import { toAccount } from './accounts-mapper.js';
 import { chunks, toFlag, toJson, toJsonOrNull } from './columns.js';
@@ -263,4 +265,22 @@ export async function countAccountsByStatus(
     .groupBy('status')
     .execute();
   return Object.fromEntries(rows.map((r) => [r.status, r.count]));
+}
+
+/**
+ * The identity already linked to the same Duo user (by `user_id`) through any account, in any
+ * source: the first and strongest correlation rule.
+ */
+export async function findIdentityOfDuoUser(
+  db: Db,
+  duoUserId: string,
+): Promise<Identity | undefined> {
+  const row = await db
+    .selectFrom('accounts as a')
+    .innerJoin('identities as i', 'i.id', 'a.identity_id')
+    .selectAll('i')
+    .where('a.duo_user_id', '=', duoUserId)
+    .orderBy('a.id')
+    .executeTakeFirst();
+  return row && toIdentity(row);
 }

@@ -29,6 +29,7 @@ import type { StreamName } from '../domain/streams.js';
 import { DAY_MS, type EpochMs } from '../domain/time.js';
 import { chunks, epochMs } from './columns.js';
 import { dialectOf, rowsPerStatement, type Db, type TableSize } from './dialect.js';
+import { runBatches, type BatchStatement } from './batch.js';
 import { decodePayload, encodePayload } from './payload.js';
 import type { ActivityEventsTable } from './schema.js';
 import { saveStreamCursor } from './streams.js';
@@ -237,7 +238,7 @@ async function ingestInTransaction(
   const idOf = (value: string | undefined): number | null =>
     value === undefined ? null : (ids.get(value) ?? null);
 
-  // Telephony: the user of the auth event with the same txid (in this page or stored).
+  // Telephony: the user of the stored authentication event with the same txid.
   const authUsers =
     stream === 'telephony'
       ? await authUsersByTxid(
@@ -286,20 +287,12 @@ async function ingestInTransaction(
 
   let inserted = 0;
   const raced: NewEventRow[] = [];
-  for (const batch of chunks(toInsert, rowsPerStatement(trx, 17))) {
-    const rows = await trx
-      .insertInto('activity_events')
-      .values(batch)
-      .onConflict((oc) => oc.columns(['source_id', 'stream', 'natural_key']).doNothing())
-      .returning(['natural_key'])
-      .execute();
-    const added = new Set(rows.map((r) => r.natural_key));
-    for (const row of batch) {
-      if (added.has(row.natural_key)) {
-        inserted += 1;
-        rollup.add(row.user_key, row.ts_ms, row.result, 1);
-      } else raced.push(row);
-    }
+  const added = new Set((await runBatches(trx, insertEvents, toInsert)).map((r) => r.natural_key));
+  for (const row of toInsert) {
+    if (added.has(row.natural_key)) {
+      inserted += 1;
+      rollup.add(row.user_key, row.ts_ms, row.result, 1);
+    } else raced.push(row);
   }
   // Rows another writer stored between our read and our insert: compare them like the rest.
   if (raced.length > 0) {
@@ -404,15 +397,18 @@ async function attributeTelephony(
   const rollup = new RollupDelta();
   const idsByUser = new Map<number, number[]>();
   for (const batch of chunks([...userOf.keys()], rowsPerStatement(trx, 1) - 2)) {
+    // Only rows naming a foreign txid carry one (see the migration), so the txid index
+    // alone finds them; the stream is checked here rather than in SQL, which would tempt
+    // SQLite into the (source_id, stream) index.
     const waiting = await trx
       .selectFrom('activity_events')
-      .select(['id', 'txid', 'ts_ms', 'result'])
+      .select(['id', 'stream', 'txid', 'ts_ms', 'result'])
       .where('source_id', '=', sourceId)
-      .where('stream', '=', 'telephony')
       .where('txid', 'in', batch)
       .where('user_key', 'is', null)
       .execute();
     for (const row of waiting) {
+      if (row.stream !== 'telephony') continue;
       const user = row.txid === null ? undefined : userOf.get(row.txid);
       if (user === undefined) continue;
       const result = row.result === null ? null : row.result;
@@ -440,18 +436,70 @@ async function applyRollup(
   delta: RollupDelta,
 ): Promise<void> {
   const rows = delta.rows().map((r) => ({ ...r, source_id: sourceId, stream }));
-  for (const batch of chunks(rows, rowsPerStatement(trx, 6))) {
-    await trx
+  await runBatches(trx, upsertDaily, rows);
+}
+
+const EVENT_COLUMNS = [
+  'source_id',
+  'stream',
+  'natural_key',
+  'ts_ms',
+  'user_key',
+  'username',
+  'result',
+  'reason',
+  'factor',
+  'application',
+  'location',
+  'access_os',
+  'access_browser',
+  'ip',
+  'txid',
+  'payload',
+] as const satisfies readonly (keyof NewEventRow)[];
+
+const insertEvents: BatchStatement<NewEventRow, { natural_key: string }> = {
+  name: 'insert activity_events',
+  columns: EVENT_COLUMNS,
+  build: (db, rows) =>
+    db
+      .insertInto('activity_events')
+      .values(rows.map((r) => pick(r, EVENT_COLUMNS)))
+      .onConflict((oc) => oc.columns(['source_id', 'stream', 'natural_key']).doNothing())
+      .returning(['natural_key']),
+};
+
+/** The row's fields in `columns` order: the order Kysely binds them in. */
+function pick<Row extends object>(row: Row, columns: readonly (keyof Row)[]): Row {
+  const out: Partial<Row> = {};
+  for (const column of columns) out[column] = row[column];
+  return out as Row;
+}
+
+interface DailyDelta {
+  source_id: string;
+  user_key: number;
+  day: number;
+  stream: string;
+  result: number;
+  count: number;
+}
+
+const DAILY_COLUMNS = ['source_id', 'user_key', 'day', 'stream', 'result', 'count'] as const;
+
+const upsertDaily: BatchStatement<DailyDelta, unknown> = {
+  name: 'upsert activity_daily',
+  columns: DAILY_COLUMNS,
+  build: (db, rows) =>
+    db
       .insertInto('activity_daily')
-      .values(batch)
+      .values(rows.map((r) => pick(r, DAILY_COLUMNS)))
       .onConflict((oc) =>
         oc.columns(['user_key', 'day', 'source_id', 'stream', 'result']).doUpdateSet((eb) => ({
           count: eb('activity_daily.count', '+', eb.ref('excluded.count')),
         })),
-      )
-      .execute();
-  }
-}
+      ),
+};
 
 // ---- rollup maintenance ----------------------------------------------------------------------------
 

@@ -8,10 +8,17 @@
  *   report.count('authentication', counts); return { status: 'succeeded' }; });
  */
 import type { StoredError } from '../domain/activity.js';
-import type { Run, RunKind, RunStatus, RunTrigger } from '../domain/runs.js';
+import type {
+  Run,
+  RunCounts,
+  RunKind,
+  RunStatus,
+  RunTrigger,
+  StreamRunCounts,
+} from '../domain/runs.js';
 import { ms } from '../domain/time.js';
 import { acquireLease, releaseLease, renewLease } from '../store/leases.js';
-import { createRun, getRun, updateRun } from '../store/runs.js';
+import { createRun, finishRun, recordRunProgress, startRun } from '../store/runs.js';
 import { SourceBusyError, toStoredError, type SyncContext } from './context.js';
 
 export const LEASE_TTL_MS = 60_000;
@@ -33,7 +40,7 @@ export interface RunOutcome {
 /** What a running job tells its run; writes are batched, at most once a second. */
 export interface RunReporter {
   readonly runId: string;
-  count(key: string, value: unknown): void;
+  count(key: string, value: StreamRunCounts | number): void;
   progress(key: string, value: unknown): Promise<void>;
   warn(message: string): void;
 }
@@ -53,7 +60,6 @@ export async function runExclusive(
     name: lease,
     holder: ctx.holder,
     ttlMs: LEASE_TTL_MS,
-    now: ms(ctx.clock()),
   });
   if (!acquired) throw new SourceBusyError(request.sourceId);
 
@@ -66,11 +72,8 @@ export async function runExclusive(
 
   const log = ctx.log.child({ sourceId: request.sourceId, kind: request.kind });
   try {
-    const run = await createRun(ctx.db, {
-      ...request,
-      status: 'running',
-      startedAt: ms(ctx.clock()),
-    });
+    const created = await createRun(ctx.db, request);
+    const run = await startRun(ctx.db, created.id, ms(ctx.clock()));
     const reporter = new Reporter(ctx, run.id);
     const heartbeat = setInterval(() => {
       void keepAlive(ctx, lease, reporter).then((kept) => {
@@ -79,7 +82,7 @@ export async function runExclusive(
     }, HEARTBEAT_MS);
     heartbeat.unref();
     log.info({ runId: run.id, trigger: request.trigger }, 'run started');
-    let status: RunStatus;
+    let status: Exclude<RunStatus, 'queued' | 'running'>;
     let error: StoredError | undefined;
     try {
       const outcome = await job(reporter, controller.signal);
@@ -111,7 +114,6 @@ async function keepAlive(ctx: SyncContext, lease: string, reporter: Reporter): P
       name: lease,
       holder: ctx.holder,
       ttlMs: LEASE_TTL_MS,
-      now: ms(ctx.clock()),
     });
     await reporter.flush();
     return kept;
@@ -124,7 +126,7 @@ async function keepAlive(ctx: SyncContext, lease: string, reporter: Reporter): P
 class Reporter implements RunReporter {
   readonly runId: string;
   readonly #ctx: SyncContext;
-  readonly #counts: Record<string, unknown> = {};
+  readonly #counts: Record<string, StreamRunCounts | number> = {};
   readonly #progress: Record<string, unknown> = {};
   readonly #warnings: string[] = [];
   #droppedWarnings = 0;
@@ -136,7 +138,7 @@ class Reporter implements RunReporter {
     this.runId = runId;
   }
 
-  count(key: string, value: unknown): void {
+  count(key: string, value: StreamRunCounts | number): void {
     this.#counts[key] = value;
     this.#dirty = true;
   }
@@ -153,7 +155,7 @@ class Reporter implements RunReporter {
     this.#dirty = true;
   }
 
-  #snapshot(): { counts: Record<string, unknown>; progress: Record<string, unknown> } {
+  #snapshot(): { counts: RunCounts; progress: Record<string, unknown> } {
     const warnings =
       this.#droppedWarnings > 0
         ? [...this.#warnings, `… and ${this.#droppedWarnings} more warnings`]
@@ -165,19 +167,18 @@ class Reporter implements RunReporter {
     if (!this.#dirty) return;
     this.#dirty = false;
     this.#lastFlush = this.#ctx.clock();
-    await updateRun(this.#ctx.db, this.runId, {
-      ...this.#snapshot(),
-      heartbeatAt: ms(this.#ctx.clock()),
-    });
+    await recordRunProgress(this.#ctx.db, this.runId, this.#snapshot(), ms(this.#ctx.clock()));
   }
 
-  async finish(status: RunStatus, error: StoredError | null): Promise<Run> {
-    await updateRun(this.#ctx.db, this.runId, {
-      ...this.#snapshot(),
-      status,
-      error,
-      finishedAt: ms(this.#ctx.clock()),
-    });
-    return getRun(this.#ctx.db, this.runId);
+  async finish(
+    status: Exclude<RunStatus, 'queued' | 'running'>,
+    error: StoredError | null,
+  ): Promise<Run> {
+    return finishRun(
+      this.#ctx.db,
+      this.runId,
+      { ...this.#snapshot(), status, error },
+      ms(this.#ctx.clock()),
+    );
   }
 }

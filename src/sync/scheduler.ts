@@ -10,7 +10,7 @@
 import type { Run, RunKind, RunTrigger } from '../domain/runs.js';
 import type { Source } from '../domain/sources.js';
 import { MINUTE_MS } from '../domain/time.js';
-import { latestRun } from '../store/runs.js';
+import { listRuns } from '../store/runs.js';
 import { listSources } from '../store/sources.js';
 import { syncActivitySource } from './activity-sync.js';
 import { aggregateSource } from './aggregation.js';
@@ -120,7 +120,7 @@ export class Scheduler {
       if (this.#running.has(source.id)) continue;
       try {
         const kind = source.type === 'duo-activity' ? 'sync' : 'aggregation';
-        const last = await latestRun(this.#ctx.db, source.id, kind);
+        const [last] = await listRuns(this.#ctx.db, { sourceId: source.id, kind, limit: 1 });
         const due = dueKind(source, last, this.#ctx.clock(), this.#retryAfterMs);
         if (due) this.#launch(source, due, last === undefined ? 'create' : trigger);
       } catch (error) {

@@ -42,6 +42,9 @@ export function describeEachDatabase(
   }
 }
 
+/** The same helper under the name the store brief uses. */
+export const forEachDatabase = describeEachDatabase;
+
 class DatabaseHarness implements TestDatabase {
   readonly kind: DatabaseKind;
   readonly #migrate: boolean;

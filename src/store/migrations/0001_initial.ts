@@ -182,12 +182,13 @@ export const migration0001: Migration = {
       .on('activity_events')
       .columns(['source_id', 'stream', 'ts_ms'])
       .execute();
-    // Telephony rows waiting for (or given) their user through the auth txid; small.
+    // Rows that name another event's txid (telephony → its auth); an auth event's own txid
+    // is its natural key and is not stored again, so this index stays small.
     await s
-      .createIndex('activity_events_telephony_txid')
+      .createIndex('activity_events_txid')
       .on('activity_events')
       .columns(['source_id', 'txid'])
-      .where(sql<boolean>`stream = 'telephony'`)
+      .where(sql<boolean>`txid is not null`)
       .execute();
 
     await s

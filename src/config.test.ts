@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, testDatabaseUrl } from './config.js';
+
+const KEY = Buffer.alloc(32, 7).toString('base64');
+
+describe('configuration', () => {
+  it('starts with SQLite in ./data on port 8080 when nothing is set', () => {
+    expect(loadConfig({})).toEqual({
+      port: 8080,
+      dataDir: './data',
+      databaseUrl: 'sqlite:data/duo-insights.db',
+      logLevel: 'info',
+      allowLoopbackDuoHosts: false,
+      demo: false,
+    });
+  });
+
+  it('reads every variable, and command-line values win', () => {
+    const config = loadConfig(
+      {
+        PORT: '9000',
+        DUO_INSIGHTS_DATA_DIR: '/var/lib/duo-insights',
+        DATABASE_URL: 'postgres://app@db:5432/duo',
+        DUO_INSIGHTS_SECRET_KEY: KEY,
+        LOG_LEVEL: 'debug',
+        DUO_INSIGHTS_ALLOW_LOOPBACK_DUO_HOSTS: 'true',
+        DUO_INSIGHTS_DEMO: '1',
+      },
+      { port: 9100 },
+    );
+    expect(config).toEqual({
+      port: 9100,
+      dataDir: '/var/lib/duo-insights',
+      databaseUrl: 'postgres://app@db:5432/duo',
+      secretKey: KEY,
+      logLevel: 'debug',
+      allowLoopbackDuoHosts: true,
+      demo: true,
+    });
+    expect(loadConfig({ DUO_INSIGHTS_DATA_DIR: '/srv/di' }).databaseUrl).toBe(
+      'sqlite:/srv/di/duo-insights.db',
+    );
+  });
+
+  it('names each bad variable and never echoes the secret key', () => {
+    const secret = 'c2VjcmV0LXRoYXQtaXMtdG9vLXNob3J0';
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', DUO_INSIGHTS_SECRET_KEY: secret, LOG_LEVEL: 'loud' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain('PORT');
+    expect(message).toContain('DUO_INSIGHTS_SECRET_KEY');
+    expect(message).toContain('32 random bytes');
+    expect(message).toContain('LOG_LEVEL');
+    expect(message).not.toContain(secret);
+  });
+
+  it('refuses a database URL of an unknown kind', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://db/duo' })).toThrow(/DATABASE_URL/);
+    expect(loadConfig({ DATABASE_URL: './my.db' }).databaseUrl).toBe('./my.db');
+    expect(loadConfig({ DATABASE_URL: 'sqlite:/tmp/x.db' }).databaseUrl).toBe('sqlite:/tmp/x.db');
+  });
+
+  it('points store tests at the local PostgreSQL unless told otherwise', () => {
+    expect(testDatabaseUrl({})).toBe('postgres://postgres@127.0.0.1:5432/test');
+    expect(testDatabaseUrl({ TEST_DATABASE_URL: 'postgres://ci@pg/test' })).toBe(
+      'postgres://ci@pg/test',
+    );
+  });
+});

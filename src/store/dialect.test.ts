@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { describeEachDatabase } from '../../test/support/db.js';
+import { dialectOf, openDatabase, parseDatabaseUrl } from './dialect.js';
+
+describe('database URLs', () => {
+  it('choose PostgreSQL for postgres:// and SQLite for sqlite: or a plain path', () => {
+    expect(parseDatabaseUrl('postgres://u@h:5432/db')).toEqual({
+      kind: 'postgres',
+      connectionString: 'postgres://u@h:5432/db',
+    });
+    expect(parseDatabaseUrl('postgresql://h/db').kind).toBe('postgres');
+    expect(parseDatabaseUrl('sqlite:./data/duo-insights.db')).toEqual({
+      kind: 'sqlite',
+      path: './data/duo-insights.db',
+    });
+    expect(parseDatabaseUrl('sqlite:///var/lib/di.db')).toEqual({
+      kind: 'sqlite',
+      path: '/var/lib/di.db',
+    });
+    expect(parseDatabaseUrl('/tmp/x.db')).toEqual({ kind: 'sqlite', path: '/tmp/x.db' });
+  });
+});
+
+describeEachDatabase('dialect', (t) => {
+  it('returns 64-bit integers and sums as numbers without touching pg’s global parsers', async () => {
+    const row = await sql<{ big: unknown; total: unknown }>`
+      select cast(1750000000123 as bigint) as big, sum(cast(2 as bigint)) as total`.execute(t.db);
+    expect(row.rows[0]).toEqual({ big: 1750000000123, total: 2 });
+    const globalInt8 = pg.types.getTypeParser(pg.types.builtins.INT8) as (text: string) => unknown;
+    expect(globalInt8('5')).toBe('5');
+  });
+
+  it('tells the time in epoch milliseconds from the database clock', async () => {
+    const before = Date.now();
+    const row = await sql<{ now: number }>`select ${dialectOf(t.db).now()} as now`.execute(t.db);
+    const now = row.rows[0]?.now ?? 0;
+    expect(now).toBeGreaterThanOrEqual(before - 2000);
+    expect(now).toBeLessThanOrEqual(Date.now() + 2000);
+    expect(Number.isInteger(now)).toBe(true);
+  });
+
+  it('enforces foreign keys', async () => {
+    await expect(
+      t.db
+        .insertInto('streams')
+        .values({
+          source_id: 'no-such-source',
+          stream: 'authentication',
+          state: 'idle',
+          pages: 0,
+          rate_limited: 0,
+          updated_at: 0,
+          cursor: null,
+          backfill: null,
+          last_success_at: null,
+          last_error: null,
+          last_run_id: null,
+        })
+        .execute(),
+    ).rejects.toThrow();
+  });
+});
+
+describe('SQLite', () => {
+  it('opens a new file in WAL mode with synchronous=NORMAL, foreign keys and a busy timeout', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'di-dialect-'));
+    const db = openDatabase(`sqlite:${join(dir, 'nested', 'duo-insights.db')}`);
+    try {
+      const mode = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(db);
+      const sync = await sql<{ synchronous: number }>`pragma synchronous`.execute(db);
+      const busy = await sql<{ timeout: number }>`pragma busy_timeout`.execute(db);
+      const fk = await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(db);
+      expect(mode.rows[0]?.journal_mode).toBe('wal');
+      expect(sync.rows[0]?.synchronous).toBe(1);
+      expect(busy.rows[0]?.timeout).toBeGreaterThan(0);
+      expect(fk.rows[0]?.foreign_keys).toBe(1);
+    } finally {
+      await db.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
