@@ -51,6 +51,7 @@ export async function openApp(config: Config, options: AppOptions = {}): Promise
     await checkSecretKey(db, loaded.key);
     const duo = new DuoConnections({
       allowLoopbackHosts: config.allowLoopbackDuoHosts || config.demo,
+      ...(config.duoRateLimit === 'off' ? { rateLimits: 'off' as const } : {}),
       ...options.duo,
     });
     const sync: SyncContext = {

@@ -24,6 +24,12 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** `DUO_INSIGHTS_ALLOW_LOOPBACK_DUO_HOSTS`: accept 127.0.0.1/localhost API hosts (tests). */
   readonly allowLoopbackDuoHosts: boolean;
+  /**
+   * `DUO_INSIGHTS_DUO_RATE_LIMIT`: `duo` (default) paces requests to Duo's published limits;
+   * `off` paces nothing (the simulator with its rate limits off, benchmarks). 429s are always
+   * backed off.
+   */
+  readonly duoRateLimit: 'duo' | 'off';
   /** `DUO_INSIGHTS_DEMO`: start with the simulator as a demo tenant. */
   readonly demo: boolean;
 }
@@ -46,6 +52,7 @@ const VARIABLES = {
   secretKey: 'DUO_INSIGHTS_SECRET_KEY',
   logLevel: 'LOG_LEVEL',
   allowLoopbackDuoHosts: 'DUO_INSIGHTS_ALLOW_LOOPBACK_DUO_HOSTS',
+  duoRateLimit: 'DUO_INSIGHTS_DUO_RATE_LIMIT',
   demo: 'DUO_INSIGHTS_DEMO',
 } as const satisfies Record<keyof Config, string>;
 
@@ -68,6 +75,7 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   DUO_INSIGHTS_ALLOW_LOOPBACK_DUO_HOSTS: booleanText.default(false),
   DUO_INSIGHTS_DEMO: booleanText.default(false),
+  DUO_INSIGHTS_DUO_RATE_LIMIT: z.enum(['duo', 'off']).default('duo'),
 });
 
 /** True for the base64 text of exactly 32 bytes (what AES-256 needs). */
@@ -112,6 +120,7 @@ export function loadConfig(
     allowLoopbackDuoHosts:
       overrides.allowLoopbackDuoHosts ?? e.DUO_INSIGHTS_ALLOW_LOOPBACK_DUO_HOSTS,
     demo: overrides.demo ?? e.DUO_INSIGHTS_DEMO,
+    duoRateLimit: overrides.duoRateLimit ?? e.DUO_INSIGHTS_DUO_RATE_LIMIT,
     ...(secretKey === undefined ? {} : { secretKey: secretKey.trim() }),
   };
   return config;

@@ -209,6 +209,20 @@ class StreamSyncer {
       });
       cursor = next;
       this.#count(stream, page, result.inserted, result.updated);
+      this.#ctx.log.info(
+        {
+          sourceId: this.#sourceId,
+          stream,
+          window: `${new Date(window.min).toISOString()} → ${new Date(window.max).toISOString()}`,
+          purpose: window.purpose,
+          received: page.events.length,
+          new: result.inserted,
+          updated: result.updated,
+          ...(page.totalObjects === undefined ? {} : { windowTotal: page.totalObjects }),
+          windowDone: page.resume === undefined,
+        },
+        'page stored',
+      );
       await this.#report.progress(stream, { window, cursor, totalObjects: page.totalObjects });
       if (page.resume === undefined) return cursor;
       this.#signal.throwIfAborted();

@@ -96,8 +96,8 @@ function normaliseTelephony(r: DuoTelephonyLog): NormalisedEvent {
 
 function normaliseActivity(r: DuoActivityLog): NormalisedEvent {
   const action = typeof r.action === 'string' ? r.action : (r.action?.name ?? undefined);
-  const actorIsUser =
-    r.actor?.type === undefined || r.actor?.type === null || r.actor.type === 'user';
+  const actorType = r.actor?.type;
+  const actorIsUser = actorType === undefined || actorType === null || actorType === 'user';
   return compact<NormalisedEvent>({
     naturalKey: r.activity_id,
     tsMs: isoOrThrow(r.ts, 'ts'),
