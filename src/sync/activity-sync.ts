@@ -10,7 +10,7 @@
 import type { StoredError } from '../domain/activity.js';
 import type { Run, RunTrigger, StreamRunCounts } from '../domain/runs.js';
 import { STREAM_INFO, STREAMS, type StreamName } from '../domain/streams.js';
-import { DAY_MS, HOUR_MS, ms } from '../domain/time.js';
+import { DAY_MS, HOUR_MS, ms, type EpochMs } from '../domain/time.js';
 import { DuoError, type DuoClient } from '../duo/index.js';
 import { ingestActivityPage } from '../store/activity.js';
 import { getSourceCredentials, getSource } from '../store/sources.js';
@@ -20,6 +20,7 @@ import {
   advanceWindow,
   completeWindow,
   DEFAULT_CURSOR_SETTINGS,
+  extendBackfill,
   parseCursor,
   planNextWindow,
   type CursorSettings,
@@ -37,6 +38,8 @@ export interface SyncOptions {
   readonly backfillDays?: number;
   /** Stops at the next page boundary; what was stored stays stored. */
   readonly signal?: AbortSignal;
+  /** Told the run as soon as it is recorded, before it works. */
+  readonly onRunStarted?: (run: Run) => void;
 }
 
 const MAX_BACKFILL_DAYS = 180;
@@ -59,7 +62,12 @@ export async function syncActivitySource(
 
   return runExclusive(
     ctx,
-    { sourceId, kind: 'sync', trigger: options.trigger },
+    {
+      sourceId,
+      kind: 'sync',
+      trigger: options.trigger,
+      ...(options.onRunStarted === undefined ? {} : { onStarted: options.onRunStarted }),
+    },
     async (report, signal) => {
       const duo = ctx.duo.clientFor(credentials);
       try {
@@ -73,7 +81,9 @@ export async function syncActivitySource(
           reconciliationMs: source.settings.reconciliationHours * HOUR_MS,
           backfillMs: backfillDays * DAY_MS,
         });
-        const syncer = new StreamSyncer(ctx, sourceId, duo, report, signal, settings);
+        const extendTo =
+          options.backfillDays === undefined ? undefined : ms(ctx.clock() - backfillDays * DAY_MS);
+        const syncer = new StreamSyncer(ctx, sourceId, duo, report, signal, settings, extendTo);
         const failed = new Set<StreamName>();
         for (const phase of ['recent', 'backfill'] as const) {
           const todo = streams.filter((s) => !failed.has(s));
@@ -115,6 +125,7 @@ class StreamSyncer {
   readonly #report: RunReporter;
   readonly #signal: AbortSignal;
   readonly #settings: () => CursorSettings;
+  readonly #extendTo: EpochMs | undefined;
 
   constructor(
     ctx: SyncContext,
@@ -123,7 +134,9 @@ class StreamSyncer {
     report: RunReporter,
     signal: AbortSignal,
     settings: () => CursorSettings,
+    extendTo: EpochMs | undefined,
   ) {
+    this.#extendTo = extendTo;
     this.#ctx = ctx;
     this.#sourceId = sourceId;
     this.#duo = duo;
@@ -145,13 +158,21 @@ class StreamSyncer {
         this.#report.warn(`${stream}: ${parsed.warning}`);
         await saveStreamCursor(this.#ctx.db, this.#sourceId, stream, cursor);
       }
-      // One recent window per sync (a resumed one first); backfill windows until none is left.
-      let recentWindows = 0;
+      if (phase === 'recent' && this.#extendTo !== undefined) {
+        const extended = extendBackfill(cursor, this.#extendTo);
+        if (extended !== cursor) {
+          cursor = extended;
+          await saveStreamCursor(this.#ctx.db, this.#sourceId, stream, cursor);
+        }
+      }
+      // Recent: an unfinished window first, then one window up to now − 2 min. Backfill: every
+      // older chunk until none is left.
+      let windows = 0;
       for (;;) {
         const window = planNextWindow(cursor, this.#settings(), phase);
-        if (!window) break;
-        if (phase === 'recent' && window.purpose === 'recent' && ++recentWindows > 1) break;
+        if (!window || (phase === 'recent' && ++windows > 2)) break;
         cursor = await this.#readWindow(stream, cursor, window);
+        if (phase === 'recent' && window.resume === undefined) break;
       }
       await updateStream(this.#ctx.db, this.#sourceId, stream, {
         state: 'ok',

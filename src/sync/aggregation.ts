@@ -21,6 +21,8 @@ import { runExclusive } from './runs.js';
 export interface AggregationOptions {
   readonly trigger: RunTrigger;
   readonly signal?: AbortSignal;
+  /** Told the run as soon as it is recorded, before it works. */
+  readonly onRunStarted?: (run: Run) => void;
 }
 
 export async function aggregateSource(
@@ -37,7 +39,12 @@ export async function aggregateSource(
   const credentials = await getSourceCredentials(ctx.db, sourceId, ctx.secretKey);
   return runExclusive(
     ctx,
-    { sourceId, kind: 'aggregation', trigger: options.trigger },
+    {
+      sourceId,
+      kind: 'aggregation',
+      trigger: options.trigger,
+      ...(options.onRunStarted === undefined ? {} : { onStarted: options.onRunStarted }),
+    },
     async (report, signal) => {
       const duo = ctx.duo.clientFor(credentials);
       const runId = report.runId;

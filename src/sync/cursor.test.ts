@@ -5,6 +5,7 @@ import {
   completeWindow,
   DEFAULT_CURSOR_SETTINGS,
   EMPTY_CURSOR,
+  extendBackfill,
   parseCursor,
   planNextWindow,
   retentionFloor,
@@ -17,7 +18,7 @@ const end = now - 2 * MINUTE_MS;
 
 describe('stream cursors', () => {
   it('starts a new stream with the last 24 hours, ending two minutes before now', () => {
-    expect(planNextWindow(EMPTY_CURSOR, settings, 'any')).toEqual({
+    expect(planNextWindow(EMPTY_CURSOR, settings, 'recent')).toEqual({
       purpose: 'recent',
       min: end - DAY_MS,
       max: end,
@@ -56,21 +57,51 @@ describe('stream cursors', () => {
 
   it('re-reads the reconciliation window before the last synced instant on each sync', () => {
     const later = { ...settings, now: ms(now + DAY_MS) };
-    const window = planNextWindow({ version: 1, syncedUntil: ms(end) }, later, 'any');
+    const window = planNextWindow({ version: 1, syncedUntil: ms(end) }, later, 'recent');
     expect(window).toEqual({ purpose: 'recent', min: end - 72 * HOUR_MS, max: end + DAY_MS });
   });
 
   it('resumes an unfinished window exactly, with its saved next_offset', () => {
     const window = { purpose: 'recent' as const, min: ms(end - HOUR_MS), max: ms(end) };
     const cursor = advanceWindow({ version: 1, syncedUntil: ms(end - HOUR_MS) }, window, '123,abc');
-    expect(planNextWindow(cursor, settings, 'any')).toEqual({ ...window, resume: '123,abc' });
+    expect(planNextWindow(cursor, settings, 'recent')).toEqual({ ...window, resume: '123,abc' });
+  });
+
+  it('keeps an unfinished backfill window while a recent window is read', () => {
+    const first = completeWindow(
+      EMPTY_CURSOR,
+      { purpose: 'recent', min: ms(end - DAY_MS), max: ms(end) },
+      settings,
+    );
+    const back = planNextWindow(first, settings, 'backfill');
+    if (!back) throw new Error('expected a backfill window');
+    const halfway = advanceWindow(first, back, 1234);
+    const later = { ...settings, now: ms(now + HOUR_MS) };
+    const recent = planNextWindow(halfway, later, 'recent');
+    expect(recent?.purpose).toBe('recent');
+    if (!recent) throw new Error('expected a recent window');
+    const afterRecent = completeWindow(halfway, recent, later);
+    expect(planNextWindow(afterRecent, later, 'backfill')).toEqual({ ...back, resume: 1234 });
+  });
+
+  it('widens the backfill when more history is asked for after the first sync', () => {
+    let cursor = completeWindow(
+      EMPTY_CURSOR,
+      { purpose: 'recent', min: ms(end - DAY_MS), max: ms(end) },
+      { ...settings, backfillMs: DAY_MS },
+    );
+    expect(cursor.backfill).toBeUndefined();
+    expect(cursor.coveredFrom).toBe(end - DAY_MS);
+    cursor = extendBackfill(cursor, ms(end - 10 * DAY_MS));
+    expect(cursor.backfill).toEqual({ from: end - 10 * DAY_MS, doneDownTo: end - DAY_MS });
+    expect(extendBackfill(cursor, ms(end - 5 * DAY_MS))).toBe(cursor);
   });
 
   it('never asks for more than Duo keeps (180 days)', () => {
     const old = { version: 1 as const, syncedUntil: ms(now - 200 * DAY_MS) };
     const parsed = parseCursor(old, settings);
     expect(parsed.warning).toMatch(/180 days/);
-    expect(planNextWindow(parsed.cursor, settings, 'any')?.min).toBe(retentionFloor(now));
+    expect(planNextWindow(parsed.cursor, settings, 'recent')?.min).toBe(retentionFloor(now));
   });
 
   it('falls back to the reconciliation window with a warning when the cursor is corrupt', () => {

@@ -24,22 +24,32 @@ const msSchema = z
   .nonnegative()
   .transform((v) => ms(v));
 
-const WindowSchema = z.object({
-  purpose: z.enum(['recent', 'backfill']),
+const ResumableSchema = z.object({
   min: msSchema,
   max: msSchema,
   /** v2: the opaque next_offset to resume with; v1: the inclusive mintime in seconds. */
   resume: z.union([z.string(), z.number().int()]).optional(),
 });
-export type SyncWindow = z.infer<typeof WindowSchema>;
+type Resumable = z.infer<typeof ResumableSchema>;
 
 export const CursorSchema = z.object({
   version: z.literal(1),
   syncedUntil: msSchema.optional(),
-  window: WindowSchema.optional(),
-  backfill: z.object({ from: msSchema, doneDownTo: msSchema }).optional(),
+  /** The oldest instant every window so far has covered (history is complete from here on). */
+  coveredFrom: msSchema.optional(),
+  /** A recent window in progress. */
+  window: ResumableSchema.optional(),
+  /** History still to fetch, `[from, doneDownTo]`, with the backfill window in progress. */
+  backfill: z
+    .object({ from: msSchema, doneDownTo: msSchema, window: ResumableSchema.optional() })
+    .optional(),
 });
 export type StreamCursor = z.infer<typeof CursorSchema>;
+
+/** A window to read: recent (up to now − 2 min) or backfill (older history). */
+export interface SyncWindow extends Resumable {
+  readonly purpose: 'recent' | 'backfill';
+}
 
 export const EMPTY_CURSOR: StreamCursor = { version: 1 };
 
@@ -51,7 +61,7 @@ export interface CursorSettings {
   readonly backfillMs: number;
   /** First sync: the quick first window. Default 24 h. */
   readonly firstWindowMs: number;
-  /** Backfill window size for v2 streams. */
+  /** Backfill window size. */
   readonly backfillChunkMs: number;
 }
 
@@ -69,8 +79,9 @@ export interface ParsedCursor {
 }
 
 /**
- * Validates a stored cursor. A corrupt one (bad JSON, wrong shape) or one older than Duo's
- * retention falls back to a safe start with a warning, instead of failing every run after it.
+ * Validates a stored cursor. A corrupt one (bad JSON, wrong shape, impossible times) or one
+ * older than Duo's retention falls back to a safe start with a warning, instead of failing
+ * every run after it.
  */
 export function parseCursor(stored: unknown, settings: CursorSettings): ParsedCursor {
   if (stored === undefined || stored === null) return { cursor: EMPTY_CURSOR };
@@ -90,16 +101,14 @@ export function parseCursor(stored: unknown, settings: CursorSettings): ParsedCu
     );
   }
   const cursor = parsed.data;
-  const floor = retentionFloor(settings.now);
-  if (
-    cursor.window &&
-    (cursor.window.min > cursor.window.max || cursor.window.max > settings.now)
-  ) {
+  const windows = [cursor.window, cursor.backfill?.window].filter((w) => w !== undefined);
+  if (windows.some((w) => w.min > w.max || w.max > settings.now)) {
     return fallback(settings, 'the stored cursor has an impossible window');
   }
   if (cursor.syncedUntil !== undefined && cursor.syncedUntil > settings.now) {
     return fallback(settings, 'the stored cursor lies in the future');
   }
+  const floor = retentionFloor(settings.now);
   if (cursor.syncedUntil !== undefined && cursor.syncedUntil < floor) {
     return {
       cursor: { version: 1, syncedUntil: floor },
@@ -131,43 +140,51 @@ export function windowEnd(now: EpochMs): EpochMs {
 }
 
 /**
- * The next window to read, or undefined when the stream is up to date and has no backfill left.
- * `phase` limits the choice: the first sync reads recent windows of every stream before any
- * backfill.
+ * The next window of a phase: `recent` resumes an unfinished recent window or reads from the
+ * reconciliation point to now − 2 min; `backfill` resumes or starts the next older chunk.
+ * Undefined when the phase has nothing to do.
  */
 export function planNextWindow(
   cursor: StreamCursor,
   settings: CursorSettings,
-  phase: 'recent' | 'backfill' | 'any',
+  phase: 'recent' | 'backfill',
 ): SyncWindow | undefined {
-  if (cursor.window && (phase === 'any' || cursor.window.purpose === phase)) {
-    return clampWindow(cursor.window, settings.now);
-  }
-  if (cursor.window) return undefined;
-  const end = windowEnd(settings.now);
   const floor = retentionFloor(settings.now);
-  if (phase !== 'backfill' && (cursor.syncedUntil === undefined || cursor.syncedUntil < end)) {
+  if (phase === 'recent') {
+    if (cursor.window) return clampWindow({ purpose: 'recent', ...cursor.window }, floor);
+    const end = windowEnd(settings.now);
+    if (cursor.syncedUntil !== undefined && cursor.syncedUntil >= end) return undefined;
     const min =
       cursor.syncedUntil === undefined
-        ? ms(end - settings.firstWindowMs)
+        ? ms(Math.max(floor, end - settings.firstWindowMs))
         : ms(Math.max(floor, cursor.syncedUntil - settings.reconciliationMs));
-    if (min < end) return { purpose: 'recent', min, max: end };
+    return min < end ? { purpose: 'recent', min, max: end } : undefined;
   }
-  if (phase !== 'recent' && cursor.backfill) {
-    const from = ms(Math.max(cursor.backfill.from, floor));
-    if (cursor.backfill.doneDownTo > from) {
-      const min = ms(Math.max(from, cursor.backfill.doneDownTo - settings.backfillChunkMs));
-      return { purpose: 'backfill', min, max: cursor.backfill.doneDownTo };
-    }
-  }
-  return undefined;
+  const backfill = cursor.backfill;
+  if (!backfill) return undefined;
+  if (backfill.window) return clampWindow({ purpose: 'backfill', ...backfill.window }, floor);
+  const from = ms(Math.max(backfill.from, floor));
+  if (backfill.doneDownTo <= from) return undefined;
+  const min = ms(Math.max(from, backfill.doneDownTo - settings.backfillChunkMs));
+  return { purpose: 'backfill', min, max: backfill.doneDownTo };
 }
 
-/** A resumed window whose start fell out of retention is moved forward (resume point dropped). */
-function clampWindow(window: SyncWindow, now: EpochMs): SyncWindow {
-  const floor = retentionFloor(now);
+/** A resumed window whose start fell out of retention starts again at the floor. */
+function clampWindow(window: SyncWindow, floor: EpochMs): SyncWindow {
   if (window.min >= floor) return window;
   return { purpose: window.purpose, min: floor, max: ms(Math.max(floor, window.max)) };
+}
+
+/** The cursor after one page of a window: the same window, a new resume point. */
+export function advanceWindow(
+  cursor: StreamCursor,
+  window: SyncWindow,
+  resume: string | number,
+): StreamCursor {
+  const progress: Resumable = { min: window.min, max: window.max, resume };
+  if (window.purpose === 'recent') return { ...cursor, window: progress };
+  if (!cursor.backfill) return cursor;
+  return { ...cursor, backfill: { ...cursor.backfill, window: progress } };
 }
 
 /** The cursor after a window has been read completely. */
@@ -176,33 +193,48 @@ export function completeWindow(
   window: SyncWindow,
   settings: CursorSettings,
 ): StreamCursor {
-  const rest: StreamCursor = { version: 1 };
-  if (cursor.syncedUntil !== undefined) rest.syncedUntil = cursor.syncedUntil;
-  if (cursor.backfill) rest.backfill = cursor.backfill;
+  const coveredFrom = ms(Math.min(cursor.coveredFrom ?? window.min, window.min));
   if (window.purpose === 'recent') {
+    const next: StreamCursor = {
+      ...withoutRecentWindow(cursor),
+      coveredFrom,
+      syncedUntil: ms(Math.max(cursor.syncedUntil ?? 0, window.max)),
+    };
     const firstSync = cursor.syncedUntil === undefined;
-    rest.syncedUntil = ms(Math.max(cursor.syncedUntil ?? 0, window.max));
-    if (firstSync && settings.backfillMs > settings.firstWindowMs) {
-      rest.backfill = { from: ms(window.max - settings.backfillMs), doneDownTo: window.min };
+    if (firstSync && !next.backfill && settings.backfillMs > window.max - window.min) {
+      next.backfill = { from: ms(window.max - settings.backfillMs), doneDownTo: window.min };
     }
-    return rest;
+    return next;
   }
-  if (rest.backfill) {
-    const doneDownTo = ms(Math.min(rest.backfill.doneDownTo, window.min));
-    if (doneDownTo <= ms(Math.max(rest.backfill.from, retentionFloor(settings.now))))
-      delete rest.backfill;
-    else rest.backfill = { from: rest.backfill.from, doneDownTo };
-  }
-  return rest;
+  const { backfill, ...rest } = cursor;
+  if (!backfill) return { ...rest, coveredFrom };
+  const doneDownTo = ms(Math.min(backfill.doneDownTo, window.min));
+  const from = ms(Math.max(backfill.from, retentionFloor(settings.now)));
+  return doneDownTo <= from
+    ? { ...rest, coveredFrom }
+    : { ...rest, coveredFrom, backfill: { from: backfill.from, doneDownTo } };
 }
 
-/** The cursor after one page of a window: same window, new resume point. */
-export function advanceWindow(
-  cursor: StreamCursor,
-  window: SyncWindow,
-  resume: string | number,
-): StreamCursor {
-  return { ...cursor, window: { ...window, resume } };
+function withoutRecentWindow(cursor: StreamCursor): StreamCursor {
+  const copy = { ...cursor };
+  delete copy.window;
+  return copy;
+}
+
+/**
+ * Asks for history back to `from` (e.g. `sync --backfill-days 90` after a 30-day first sync):
+ * adds or widens the backfill below what is already covered. A stream never synced is left
+ * alone (its first sync plans the backfill).
+ */
+export function extendBackfill(cursor: StreamCursor, from: EpochMs): StreamCursor {
+  if (cursor.syncedUntil === undefined) return cursor;
+  if (cursor.backfill) {
+    return from < cursor.backfill.from
+      ? { ...cursor, backfill: { ...cursor.backfill, from } }
+      : cursor;
+  }
+  const covered = cursor.coveredFrom ?? cursor.syncedUntil;
+  return from < covered ? { ...cursor, backfill: { from, doneDownTo: covered } } : cursor;
 }
 
 /** Backfill progress as a share (0–1), for health and progress bars. */

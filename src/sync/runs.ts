@@ -30,6 +30,8 @@ export interface RunRequest {
   readonly sourceId: string;
   readonly kind: RunKind;
   readonly trigger: RunTrigger;
+  /** Told the run as soon as it is recorded (the HTTP API answers `202 {runId}` with it). */
+  readonly onStarted?: (run: Run) => void;
 }
 
 export interface RunOutcome {
@@ -74,6 +76,7 @@ export async function runExclusive(
   try {
     const created = await createRun(ctx.db, request);
     const run = await startRun(ctx.db, created.id, ms(ctx.clock()));
+    request.onStarted?.(run);
     const reporter = new Reporter(ctx, run.id);
     const heartbeat = setInterval(() => {
       void keepAlive(ctx, lease, reporter).then((kept) => {
