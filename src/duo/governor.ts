@@ -8,18 +8,9 @@
  *   await governor.acquire('logs_authentication', signal); // resolves when a request may go
  */
 
-/** Endpoint families that share a Duo rate budget (the simulator uses the same names). */
-export const ENDPOINT_FAMILIES = [
-  'logs_authentication',
-  'logs_telephony',
-  'logs_administrator',
-  'logs_offline',
-  'logs_activity',
-  'objects_page',
-  'object',
-  'info',
-] as const;
-export type EndpointFamily = (typeof ENDPOINT_FAMILIES)[number];
+import { ENDPOINT_FAMILIES, type EndpointFamily } from './wire.js';
+
+export { ENDPOINT_FAMILIES, type EndpointFamily };
 
 /** A token bucket: `perMinute` sustained, `burst` requests may go back to back. */
 export interface FamilyRate {

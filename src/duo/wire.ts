@@ -8,6 +8,22 @@
  */
 import { z } from 'zod';
 
+/**
+ * Endpoint families that share one Duo rate budget; the client's governor and the simulator's
+ * token buckets count in the same families.
+ */
+export const ENDPOINT_FAMILIES = [
+  'logs_authentication',
+  'logs_telephony',
+  'logs_administrator',
+  'logs_offline',
+  'logs_activity',
+  'objects_page',
+  'object',
+  'info',
+] as const;
+export type EndpointFamily = (typeof ENDPOINT_FAMILIES)[number];
+
 const nullableString = z.string().nullable();
 const optionalNullableString = z.string().nullable().optional();
 

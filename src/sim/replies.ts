@@ -10,18 +10,8 @@
 export const PERMISSIONS = ['read_log', 'read_resource', 'read_info', 'admins'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-/** Rate limits are counted per (integration key, family). */
-export const ENDPOINT_FAMILIES = [
-  'logs_authentication',
-  'logs_telephony',
-  'logs_administrator',
-  'logs_offline',
-  'logs_activity',
-  'objects_page',
-  'object',
-  'info',
-] as const;
-export type EndpointFamily = (typeof ENDPOINT_FAMILIES)[number];
+/** Rate limits are counted per (integration key, family), the families Duo's client uses. */
+export { ENDPOINT_FAMILIES, type EndpointFamily } from '../duo/wire.js';
 
 /** One answer before it is written: status, JSON body, and the page's records (for faults). */
 export interface Reply {
