@@ -11,6 +11,7 @@ describe('configuration', () => {
       databaseUrl: 'sqlite:data/duo-insights.db',
       logLevel: 'info',
       allowLoopbackDuoHosts: false,
+      duoRateLimit: 'duo',
       demo: false,
     });
   });
@@ -25,6 +26,7 @@ describe('configuration', () => {
         LOG_LEVEL: 'debug',
         DUO_INSIGHTS_ALLOW_LOOPBACK_DUO_HOSTS: 'true',
         DUO_INSIGHTS_DEMO: '1',
+        DUO_INSIGHTS_DUO_RATE_LIMIT: 'off',
       },
       { port: 9100 },
     );
@@ -35,6 +37,7 @@ describe('configuration', () => {
       secretKey: KEY,
       logLevel: 'debug',
       allowLoopbackDuoHosts: true,
+      duoRateLimit: 'off',
       demo: true,
     });
     expect(loadConfig({ DUO_INSIGHTS_DATA_DIR: '/srv/di' }).databaseUrl).toBe(
