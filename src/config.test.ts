@@ -13,6 +13,7 @@ describe('configuration', () => {
       allowLoopbackDuoHosts: false,
       duoRateLimit: 'duo',
       demo: false,
+      host: '127.0.0.1',
     });
   });
 
@@ -27,6 +28,8 @@ describe('configuration', () => {
         DUO_INSIGHTS_ALLOW_LOOPBACK_DUO_HOSTS: 'true',
         DUO_INSIGHTS_DEMO: '1',
         DUO_INSIGHTS_DUO_RATE_LIMIT: 'off',
+        HOST: '0.0.0.0',
+        DUO_INSIGHTS_ADMIN_PASSWORD: 'first admin password',
       },
       { port: 9100 },
     );
@@ -39,6 +42,8 @@ describe('configuration', () => {
       allowLoopbackDuoHosts: true,
       duoRateLimit: 'off',
       demo: true,
+      host: '0.0.0.0',
+      adminPassword: 'first admin password',
     });
     expect(loadConfig({ DUO_INSIGHTS_DATA_DIR: '/srv/di' }).databaseUrl).toBe(
       'sqlite:/srv/di/duo-insights.db',
@@ -60,6 +65,13 @@ describe('configuration', () => {
     expect(message).toContain('32 random bytes');
     expect(message).toContain('LOG_LEVEL');
     expect(message).not.toContain(secret);
+  });
+
+  it('refuses a first admin password shorter than 12 characters without echoing it', () => {
+    expect(() => loadConfig({ DUO_INSIGHTS_ADMIN_PASSWORD: 'hunter2' })).toThrow(
+      /DUO_INSIGHTS_ADMIN_PASSWORD must be at least 12 characters/,
+    );
+    expect(() => loadConfig({ DUO_INSIGHTS_ADMIN_PASSWORD: 'hunter2' })).not.toThrow(/hunter2/);
   });
 
   it('refuses a database URL of an unknown kind', () => {

@@ -32,6 +32,13 @@ export interface Config {
   readonly duoRateLimit: 'duo' | 'off';
   /** `DUO_INSIGHTS_DEMO`: start with the simulator as a demo tenant. */
   readonly demo: boolean;
+  /** `HOST`: the address `serve` listens on (default 127.0.0.1; 0.0.0.0 for every interface). */
+  readonly host: string;
+  /**
+   * `DUO_INSIGHTS_ADMIN_PASSWORD`: on a start with no admin, creates the user `admin` with this
+   * password (at least 12 characters). Ignored once an admin exists.
+   */
+  readonly adminPassword?: string;
 }
 
 /** Values from the command line; they win over the environment. */
@@ -54,6 +61,8 @@ const VARIABLES = {
   allowLoopbackDuoHosts: 'DUO_INSIGHTS_ALLOW_LOOPBACK_DUO_HOSTS',
   duoRateLimit: 'DUO_INSIGHTS_DUO_RATE_LIMIT',
   demo: 'DUO_INSIGHTS_DEMO',
+  host: 'HOST',
+  adminPassword: 'DUO_INSIGHTS_ADMIN_PASSWORD',
 } as const satisfies Record<keyof Config, string>;
 
 const EnvSchema = z.object({
@@ -76,6 +85,12 @@ const EnvSchema = z.object({
   DUO_INSIGHTS_ALLOW_LOOPBACK_DUO_HOSTS: booleanText.default(false),
   DUO_INSIGHTS_DEMO: booleanText.default(false),
   DUO_INSIGHTS_DUO_RATE_LIMIT: z.enum(['duo', 'off']).default('duo'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DUO_INSIGHTS_ADMIN_PASSWORD: z
+    .string()
+    .min(12, { error: 'must be at least 12 characters' })
+    .max(512)
+    .optional(),
 });
 
 /** True for the base64 text of exactly 32 bytes (what AES-256 needs). */
@@ -109,6 +124,7 @@ export function loadConfig(
   const e = parsed.data;
   const dataDir = overrides.dataDir ?? e.DUO_INSIGHTS_DATA_DIR;
   const secretKey = overrides.secretKey ?? e.DUO_INSIGHTS_SECRET_KEY;
+  const adminPassword = overrides.adminPassword ?? e.DUO_INSIGHTS_ADMIN_PASSWORD;
   if (overrides.secretKey !== undefined && !isBase64Key(overrides.secretKey))
     throw new ConfigError('invalid configuration: the secret key must be base64 of 32 bytes');
   const config: Config = {
@@ -121,6 +137,8 @@ export function loadConfig(
       overrides.allowLoopbackDuoHosts ?? e.DUO_INSIGHTS_ALLOW_LOOPBACK_DUO_HOSTS,
     demo: overrides.demo ?? e.DUO_INSIGHTS_DEMO,
     duoRateLimit: overrides.duoRateLimit ?? e.DUO_INSIGHTS_DUO_RATE_LIMIT,
+    host: overrides.host ?? e.HOST,
+    ...(adminPassword === undefined ? {} : { adminPassword }),
     ...(secretKey === undefined ? {} : { secretKey: secretKey.trim() }),
   };
   return config;

@@ -34,7 +34,8 @@ import {
 } from '../sync/sources.js';
 import { emit, fields, formatTime, reportError, table, type OutputOptions } from './output.js';
 
-async function withApp(work: (app: App) => Promise<void>): Promise<void> {
+/** Opens the app, runs one command's work, reports its error for a person, closes the app. */
+export async function withApp(work: (app: App) => Promise<void>): Promise<void> {
   let app: App | undefined;
   try {
     app = await openApp(loadConfig(process.env));

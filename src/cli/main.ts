@@ -10,7 +10,9 @@ import {
   syncCommand,
   testConnectionCommand,
 } from './commands.js';
+import { serveCommand } from './serve.js';
 import { simCommand } from './sim.js';
+import { tokenCommand, userCommand } from './users.js';
 
 const program = new Command('duo-insights')
   .description('Identity governance and activity insights for Duo Security')
@@ -24,5 +26,8 @@ program.addCommand(aggregateCommand());
 program.addCommand(syncCommand());
 program.addCommand(runsCommand());
 program.addCommand(simCommand());
+program.addCommand(serveCommand());
+program.addCommand(userCommand());
+program.addCommand(tokenCommand());
 
 await program.parseAsync(process.argv);

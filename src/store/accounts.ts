@@ -9,6 +9,7 @@
  *   for await (const page of duo.users()) await upsertAccounts(db, { sourceId, runId, accounts: page });
  *   const outcome = await markMissingAccountsDeleted(db, { sourceId, runId, maxDeleteShare: 0.2 });
  */
+import { sql } from 'kysely';
 import type {
   Account,
   AccountSnapshot,
@@ -283,4 +284,80 @@ export async function findIdentityOfDuoUser(
     .orderBy('a.id')
     .executeTakeFirst();
   return row && toIdentity(row);
+}
+
+/** The entitlements (Duo groups) of many accounts at once: account id → groups, by name. */
+export async function listEntitlementsOfAccounts(
+  db: Db,
+  accountIds: readonly number[],
+): Promise<Map<number, Entitlement[]>> {
+  const groups = new Map<number, Entitlement[]>();
+  for (const batch of chunks([...new Set(accountIds)], rowsPerStatement(db, 1))) {
+    const rows = await db
+      .selectFrom('account_entitlements as ae')
+      .innerJoin('entitlements as e', 'e.id', 'ae.entitlement_id')
+      .select('ae.account_id')
+      .selectAll('e')
+      .where('ae.account_id', 'in', batch)
+      .orderBy('e.name')
+      .execute();
+    for (const row of rows) {
+      const list = groups.get(row.account_id) ?? [];
+      list.push(toEntitlement(row));
+      groups.set(row.account_id, list);
+    }
+  }
+  return groups;
+}
+
+export interface AccountSearch {
+  readonly sourceId: string;
+  /** Duo status, e.g. `active`, `locked out`. */
+  readonly status?: string;
+  /** Holders of this entitlement (Duo group) only. */
+  readonly entitlementId?: number;
+  /** true: linked to an identity; false: not linked. */
+  readonly correlated?: boolean;
+  /** Username, real name or e-mail contains this (case-insensitive). */
+  readonly q?: string;
+  readonly afterId?: number;
+  /** Default 100. */
+  readonly limit?: number;
+}
+
+/** A source's accounts (not deleted) with the sources page's filters, in id order. */
+export async function searchAccounts(db: Db, query: AccountSearch): Promise<Account[]> {
+  let q = db
+    .selectFrom('accounts')
+    .selectAll()
+    .where('source_id', '=', query.sourceId)
+    .where('deleted_at', 'is', null);
+  if (query.status !== undefined) q = q.where('status', '=', query.status);
+  if (query.correlated !== undefined)
+    q = q.where('identity_id', query.correlated ? 'is not' : 'is', null);
+  const entitlementId = query.entitlementId;
+  if (entitlementId !== undefined)
+    q = q.where('id', 'in', (eb) =>
+      eb
+        .selectFrom('account_entitlements')
+        .select('account_id')
+        .where('entitlement_id', '=', entitlementId),
+    );
+  const text = query.q?.trim().toLowerCase();
+  if (text !== undefined && text.length > 0) {
+    const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q = q.where((eb) =>
+      eb.or([
+        sql<boolean>`lower(username) like ${pattern} escape '\\'`,
+        sql<boolean>`lower(realname) like ${pattern} escape '\\'`,
+        sql<boolean>`lower(email) like ${pattern} escape '\\'`,
+      ]),
+    );
+  }
+  if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);
+  const rows = await q
+    .orderBy('id')
+    .limit(query.limit ?? 100)
+    .execute();
+  return rows.map(toAccount);
 }

@@ -95,6 +95,39 @@ describeEachDatabase('activity store', (t) => {
     expect(page.events.map((e) => e.naturalKey)).toEqual([first.naturalKey]);
   });
 
+  it('replays events stored by an earlier version (deflate payloads) without counting them as changed', async () => {
+    const { sourceId } = await newSource(t.db);
+    const json =
+      '{"txid":"a1b2","result":"success","factor":"duo_push","user":{"key":"DU1","name":"ann@example.com"}}';
+    const event: NormalisedEvent = {
+      naturalKey: 'a1b2',
+      tsMs: START,
+      userKey: 'DU1',
+      username: 'ann@example.com',
+      result: 'success',
+      factor: 'duo_push',
+      txid: 'a1b2',
+      payload: json,
+    };
+    const page = { sourceId, stream: 'authentication' as const, events: [event], cursor: 1 };
+    await ingestActivityPage(t.db, page);
+    // The same JSON as an earlier version stored it: raw deflate with the auth dictionary.
+    await t.db
+      .updateTable('activity_events')
+      .set({ payload: Buffer.from('AauGOSLRMMkIuyexBTXMLTBLDRGWJOblodkBAA==', 'base64') })
+      .where('natural_key', '=', 'a1b2')
+      .execute();
+
+    expect(await ingestActivityPage(t.db, page)).toEqual({ inserted: 0, updated: 0 });
+    const changed = { ...event, payload: json.replace('"success"', '"denied"'), result: 'denied' };
+    expect(await ingestActivityPage(t.db, { ...page, events: [changed] })).toEqual({
+      inserted: 0,
+      updated: 1,
+    });
+    const stored = await listActivityEvents(t.db, { sourceId });
+    expect(stored.events.map((e) => e.payload)).toEqual([JSON.parse(changed.payload)]);
+  });
+
   it('rolls a failing page back entirely: no rows, no rollup, cursor not advanced', async () => {
     const { sourceId } = await newSource(t.db);
     const strings = new StringCache();

@@ -223,6 +223,11 @@ async function ingestInTransaction(
   staged: Map<string, number>,
 ): Promise<IngestResult> {
   const { sourceId, stream } = input;
+  // Authentication and telephony pages of a source attribute each other (txid → user); run
+  // concurrently under READ COMMITTED, each would miss the other's uncommitted rows and a
+  // telephony row would stay without its user. One lock per source serialises the pair.
+  if (stream === 'authentication' || stream === 'telephony')
+    await dialectOf(trx).lockForTransaction(trx, `duo-insights:txid-attribution:${sourceId}`);
   // Last occurrence of a key wins within a page.
   const byKey = new Map<string, NormalisedEvent>();
   for (const event of input.events) byKey.set(event.naturalKey, event);
@@ -248,64 +253,51 @@ async function ingestInTransaction(
         )
       : new Map<string, number>();
 
-  const existing = await existingEvents(
-    trx,
-    sourceId,
-    stream,
-    events.map((e) => e.naturalKey),
-  );
+  // Insert first, then compare only the rows that were already there. A first sync or a
+  // backfill (nearly every row new) then never looks its keys up; a replayed page pays one
+  // conflicting insert per row, then the same lookup as before.
   const rollup = new RollupDelta();
-  const toInsert: NewEventRow[] = [];
-  const changed: { id: number; row: NewEventRow; before: ExistingEvent }[] = [];
-  for (const event of events) {
-    const before = existing.get(event.naturalKey);
-    if (before && decodePayload(before.payload) === event.payload) continue;
-    const row: NewEventRow = {
-      source_id: sourceId,
-      stream,
-      natural_key: event.naturalKey,
-      ts_ms: event.tsMs,
-      user_key:
-        idOf(event.userKey) ??
-        (event.txid === undefined ? null : (authUsers.get(event.txid) ?? null)),
-      username: idOf(event.username),
-      result: idOf(event.result),
-      reason: idOf(event.reason),
-      factor: idOf(event.factor),
-      application: idOf(event.application),
-      location: idOf(event.location),
-      access_os: idOf(event.accessOs),
-      access_browser: idOf(event.accessBrowser),
-      ip: event.ip ?? null,
-      // An auth event's txid is its natural key: not stored twice.
-      txid: event.txid === undefined || event.txid === event.naturalKey ? null : event.txid,
-      payload: encodePayload(stream, event.payload),
-    };
-    if (before) changed.push({ id: before.id, row, before });
-    else toInsert.push(row);
-  }
-
-  let inserted = 0;
-  const raced: NewEventRow[] = [];
-  const added = new Set((await runBatches(trx, insertEvents, toInsert)).map((r) => r.natural_key));
-  for (const row of toInsert) {
+  const rows = events.map((event): NewEventRow => ({
+    source_id: sourceId,
+    stream,
+    natural_key: event.naturalKey,
+    ts_ms: event.tsMs,
+    user_key:
+      idOf(event.userKey) ??
+      (event.txid === undefined ? null : (authUsers.get(event.txid) ?? null)),
+    username: idOf(event.username),
+    result: idOf(event.result),
+    reason: idOf(event.reason),
+    factor: idOf(event.factor),
+    application: idOf(event.application),
+    location: idOf(event.location),
+    access_os: idOf(event.accessOs),
+    access_browser: idOf(event.accessBrowser),
+    ip: event.ip ?? null,
+    // An auth event's txid is its natural key: not stored twice.
+    txid: event.txid === undefined || event.txid === event.naturalKey ? null : event.txid,
+    payload: encodePayload(stream, event.payload),
+  }));
+  const added = new Set((await runBatches(trx, insertEvents, rows)).map((r) => r.natural_key));
+  const stored: NewEventRow[] = [];
+  const known: { row: NewEventRow; json: string }[] = [];
+  rows.forEach((row, i) => {
     if (added.has(row.natural_key)) {
-      inserted += 1;
+      stored.push(row);
       rollup.add(row.user_key, row.ts_ms, row.result, 1);
-    } else raced.push(row);
-  }
-  // Rows another writer stored between our read and our insert: compare them like the rest.
-  if (raced.length > 0) {
-    const now = await existingEvents(
+    } else known.push({ row, json: events[i]?.payload ?? '' });
+  });
+  const changed: { id: number; row: NewEventRow; before: ExistingEvent }[] = [];
+  if (known.length > 0) {
+    const existing = await existingEvents(
       trx,
       sourceId,
       stream,
-      raced.map((r) => r.natural_key),
+      known.map((k) => k.row.natural_key),
     );
-    for (const row of raced) {
-      const before = now.get(row.natural_key);
-      if (!before) continue;
-      if (decodePayload(before.payload) === decodePayload(row.payload)) continue;
+    for (const { row, json } of known) {
+      const before = existing.get(row.natural_key);
+      if (!before || samePayload(before.payload, row.payload, json)) continue;
       changed.push({ id: before.id, row, before });
     }
   }
@@ -317,7 +309,7 @@ async function ingestInTransaction(
   }
 
   if (stream === 'authentication') {
-    const authed = [...toInsert, ...changed.map((c) => c.row)].flatMap((r) =>
+    const authed = [...stored, ...changed.map((c) => c.row)].flatMap((r) =>
       r.user_key === null ? [] : [{ txid: r.txid ?? r.natural_key, user_key: r.user_key }],
     );
     await attributeTelephony(trx, sourceId, authed);
@@ -325,7 +317,15 @@ async function ingestInTransaction(
 
   await applyRollup(trx, sourceId, stream, rollup);
   await saveStreamCursor(trx, sourceId, stream, input.cursor, input.streamPatch);
-  return { inserted, updated: changed.length };
+  return { inserted: stored.length, updated: changed.length };
+}
+
+/**
+ * Whether a stored payload holds `json`. The encoder is deterministic, so equal bytes mean
+ * equal JSON without decoding; rows stored with an earlier codec are decoded and compared.
+ */
+function samePayload(stored: Uint8Array, encoded: Uint8Array, json: string): boolean {
+  return Buffer.compare(encoded, stored) === 0 || decodePayload(stored) === json;
 }
 
 interface ExistingEvent {
@@ -352,14 +352,7 @@ async function existingEvents(
       .where('stream', '=', stream)
       .where('natural_key', 'in', batch)
       .execute();
-    for (const row of rows)
-      found.set(row.natural_key, {
-        ...row,
-        id: row.id,
-        ts_ms: row.ts_ms,
-        user_key: row.user_key === null ? null : row.user_key,
-        result: row.result === null ? null : row.result,
-      });
+    for (const row of rows) found.set(row.natural_key, row);
   }
   return found;
 }
@@ -371,18 +364,9 @@ async function authUsersByTxid(
   telephony: readonly NormalisedEvent[],
 ): Promise<Map<string, number>> {
   const txids = [...new Set(telephony.flatMap((e) => (e.txid === undefined ? [] : [e.txid])))];
+  const auths = await existingEvents(trx, sourceId, 'authentication', txids);
   const users = new Map<string, number>();
-  for (const batch of chunks(txids, rowsPerStatement(trx, 1) - 2)) {
-    const rows = await trx
-      .selectFrom('activity_events')
-      .select(['natural_key', 'user_key'])
-      .where('source_id', '=', sourceId)
-      .where('stream', '=', 'authentication')
-      .where('natural_key', 'in', batch)
-      .where('user_key', 'is not', null)
-      .execute();
-    for (const row of rows) if (row.user_key !== null) users.set(row.natural_key, row.user_key);
-  }
+  for (const [txid, auth] of auths) if (auth.user_key !== null) users.set(txid, auth.user_key);
   return users;
 }
 

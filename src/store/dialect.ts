@@ -72,6 +72,9 @@ function openSqlite(path: string, options: OpenOptions): Db {
   const database = new BetterSqlite3(path);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
+  // Checkpoint (copy the WAL into the database and fsync) every ~40 MB of WAL instead of 4 MB:
+  // bulk ingest otherwise spends as much time in checkpoints as in its own writes.
+  database.pragma('wal_autocheckpoint = 10000');
   database.pragma('foreign_keys = ON');
   database.pragma(`busy_timeout = ${String(options.busyTimeoutMs ?? 5000)}`);
   return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
@@ -87,6 +90,9 @@ function openPostgres(connectionString: string, options: OpenOptions): Db {
     // pg returns int8 (our timestamps, ids, counts) and numeric (sums) as strings; parse them
     // on this pool only, never through pg's global type registry.
     types: { getTypeParser: numbersAsNumbers },
+    // JIT compiling costs more than it saves on our queries: measured on an access review of
+    // 50k members, 1.4 s with JIT, 0.8 s without (the compile alone took 1.3 s).
+    options: '-c jit=off',
   });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
@@ -170,6 +176,11 @@ export interface StoreDialect {
   now(): RawBuilder<number>;
   /** Serialises schema migrations between processes; call inside the migration transaction. */
   lockForMigration(trx: Db): Promise<void>;
+  /**
+   * Serialises the transactions that take the same named lock, until they end (PostgreSQL: a
+   * transaction-level advisory lock; SQLite: `begin immediate` already serialises writers).
+   */
+  lockForTransaction(trx: Db, name: string): Promise<void>;
   /** Bytes on disk per table (indexes included). */
   tableSizes(db: Db): Promise<TableSize[]>;
 }
@@ -186,6 +197,9 @@ const sqliteDialect: StoreDialect = {
   clustered: (table) => table.modifyEnd(sql`without rowid`),
   now: () => sql<number>`cast(unixepoch('subsec') * 1000 as integer)`,
   lockForMigration: async () => {
+    // `begin immediate` (ImmediateSqliteDriver) already holds the write lock.
+  },
+  lockForTransaction: async () => {
     // `begin immediate` (ImmediateSqliteDriver) already holds the write lock.
   },
   tableSizes: async (db) => {
@@ -209,6 +223,9 @@ const postgresDialect: StoreDialect = {
   now: () => sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`,
   lockForMigration: async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext('duo-insights:migrate'))`.execute(trx);
+  },
+  lockForTransaction: async (trx, name) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(trx);
   },
   tableSizes: async (db) => {
     const result = await sql<{ table: string; bytes: number }>`

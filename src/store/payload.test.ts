@@ -35,8 +35,30 @@ describe('stored payloads', () => {
     ],
     ['{"action":"admin_login","timestamp":1700000000,"username":"admin"}', 'A6tGxDlyKJAQegA='],
     ['{"activity_id":"a1","outcome":{"result":"SUCCESS"}}', 'BKtGi5REUCLD69haAA=='],
+    // LZ4 (codecs 5-8), the form new rows take.
+    [
+      '{"txid":"a1b2","result":"success","factor":"duo_push","user":{"key":"DU1","name":"ann@example.com"}}',
+      'BWQAAAAUe4UAT2ExYjLlAAMPawEBALABAF8CBHUAAFIDA2UANWFubmQAYGNvbSJ9fQ==',
+    ],
+    [
+      '{"context":"authentication","credits":1,"telephony_id":"t1","type":"sms"}',
+      'BkkAAAAP2AAWC8EAEXTVALB5cGUiOiJzbXMifQ==',
+    ],
+    [
+      '{"action":"admin_login","timestamp":1700000000,"username":"admin"}',
+      'B0IAAAAH9AEIBgEPPgESYGRtaW4ifQ==',
+    ],
+    ['{"activity_id":"a1","outcome":{"result":"SUCCESS"}}', 'CDMAAAAAmAIIlQEgYTHqAQ+tAARgRVNTIn19'],
   ])('still decode payloads stored by earlier versions (%s)', (json, stored) => {
     expect(decodePayload(Buffer.from(stored, 'base64'))).toBe(json);
+  });
+
+  it('store new rows with the LZ4 codec of their stream', () => {
+    expect(encodePayload('authentication', '{}')[0]).toBe(5);
+    expect(encodePayload('telephony', '{}')[0]).toBe(6);
+    expect(encodePayload('administrator', '{}')[0]).toBe(7);
+    expect(encodePayload('offline_enrollment', '{}')[0]).toBe(7);
+    expect(encodePayload('activity', '{}')[0]).toBe(8);
   });
 
   it('refuse a payload of an unknown codec', () => {

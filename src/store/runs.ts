@@ -176,6 +176,32 @@ export async function findActiveRun(
 }
 
 /**
+ * Fails a source's runs still marked `running`. Only the holder of the source's lease calls
+ * this: any such run belongs to a process that died (its lease expired and was taken over).
+ * Returns how many were failed.
+ *
+ * @example await failAbandonedRunsOfSource(db, sourceId); // right after acquiring the lease
+ */
+export async function failAbandonedRunsOfSource(
+  db: Db,
+  sourceId: string,
+  now: EpochMs = nowMs(),
+): Promise<number> {
+  const result = await db
+    .updateTable('runs')
+    .set({ status: 'failed', finished_at: now, error: toJson(ABANDONED) })
+    .where('source_id', '=', sourceId)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+const ABANDONED: StoredError = {
+  code: 'abandoned',
+  message: 'the process running this stopped before it finished',
+};
+
+/**
  * Fails runs left `running` by a process that died: no heartbeat since `heartbeatBefore`.
  * Returns how many were failed.
  */
@@ -184,13 +210,9 @@ export async function failAbandonedRuns(
   heartbeatBefore: EpochMs,
   now: EpochMs = nowMs(),
 ): Promise<number> {
-  const error: StoredError = {
-    code: 'abandoned',
-    message: 'the process running this stopped before it finished',
-  };
   const result = await db
     .updateTable('runs')
-    .set({ status: 'failed', finished_at: now, error: toJson(error) })
+    .set({ status: 'failed', finished_at: now, error: toJson(ABANDONED) })
     .where('status', '=', 'running')
     .where((eb) =>
       eb.or([eb('heartbeat_at', 'is', null), eb('heartbeat_at', '<', heartbeatBefore)]),

@@ -172,6 +172,51 @@ export interface SchemaMigrationsTable {
   applied_at: number;
 }
 
+export interface UsersTable {
+  id: string;
+  username: string;
+  password_hash: string;
+  role: string;
+  identity_id: string | null;
+  disabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the session cookie's value (the value itself is never stored). */
+  id_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  user_id: string;
+  /** SHA-256 of the token (the token is shown once, never stored). */
+  token_hash: string;
+  /** The first characters of the token, to recognise it in a list. */
+  prefix: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  actor_user_id: string | null;
+  actor: string;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  target_name: string | null;
+  details: string | null;
+  ip: string | null;
+}
+
 export interface Database {
   identities: IdentitiesTable;
   governance_groups: GovernanceGroupsTable;
@@ -188,4 +233,8 @@ export interface Database {
   leases: LeasesTable;
   settings: SettingsTable;
   schema_migrations: SchemaMigrationsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  audit_log: AuditLogTable;
 }

@@ -28,7 +28,7 @@ import {
   type SyncWindow,
 } from './cursor.js';
 import { runExclusive, type RunReporter } from './runs.js';
-import { STREAM_READERS, type StreamPage } from './stream-readers.js';
+import { readAhead, STREAM_READERS, type StreamPage } from './stream-readers.js';
 
 export interface SyncOptions {
   readonly trigger: RunTrigger;
@@ -95,6 +95,17 @@ export async function syncActivitySource(
         }
         const available = streams.length - syncer.unavailable.size;
         const failedCount = [...failed].filter((s) => !syncer.unavailable.has(s)).length;
+        const rejected = syncer.rejected();
+        if (failedCount === 0 && rejected > 0) {
+          // Records Duo sent garbled are not stored; say so instead of a quiet success.
+          return {
+            status: 'partial',
+            error: {
+              code: 'records_rejected',
+              message: `${rejected} records from Duo could not be read and were not stored; the run's warnings say where`,
+            },
+          };
+        }
         if (failedCount === 0) return { status: 'succeeded' };
         const error: StoredError = {
           code: 'streams_failed',
@@ -216,7 +227,8 @@ class StreamSyncer {
     window: SyncWindow,
   ): Promise<StreamCursor> {
     let cursor = start;
-    for await (const page of STREAM_READERS[stream](this.#duo, window, this.#signal)) {
+    const pages = readAhead(STREAM_READERS[stream](this.#duo, window, this.#signal));
+    for await (const page of pages) {
       const next =
         page.resume === undefined
           ? completeWindow(cursor, window, this.#settings())
@@ -250,6 +262,13 @@ class StreamSyncer {
     }
     this.#signal.throwIfAborted();
     throw new Error(`${stream}: Duo's pages ended before the window was complete`);
+  }
+
+  /** Records Duo sent that could not be read, over every stream of this run. */
+  rejected(): number {
+    let total = 0;
+    for (const counts of this.#counts.values()) total += counts.rejected;
+    return total;
   }
 
   #count(stream: StreamName, page: StreamPage, inserted: number, updated: number): void {

@@ -63,19 +63,38 @@ export function checkApiHost(input: string, allowLoopbackHosts: boolean): void {
 export class DuoConnections {
   readonly #options: DuoConnectionOptions;
   readonly #governors = new Map<string, RateGovernor>();
+  readonly #trustedHosts = new Set<string>();
 
   constructor(options: DuoConnectionOptions) {
     this.#options = options;
   }
 
+  /**
+   * Trusts one more API host for the life of this process: the in-process demo simulator (a
+   * loopback host, accepted even when loopback hosts are not, and not paced: its limits are off).
+   */
+  trustHost(apiHost: string): void {
+    this.#trustedHosts.add(parseApiHost(apiHost).host);
+  }
+
+  #isTrusted(apiHost: string): boolean {
+    try {
+      return this.#trustedHosts.has(parseApiHost(apiHost).host);
+    } catch {
+      return false;
+    }
+  }
+
   /** A client for one credential; close it when done (the governor stays for the next one). */
   clientFor(credentials: SourceCredentials): DuoClient {
-    checkApiHost(credentials.apiHost, this.#options.allowLoopbackHosts);
+    const trusted = this.#isTrusted(credentials.apiHost);
+    checkApiHost(credentials.apiHost, this.#options.allowLoopbackHosts || trusted);
     const key = `${credentials.integrationKey}@${credentials.apiHost.toLowerCase()}`;
     let governor = this.#governors.get(key);
     if (!governor) {
+      const rateLimits = trusted ? 'off' : this.#options.rateLimits;
       governor = new RateGovernor({
-        ...(this.#options.rateLimits === undefined ? {} : { rateLimits: this.#options.rateLimits }),
+        ...(rateLimits === undefined ? {} : { rateLimits }),
         ...(this.#options.rateLimitBackoff === undefined
           ? {}
           : { backoff: this.#options.rateLimitBackoff }),

@@ -7,6 +7,7 @@
  * @example await runExclusive(ctx, { sourceId, kind: 'sync', trigger: 'manual' }, async (report) => {
  *   report.count('authentication', counts); return { status: 'succeeded' }; });
  */
+import { randomBytes } from 'node:crypto';
 import type { StoredError } from '../domain/activity.js';
 import type {
   Run,
@@ -18,7 +19,13 @@ import type {
 } from '../domain/runs.js';
 import { ms } from '../domain/time.js';
 import { acquireLease, releaseLease, renewLease } from '../store/leases.js';
-import { createRun, finishRun, recordRunProgress, startRun } from '../store/runs.js';
+import {
+  createRun,
+  failAbandonedRunsOfSource,
+  finishRun,
+  recordRunProgress,
+  startRun,
+} from '../store/runs.js';
 import { SourceBusyError, toStoredError, type SyncContext } from './context.js';
 
 export const LEASE_TTL_MS = 60_000;
@@ -58,9 +65,12 @@ export async function runExclusive(
   outerSignal?: AbortSignal,
 ): Promise<Run> {
   const lease = sourceLeaseName(request.sourceId);
+  // Each run holds the lease under its own name, so two runs of one process exclude each other
+  // too (a lease's holder may re-acquire it: sharing the process's name would let them both in).
+  const holder = `${ctx.holder}#${randomBytes(4).toString('hex')}`;
   const acquired = await acquireLease(ctx.db, {
     name: lease,
-    holder: ctx.holder,
+    holder,
     ttlMs: LEASE_TTL_MS,
   });
   if (!acquired) throw new SourceBusyError(request.sourceId);
@@ -74,12 +84,15 @@ export async function runExclusive(
 
   const log = ctx.log.child({ sourceId: request.sourceId, kind: request.kind });
   try {
+    // Holding the lease, any run of this source still "running" was left by a dead process.
+    const abandoned = await failAbandonedRunsOfSource(ctx.db, request.sourceId, ms(ctx.clock()));
+    if (abandoned > 0) log.warn({ abandoned }, 'closed runs left running by a stopped process');
     const created = await createRun(ctx.db, request);
     const run = await startRun(ctx.db, created.id, ms(ctx.clock()));
     request.onStarted?.(run);
     const reporter = new Reporter(ctx, run.id);
     const heartbeat = setInterval(() => {
-      void keepAlive(ctx, lease, reporter).then((kept) => {
+      void keepAlive(ctx, lease, holder, reporter).then((kept) => {
         if (!kept) controller.abort(new Error('the run lost its lease to another process'));
       });
     }, HEARTBEAT_MS);
@@ -105,20 +118,25 @@ export async function runExclusive(
     return finished;
   } finally {
     outerSignal?.removeEventListener('abort', onOuterAbort);
-    await releaseLease(ctx.db, { name: lease, holder: ctx.holder }).catch((e: unknown) => {
+    await releaseLease(ctx.db, { name: lease, holder }).catch((e: unknown) => {
       log.warn({ err: toStoredError(e) }, 'could not release the lease; it expires by itself');
     });
   }
 }
 
-async function keepAlive(ctx: SyncContext, lease: string, reporter: Reporter): Promise<boolean> {
+async function keepAlive(
+  ctx: SyncContext,
+  lease: string,
+  holder: string,
+  reporter: Reporter,
+): Promise<boolean> {
   try {
     const kept = await renewLease(ctx.db, {
       name: lease,
-      holder: ctx.holder,
+      holder,
       ttlMs: LEASE_TTL_MS,
     });
-    await reporter.flush();
+    await reporter.flush(true);
     return kept;
   } catch (error) {
     ctx.log.warn({ err: toStoredError(error) }, 'heartbeat failed');
@@ -166,8 +184,9 @@ class Reporter implements RunReporter {
     return { counts: { ...this.#counts }, progress: { ...this.#progress, warnings } };
   }
 
-  async flush(): Promise<void> {
-    if (!this.#dirty) return;
+  /** Writes counts and progress when they changed; `heartbeat` writes even when they did not. */
+  async flush(heartbeat = false): Promise<void> {
+    if (!this.#dirty && !heartbeat) return;
     this.#dirty = false;
     this.#lastFlush = this.#ctx.clock();
     await recordRunProgress(this.#ctx.db, this.runId, this.#snapshot(), ms(this.#ctx.clock()));

@@ -15,6 +15,7 @@ import { listSources } from '../store/sources.js';
 import { syncActivitySource } from './activity-sync.js';
 import { aggregateSource } from './aggregation.js';
 import { SourceBusyError, toStoredError, type SyncContext } from './context.js';
+import { LEASE_TTL_MS } from './runs.js';
 
 export interface SchedulerOptions {
   /** How often to look for due work. Default 30 s. */
@@ -43,7 +44,12 @@ export function dueKind(
       : source.settings.aggregationIntervalMs;
   if (interval === null) return undefined;
   if (!last) return kind;
-  if (last.status === 'running' || last.status === 'queued') return undefined;
+  if (last.status === 'running' || last.status === 'queued') {
+    // A run whose process died stays "running"; once its lease has surely expired, try again:
+    // the new run closes the dead one, and a live one still holds its lease and refuses.
+    const beat = last.heartbeatAt ?? last.startedAt ?? last.createdAt;
+    return now >= beat + LEASE_TTL_MS ? kind : undefined;
+  }
   const started = last.startedAt ?? last.createdAt;
   if (now >= started + interval) return kind;
   const finished = last.finishedAt ?? started;

@@ -97,6 +97,16 @@ class DatabaseHarness implements TestDatabase {
       this.#cleanup = async () => {
         const again = openDatabase(admin.toString(), { maxConnections: 1 });
         try {
+          // A destroyed pool's connections end asynchronously; a forced drop would kill those
+          // still ending and their clients would throw "terminating connection" at random.
+          for (let tries = 0; tries < 100; tries++) {
+            const { rows } = await sql<{ sessions: number }>`
+              select count(*)::int as sessions from pg_stat_activity where datname = ${name}`.execute(
+              again,
+            );
+            if ((rows[0]?.sessions ?? 0) === 0) break;
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
           await sql.raw(`drop database if exists ${name} with (force)`).execute(again);
         } finally {
           await again.destroy();

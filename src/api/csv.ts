@@ -1,0 +1,28 @@
+/**
+ * CSV export of report rows (RFC 4180: quoted when needed, CRLF lines). Cells that a
+ * spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR) are prefixed with `'`.
+ *
+ * @example reply.type('text/csv').send(toCsv(rows, [{ header: 'username', value: (r) => r.username }]));
+ */
+export interface CsvColumn<T> {
+  readonly header: string;
+  readonly value: (row: T) => string | number | boolean | null | undefined;
+}
+
+function cell(value: string | number | boolean | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  let text = String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function toCsv<T>(rows: readonly T[], columns: readonly CsvColumn<T>[]): string {
+  const lines = [columns.map((c) => cell(c.header)).join(',')];
+  for (const row of rows) lines.push(columns.map((c) => cell(c.value(row))).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** ISO time of epoch ms, or empty. */
+export function csvTime(value: number | null | undefined): string {
+  return value === null || value === undefined ? '' : new Date(value).toISOString();
+}

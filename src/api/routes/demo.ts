@@ -1,0 +1,35 @@
+/** `POST /api/v1/demo` (admin): starts the built-in simulator and both sources against it. */
+import { requireRole } from '../auth.js';
+import { audit, type ApiDeps, type ApiInstance } from '../deps.js';
+import { sourceView } from '../views.js';
+
+export function demoRoutes(app: ApiInstance, deps: ApiDeps): void {
+  app.get(
+    '/demo',
+    { schema: { tags: ['demo'], summary: 'Whether the demo tenant runs in this process' } },
+    async () => {
+      await Promise.resolve();
+      return { running: deps.demo.running };
+    },
+  );
+
+  app.post(
+    '/demo',
+    {
+      preHandler: requireRole('admin'),
+      schema: {
+        tags: ['demo'],
+        summary:
+          'Start the built-in Duo simulator and create both sources against it (configured, tested); data appears within a minute (admin)',
+      },
+    },
+    async (request, reply) => {
+      const status = await deps.demo.start();
+      await audit(deps, request, 'demo.start', {
+        type: 'demo',
+        details: { sources: status.sources.map((s) => s.name) },
+      });
+      return reply.code(201).send({ ...status, sources: status.sources.map(sourceView) });
+    },
+  );
+}

@@ -1,0 +1,147 @@
+/** Governance groups (named sets of identities that may manage their sources) and members. */
+import { z } from 'zod';
+import {
+  addGovernanceGroupMember,
+  createGovernanceGroup,
+  deleteGovernanceGroup,
+  getGovernanceGroup,
+  listGovernanceGroupMembers,
+  listGovernanceGroups,
+  removeGovernanceGroupMember,
+} from '../../store/governance-groups.js';
+import { getIdentity } from '../../store/identities.js';
+import { requireRole } from '../auth.js';
+import { audit, type ApiDeps, type ApiInstance } from '../deps.js';
+import { IdParams } from '../schemas.js';
+import { identityView } from './identities.js';
+
+const NewGroupBody = z
+  .object({
+    name: z.string().trim().min(1, 'is required').max(200),
+    description: z.string().max(2000).nullable().optional(),
+  })
+  .strict();
+
+export function governanceGroupRoutes(app: ApiInstance, deps: ApiDeps): void {
+  const admin = requireRole('admin');
+  app.get(
+    '/governance-groups',
+    { schema: { tags: ['governance groups'], summary: 'Every governance group' } },
+    async () => ({ governanceGroups: await listGovernanceGroups(deps.db) }),
+  );
+
+  app.post(
+    '/governance-groups',
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['governance groups'],
+        summary: 'Create a governance group (admin)',
+        body: NewGroupBody,
+      },
+    },
+    async (request, reply) => {
+      const group = await createGovernanceGroup(deps.db, {
+        name: request.body.name,
+        description: request.body.description ?? null,
+      });
+      await audit(deps, request, 'governance_group.create', {
+        type: 'governance_group',
+        id: group.id,
+        name: group.name,
+      });
+      return reply.code(201).send({ governanceGroup: group });
+    },
+  );
+
+  app.get(
+    '/governance-groups/:id',
+    {
+      schema: {
+        tags: ['governance groups'],
+        summary: 'A governance group and its members',
+        params: IdParams,
+      },
+    },
+    async (request) => {
+      const group = await getGovernanceGroup(deps.db, request.params.id);
+      const members = await listGovernanceGroupMembers(deps.db, group.id);
+      return { governanceGroup: group, ...group, members: members.map(identityView) };
+    },
+  );
+
+  app.delete(
+    '/governance-groups/:id',
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['governance groups'],
+        summary: 'Delete a governance group (admin)',
+        params: IdParams,
+      },
+    },
+    async (request, reply) => {
+      const group = await getGovernanceGroup(deps.db, request.params.id);
+      await deleteGovernanceGroup(deps.db, group.id);
+      await audit(deps, request, 'governance_group.delete', {
+        type: 'governance_group',
+        id: group.id,
+        name: group.name,
+      });
+      return reply.code(204).send();
+    },
+  );
+
+  app.post(
+    '/governance-groups/:id/members',
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['governance groups'],
+        summary: 'Add an identity to a governance group (admin)',
+        params: IdParams,
+        body: z.object({ identityId: z.string().min(1).max(100) }).strict(),
+      },
+    },
+    async (request, reply) => {
+      const group = await getGovernanceGroup(deps.db, request.params.id);
+      const identity = await getIdentity(deps.db, request.body.identityId);
+      await addGovernanceGroupMember(deps.db, group.id, identity.id);
+      await audit(deps, request, 'governance_group.add_member', {
+        type: 'governance_group',
+        id: group.id,
+        name: group.name,
+        details: { identityId: identity.id, identity: identity.displayName },
+      });
+      return reply
+        .code(201)
+        .send({ members: (await listGovernanceGroupMembers(deps.db, group.id)).map(identityView) });
+    },
+  );
+
+  app.delete(
+    '/governance-groups/:id/members/:identityId',
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['governance groups'],
+        summary: 'Remove an identity from a governance group (admin)',
+        params: z.object({
+          id: z.string().min(1).max(100),
+          identityId: z.string().min(1).max(100),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const group = await getGovernanceGroup(deps.db, request.params.id);
+      await removeGovernanceGroupMember(deps.db, group.id, request.params.identityId);
+      await audit(deps, request, 'governance_group.remove_member', {
+        type: 'governance_group',
+        id: group.id,
+        name: group.name,
+        details: { identityId: request.params.identityId },
+      });
+      return reply.code(204).send();
+    },
+  );
+}

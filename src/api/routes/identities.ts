@@ -1,0 +1,228 @@
+/**
+ * Identities (people): list and search (`q` needs two letters or more, as the owner picker),
+ * create, show with their Duo accounts, change; and manual correlation of an account to an
+ * identity (admins, or the manager of the account's source).
+ */
+import { z } from 'zod';
+import type { Identity } from '../../domain/identities.js';
+import { ms } from '../../domain/time.js';
+import { getAccount, listAccounts, setAccountIdentity } from '../../store/accounts.js';
+import {
+  createIdentity,
+  getIdentity,
+  searchIdentities,
+  updateIdentity,
+} from '../../store/identities.js';
+import { getSource } from '../../store/sources.js';
+import { assertCanManageSource, requireRole, userOf } from '../auth.js';
+import { decodeCursor, encodeCursor } from '../cursors.js';
+import { audit, type ApiDeps, type ApiInstance } from '../deps.js';
+import { ApiError } from '../errors.js';
+import { IdParams, PageQuery } from '../schemas.js';
+import { accountViews } from '../views.js';
+
+const Email = z.email().max(320);
+
+const NewIdentityBody = z
+  .object({
+    displayName: z.string().trim().min(1, 'is required').max(200),
+    email: Email.nullable().optional(),
+    username: z.string().trim().min(1).max(200).nullable().optional(),
+  })
+  .strict();
+
+const IdentityPatchBody = NewIdentityBody.partial().strict();
+
+const IdentityCursor = z.object({ n: z.string(), id: z.string() });
+
+const ListQuery = PageQuery.extend({ q: z.string().max(200).optional() });
+
+export function identityView(i: Identity) {
+  return {
+    id: i.id,
+    displayName: i.displayName,
+    email: i.email,
+    username: i.username,
+    createdAt: i.createdAt,
+    updatedAt: i.updatedAt,
+  };
+}
+
+export function identityRoutes(app: ApiInstance, deps: ApiDeps): void {
+  app.get(
+    '/identities',
+    {
+      schema: {
+        tags: ['identities'],
+        summary: 'List or search identities by name, e-mail or username (q: two letters or more)',
+        querystring: ListQuery,
+      },
+    },
+    async (request) => {
+      const { q, limit = 50, cursor } = request.query;
+      if (q !== undefined && q.trim().length < 2)
+        throw new ApiError('validation_failed', 'q: type at least two letters to search', [
+          { field: 'q', message: 'type at least two letters to search' },
+        ]);
+      const after = decodeCursor(IdentityCursor, cursor);
+      const identities = await searchIdentities(deps.db, {
+        ...(q === undefined ? {} : { query: q }),
+        limit: limit + 1,
+        ...(after === undefined
+          ? {}
+          : {
+              after: {
+                id: after.id,
+                displayName: after.n,
+                email: null,
+                username: null,
+                createdAt: ms(0),
+                updatedAt: ms(0),
+              },
+            }),
+      });
+      const page = identities.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        identities: page.map(identityView),
+        next:
+          identities.length > limit && last
+            ? encodeCursor({ n: last.displayName, id: last.id })
+            : null,
+      };
+    },
+  );
+
+  app.post(
+    '/identities',
+    {
+      preHandler: requireRole('admin'),
+      schema: {
+        tags: ['identities'],
+        summary: 'Create an identity (admin)',
+        body: NewIdentityBody,
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const identity = await createIdentity(deps.db, {
+        displayName: body.displayName,
+        email: body.email ?? null,
+        username: body.username ?? null,
+      });
+      await audit(deps, request, 'identity.create', {
+        type: 'identity',
+        id: identity.id,
+        name: identity.displayName,
+      });
+      return reply.code(201).send({ identity: identityView(identity) });
+    },
+  );
+
+  app.get(
+    '/identities/:id',
+    {
+      schema: {
+        tags: ['identities'],
+        summary: 'An identity with its Duo accounts (status, groups, source)',
+        params: IdParams,
+      },
+    },
+    async (request) => {
+      const identity = await getIdentity(deps.db, request.params.id);
+      const accounts = await listAccounts(deps.db, { identityId: identity.id, limit: 1000 });
+      return {
+        identity: identityView(identity),
+        ...identityView(identity),
+        accounts: await accountViews(deps.db, accounts),
+      };
+    },
+  );
+
+  app.patch(
+    '/identities/:id',
+    {
+      preHandler: requireRole('admin'),
+      schema: {
+        tags: ['identities'],
+        summary: 'Change an identity’s name, e-mail or username (admin)',
+        params: IdParams,
+        body: IdentityPatchBody,
+      },
+    },
+    async (request) => {
+      const patch = request.body;
+      const identity = await updateIdentity(deps.db, request.params.id, {
+        ...(patch.displayName === undefined ? {} : { displayName: patch.displayName }),
+        ...(patch.email === undefined ? {} : { email: patch.email }),
+        ...(patch.username === undefined ? {} : { username: patch.username }),
+      });
+      await audit(deps, request, 'identity.update', {
+        type: 'identity',
+        id: identity.id,
+        name: identity.displayName,
+        details: { fields: Object.keys(patch) },
+      });
+      return { identity: identityView(identity) };
+    },
+  );
+
+  const AccountParams = z.object({ accountId: z.coerce.number().int().positive() });
+
+  app.put(
+    '/accounts/:accountId/identity',
+    {
+      preHandler: requireRole('admin', 'source_manager'),
+      schema: {
+        tags: ['identities'],
+        summary: 'Correlate an account to an identity by hand (kept across aggregations)',
+        params: AccountParams,
+        body: z.object({ identityId: z.string().min(1).max(100) }).strict(),
+      },
+    },
+    async (request) => {
+      const account = await getAccount(deps.db, request.params.accountId);
+      const source = await getSource(deps.db, account.sourceId);
+      await assertCanManageSource(deps.db, userOf(request), source);
+      const identity = await getIdentity(deps.db, request.body.identityId);
+      const linked = await setAccountIdentity(deps.db, account.id, {
+        identityId: identity.id,
+        correlation: 'manual',
+      });
+      await audit(deps, request, 'account.correlate', {
+        type: 'account',
+        id: String(account.id),
+        name: account.username,
+        details: { identityId: identity.id, previousIdentityId: account.identityId },
+      });
+      const [view] = await accountViews(deps.db, [linked]);
+      return { account: view };
+    },
+  );
+
+  app.delete(
+    '/accounts/:accountId/identity',
+    {
+      preHandler: requireRole('admin', 'source_manager'),
+      schema: {
+        tags: ['identities'],
+        summary: 'Unlink an account from its identity',
+        params: AccountParams,
+      },
+    },
+    async (request) => {
+      const account = await getAccount(deps.db, request.params.accountId);
+      const source = await getSource(deps.db, account.sourceId);
+      await assertCanManageSource(deps.db, userOf(request), source);
+      const unlinked = await setAccountIdentity(deps.db, account.id, null);
+      await audit(deps, request, 'account.uncorrelate', {
+        type: 'account',
+        id: String(account.id),
+        name: account.username,
+        details: { previousIdentityId: account.identityId },
+      });
+      const [view] = await accountViews(deps.db, [unlinked]);
+      return { account: view };
+    },
+  );
+}

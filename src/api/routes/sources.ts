@@ -1,0 +1,493 @@
+/**
+ * Sources: create, list (with last run, next run, health), show, change, delete (confirmed by
+ * name; removes the source's data), configure (the secret key is write-only), test the
+ * connection, aggregate and sync in the background (`202 {runId}`), runs, streams, accounts,
+ * entitlements and their members. Admins manage every source; source managers the sources they
+ * own or whose governance group they belong to; viewers read.
+ */
+import { z } from 'zod';
+import { STREAMS } from '../../domain/streams.js';
+import {
+  findEntitlementByDuoGroupId,
+  getEntitlement,
+  listEntitlementMembers,
+  listEntitlements,
+} from '../../store/entitlements.js';
+import { searchAccounts } from '../../store/accounts.js';
+import { listGovernanceGroupsOfIdentity } from '../../store/governance-groups.js';
+import { getRun, listRuns } from '../../store/runs.js';
+import { deleteSource, getSource, listSources, updateSource } from '../../store/sources.js';
+import { listStreams } from '../../store/streams.js';
+import { SourceNotReadyError } from '../../sync/context.js';
+import {
+  configureSourceCredentials,
+  createSourceFromInput,
+  CredentialsInput,
+  NewSourceInput,
+  settingsFromInput,
+  SourceSettingsInput,
+  testSourceConnection,
+} from '../../sync/sources.js';
+import type { Source } from '../../domain/sources.js';
+import { assertCanManageSource, requireRole, userOf } from '../auth.js';
+import { decodeCursor, encodeCursor } from '../cursors.js';
+import { audit, type ApiDeps, type ApiInstance } from '../deps.js';
+import { ApiError } from '../errors.js';
+import { IdParams, PageQuery } from '../schemas.js';
+import {
+  accountViews,
+  groupView,
+  runView,
+  sourceSummaryView,
+  sourceView,
+  streamView,
+} from '../views.js';
+
+const SourcePatchBody = z
+  .object({
+    name: z.string().trim().min(1, 'is required').max(120).optional(),
+    description: z.string().max(2000).nullable().optional(),
+    ownerIdentityId: z.string().min(1).optional(),
+    governanceGroupId: z.string().min(1).nullable().optional(),
+    settings: SourceSettingsInput.optional(),
+  })
+  .strict();
+
+const SyncBody = z
+  .object({
+    streams: z.array(z.enum(STREAMS)).min(1).optional(),
+    backfillDays: z.number().int().min(1).max(180).optional(),
+  })
+  .strict();
+
+const RunCursor = z.object({ id: z.string() });
+const AccountCursor = z.object({ id: z.number().int() });
+
+const AccountsQuery = PageQuery.extend({
+  status: z.string().max(50).optional(),
+  group: z.string().max(100).optional(),
+  correlated: z.enum(['true', 'false']).optional(),
+  q: z.string().max(200).optional(),
+});
+
+export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
+  const managers = requireRole('admin', 'source_manager');
+
+  /** The source, after checking the caller may manage it. */
+  async function managedSource(request: Parameters<typeof userOf>[0], id: string): Promise<Source> {
+    const source = await getSource(deps.db, id);
+    await assertCanManageSource(deps.db, userOf(request), source);
+    return source;
+  }
+
+  function assertVerified(source: Source): void {
+    if (source.state !== 'verified')
+      throw new SourceNotReadyError(
+        `source "${source.name}" is ${source.state}: it must pass Test Connection before it runs`,
+      );
+  }
+
+  app.get(
+    '/sources',
+    {
+      schema: { tags: ['sources'], summary: 'Every source with its last run, next run and health' },
+    },
+    async () => {
+      const now = deps.clock();
+      const sources = await listSources(deps.db);
+      const views = [];
+      for (const s of sources) views.push(await sourceSummaryView(deps.db, s, now));
+      return { sources: views };
+    },
+  );
+
+  app.post(
+    '/sources',
+    {
+      preHandler: managers,
+      schema: {
+        tags: ['sources'],
+        summary: 'Create a source (type duo or duo-activity); configure and test it next',
+        body: NewSourceInput,
+      },
+    },
+    async (request, reply) => {
+      const user = userOf(request);
+      const body = request.body;
+      if (user.role === 'source_manager') {
+        const groups =
+          user.identityId === null
+            ? []
+            : await listGovernanceGroupsOfIdentity(deps.db, user.identityId);
+        const mine =
+          body.ownerIdentityId === user.identityId ||
+          (body.governanceGroupId != null && groups.some((g) => g.id === body.governanceGroupId));
+        if (!mine)
+          throw new ApiError(
+            'forbidden',
+            'a source manager creates sources that they own or that belong to one of their governance groups',
+          );
+      }
+      const source = await createSourceFromInput(deps.sync, body);
+      await audit(deps, request, 'source.create', {
+        type: 'source',
+        id: source.id,
+        name: source.name,
+        details: { sourceType: source.type },
+      });
+      return reply.code(201).send({ source: sourceView(source) });
+    },
+  );
+
+  app.get(
+    '/sources/:id',
+    {
+      schema: {
+        tags: ['sources'],
+        summary: 'A source with its last run, next run and health',
+        params: IdParams,
+      },
+    },
+    async (request) => {
+      const source = await getSource(deps.db, request.params.id);
+      const view = await sourceSummaryView(deps.db, source, deps.clock());
+      return { source: view, ...view };
+    },
+  );
+
+  app.patch(
+    '/sources/:id',
+    {
+      preHandler: managers,
+      schema: {
+        tags: ['sources'],
+        summary: 'Change a source’s name, description, owner, governance group or settings',
+        params: IdParams,
+        body: SourcePatchBody,
+      },
+    },
+    async (request) => {
+      const source = await managedSource(request, request.params.id);
+      const patch = request.body;
+      const updated = await updateSource(deps.db, source.id, {
+        ...(patch.name === undefined ? {} : { name: patch.name }),
+        ...(patch.description === undefined ? {} : { description: patch.description }),
+        ...(patch.ownerIdentityId === undefined ? {} : { ownerIdentityId: patch.ownerIdentityId }),
+        ...(patch.governanceGroupId === undefined
+          ? {}
+          : { governanceGroupId: patch.governanceGroupId }),
+        ...(patch.settings === undefined ? {} : { settings: settingsFromInput(patch.settings) }),
+      });
+      await audit(deps, request, 'source.update', {
+        type: 'source',
+        id: source.id,
+        name: updated.name,
+        details: { fields: Object.keys(patch) },
+      });
+      return { source: sourceView(updated) };
+    },
+  );
+
+  app.delete(
+    '/sources/:id',
+    {
+      preHandler: managers,
+      schema: {
+        tags: ['sources'],
+        summary: 'Delete a source and all its data; confirm with ?confirm=<the source name>',
+        params: IdParams,
+        querystring: z.object({ confirm: z.string().max(200).optional() }),
+      },
+    },
+    async (request, reply) => {
+      const source = await managedSource(request, request.params.id);
+      if (request.query.confirm !== source.name)
+        throw new ApiError(
+          'validation_failed',
+          `confirm: deleting "${source.name}" removes its accounts, entitlements, events and runs; send ?confirm=<the source name>`,
+          [{ field: 'confirm', message: 'must be the source name' }],
+        );
+      await deleteSource(deps.db, source.id);
+      await audit(deps, request, 'source.delete', {
+        type: 'source',
+        id: source.id,
+        name: source.name,
+      });
+      return reply.code(204).send();
+    },
+  );
+
+  app.put(
+    '/sources/:id/configuration',
+    {
+      preHandler: managers,
+      schema: {
+        tags: ['sources'],
+        summary: 'Set the integration key, secret key (write-only) and API host',
+        params: IdParams,
+        body: CredentialsInput,
+      },
+    },
+    async (request) => {
+      const source = await managedSource(request, request.params.id);
+      const configured = await configureSourceCredentials(
+        deps.sync,
+        source.id,
+        request.body,
+        deps.allowLoopbackHosts,
+      );
+      await audit(deps, request, 'source.configure', {
+        type: 'source',
+        id: source.id,
+        name: source.name,
+        details: {
+          apiHost: configured.apiHost,
+          integrationKey: configured.integrationKey,
+          secretKeyChanged: request.body.secretKey !== undefined,
+        },
+      });
+      return { source: sourceView(configured) };
+    },
+  );
+
+  app.post(
+    '/sources/:id/test-connection',
+    {
+      preHandler: managers,
+      schema: {
+        tags: ['sources'],
+        summary: 'Test the credentials with one cheap Duo call: a verdict, the cause and the fix',
+        params: IdParams,
+      },
+    },
+    async (request) => {
+      const source = await managedSource(request, request.params.id);
+      const result = await testSourceConnection(deps.sync, source.id);
+      if (result.ok) deps.scheduler?.poke();
+      await audit(deps, request, 'source.test', {
+        type: 'source',
+        id: source.id,
+        name: source.name,
+        details: { ok: result.ok, ...(result.code === undefined ? {} : { code: result.code }) },
+      });
+      return {
+        ok: result.ok,
+        ...(result.code === undefined ? {} : { code: result.code }),
+        message: result.message,
+        at: result.at,
+        details: result.details ?? {},
+      };
+    },
+  );
+
+  app.post(
+    '/sources/:id/aggregate',
+    {
+      preHandler: managers,
+      schema: {
+        tags: ['sources'],
+        summary: 'Aggregate a Duo source now (in the background): 202 with the run id',
+        params: IdParams,
+      },
+    },
+    async (request, reply) => {
+      const source = await managedSource(request, request.params.id);
+      if (source.type !== 'duo')
+        throw new SourceNotReadyError(
+          `source "${source.name}" is an Activity Insights source: sync it instead`,
+        );
+      assertVerified(source);
+      const run = await deps.runs.start(source.id, 'aggregation');
+      await audit(deps, request, 'source.aggregate', {
+        type: 'source',
+        id: source.id,
+        name: source.name,
+        details: { runId: run.id },
+      });
+      return reply.code(202).send({ runId: run.id, run: runView(run) });
+    },
+  );
+
+  app.post(
+    '/sources/:id/sync',
+    {
+      preHandler: managers,
+      schema: {
+        tags: ['sources'],
+        summary: 'Sync an Activity Insights source now (in the background): 202 with the run id',
+        params: IdParams,
+        body: SyncBody.optional(),
+      },
+    },
+    async (request, reply) => {
+      const source = await managedSource(request, request.params.id);
+      if (source.type !== 'duo-activity')
+        throw new SourceNotReadyError(
+          `source "${source.name}" is a Duo source: aggregate it instead`,
+        );
+      assertVerified(source);
+      const body = request.body ?? {};
+      const run = await deps.runs.start(source.id, 'sync', {
+        ...(body.streams === undefined ? {} : { streams: body.streams }),
+        ...(body.backfillDays === undefined ? {} : { backfillDays: body.backfillDays }),
+      });
+      await audit(deps, request, 'source.sync', {
+        type: 'source',
+        id: source.id,
+        name: source.name,
+        details: { runId: run.id, ...body },
+      });
+      return reply.code(202).send({ runId: run.id, run: runView(run) });
+    },
+  );
+
+  app.get(
+    '/sources/:id/runs',
+    {
+      schema: {
+        tags: ['sources'],
+        summary: 'A source’s runs, newest first',
+        params: IdParams,
+        querystring: PageQuery,
+      },
+    },
+    async (request) => {
+      const source = await getSource(deps.db, request.params.id);
+      const { limit = 50, cursor } = request.query;
+      const position = decodeCursor(RunCursor, cursor);
+      const before = position === undefined ? undefined : await getRun(deps.db, position.id);
+      const runs = await listRuns(deps.db, {
+        sourceId: source.id,
+        limit: limit + 1,
+        ...(before === undefined ? {} : { before }),
+      });
+      const page = runs.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        runs: page.map(runView),
+        next: runs.length > limit && last ? encodeCursor({ id: last.id }) : null,
+      };
+    },
+  );
+
+  app.get(
+    '/runs/:runId',
+    {
+      schema: {
+        tags: ['sources'],
+        summary: 'One run: status, counts, progress, error',
+        params: z.object({ runId: z.string().min(1).max(100) }),
+      },
+    },
+    async (request) => {
+      const run = await getRun(deps.db, request.params.runId);
+      return { run: runView(run), ...runView(run) };
+    },
+  );
+
+  app.get(
+    '/sources/:id/streams',
+    {
+      schema: {
+        tags: ['sources'],
+        summary:
+          'Per stream: state, last success, cursor time (syncedUntil), lag, backfill, pages, 429s, last error',
+        params: IdParams,
+      },
+    },
+    async (request) => {
+      const source = await getSource(deps.db, request.params.id);
+      const now = deps.clock();
+      return { streams: (await listStreams(deps.db, source.id)).map((s) => streamView(s, now)) };
+    },
+  );
+
+  app.get(
+    '/sources/:id/accounts',
+    {
+      schema: {
+        tags: ['sources'],
+        summary:
+          'A source’s accounts; filters: status, group (entitlement id or Duo group id), correlated, q',
+        params: IdParams,
+        querystring: AccountsQuery,
+      },
+    },
+    async (request) => {
+      const source = await getSource(deps.db, request.params.id);
+      const { limit = 100, cursor, status, group, correlated, q } = request.query;
+      let entitlementId: number | undefined;
+      if (group !== undefined) {
+        const byDuoId = await findEntitlementByDuoGroupId(deps.db, source.id, group);
+        entitlementId = byDuoId?.id ?? (/^\d+$/.test(group) ? Number(group) : -1);
+      }
+      const after = decodeCursor(AccountCursor, cursor);
+      const accounts = await searchAccounts(deps.db, {
+        sourceId: source.id,
+        limit: limit + 1,
+        ...(status === undefined ? {} : { status }),
+        ...(entitlementId === undefined ? {} : { entitlementId }),
+        ...(correlated === undefined ? {} : { correlated: correlated === 'true' }),
+        ...(q === undefined ? {} : { q }),
+        ...(after === undefined ? {} : { afterId: after.id }),
+      });
+      const page = accounts.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        accounts: await accountViews(deps.db, page),
+        next: accounts.length > limit && last ? encodeCursor({ id: last.id }) : null,
+      };
+    },
+  );
+
+  app.get(
+    '/sources/:id/entitlements',
+    {
+      schema: {
+        tags: ['sources'],
+        summary: 'A source’s entitlements (Duo groups)',
+        params: IdParams,
+      },
+    },
+    async (request) => {
+      const source = await getSource(deps.db, request.params.id);
+      const entitlements = await listEntitlements(deps.db, { sourceId: source.id });
+      return {
+        entitlements: entitlements.map((e) => ({
+          ...groupView(e),
+          sourceId: e.sourceId,
+          description: e.description,
+          status: e.status,
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/sources/:id/entitlements/:entitlementId/members',
+    {
+      schema: {
+        tags: ['sources'],
+        summary: 'The accounts holding an entitlement',
+        params: z.object({
+          id: z.string().min(1).max(100),
+          entitlementId: z.coerce.number().int().positive(),
+        }),
+      },
+    },
+    async (request) => {
+      const source = await getSource(deps.db, request.params.id);
+      const entitlement = await getEntitlement(deps.db, request.params.entitlementId);
+      if (entitlement.sourceId !== source.id)
+        throw new ApiError(
+          'not_found',
+          `entitlement ${entitlement.id} is not in source "${source.name}"`,
+        );
+      const members = await listEntitlementMembers(deps.db, entitlement.id);
+      return {
+        entitlement: groupView(entitlement),
+        accounts: await accountViews(deps.db, members),
+      };
+    },
+  );
+}

@@ -1,0 +1,98 @@
+/** Users of duo-insights (admins only): list, create, change role/password/identity, delete. */
+import { z } from 'zod';
+import { ROLES } from '../../domain/users.js';
+import { countAdmins, deleteUser, getUser, listUsers } from '../../store/users.js';
+import { createUserFromInput, updateUserFromInput } from '../../sync/users.js';
+import { requireRole, userOf } from '../auth.js';
+import { audit, type ApiDeps, type ApiInstance } from '../deps.js';
+import { ApiError } from '../errors.js';
+import { IdParams, publicUser } from '../schemas.js';
+
+const NewUserBody = z
+  .object({
+    username: z.string().max(100),
+    password: z.string().max(512),
+    role: z.enum(ROLES),
+    identityId: z.string().nullable().optional(),
+  })
+  .strict();
+
+const UserPatchBody = z
+  .object({
+    password: z.string().max(512).optional(),
+    role: z.enum(ROLES).optional(),
+    identityId: z.string().nullable().optional(),
+    disabled: z.boolean().optional(),
+  })
+  .strict();
+
+export function userRoutes(app: ApiInstance, deps: ApiDeps): void {
+  const admin = requireRole('admin');
+  app.get(
+    '/users',
+    { preHandler: admin, schema: { tags: ['users'], summary: 'Every user (admin)' } },
+    async () => ({ users: (await listUsers(deps.db)).map(publicUser) }),
+  );
+
+  app.post(
+    '/users',
+    {
+      preHandler: admin,
+      schema: { tags: ['users'], summary: 'Create a user (admin)', body: NewUserBody },
+    },
+    async (request, reply) => {
+      const user = await createUserFromInput(deps.db, request.body);
+      await audit(deps, request, 'user.create', {
+        type: 'user',
+        id: user.id,
+        name: user.username,
+        details: { role: user.role },
+      });
+      return reply.code(201).send({ user: publicUser(user) });
+    },
+  );
+
+  app.patch(
+    '/users/:id',
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['users'],
+        summary: 'Change a user: password, role, identity, disabled (admin)',
+        params: IdParams,
+        body: UserPatchBody,
+      },
+    },
+    async (request) => {
+      const user = await updateUserFromInput(deps.db, request.params.id, request.body);
+      await audit(deps, request, 'user.update', {
+        type: 'user',
+        id: user.id,
+        name: user.username,
+        details: {
+          fields: Object.keys(request.body),
+          ...(request.body.role === undefined ? {} : { role: request.body.role }),
+        },
+      });
+      return { user: publicUser(user) };
+    },
+  );
+
+  app.delete(
+    '/users/:id',
+    {
+      preHandler: admin,
+      schema: { tags: ['users'], summary: 'Delete a user (admin)', params: IdParams },
+    },
+    async (request, reply) => {
+      const user = await getUser(deps.db, request.params.id);
+      if (user.id === userOf(request).id)
+        throw new ApiError('conflict', 'you cannot delete yourself; ask another admin');
+      if (user.role === 'admin' && !user.disabled && (await countAdmins(deps.db)) <= 1)
+        throw new ApiError('conflict', 'the last admin cannot be deleted');
+      await deleteUser(deps.db, user.id);
+      await audit(deps, request, 'user.delete', { type: 'user', id: user.id, name: user.username });
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,44 @@
+/**
+ * Zod schemas shared by several routes: ids in paths, paging, the public shapes of users and
+ * sources (what a response may carry — never a secret), and the CSV switch of reports.
+ *
+ * @example schema: { params: IdParams, querystring: PageQuery }
+ */
+import { z } from 'zod';
+import { ROLES } from '../domain/users.js';
+
+export const IdParams = z.object({ id: z.string().min(1).max(100) });
+
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  cursor: z.string().max(500).optional(),
+});
+
+export const FormatQuery = z.object({ format: z.enum(['json', 'csv']).optional() });
+
+export const PublicUser = z.object({
+  id: z.string(),
+  username: z.string(),
+  role: z.enum(ROLES),
+  identityId: z.string().nullable(),
+  disabled: z.boolean(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+});
+
+/** A user as responses show it: the fields of `PublicUser`, never the password hash. */
+export function publicUser(user: z.input<typeof PublicUser>): z.output<typeof PublicUser> {
+  return PublicUser.parse(user);
+}
+
+/** A time given as epoch milliseconds or an ISO 8601 text. */
+export const TimeQuery = z
+  .union([z.coerce.number().int().nonnegative(), z.iso.datetime({ offset: true })])
+  .transform((v) => (typeof v === 'number' ? v : Date.parse(v)));
+
+/** `a,b` or repeated parameters, as a list. */
+export const ListQuery = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) =>
+    (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s.length > 0),
+  );

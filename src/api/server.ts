@@ -1,0 +1,240 @@
+/**
+ * Builds the HTTP server (Fastify) from the composition root's parts: security headers, body
+ * limit, cookie sessions and API tokens (closed by default), zod-validated routes under
+ * `/api/v1` described at `/api/v1/openapi.json`, one error handler, and the web console from
+ * `dist/web` (or a minimal page pointing to the API description). No port is opened here: tests
+ * call `app.inject`, `serve` calls `listen`.
+ *
+ * @example const server = await buildServer({ db, sync, log }); const res = await server.inject('/api/v1/health');
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { LogController } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { ms } from '../domain/time.js';
+import type { Logger } from '../logging.js';
+import type { Db } from '../store/dialect.js';
+import type { SyncContext } from '../sync/context.js';
+import { VERSION } from '../version.js';
+import { authenticate, gate, LoginThrottle, type ThrottleLimits } from './auth.js';
+import { BackgroundRuns } from './background-runs.js';
+import type { ApiDeps, ApiInstance } from './deps.js';
+import { Demo, type DemoOptions } from './demo.js';
+import { ApiError, handleError } from './errors.js';
+import { activityRoutes } from './routes/activity.js';
+import { auditRoutes } from './routes/audit.js';
+import { authRoutes } from './routes/auth.js';
+import { demoRoutes } from './routes/demo.js';
+import { governanceGroupRoutes } from './routes/governance-groups.js';
+import { healthRoutes } from './routes/health.js';
+import { identityRoutes } from './routes/identities.js';
+import { reportRoutes } from './routes/reports.js';
+import { sourceRoutes } from './routes/sources.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { userRoutes } from './routes/users.js';
+
+export interface ServerContext {
+  readonly db: Db;
+  readonly sync: SyncContext;
+  readonly log: Logger;
+}
+
+export interface ServerOptions {
+  /** Accept loopback Duo API hosts (demo, tests, explicit setting). Default false. */
+  readonly allowLoopbackHosts?: boolean;
+  /** Poked after a passed connection test so the first sync starts at once. */
+  readonly scheduler?: { poke(): void };
+  /** The built web console (`dist/web`); absent or missing = a minimal page. */
+  readonly webRoot?: string;
+  /** Largest request body in bytes (default 64 KiB). */
+  readonly bodyLimit?: number;
+  readonly throttle?: Partial<ThrottleLimits>;
+  readonly demo?: DemoOptions;
+  /** Requests per minute per address on sign-in, before the failure throttle (default 60). */
+  readonly loginRequestsPerMinute?: number;
+}
+
+export interface ApiServer {
+  readonly app: ApiInstance;
+  readonly runs: BackgroundRuns;
+  readonly demo: Demo;
+}
+
+export async function buildServer(
+  context: ServerContext,
+  options: ServerOptions = {},
+): Promise<ApiServer> {
+  const fastify = Fastify({
+    loggerInstance: context.log,
+    // One line per request from our onResponse hook instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimit ?? 64 * 1024,
+    trustProxy: false,
+  });
+  const app = fastify.withTypeProvider<ZodTypeProvider>() as unknown as ApiInstance;
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleError);
+  // A JSON content type with an empty body (a button's POST) means "no body", not an error.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text === '') {
+      done(null, undefined);
+      return;
+    }
+    void parseJson(request, text, done);
+  });
+
+  const runs = new BackgroundRuns(context.sync);
+  const demo = new Demo(context.sync, runs, options.scheduler, options.demo);
+  const deps: ApiDeps = {
+    db: context.db,
+    sync: context.sync,
+    allowLoopbackHosts: options.allowLoopbackHosts ?? false,
+    runs,
+    scheduler: options.scheduler,
+    throttle: new LoginThrottle(options.throttle),
+    demo,
+    clock: context.sync.clock,
+  };
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        'img-src': ["'self'", 'data:'],
+        'script-src': ["'self'"],
+        // Plain HTTP on a LAN or localhost is a supported set-up: do not rewrite to https.
+        'upgrade-insecure-requests': null,
+      },
+    },
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyRateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new ApiError('rate_limited', `too many requests: try again in ${context.after}`),
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'duo-insights',
+        description:
+          'Identity governance and activity insights for Duo Security. Sign in with POST /api/v1/auth/login (then send the x-csrf-token header on changes) or send Authorization: Bearer <API token>.',
+        version: VERSION,
+      },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'duo_insights_session' },
+          token: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ session: [] }, { token: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (request) => {
+    if (!request.url.startsWith('/api/')) return;
+    request.principal = await authenticate(context.db, request, ms(Math.floor(deps.clock())));
+    gate(request);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    if (!request.url.startsWith('/api/')) return;
+    request.log.info(
+      {
+        method: request.method,
+        path: request.url.split('?')[0],
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+        user: request.principal?.user.username,
+      },
+      'request',
+    );
+    await Promise.resolve();
+  });
+  app.addHook('onClose', async () => {
+    await runs.stop();
+    await demo.close();
+  });
+
+  await app.register(
+    (api, _options, done) => {
+      const routes = api as unknown as ApiInstance;
+      healthRoutes(routes);
+      authRoutes(routes, deps, options.loginRequestsPerMinute ?? 60);
+      userRoutes(routes, deps);
+      tokenRoutes(routes, deps);
+      identityRoutes(routes, deps);
+      governanceGroupRoutes(routes, deps);
+      sourceRoutes(routes, deps);
+      activityRoutes(routes, deps);
+      reportRoutes(routes, deps);
+      auditRoutes(routes, deps);
+      demoRoutes(routes, deps);
+      routes.get(
+        '/openapi.json',
+        { schema: { hide: true }, config: { public: true } },
+        async () => {
+          await Promise.resolve();
+          return app.swagger();
+        },
+      );
+      done();
+    },
+    { prefix: '/api/v1' },
+  );
+
+  const webRoot = options.webRoot;
+  const hasWeb = webRoot !== undefined && existsSync(join(webRoot, 'index.html'));
+  if (hasWeb) {
+    await app.register(fastifyStatic, { root: webRoot, wildcard: false });
+  } else {
+    app.get('/', { schema: { hide: true } }, async (_request, reply) => {
+      await Promise.resolve();
+      return reply.type('text/html; charset=utf-8').send(MINIMAL_PAGE);
+    });
+  }
+  app.setNotFoundHandler(async (request, reply) => {
+    if (hasWeb && request.method === 'GET' && !request.url.startsWith('/api/')) {
+      // The console routes in the browser: every page is index.html.
+      return reply.type('text/html; charset=utf-8').sendFile('index.html');
+    }
+    await Promise.resolve();
+    throw new ApiError(
+      'not_found',
+      `no route ${request.method} ${request.url.split('?')[0] ?? ''}`,
+    );
+  });
+
+  await app.ready();
+  return { app, runs, demo };
+}
+
+const MINIMAL_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>duo-insights</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#1f2933}code{background:#eef2f7;padding:0 .25rem}</style>
+</head><body>
+<h1>duo-insights ${VERSION}</h1>
+<p>The API is running. The web console is not built into this installation yet
+(<code>npm run build</code> puts it in <code>dist/web</code>).</p>
+<ul>
+<li>API description (OpenAPI): <a href="/api/v1/openapi.json">/api/v1/openapi.json</a></li>
+<li>Health: <a href="/api/v1/health">/api/v1/health</a></li>
+</ul>
+<p>Sign in with <code>POST /api/v1/auth/login</code>, or create an API token with
+<code>duo-insights token create --user admin --name cli</code> and send
+<code>Authorization: Bearer &lt;token&gt;</code>.</p>
+</body></html>`;

@@ -1,0 +1,111 @@
+/**
+ * `duo-insights serve` (what `npm start` runs): migrations, the first admin from
+ * `DUO_INSIGHTS_ADMIN_PASSWORD`, the scheduler, the HTTP API and web console on `PORT`, and with
+ * `--demo` the built-in simulator with both sources. SIGINT/SIGTERM stop runs at a page
+ * boundary, then close the server and the database.
+ *
+ * @example PORT=8080 duo-insights serve --demo
+ */
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError } from 'commander';
+import { buildServer } from '../api/server.js';
+import { openApp } from '../app.js';
+import { loadConfig, type ConfigOverrides } from '../config.js';
+import { countAdmins } from '../store/users.js';
+import { Scheduler } from '../sync/scheduler.js';
+import { ensureFirstAdmin } from '../sync/users.js';
+import { VERSION } from '../version.js';
+import { reportError } from './output.js';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('--port must be a port number (0-65535)');
+  return n;
+}
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('serve the web console and the API, and run the scheduler (npm start)')
+    .option('--port <port>', 'port to listen on (default PORT or 8080; 0 = any free port)', port)
+    .option('--host <host>', 'address to listen on (default HOST or 127.0.0.1)')
+    .option('--demo', 'also start the built-in Duo simulator and both sources against it')
+    .action(async (opts: { port?: number; host?: string; demo?: boolean }) => {
+      try {
+        await serve({
+          ...(opts.port === undefined ? {} : { port: opts.port }),
+          ...(opts.host === undefined ? {} : { host: opts.host }),
+          ...(opts.demo === true ? { demo: true } : {}),
+        });
+      } catch (error) {
+        reportError(error);
+      }
+    });
+}
+
+async function serve(overrides: ConfigOverrides): Promise<void> {
+  const config = loadConfig(process.env, overrides);
+  const app = await openApp(config);
+  const { log } = app;
+  const admin = await ensureFirstAdmin(app.db, config.adminPassword);
+  if (admin)
+    log.info(
+      { username: admin.username },
+      'created the first admin from DUO_INSIGHTS_ADMIN_PASSWORD',
+    );
+  else if ((await countAdmins(app.db)) === 0)
+    log.warn(
+      'no admin exists yet: run "duo-insights user create --username admin --admin" or set DUO_INSIGHTS_ADMIN_PASSWORD and restart',
+    );
+  const scheduler = new Scheduler(app.sync);
+  const server = await buildServer(app, {
+    allowLoopbackHosts: config.allowLoopbackDuoHosts || config.demo,
+    scheduler,
+    webRoot: fileURLToPath(new URL('../web/', import.meta.url)),
+  });
+  await server.app.listen({ port: config.port, host: config.host });
+  const address = server.app.server.address();
+  const listening = typeof address === 'object' && address !== null ? address.port : config.port;
+  const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+  process.stdout.write(`duo-insights ${VERSION} listening on http://${shownHost}:${listening}\n`);
+  scheduler.start();
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      log.warn('second signal: exiting now');
+      process.exit(130);
+    }
+    stopping = true;
+    log.info({ signal }, 'shutting down: running syncs stop at their next page boundary');
+    void (async () => {
+      try {
+        await scheduler.stop();
+        await server.app.close();
+      } finally {
+        await app.close();
+        log.info('stopped');
+      }
+    })();
+  };
+  process.on('SIGINT', () => {
+    stop('SIGINT');
+  });
+  process.on('SIGTERM', () => {
+    stop('SIGTERM');
+  });
+
+  if (config.demo) {
+    try {
+      const demo = await server.demo.start();
+      process.stdout.write(
+        `demo: a simulated Duo tenant at ${demo.apiHost ?? '?'} with sources ${demo.sources.map((s) => `"${s.name}"`).join(' and ')}\n`,
+      );
+    } catch (error) {
+      log.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        'the demo did not start',
+      );
+    }
+  }
+}

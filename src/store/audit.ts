@@ -1,0 +1,84 @@
+/**
+ * The audit trail: who created, configured, tested, synced, deleted what, and when. Append only;
+ * newest first when read, keyset-paged on (at, id).
+ *
+ * @example await recordAudit(db, { actor: 'alice', action: 'source.create', targetType: 'source', targetId });
+ */
+import type { Selectable } from 'kysely';
+import { nowMs, type EpochMs } from '../domain/time.js';
+import type { AuditEntry } from '../domain/users.js';
+import { epochMs, fromJson, toJsonOrNull } from './columns.js';
+import type { Db } from './dialect.js';
+import type { AuditLogTable } from './schema.js';
+
+function toAuditEntry(row: Selectable<AuditLogTable>): AuditEntry {
+  return {
+    id: row.id,
+    at: epochMs(row.at),
+    actorUserId: row.actor_user_id,
+    actor: row.actor,
+    action: row.action,
+    targetType: row.target_type,
+    targetId: row.target_id,
+    targetName: row.target_name,
+    details: fromJson(row.details),
+    ip: row.ip,
+  };
+}
+
+export interface NewAuditEntry {
+  readonly actorUserId?: string | null;
+  readonly actor: string;
+  readonly action: string;
+  readonly targetType: string;
+  readonly targetId?: string | null;
+  readonly targetName?: string | null;
+  /** Facts worth keeping (never a secret). */
+  readonly details?: unknown;
+  readonly ip?: string | null;
+  readonly at?: EpochMs;
+}
+
+export async function recordAudit(db: Db, entry: NewAuditEntry): Promise<void> {
+  await db
+    .insertInto('audit_log')
+    .values({
+      at: entry.at ?? nowMs(),
+      actor_user_id: entry.actorUserId ?? null,
+      actor: entry.actor,
+      action: entry.action,
+      target_type: entry.targetType,
+      target_id: entry.targetId ?? null,
+      target_name: entry.targetName ?? null,
+      details: toJsonOrNull(entry.details),
+      ip: entry.ip ?? null,
+    })
+    .execute();
+}
+
+export interface AuditCursor {
+  readonly at: number;
+  readonly id: number;
+}
+
+/** Newest first; `before` is the last entry of the previous page. */
+export async function listAudit(
+  db: Db,
+  query: { readonly before?: AuditCursor; readonly limit?: number } = {},
+): Promise<AuditEntry[]> {
+  let q = db.selectFrom('audit_log').selectAll();
+  const before = query.before;
+  if (before)
+    q = q.where((eb) =>
+      eb.or([
+        eb('at', '<', before.at),
+        eb.and([eb('at', '=', before.at), eb('id', '<', before.id)]),
+      ]),
+    );
+  const rows = await q
+    .orderBy('at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(query.limit ?? 100)
+    .execute();
+  return rows.map(toAuditEntry);
+}

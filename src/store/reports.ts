@@ -1,0 +1,181 @@
+/**
+ * The reports' queries: each one SQL statement over accounts, identities and the activity index
+ * and rollup (never one query per row), so a report over 50k identities stays under a second
+ * (DESIGN §7). Last activity comes from the (user_key, ts_ms) index; days active from the daily
+ * rollup's primary key (user_key, day, …).
+ *
+ * @example const rows = await dormantAccounts(db, { idleSinceMs: addMs(now, -90 * DAY_MS) });
+ */
+import { sql } from 'kysely';
+import type { EpochMs } from '../domain/time.js';
+import { epochMsOrNull } from './columns.js';
+import type { Db } from './dialect.js';
+
+/** An account row of a report, with its identity and the activity facts. */
+export interface ReportAccountRow {
+  readonly accountId: number;
+  readonly sourceId: string;
+  readonly sourceName: string;
+  readonly duoUserId: string;
+  readonly username: string;
+  readonly realname: string | null;
+  readonly email: string | null;
+  readonly status: string;
+  readonly identityId: string | null;
+  readonly identityName: string | null;
+  readonly identityEmail: string | null;
+  /** Duo's own `last_login`. */
+  readonly lastLoginMs: EpochMs | null;
+  /** The newest stored event of the Duo user (any activity source). */
+  readonly lastEventMs: EpochMs | null;
+  /** The later of the two: what "last activity" means in reports. */
+  readonly lastActivityMs: EpochMs | null;
+}
+
+function accountsWithActivity(db: Db) {
+  return db
+    .selectFrom('accounts as a')
+    .innerJoin('sources as src', 'src.id', 'a.source_id')
+    .leftJoin('identities as i', 'i.id', 'a.identity_id')
+    .leftJoin('strings as s', 's.value', 'a.duo_user_id')
+    .select((eb) => [
+      'a.id as account_id',
+      'a.source_id',
+      'src.name as source_name',
+      'a.duo_user_id',
+      'a.username',
+      'a.realname',
+      'a.email',
+      'a.status',
+      'a.identity_id',
+      'i.display_name as identity_name',
+      'i.email as identity_email',
+      'a.last_login_ms',
+      eb
+        .selectFrom('activity_events as e')
+        .select((e) => e.fn.max<number>('e.ts_ms').as('m'))
+        .whereRef('e.user_key', '=', 's.id')
+        .as('last_event_ms'),
+      's.id as user_key',
+    ])
+    .where('a.deleted_at', 'is', null);
+}
+
+interface RawRow {
+  account_id: number;
+  source_id: string;
+  source_name: string;
+  duo_user_id: string;
+  username: string;
+  realname: string | null;
+  email: string | null;
+  status: string;
+  identity_id: string | null;
+  identity_name: string | null;
+  identity_email: string | null;
+  last_login_ms: number | null;
+  last_event_ms: number | null;
+}
+
+function toReportRow(r: RawRow): ReportAccountRow {
+  const last =
+    r.last_event_ms === null
+      ? r.last_login_ms
+      : r.last_login_ms === null
+        ? r.last_event_ms
+        : Math.max(r.last_event_ms, r.last_login_ms);
+  return {
+    accountId: r.account_id,
+    sourceId: r.source_id,
+    sourceName: r.source_name,
+    duoUserId: r.duo_user_id,
+    username: r.username,
+    realname: r.realname,
+    email: r.email,
+    status: r.status,
+    identityId: r.identity_id,
+    identityName: r.identity_name,
+    identityEmail: r.identity_email,
+    lastLoginMs: epochMsOrNull(r.last_login_ms),
+    lastEventMs: epochMsOrNull(r.last_event_ms),
+    lastActivityMs: epochMsOrNull(last),
+  };
+}
+
+/**
+ * Dormant accounts: active in Duo (status `active`), not deleted, whose last activity (event or
+ * Duo login) is older than `idleSinceMs` or never happened. Never-active first, then oldest.
+ */
+export async function dormantAccounts(
+  db: Db,
+  query: { readonly idleSinceMs: EpochMs; readonly sourceId?: string },
+): Promise<ReportAccountRow[]> {
+  let inner = accountsWithActivity(db).where('a.status', '=', 'active');
+  if (query.sourceId !== undefined) inner = inner.where('a.source_id', '=', query.sourceId);
+  const since = query.idleSinceMs;
+  const rows = await db
+    .selectFrom(inner.as('t'))
+    .selectAll()
+    .where((eb) =>
+      eb.and([
+        eb.or([eb('t.last_event_ms', 'is', null), eb('t.last_event_ms', '<', since)]),
+        eb.or([eb('t.last_login_ms', 'is', null), eb('t.last_login_ms', '<', since)]),
+      ]),
+    )
+    .orderBy(sql`coalesce(t.last_event_ms, t.last_login_ms, 0)`)
+    .orderBy('t.username')
+    .execute();
+  return rows.map((r) => toReportRow(r as RawRow));
+}
+
+export interface AccessReviewRow extends ReportAccountRow {
+  /** Distinct UTC days with any event since `sinceDay`. */
+  readonly daysActive: number;
+}
+
+/** The holders of an entitlement (Duo group) with last activity and days active since `sinceDay`. */
+export async function accessReviewRows(
+  db: Db,
+  query: { readonly entitlementId: number; readonly sinceDay: number },
+): Promise<AccessReviewRow[]> {
+  const rows = await accountsWithActivity(db)
+    .innerJoin('account_entitlements as ae', 'ae.account_id', 'a.id')
+    .select((eb) =>
+      eb
+        .selectFrom('activity_daily as d')
+        .select((d) => d.fn.count<number>('d.day').distinct().as('n'))
+        .whereRef('d.user_key', '=', 's.id')
+        .where('d.day', '>=', query.sinceDay)
+        .where('d.count', '>', 0)
+        .as('days_active'),
+    )
+    .where('ae.entitlement_id', '=', query.entitlementId)
+    .orderBy('a.username')
+    .execute();
+  return rows.map((r) => ({
+    ...toReportRow(r as RawRow),
+    daysActive: (r as { days_active: number | null }).days_active ?? 0,
+  }));
+}
+
+/**
+ * Events and active Duo users in `[fromDay, toDay]` over the whole organisation (the daily
+ * rollup; events without a user are left out): the "organisation average" of insights.
+ */
+export async function organisationActivity(
+  db: Db,
+  query: { readonly fromDay: number; readonly toDay: number },
+): Promise<{ readonly events: number; readonly users: number }> {
+  const row = await db
+    .selectFrom('activity_daily')
+    .select((eb) => [
+      eb.fn.sum<number>('count').as('events'),
+      eb.fn.count<number>('user_key').distinct().as('users'),
+    ])
+    .where('day', '>=', query.fromDay)
+    .where('day', '<=', query.toDay)
+    .where('user_key', '<>', 0)
+    .where('count', '>', 0)
+    .executeTakeFirst();
+  return { events: row?.events ?? 0, users: row?.users ?? 0 };
+}

@@ -1,0 +1,177 @@
+/**
+ * What people do with users and API tokens, shared by the CLI (`duo-insights user create`,
+ * `token create`) and the HTTP API: create (input validated once, password hashed with scrypt),
+ * change, and issue tokens (shown once, stored hashed). Also the first admin from the
+ * environment (`DUO_INSIGHTS_ADMIN_PASSWORD`) on first start.
+ *
+ * @example const { token } = await issueApiToken(db, { name: 'SIEM export', userId: admin.id });
+ */
+import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { z } from 'zod';
+import { ROLES, type ApiToken, type User } from '../domain/users.js';
+import { createApiToken } from '../store/api-tokens.js';
+import type { Db } from '../store/dialect.js';
+import { getIdentity } from '../store/identities.js';
+import { deleteSessionsOfUser } from '../store/sessions.js';
+import { countAdmins, createUser, getUser, updateUser, type UserPatch } from '../store/users.js';
+import { InputError, parseInput } from './sources.js';
+
+// ---- passwords -------------------------------------------------------------------------------------
+
+const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 64, maxmem: 64 * 1024 * 1024 } as const;
+
+function scryptAsync(password: string, salt: Buffer, keylen: number, options: ScryptOptions) {
+  return new Promise<Buffer>((resolve, reject) => {
+    scrypt(password, salt, keylen, options, (error, key) => {
+      if (error) reject(error);
+      else resolve(key);
+    });
+  });
+}
+
+/** `scrypt$N$r$p$salt$hash` (base64): the parameters travel with the hash. */
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scryptAsync(password, salt, SCRYPT.keylen, SCRYPT);
+  return [
+    'scrypt',
+    SCRYPT.N,
+    SCRYPT.r,
+    SCRYPT.p,
+    salt.toString('base64'),
+    key.toString('base64'),
+  ].join('$');
+}
+
+/** Compares in constant time; false for a malformed hash. */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, n, r, p, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || salt === undefined || hash === undefined) return false;
+  const expected = Buffer.from(hash, 'base64');
+  const actual = await scryptAsync(password, Buffer.from(salt, 'base64'), expected.length, {
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+    maxmem: SCRYPT.maxmem,
+  });
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+/** A hash to compare against when the user does not exist, so timing does not tell. */
+export const DUMMY_PASSWORD_HASH =
+  'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$' + Buffer.alloc(64).toString('base64');
+
+// ---- users -----------------------------------------------------------------------------------------
+
+export const MIN_PASSWORD_LENGTH = 12;
+
+const Password = z
+  .string()
+  .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
+  .max(512);
+
+export const NewUserInput = z
+  .object({
+    username: z
+      .string()
+      .trim()
+      .min(1, 'is required')
+      .max(100)
+      .regex(/^[A-Za-z0-9._@-]+$/, 'may contain letters, digits and . _ @ - only'),
+    password: Password,
+    role: z.enum(ROLES),
+    identityId: z.string().min(1).nullable().optional(),
+  })
+  .strict();
+
+export const UserPatchInput = z
+  .object({
+    password: Password.optional(),
+    role: z.enum(ROLES).optional(),
+    identityId: z.string().min(1).nullable().optional(),
+    disabled: z.boolean().optional(),
+  })
+  .strict();
+
+export async function createUserFromInput(db: Db, input: unknown): Promise<User> {
+  const parsed = parseInput(NewUserInput, input);
+  if (parsed.identityId) await getIdentity(db, parsed.identityId);
+  return createUser(db, {
+    username: parsed.username,
+    passwordHash: await hashPassword(parsed.password),
+    role: parsed.role,
+    identityId: parsed.identityId ?? null,
+  });
+}
+
+/**
+ * Changes a user. The last enabled admin cannot be demoted or disabled; a new password, role or
+ * disabling signs the user out everywhere.
+ */
+export async function updateUserFromInput(db: Db, id: string, input: unknown): Promise<User> {
+  const parsed = parseInput(UserPatchInput, input);
+  const current = await getUser(db, id);
+  if (parsed.identityId) await getIdentity(db, parsed.identityId);
+  const losesAdmin =
+    current.role === 'admin' &&
+    !current.disabled &&
+    ((parsed.role !== undefined && parsed.role !== 'admin') || parsed.disabled === true);
+  if (losesAdmin && (await countAdmins(db)) <= 1) {
+    throw new InputError('role: the last admin cannot be demoted or disabled', [
+      { field: 'role', message: 'the last admin cannot be demoted or disabled' },
+    ]);
+  }
+  const patch: UserPatch = {
+    ...(parsed.password === undefined ? {} : { passwordHash: await hashPassword(parsed.password) }),
+    ...(parsed.role === undefined ? {} : { role: parsed.role }),
+    ...(parsed.identityId === undefined ? {} : { identityId: parsed.identityId }),
+    ...(parsed.disabled === undefined ? {} : { disabled: parsed.disabled }),
+  };
+  const updated = await updateUser(db, id, patch);
+  if (parsed.password !== undefined || parsed.role !== undefined || parsed.disabled === true)
+    await deleteSessionsOfUser(db, id);
+  return updated;
+}
+
+/**
+ * On first start: when no admin exists and a password is configured, creates the user `admin`.
+ * Returns the user created, or undefined when there was nothing to do.
+ */
+export async function ensureFirstAdmin(
+  db: Db,
+  password: string | undefined,
+): Promise<User | undefined> {
+  if (password === undefined || (await countAdmins(db)) > 0) return undefined;
+  return createUserFromInput(db, { username: 'admin', password, role: 'admin' });
+}
+
+// ---- API tokens ------------------------------------------------------------------------------------
+
+export const TOKEN_PREFIX = 'dit_';
+
+export const NewTokenInput = z
+  .object({ name: z.string().trim().min(1, 'is required').max(100) })
+  .strict();
+
+/** SHA-256 (hex) of a session id or API token: what the database keeps. */
+export function secretDigest(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/** Creates a token acting as `userId`; the returned `token` is shown once and never again. */
+export async function issueApiToken(
+  db: Db,
+  input: unknown,
+  userId: string,
+): Promise<{ readonly token: string; readonly apiToken: ApiToken }> {
+  const parsed = parseInput(NewTokenInput, input);
+  await getUser(db, userId);
+  const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+  const apiToken = await createApiToken(db, {
+    name: parsed.name,
+    userId,
+    tokenHash: secretDigest(token),
+    prefix: token.slice(0, TOKEN_PREFIX.length + 6),
+  });
+  return { token, apiToken };
+}

@@ -1,0 +1,70 @@
+/**
+ * The console: checks the session (`auth/me`), shows sign-in when there is none, else the shell
+ * (navigation + the page of the current `#/route`).
+ */
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { createApi } from './api/client';
+import { currentSession, signOut as endSession, type Session } from './features/auth/api';
+import { ApiContext, SessionContext, type SessionContextValue } from './features/auth/session';
+import { SignInPage } from './features/auth/SignInPage';
+import { Shell } from './Shell';
+import { Spinner } from './ui/components';
+import { ToastProvider } from './ui/toasts';
+
+export function App() {
+  const api = useMemo(() => createApi(), []);
+  const [session, setSession] = useState<Session | null | undefined>(undefined);
+
+  const accept = useCallback(
+    (next: Session | null) => {
+      api.setCsrfToken(next?.csrfToken ?? null);
+      setSession(next);
+    },
+    [api],
+  );
+
+  useEffect(() => {
+    api.onUnauthenticated(() => {
+      accept(null);
+    });
+    currentSession(api).then(accept, () => {
+      accept(null);
+    });
+  }, [api, accept]);
+
+  const value = useMemo<SessionContextValue | null>(
+    () =>
+      session
+        ? {
+            api,
+            user: session.user,
+            signOut: () => {
+              void endSession(api)
+                .catch(() => undefined)
+                .then(() => {
+                  accept(null);
+                });
+            },
+          }
+        : null,
+    [api, session, accept],
+  );
+
+  return (
+    <ApiContext.Provider value={api}>
+      <ToastProvider>
+        {session === undefined ? (
+          <main className="sign-in">
+            <Spinner label="Opening duo-insights…" />
+          </main>
+        ) : value === null ? (
+          <SignInPage onSignedIn={accept} />
+        ) : (
+          <SessionContext.Provider value={value}>
+            <Shell />
+          </SessionContext.Provider>
+        )}
+      </ToastProvider>
+    </ApiContext.Provider>
+  );
+}

@@ -1,0 +1,89 @@
+/** The signed-in layout: a sidebar (a top bar on narrow windows) and the routed page. */
+import { ROLE_LABELS } from './features/auth/api';
+import { useSession } from './features/auth/session';
+import { Logo } from './features/auth/SignInPage';
+import { IdentitiesPage } from './features/identities/IdentitiesPage';
+import { IdentityPage } from './features/identities/IdentityPage';
+import { ReportsPage } from './features/reports/ReportsPage';
+import { SettingsPage } from './features/settings/SettingsPage';
+import { CreateSourceWizard } from './features/sources/CreateSourceWizard';
+import { SourcePage } from './features/sources/SourcePage';
+import { SourcesPage } from './features/sources/SourcesPage';
+import { EmptyState } from './ui/components';
+import { href, useRoute } from './ui/router';
+
+const NAV = [
+  { id: 'sources', label: 'Sources' },
+  { id: 'identities', label: 'Identities' },
+  { id: 'reports', label: 'Reports' },
+  { id: 'settings', label: 'Settings' },
+] as const;
+
+export function Shell() {
+  const { user, signOut } = useSession();
+  const { segments } = useRoute();
+  const section = segments[0] ?? 'sources';
+
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <aside className="sidebar">
+        <a className="brand" href={href('/sources')}>
+          <Logo />
+          <span>duo-insights</span>
+        </a>
+        <nav aria-label="Main">
+          <ul>
+            {NAV.map((item) => (
+              <li key={item.id}>
+                <a
+                  href={href(`/${item.id}`)}
+                  className={section === item.id ? 'nav-link nav-current' : 'nav-link'}
+                  {...(section === item.id ? { 'aria-current': 'page' as const } : {})}
+                >
+                  {item.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="sidebar-user">
+          <span className="user-name">{user.username}</span>
+          <span className="user-role">{ROLE_LABELS[user.role]}</span>
+          <button type="button" className="button button-small button-ghost" onClick={signOut}>
+            Sign out
+          </button>
+        </div>
+      </aside>
+      <main className="content" id="main" tabIndex={-1}>
+        <Page segments={segments} />
+      </main>
+    </div>
+  );
+}
+
+function Page({ segments }: { segments: readonly string[] }) {
+  const [section = 'sources', id, tab] = segments;
+  switch (section) {
+    case 'sources':
+      if (id === 'new') return <CreateSourceWizard />;
+      return id ? <SourcePage id={id} tab={tab ?? 'overview'} /> : <SourcesPage />;
+    case 'identities':
+      return id ? <IdentityPage id={id} /> : <IdentitiesPage />;
+    case 'reports':
+      return <ReportsPage report={id ?? 'access-review'} />;
+    case 'settings':
+      return <SettingsPage tab={id ?? 'users'} />;
+    default:
+      return (
+        <EmptyState
+          title="There is no such page"
+          action={<a href={href('/sources')}>Go to Sources</a>}
+        >
+          The address {`#/${segments.join('/')}`} does not lead anywhere.
+        </EmptyState>
+      );
+  }
+}

@@ -1,0 +1,446 @@
+/**
+ * Reports: access review of a Duo group (keep/revoke suggestions), dormant accounts, the
+ * administrator-action feed and sync health, each exportable as CSV by the server.
+ */
+import { useEffect, useState, type SyntheticEvent } from 'react';
+import {
+  Badge,
+  Card,
+  EmptyState,
+  ErrorState,
+  Loaded,
+  PageHeader,
+  SelectField,
+  Spinner,
+  Tabs,
+  TextField,
+} from '../../ui/components';
+import { formatAgo, formatDateTime, formatNumber, formatSpan, sentenceCase } from '../../ui/format';
+import { useResource } from '../../ui/resource';
+import { href, navigate, useRoute } from '../../ui/router';
+import { DataTable } from '../../ui/table';
+import { useSession } from '../auth/session';
+import { groupNames, listEntitlements, listSources, type Account } from '../sources/api';
+import { AccountStatusBadge, StreamStateBadge } from '../sources/badges';
+import {
+  accessReview,
+  adminActions,
+  csvUrl,
+  dormantAccounts,
+  REPORT_PATHS,
+  syncHealth,
+  type AccessReviewRow,
+  type AdminAction,
+} from './api';
+
+const REPORTS = [
+  { id: 'access-review', label: 'Access review' },
+  { id: 'dormant', label: 'Dormant accounts' },
+  { id: 'admin-actions', label: 'Administrator actions' },
+  { id: 'sync-health', label: 'Sync health' },
+];
+
+export function ReportsPage({ report }: { report: string }) {
+  return (
+    <>
+      <PageHeader
+        title="Reports"
+        subtitle="Whose access is unused, what administrators changed, and how fresh the data is."
+      />
+      <Tabs tabs={REPORTS} current={report} base="/reports" />
+      {report === 'access-review' && <AccessReview />}
+      {report === 'dormant' && <Dormant />}
+      {report === 'admin-actions' && <AdminActions />}
+      {report === 'sync-health' && <SyncHealth />}
+      {!REPORTS.some((r) => r.id === report) && <EmptyState title="There is no such report" />}
+    </>
+  );
+}
+
+function personName(row: {
+  identityName?: string | null;
+  displayName?: string | null;
+  username: string;
+}): string {
+  return row.identityName ?? row.displayName ?? row.username;
+}
+
+function AccessReview() {
+  const { api } = useSession();
+  const route = useRoute();
+  const chosen = route.query.get('entitlementId') ?? '';
+  const sources = useResource(
+    async () => (await listSources(api)).filter((s) => s.type === 'duo'),
+    [api],
+  );
+  const [sourceId, setSourceId] = useState('');
+  const firstSource = sources.state.data?.[0]?.id ?? '';
+  const activeSource = sourceId || firstSource;
+  const groups = useResource(
+    () => (activeSource ? listEntitlements(api, activeSource) : Promise.resolve([])),
+    [api, activeSource],
+  );
+  const [entitlementId, setEntitlementId] = useState(chosen);
+  useEffect(() => {
+    setEntitlementId(chosen);
+  }, [chosen]);
+
+  const review = useResource(
+    () => (chosen ? accessReview(api, chosen) : Promise.resolve<AccessReviewRow[]>([])),
+    [api, chosen],
+  );
+
+  function submit(event: SyntheticEvent) {
+    event.preventDefault();
+    if (entitlementId)
+      navigate(`/reports/access-review?entitlementId=${encodeURIComponent(entitlementId)}`);
+  }
+
+  const groupName = groups.state.data?.find((g) => String(g.id) === chosen)?.name;
+  const rows = review.state.data ?? [];
+  const revoke = rows.filter((r) => r.suggestion === 'revoke').length;
+
+  return (
+    <>
+      <Card title="Review a Duo group">
+        <form className="filters" onSubmit={submit}>
+          <SelectField
+            label="Duo source"
+            value={activeSource}
+            onChange={(value) => {
+              setSourceId(value);
+              setEntitlementId('');
+            }}
+            options={
+              sources.state.data?.length
+                ? sources.state.data.map((s) => ({ value: s.id, label: s.name }))
+                : [
+                    {
+                      value: '',
+                      label: sources.state.status === 'loading' ? 'Loading…' : 'No Duo source',
+                    },
+                  ]
+            }
+          />
+          <SelectField
+            label="Group (entitlement)"
+            value={entitlementId}
+            onChange={setEntitlementId}
+            options={[
+              {
+                value: '',
+                label: groups.state.status === 'loading' ? 'Loading…' : 'Choose a group',
+              },
+              ...(groups.state.data ?? []).map((g) => ({ value: String(g.id), label: g.name })),
+            ]}
+          />
+          <div className="filters-submit">
+            <button type="submit" className="button button-primary" disabled={!entitlementId}>
+              Run review
+            </button>
+          </div>
+        </form>
+        {sources.state.status === 'ready' && sources.state.data.length === 0 && (
+          <p className="muted">
+            An access review needs a Duo source with aggregated groups.{' '}
+            <a href={href('/sources/new')}>Create one</a>.
+          </p>
+        )}
+      </Card>
+      {chosen && (
+        <Card title={groupName ? `Access review: ${groupName}` : 'Access review'}>
+          <Loaded resource={review.state} retry={review.reload} label="Running the review…">
+            {(list) => (
+              <>
+                {list.length > 0 && (
+                  <p className="review-summary" data-testid="review-summary">
+                    {formatNumber(list.length)} members ·{' '}
+                    <Badge tone="good">{formatNumber(list.length - revoke)} keep</Badge>{' '}
+                    <Badge tone="bad">{formatNumber(revoke)} revoke</Badge>
+                  </p>
+                )}
+                <DataTable
+                  caption="Access review"
+                  rows={list}
+                  rowKey={(r, i) => String(r.accountId ?? `${r.username}-${i}`)}
+                  csvHref={csvUrl(api, REPORT_PATHS.accessReview, { entitlementId: chosen })}
+                  empty={<EmptyState title="This group has no members" />}
+                  columns={[
+                    {
+                      label: 'Person',
+                      value: personName,
+                      render: (r) =>
+                        r.identityId ? (
+                          <a href={href(`/identities/${r.identityId}`)}>{personName(r)}</a>
+                        ) : (
+                          personName(r)
+                        ),
+                    },
+                    { label: 'User name', value: (r) => r.username, optional: true },
+                    {
+                      label: 'Status',
+                      value: (r) => r.status,
+                      render: (r) => <AccountStatusBadge status={r.status} />,
+                    },
+                    {
+                      label: 'Last activity',
+                      value: (r) => formatDateTime(r.lastActivityMs),
+                      render: (r) => (
+                        <span title={formatDateTime(r.lastActivityMs)}>
+                          {formatAgo(r.lastActivityMs)}
+                        </span>
+                      ),
+                    },
+                    {
+                      label: 'Days active (90)',
+                      value: (r) => r.daysActive90,
+                      render: (r) => <DaysActive days={r.daysActive90} />,
+                      align: 'right',
+                    },
+                    {
+                      label: 'Suggestion',
+                      value: (r) => r.suggestion,
+                      render: (r) => (
+                        <Badge tone={r.suggestion === 'keep' ? 'good' : 'bad'}>
+                          {sentenceCase(r.suggestion)}
+                        </Badge>
+                      ),
+                    },
+                    { label: 'Reason', value: (r) => r.reason, optional: true },
+                  ]}
+                />
+              </>
+            )}
+          </Loaded>
+        </Card>
+      )}
+    </>
+  );
+}
+
+function DaysActive({ days }: { days: number }) {
+  return (
+    <span className="days-active">
+      <span className="days-bar" aria-hidden="true">
+        <span style={{ width: `${Math.min(days / 90, 1) * 100}%` }} />
+      </span>
+      {days}
+    </span>
+  );
+}
+
+function Dormant() {
+  const { api } = useSession();
+  const [text, setText] = useState('90');
+  const [days, setDays] = useState(90);
+  const report = useResource(() => dormantAccounts(api, days), [api, days]);
+  return (
+    <Card title="Dormant accounts">
+      <form
+        className="filters"
+        onSubmit={(event) => {
+          event.preventDefault();
+          const value = Number(text);
+          if (Number.isInteger(value) && value > 0) setDays(value);
+        }}
+      >
+        <TextField
+          label="No activity for (days)"
+          type="number"
+          min={1}
+          max={180}
+          value={text}
+          onChange={setText}
+        />
+        <div className="filters-submit">
+          <button type="submit" className="button button-primary">
+            Show
+          </button>
+        </div>
+      </form>
+      <p className="muted">Active in Duo, but no Duo activity for {days} days.</p>
+      <Loaded resource={report.state} retry={report.reload} label="Finding dormant accounts…">
+        {(rows) => (
+          <DataTable
+            caption="Dormant accounts"
+            rows={rows}
+            rowKey={(r, i) => String(r.accountId ?? `${r.username}-${i}`)}
+            csvHref={csvUrl(api, REPORT_PATHS.dormant, { days })}
+            empty={
+              <EmptyState title={`No dormant account`}>
+                Every active Duo account was used in the last {days} days.
+              </EmptyState>
+            }
+            columns={[
+              {
+                label: 'Person',
+                value: personName,
+                render: (r) =>
+                  r.identityId ? (
+                    <a href={href(`/identities/${r.identityId}`)}>{personName(r)}</a>
+                  ) : (
+                    personName(r)
+                  ),
+              },
+              { label: 'User name', value: (r) => r.username, optional: true },
+              { label: 'Source', value: (r) => r.sourceName ?? '', optional: true },
+              {
+                label: 'Status',
+                value: (r) => r.status ?? '',
+                render: (r) => <AccountStatusBadge status={r.status ?? 'active'} />,
+              },
+              {
+                label: 'Groups',
+                value: (r) => groupNames(r as unknown as Account).join('; '),
+                optional: true,
+              },
+              {
+                label: 'Last activity',
+                value: (r) => formatDateTime(r.lastActivityMs ?? null),
+                render: (r) => (
+                  <span title={formatDateTime(r.lastActivityMs ?? null)}>
+                    {formatAgo(r.lastActivityMs ?? null)}
+                  </span>
+                ),
+              },
+            ]}
+          />
+        )}
+      </Loaded>
+    </Card>
+  );
+}
+
+function describeAction(action: AdminAction): string {
+  const d = action.description;
+  if (d === null || d === undefined) return '';
+  if (typeof d === 'string') return d;
+  try {
+    return JSON.stringify(d);
+  } catch {
+    return '';
+  }
+}
+
+function AdminActions() {
+  const { api } = useSession();
+  const [rows, setRows] = useState<AdminAction[]>([]);
+  const [next, setNext] = useState<string | undefined>(undefined);
+  const [state, setState] = useState<'loading' | 'ready' | { error: unknown }>('loading');
+  useEffect(() => {
+    adminActions(api, {}).then(
+      (page) => {
+        setRows(page.items);
+        setNext(page.next);
+        setState('ready');
+      },
+      (error: unknown) => {
+        setState({ error });
+      },
+    );
+  }, [api]);
+  async function more() {
+    if (!next) return;
+    const page = await adminActions(api, { cursor: next });
+    setRows((list) => [...list, ...page.items]);
+    setNext(page.next);
+  }
+  return (
+    <Card title="Administrator actions in Duo">
+      {typeof state === 'object' ? (
+        <ErrorState error={state.error} />
+      ) : state === 'loading' ? (
+        <Spinner />
+      ) : (
+        <DataTable
+          caption="Administrator actions"
+          rows={rows}
+          rowKey={(r, i) => String(r.id ?? i)}
+          csvHref={csvUrl(api, REPORT_PATHS.adminActions, {})}
+          empty={<EmptyState title="No administrator action synced yet" />}
+          columns={[
+            {
+              label: 'When',
+              value: (r) => formatDateTime(r.tsMs),
+              render: (r) => <span title={formatDateTime(r.tsMs)}>{formatAgo(r.tsMs)}</span>,
+            },
+            { label: 'Administrator', value: (r) => r.admin ?? r.username ?? '' },
+            { label: 'Action', value: (r) => r.action, render: (r) => <code>{r.action}</code> },
+            { label: 'Object', value: (r) => r.object ?? '', optional: true },
+            {
+              label: 'Details',
+              value: describeAction,
+              render: (r) => <span className="small clip">{describeAction(r)}</span>,
+              optional: true,
+            },
+          ]}
+          footer={
+            next && (
+              <div className="table-more">
+                <button type="button" className="button" onClick={() => void more()}>
+                  Load more
+                </button>
+              </div>
+            )
+          }
+        />
+      )}
+    </Card>
+  );
+}
+
+function SyncHealth() {
+  const { api } = useSession();
+  const report = useResource(() => syncHealth(api), [api]);
+  return (
+    <Card title="Sync health per stream">
+      <Loaded resource={report.state} retry={report.reload}>
+        {(rows) => (
+          <DataTable
+            caption="Sync health"
+            rows={rows}
+            rowKey={(r) => `${r.sourceId}-${r.stream}`}
+            csvHref={csvUrl(api, REPORT_PATHS.syncHealth, {})}
+            empty={
+              <EmptyState title="No stream yet">
+                Streams appear once an Activity Insights – Duo source has synced.
+              </EmptyState>
+            }
+            columns={[
+              {
+                label: 'Source',
+                value: (r) => r.sourceName,
+                render: (r) => <a href={href(`/sources/${r.sourceId}`)}>{r.sourceName}</a>,
+              },
+              { label: 'Stream', value: (r) => sentenceCase(r.stream) },
+              {
+                label: 'State',
+                value: (r) => r.state,
+                render: (r) => <StreamStateBadge state={r.state} />,
+              },
+              {
+                label: 'Last success',
+                value: (r) => formatDateTime(r.lastSuccessAt),
+                render: (r) => (
+                  <span title={formatDateTime(r.lastSuccessAt)}>{formatAgo(r.lastSuccessAt)}</span>
+                ),
+              },
+              {
+                label: 'Cursor time',
+                value: (r) => formatDateTime(r.syncedUntil ?? null),
+                optional: true,
+              },
+              {
+                label: 'Lag',
+                value: (r) => (typeof r.lagMs === 'number' ? formatSpan(r.lagMs) : ''),
+              },
+              { label: 'Pages', value: (r) => r.pages ?? 0, align: 'right', optional: true },
+              { label: '429s', value: (r) => r.rateLimited ?? 0, align: 'right' },
+              { label: 'Last error', value: (r) => r.lastError?.message ?? '', optional: true },
+            ]}
+          />
+        )}
+      </Loaded>
+    </Card>
+  );
+}

@@ -1,0 +1,207 @@
+/** A Duo source's accounts with filters (status, group, correlated, search) and paging. */
+import { useEffect, useState } from 'react';
+import {
+  Badge,
+  Card,
+  ErrorState,
+  SelectField,
+  Spinner,
+  Tags,
+  TextField,
+} from '../../ui/components';
+import { formatAgo, formatDateTime, sentenceCase } from '../../ui/format';
+import { useResource } from '../../ui/resource';
+import { href } from '../../ui/router';
+import { DataTable } from '../../ui/table';
+import { useSession } from '../auth/session';
+import {
+  groupNames,
+  listAccounts,
+  listEntitlements,
+  type Account,
+  type AccountFilter,
+  type Source,
+} from './api';
+import { AccountStatusBadge } from './badges';
+
+const STATUSES = ['active', 'bypass', 'disabled', 'locked out', 'pending deletion'];
+
+export function AccountsTab({ source }: { source: Source }) {
+  const { api } = useSession();
+  const [status, setStatus] = useState('');
+  const [group, setGroup] = useState('');
+  const [correlated, setCorrelated] = useState('');
+  const [text, setText] = useState('');
+  const [q, setQ] = useState('');
+  const [accounts, setAccounts] = useState<Account[]>([]);
+  const [next, setNext] = useState<string | undefined>(undefined);
+  const [state, setState] = useState<'loading' | 'ready' | 'more' | { error: unknown }>('loading');
+  const groups = useResource(() => listEntitlements(api, source.id), [api, source.id]);
+
+  useEffect(() => {
+    const timer = window.setTimeout(() => {
+      setQ(text.trim());
+    }, 250);
+    return () => {
+      window.clearTimeout(timer);
+    };
+  }, [text]);
+
+  const filter: AccountFilter = {
+    ...(status ? { status } : {}),
+    ...(group ? { group } : {}),
+    ...(correlated ? { correlated } : {}),
+    ...(q.length >= 2 ? { q } : {}),
+  };
+  const filterKey = JSON.stringify(filter);
+
+  useEffect(() => {
+    let live = true;
+    setState('loading');
+    listAccounts(api, source.id, JSON.parse(filterKey) as AccountFilter).then(
+      (page) => {
+        if (!live) return;
+        setAccounts(page.items);
+        setNext(page.next);
+        setState('ready');
+      },
+      (error: unknown) => {
+        if (live) setState({ error });
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, source.id, filterKey]);
+
+  async function more() {
+    if (!next) return;
+    setState('more');
+    try {
+      const page = await listAccounts(api, source.id, { ...filter, cursor: next });
+      setAccounts((list) => [...list, ...page.items]);
+      setNext(page.next);
+      setState('ready');
+    } catch (error) {
+      setState({ error });
+    }
+  }
+
+  return (
+    <Card title="Accounts">
+      <div className="filters">
+        <TextField
+          label="Search"
+          value={text}
+          onChange={setText}
+          placeholder="User name, name or e-mail"
+          type="search"
+        />
+        <SelectField
+          label="Status"
+          value={status}
+          onChange={setStatus}
+          options={[
+            { value: '', label: 'Any status' },
+            ...STATUSES.map((s) => ({ value: s, label: s.charAt(0).toUpperCase() + s.slice(1) })),
+          ]}
+        />
+        <SelectField
+          label="Group"
+          value={group}
+          onChange={setGroup}
+          options={[
+            { value: '', label: 'Any group' },
+            ...(groups.state.data ?? []).map((g) => ({ value: String(g.id), label: g.name })),
+          ]}
+        />
+        <SelectField
+          label="Correlated"
+          value={correlated}
+          onChange={setCorrelated}
+          options={[
+            { value: '', label: 'All accounts' },
+            { value: 'true', label: 'Linked to an identity' },
+            { value: 'false', label: 'Not linked' },
+          ]}
+        />
+      </div>
+      {typeof state === 'object' ? (
+        <ErrorState error={state.error} />
+      ) : state === 'loading' ? (
+        <Spinner label="Loading accounts…" />
+      ) : (
+        <DataTable
+          caption="Accounts"
+          rows={accounts}
+          rowKey={(a) => String(a.id)}
+          csvName={`${source.name}-accounts`}
+          empty={
+            <p className="muted table-empty">
+              {Object.keys(filter).length > 0
+                ? 'No account matches these filters.'
+                : 'No account yet. Run an aggregation to gather the Duo users.'}
+            </p>
+          }
+          columns={[
+            { label: 'User name', value: (a) => a.username },
+            {
+              label: 'Identity',
+              value: (a) => a.realname ?? '',
+              render: (a) =>
+                a.identityId ? (
+                  <a href={href(`/identities/${a.identityId}`)}>{a.realname ?? a.username}</a>
+                ) : (
+                  <Badge tone="warn">Not linked</Badge>
+                ),
+            },
+            { label: 'E-mail', value: (a) => a.email ?? '', optional: true },
+            {
+              label: 'Status',
+              value: (a) => a.status,
+              render: (a) => (
+                <AccountStatusBadge status={a.status} deleted={Boolean(a.deletedAt)} />
+              ),
+            },
+            {
+              label: 'Groups',
+              value: (a) => groupNames(a).join('; '),
+              render: (a) => <Tags values={groupNames(a)} />,
+              optional: true,
+            },
+            {
+              label: 'Linked by',
+              value: (a) => a.correlation ?? '',
+              render: (a) => (a.correlation ? sentenceCase(a.correlation) : '—'),
+              optional: true,
+            },
+            {
+              label: 'Last Duo login',
+              value: (a) => formatDateTime(a.lastLoginMs ?? null),
+              render: (a) => (
+                <span title={formatDateTime(a.lastLoginMs ?? null)}>
+                  {formatAgo(a.lastLoginMs ?? null)}
+                </span>
+              ),
+              optional: true,
+            },
+          ]}
+          footer={
+            next && (
+              <div className="table-more">
+                <button
+                  type="button"
+                  className="button"
+                  onClick={() => void more()}
+                  disabled={state === 'more'}
+                >
+                  {state === 'more' ? 'Loading…' : 'Load more'}
+                </button>
+              </div>
+            )
+          }
+        />
+      )}
+    </Card>
+  );
+}

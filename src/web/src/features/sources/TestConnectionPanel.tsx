@@ -1,0 +1,139 @@
+/**
+ * Test Connection with a plain verdict: on failure the cause (wrong key, bad signature or clock
+ * skew, missing permission — named —, host unreachable, TLS, rate limited) and the fix.
+ */
+import { useState } from 'react';
+import { Badge } from '../../ui/components';
+import { formatAgo } from '../../ui/format';
+import { useSession } from '../auth/session';
+import { testConnection, type ConnectionTest, type Source } from './api';
+import { describeError } from '../../api/client';
+
+const CAUSES: Record<string, string> = {
+  invalid_integration_key: 'Duo does not know this integration key',
+  invalid_signature: 'Duo rejected the signature: wrong secret key or clock skew',
+  missing_credentials: 'The integration key, secret key or API host is missing',
+  permission_missing: 'The Admin API application lacks a permission',
+  not_found: 'The API host does not serve the Duo Admin API',
+  bad_request: 'Duo rejected the request',
+  rate_limited: 'Duo is rate limiting this application',
+  server_error: 'Duo answered with a server error',
+  network: 'The API host cannot be reached',
+  bad_response: 'Duo answered with something unexpected',
+};
+
+const NETWORK_REASONS: Record<string, string> = {
+  dns: 'the host name does not resolve (DNS)',
+  refused: 'the connection was refused',
+  timeout: 'the connection timed out',
+  tls: 'the TLS certificate was not accepted',
+  reset: 'the connection was reset',
+  other: 'a network error',
+};
+
+export function TestConnectionPanel({
+  source,
+  onResult,
+}: {
+  source: Source;
+  onResult?: (result: ConnectionTest) => void;
+}) {
+  const { api } = useSession();
+  const [result, setResult] = useState<ConnectionTest | null>(source.lastTest ?? null);
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+
+  async function run() {
+    setBusy(true);
+    setProblem(null);
+    try {
+      const verdict = await testConnection(api, source.id);
+      const stamped = { ...verdict, at: verdict.at ?? Date.now() };
+      setResult(stamped);
+      onResult?.(stamped);
+    } catch (error) {
+      setProblem(describeError(error));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="test-panel">
+      <button
+        type="button"
+        className="button button-primary"
+        onClick={() => void run()}
+        disabled={busy}
+      >
+        {busy ? 'Testing…' : 'Test Connection'}
+      </button>
+      <div aria-live="polite">
+        {problem && (
+          <div className="verdict verdict-bad" role="alert">
+            <p className="verdict-title">The test could not run</p>
+            <p>{problem}</p>
+          </div>
+        )}
+        {result && !busy && !problem && <Verdict result={result} />}
+      </div>
+    </div>
+  );
+}
+
+export function Verdict({ result }: { result: ConnectionTest }) {
+  if (result.ok) {
+    return (
+      <div className="verdict verdict-good" data-verdict="passed">
+        <p className="verdict-title">
+          <Badge tone="good">Passed</Badge> Connected to Duo
+        </p>
+        <p>{result.message}</p>
+        {result.at !== undefined && <p className="muted small">Tested {formatAgo(result.at)}</p>}
+      </div>
+    );
+  }
+  const details = result.details ?? {};
+  const cause =
+    details.networkReason === 'tls'
+      ? 'The TLS certificate of the API host was not accepted'
+      : ((result.code ? CAUSES[result.code] : undefined) ?? 'The connection failed');
+  return (
+    <div className="verdict verdict-bad" data-verdict="failed" role="alert">
+      <p className="verdict-title">
+        <Badge tone="bad">Failed</Badge> {cause}
+      </p>
+      <dl className="facts facts-compact">
+        <div>
+          <dt>What Duo said</dt>
+          <dd>{result.message}</dd>
+        </div>
+        {details.permission && (
+          <div>
+            <dt>Missing permission</dt>
+            <dd>{details.permission}</dd>
+          </div>
+        )}
+        {details.clockSkewSeconds !== undefined && (
+          <div>
+            <dt>Clock skew</dt>
+            <dd>{details.clockSkewSeconds} seconds</dd>
+          </div>
+        )}
+        {details.networkReason && (
+          <div>
+            <dt>Network</dt>
+            <dd>{NETWORK_REASONS[details.networkReason] ?? details.networkReason}</dd>
+          </div>
+        )}
+        {details.fix && (
+          <div>
+            <dt>How to fix it</dt>
+            <dd>{details.fix}</dd>
+          </div>
+        )}
+      </dl>
+      {result.code && <p className="muted small">Code: {result.code}</p>}
+    </div>
+  );
+}

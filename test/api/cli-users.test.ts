@@ -1,0 +1,109 @@
+/**
+ * The first admin and API tokens from the command line (`duo-insights user create --admin`,
+ * `token create`), then used against a running server (`duo-insights serve`). Needs `dist/`.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const MAIN = join(import.meta.dirname, '../../dist/cli/main.js');
+const run = promisify(execFile);
+
+describe('duo-insights user create and token create', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'di-cli-'));
+  const env = { ...process.env, DUO_INSIGHTS_DATA_DIR: dir, LOG_LEVEL: 'warn' };
+
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates the first admin with a generated password, then a token that signs API calls', async () => {
+    const created = await run(
+      process.execPath,
+      [MAIN, 'user', 'create', '--username', 'root', '--admin', '--json'],
+      { env },
+    );
+    const user = JSON.parse(created.stdout) as { user: { role: string }; password: string };
+    expect(user.user.role).toBe('admin');
+    expect(user.password.length).toBeGreaterThanOrEqual(20);
+
+    const file = join(dir, 'pw');
+    writeFileSync(file, 'a viewer password\n');
+    const viewer = await run(
+      process.execPath,
+      [
+        MAIN,
+        'user',
+        'create',
+        '--username',
+        'val',
+        '--role',
+        'viewer',
+        '--password-file',
+        file,
+        '--json',
+      ],
+      { env },
+    );
+    expect(JSON.parse(viewer.stdout)).not.toHaveProperty('password');
+
+    const duplicate = await run(
+      process.execPath,
+      [MAIN, 'user', 'create', '--username', 'ROOT', '--admin'],
+      {
+        env,
+      },
+    ).catch((e: unknown) => e as { code: number; stderr: string });
+    expect(duplicate).toMatchObject({ code: 1 });
+    expect((duplicate as { stderr: string }).stderr).toMatch(/exists/);
+
+    const issued = await run(
+      process.execPath,
+      [MAIN, 'token', 'create', '--user', 'root', '--name', 'ci', '--json'],
+      {
+        env,
+      },
+    );
+    const { token } = JSON.parse(issued.stdout) as { token: string };
+    expect(token).toMatch(/^dit_/);
+
+    const server = spawn(process.execPath, [MAIN, 'serve'], {
+      env: { ...env, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const base = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        server.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const match = /http:\/\/\S+/.exec(out);
+          if (match) resolve(match[0]);
+        });
+        server.on('exit', (code) => {
+          reject(new Error(`serve exited with ${String(code)}`));
+        });
+      });
+      const ok = await fetch(`${base}/api/v1/auth/me`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toMatchObject({
+        user: { username: 'root', role: 'admin' },
+        via: 'token',
+      });
+      const bad = await fetch(`${base}/api/v1/auth/me`, {
+        headers: { authorization: `Bearer ${token}x` },
+      });
+      expect(bad.status).toBe(401);
+      const page = await fetch(`${base}/`);
+      expect(await page.text()).toMatch(/openapi\.json|<div id="root"|<script/);
+    } finally {
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      server.kill('SIGTERM');
+      await exited;
+    }
+  });
+});
