@@ -6,7 +6,7 @@ import { describeEachDatabase } from '../../test/support/db.js';
 import {
   countAccountsByStatus,
   findAccountByDuoUserId,
-  findIdentityOfDuoUser,
+  findIdentitiesOfDuoUsers,
   getAccount,
   listAccountEntitlements,
   listAccounts,
@@ -136,8 +136,9 @@ describeEachDatabase('accounts and entitlements', (t) => {
     await upsertAccounts(t.db, { sourceId, runId: 'r2', accounts: users(0, 5) });
     expect((await getAccount(t.db, fourth.id)).identityId).toBe(ann.id);
     // The same Duo user seen by another source finds the identity through the first link.
-    expect((await findIdentityOfDuoUser(t.db, fourth.duoUserId))?.id).toBe(ann.id);
-    expect(await findIdentityOfDuoUser(t.db, 'DU-nobody')).toBeUndefined();
+    const found = await findIdentitiesOfDuoUsers(t.db, [fourth.duoUserId, 'DU-nobody']);
+    expect(found.get(fourth.duoUserId)?.id).toBe(ann.id);
+    expect(found.has('DU-nobody')).toBe(false);
   });
 
   it('aggregate groups and mark missing ones deleted', async () => {

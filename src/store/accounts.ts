@@ -19,7 +19,7 @@ import type {
 } from '../domain/accounts.js';
 import { NotFoundError } from '../domain/errors.js';
 import type { Identity } from '../domain/identities.js';
-import { toIdentity } from './identities.js';
+import { createIdentities, toIdentity, type NewIdentityWithId } from './identities.js';
 import { nowMs, type EpochMs } from '../domain/time.js';
 import { toAccount } from './accounts-mapper.js';
 import { chunks, toFlag, toJson, toJsonOrNull } from './columns.js';
@@ -268,24 +268,6 @@ export async function countAccountsByStatus(
   return Object.fromEntries(rows.map((r) => [r.status, r.count]));
 }
 
-/**
- * The identity already linked to the same Duo user (by `user_id`) through any account, in any
- * source: the first and strongest correlation rule.
- */
-export async function findIdentityOfDuoUser(
-  db: Db,
-  duoUserId: string,
-): Promise<Identity | undefined> {
-  const row = await db
-    .selectFrom('accounts as a')
-    .innerJoin('identities as i', 'i.id', 'a.identity_id')
-    .selectAll('i')
-    .where('a.duo_user_id', '=', duoUserId)
-    .orderBy('a.id')
-    .executeTakeFirst();
-  return row && toIdentity(row);
-}
-
 /** The entitlements (Duo groups) of many accounts at once: account id → groups, by name. */
 export async function listEntitlementsOfAccounts(
   db: Db,
@@ -360,4 +342,53 @@ export async function searchAccounts(db: Db, query: AccountSearch): Promise<Acco
     .limit(query.limit ?? 100)
     .execute();
   return rows.map(toAccount);
+}
+
+/** The identities already linked to these Duo users through any account, by Duo `user_id`. */
+export async function findIdentitiesOfDuoUsers(
+  db: Db,
+  duoUserIds: readonly string[],
+): Promise<Map<string, Identity>> {
+  const found = new Map<string, Identity>();
+  for (const batch of chunks([...new Set(duoUserIds)], rowsPerStatement(db, 1))) {
+    const rows = await db
+      .selectFrom('accounts as a')
+      .innerJoin('identities as i', 'i.id', 'a.identity_id')
+      .selectAll('i')
+      .select('a.duo_user_id')
+      .where('a.duo_user_id', 'in', batch)
+      .orderBy('a.id')
+      .execute();
+    for (const row of rows) {
+      if (!found.has(row.duo_user_id)) found.set(row.duo_user_id, toIdentity(row));
+    }
+  }
+  return found;
+}
+
+export interface AccountLink {
+  readonly accountId: number;
+  readonly identityId: string;
+  readonly correlation: Correlation;
+}
+
+/**
+ * One page of correlation, all or nothing: creates the new identities, then links each account
+ * to its identity. Accounts linked by hand meanwhile (`manual`) are left as they are.
+ */
+export async function linkAccounts(
+  db: Db,
+  input: { readonly create: readonly NewIdentityWithId[]; readonly links: readonly AccountLink[] },
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await createIdentities(trx, input.create);
+    for (const link of input.links) {
+      await trx
+        .updateTable('accounts')
+        .set({ identity_id: link.identityId, correlation: link.correlation })
+        .where('id', '=', link.accountId)
+        .where('identity_id', 'is', null)
+        .execute();
+    }
+  });
 }

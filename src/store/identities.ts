@@ -7,8 +7,8 @@ import { sql, type Selectable } from 'kysely';
 import { NotFoundError } from '../domain/errors.js';
 import type { Identity, NewIdentity } from '../domain/identities.js';
 import { nowMs } from '../domain/time.js';
-import { epochMs, newId } from './columns.js';
-import type { Db } from './dialect.js';
+import { chunks, epochMs, newId } from './columns.js';
+import { rowsPerStatement, type Db } from './dialect.js';
 import type { IdentitiesTable } from './schema.js';
 
 export function toIdentity(row: Selectable<IdentitiesTable>): Identity {
@@ -127,3 +127,71 @@ export async function findIdentitiesByUsername(db: Db, username: string): Promis
     .execute();
   return rows.map(toIdentity);
 }
+
+/**
+ * Identities whose e-mail (case-insensitive) is one of `emails`: the correlation engine asks
+ * for a whole page of accounts at once instead of one query per account.
+ */
+export async function findIdentitiesByEmails(
+  db: Db,
+  emails: readonly string[],
+): Promise<Identity[]> {
+  return findByLowered(db, 'email', emails);
+}
+
+/** Identities whose username (case-insensitive) is one of `usernames`. */
+export async function findIdentitiesByUsernames(
+  db: Db,
+  usernames: readonly string[],
+): Promise<Identity[]> {
+  return findByLowered(db, 'username', usernames);
+}
+
+async function findByLowered(
+  db: Db,
+  column: 'email' | 'username',
+  values: readonly string[],
+): Promise<Identity[]> {
+  const lowered = [...new Set(values.map((v) => v.toLowerCase()))];
+  const found: Identity[] = [];
+  for (const batch of chunks(lowered, rowsPerStatement(db, 1))) {
+    const rows = await db
+      .selectFrom('identities')
+      .selectAll()
+      .where((eb) => eb(eb.fn('lower', [column]), 'in', batch))
+      .orderBy('created_at')
+      .execute();
+    found.push(...rows.map(toIdentity));
+  }
+  return found;
+}
+
+/** A new identity whose id the caller chose (so a batch can refer to it before it is stored). */
+export interface NewIdentityWithId extends NewIdentity {
+  readonly id: string;
+}
+
+/** Inserts identities in statement-sized batches. */
+export async function createIdentities(
+  db: Db,
+  inputs: readonly NewIdentityWithId[],
+): Promise<void> {
+  const now = nowMs();
+  for (const batch of chunks(inputs, rowsPerStatement(db, 6))) {
+    await db
+      .insertInto('identities')
+      .values(
+        batch.map((input) => ({
+          id: input.id,
+          display_name: input.displayName,
+          email: input.email ?? null,
+          username: input.username ?? null,
+          created_at: now,
+          updated_at: now,
+        })),
+      )
+      .execute();
+  }
+}
+
+export { newId as newIdentityId };
