@@ -6,6 +6,9 @@
  *
  * @example PORT=8080 duo-insights serve --demo
  */
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { buildServer } from '../api/server.js';
@@ -16,6 +19,9 @@ import { Scheduler } from '../sync/scheduler.js';
 import { ensureFirstAdmin } from '../sync/users.js';
 import { VERSION } from '../version.js';
 import { reportError } from './output.js';
+
+/** Where the generated password of the first admin is written (mode 0600). */
+export const INITIAL_PASSWORD_FILE = 'initial-admin-password';
 
 function port(value: string): number {
   const n = Number(value);
@@ -53,10 +59,19 @@ async function serve(overrides: ConfigOverrides): Promise<void> {
       { username: admin.username },
       'created the first admin from DUO_INSIGHTS_ADMIN_PASSWORD',
     );
-  else if ((await countAdmins(app.db)) === 0)
-    log.warn(
-      'no admin exists yet: run "duo-insights user create --username admin --admin" or set DUO_INSIGHTS_ADMIN_PASSWORD and restart',
+  else if ((await countAdmins(app.db)) === 0) {
+    // `npm ci && npm start` must be enough: the first admin gets a generated password, written
+    // to a file only the owner can read (never to the log or the terminal).
+    const path = join(config.dataDir, INITIAL_PASSWORD_FILE);
+    const password = randomBytes(18).toString('base64url');
+    await mkdir(config.dataDir, { recursive: true });
+    await writeFile(path, `${password}\n`, { mode: 0o600 });
+    await ensureFirstAdmin(app.db, password);
+    process.stdout.write(
+      `first start: created the user "admin"; its password is in ${path}\n` +
+        '(sign in, change it under Settings → Users, then delete the file)\n',
     );
+  }
   const scheduler = new Scheduler(app.sync);
   const server = await buildServer(app, {
     allowLoopbackHosts: config.allowLoopbackDuoHosts || config.demo,

@@ -120,7 +120,8 @@ export interface Server extends Child {
   readonly dataDir: string;
 }
 
-export async function startServer(adminPassword: string): Promise<Server> {
+/** `adminPassword` undefined: a first start with no admin configured. */
+export async function startServer(adminPassword: string | undefined): Promise<Server> {
   const dataDir = await mkdtemp(join(tmpdir(), 'duo-insights-web-'));
   const { child, match } = await startCli(
     ['serve'],
@@ -128,7 +129,7 @@ export async function startServer(adminPassword: string): Promise<Server> {
       PORT: '0',
       HOST: '127.0.0.1',
       DUO_INSIGHTS_DATA_DIR: dataDir,
-      DUO_INSIGHTS_ADMIN_PASSWORD: adminPassword,
+      ...(adminPassword === undefined ? {} : { DUO_INSIGHTS_ADMIN_PASSWORD: adminPassword }),
       DUO_INSIGHTS_ALLOW_LOOPBACK_DUO_HOSTS: 'true',
       DUO_INSIGHTS_DUO_RATE_LIMIT: 'off',
       LOG_LEVEL: 'warn',
