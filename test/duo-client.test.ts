@@ -376,8 +376,15 @@ describe('rate limits', () => {
   });
 
   it('recovers from the simulator’s real token bucket, and a matching pace avoids 429s', async () => {
+    // The tenant's volume follows the time of day: read at a busy hour, whenever the test runs.
+    const lastWednesdayNoon = new Date();
+    lastWednesdayNoon.setUTCDate(
+      lastWednesdayNoon.getUTCDate() - ((lastWednesdayNoon.getUTCDay() + 4) % 7) - 7,
+    );
+    lastWednesdayNoon.setUTCHours(17, 0, 0, 0);
     const limited = await simulator({
       rateLimits: { logs_activity: { perMinute: 600, burst: 1 } },
+      clock: { speed: 0, start: ms(lastWednesdayNoon.getTime()) },
     });
     extra.push(limited);
     const maxtime = ms(limited.now() - 3 * 60_000);

@@ -51,7 +51,7 @@ describe("Duo's official Node client against the simulator", () => {
       credentials: [{ ikey, skey }],
       users: 650,
       days: 2,
-      authEventsPerDay: 4000,
+      authEventsPerDay: 8000,
       seed: 'official-client',
     });
     duoConstants.DUO_PINNED_CERT = sim.caPem ?? '';

@@ -217,6 +217,18 @@ export interface AuditLogTable {
   ip: string | null;
 }
 
+/** A record Duo sent that could not be read, kept whole (migration 0003). */
+export interface RejectedRecordsTable {
+  source_id: string;
+  stream: string;
+  record_hash: string;
+  run_id: string | null;
+  position: number;
+  error: string;
+  raw: string;
+  first_seen_at: number;
+}
+
 export interface Database {
   identities: IdentitiesTable;
   governance_groups: GovernanceGroupsTable;
@@ -237,4 +249,5 @@ export interface Database {
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
+  rejected_records: RejectedRecordsTable;
 }

@@ -13,6 +13,7 @@ import { STREAM_INFO, STREAMS, type StreamName } from '../domain/streams.js';
 import { DAY_MS, HOUR_MS, ms, type EpochMs } from '../domain/time.js';
 import { DuoError, type DuoClient } from '../duo/index.js';
 import { ingestActivityPage } from '../store/activity.js';
+import { saveRejectedRecords } from '../store/rejected-records.js';
 import { getSourceCredentials, getSource } from '../store/sources.js';
 import { ensureStreams, findStream, saveStreamCursor, updateStream } from '../store/streams.js';
 import { SourceNotReadyError, toStoredError, type SyncContext } from './context.js';
@@ -102,7 +103,7 @@ export async function syncActivitySource(
             status: 'partial',
             error: {
               code: 'records_rejected',
-              message: `${rejected} records from Duo could not be read and were not stored; the run's warnings say where`,
+              message: `${rejected} records from Duo could not be read; they are kept whole (rejected records) and the run's warnings say where`,
             },
           };
         }
@@ -233,6 +234,13 @@ class StreamSyncer {
         page.resume === undefined
           ? completeWindow(cursor, window, this.#settings())
           : advanceWindow(cursor, window, page.resume);
+      // Unreadable records are kept whole before the cursor moves past them (idempotent).
+      await saveRejectedRecords(this.#ctx.db, {
+        sourceId: this.#sourceId,
+        stream,
+        runId: this.#report.runId,
+        records: page.rejected,
+      });
       const result = await ingestActivityPage(this.#ctx.db, {
         sourceId: this.#sourceId,
         stream,

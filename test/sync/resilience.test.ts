@@ -4,6 +4,7 @@
  * or too-old cursor falls back with a warning, a bad record is reported and the rest of its
  * page is stored. Real simulator over HTTP; SQLite and PostgreSQL.
  */
+import { listRejectedRecords } from '../../src/store/rejected-records.js';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { StreamRunCounts } from '../../src/domain/runs.js';
 import { STREAMS, type StreamName } from '../../src/domain/streams.js';
@@ -182,6 +183,11 @@ describeEachDatabase('sync when things go wrong', (t) => {
     const difference = await compareWithTruth(t.db, sim, source.id, 'authentication', from, to);
     expect(difference.missing).toHaveLength(1);
     expect(difference.extra).toEqual([]);
+    // The garbled record itself is kept whole, once, with where it came from.
+    const kept = await listRejectedRecords(t.db, source.id);
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatchObject({ stream: 'authentication', runId: run.id });
+    expect(kept[0]?.error).toBeTruthy();
     await expectEqualToTruth(
       source.id,
       STREAMS.filter((s) => s !== 'authentication'),

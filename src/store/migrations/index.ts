@@ -1,6 +1,7 @@
 /** Every migration, in order. Append only: a shipped migration is never edited or removed. */
 import { migration0001 } from './0001_initial.js';
 import { migration0002 } from './0002_api.js';
+import { migration0003 } from './0003_rejected_records.js';
 import type { Migration } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002];
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003];
