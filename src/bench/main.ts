@@ -151,7 +151,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const start = nowMs();
   const sim = await startSimulator({
     credentials: [credential],
-    clock: { start },
+    // Frozen: every database is offered exactly the same events, however long each sync takes.
+    clock: { start, speed: 0 },
     dataset: sizedDataset('bench', options.users, INGEST_DAYS, options.events, start),
     rateLimits: 'off',
     publishDelayMs: PUBLISH_DELAY_MS,

@@ -354,6 +354,22 @@ describe('verifySignature', () => {
     expect(verifySignature({ ...A, skey: 'other' }, v5?.signature ?? '')).toBeUndefined();
   });
 
+  it("accepts a repeated key's values in the order Duo's Node client signs them, or sorted", () => {
+    const request = {
+      ...A,
+      method: 'GET',
+      params: [
+        ['next_offset', '1795911456548'],
+        ['next_offset', '0a6f1d2e-0000-4000-8000-000000000000'],
+      ] as DuoParams,
+    };
+    const nodeOrder = parseAuthorization(signV2({ ...request, keepValueOrder: true }));
+    const sorted = parseAuthorization(signV2(request));
+    expect(nodeOrder?.signature).not.toBe(sorted?.signature);
+    expect(verifySignature(request, nodeOrder?.signature ?? '')).toBe('v2-sha512');
+    expect(verifySignature(request, sorted?.signature ?? '')).toBe('v2-sha512');
+  });
+
   it('parses Authorization headers and rejects garbled ones', () => {
     expect(parseAuthorization(signV2(A))?.ikey).toBe('test_ikey');
     expect(parseAuthorization(undefined)).toBeUndefined();

@@ -14,6 +14,8 @@ export type SignatureVersion = 2 | 5;
 export type HmacDigest = 'sha1' | 'sha512';
 
 export interface SignInput {
+  /** Canonicalise a repeated key's values in the order given, not sorted (Duo's Node client). */
+  readonly keepValueOrder?: boolean;
   readonly ikey: string;
   readonly skey: string;
   /** The exact Date (or X-Duo-Date) header value sent with the request. */
@@ -84,11 +86,15 @@ function utf8Bytes(code: number): number[] {
   ];
 }
 
-/** `k=v` pairs, encoded, sorted by key then by value (byte order), joined by `&`. */
-export function canonicalParams(params: DuoParams): string {
+/**
+ * `k=v` pairs, encoded, sorted by key then by value (byte order), joined by `&` — as Duo's
+ * Python, Go and Java clients do. Duo's Node client keeps a repeated key's values in the order
+ * given (`keepValueOrder`); a verifier accepts either.
+ */
+export function canonicalParams(params: DuoParams, keepValueOrder = false): string {
   return params
     .map(([key, value]) => [duoEncode(key), duoEncode(value)] as const)
-    .sort(([ka, va], [kb, vb]) => compare(ka, kb) || compare(va, vb))
+    .sort(([ka, va], [kb, vb]) => compare(ka, kb) || (keepValueOrder ? 0 : compare(va, vb)))
     .map(([key, value]) => `${key}=${value}`)
     .join('&');
 }
@@ -103,7 +109,7 @@ export function canonicalizeV2(input: SignInput): string {
     input.method.toUpperCase(),
     input.host.toLowerCase(),
     input.path,
-    canonicalParams(input.params),
+    canonicalParams(input.params, input.keepValueOrder),
   ].join('\n');
 }
 
@@ -113,7 +119,7 @@ export function canonicalizeV5(input: SignV5Input): string {
     input.method.toUpperCase(),
     input.host.toLowerCase(),
     input.path,
-    canonicalParams(input.params),
+    canonicalParams(input.params, input.keepValueOrder),
     sha512Hex(input.body ?? ''),
     duoHeadersHash(input.duoHeaders ?? {}),
   ].join('\n');
@@ -187,13 +193,19 @@ export type VerifiedAs = 'v2-sha1' | 'v2-sha512' | 'v5';
  * compared in constant time. Returns which scheme matched, or undefined.
  */
 export function verifySignature(input: SignV5Input, signatureHex: string): VerifiedAs | undefined {
-  const candidates: [VerifiedAs, () => string][] =
-    signatureHex.length === 40
-      ? [['v2-sha1', () => hmacHex(input.skey, canonicalizeV2(input), 'sha1')]]
-      : [
-          ['v2-sha512', () => hmacHex(input.skey, canonicalizeV2(input), 'sha512')],
-          ['v5', () => hmacHex(input.skey, canonicalizeV5(input), 'sha512')],
-        ];
+  const forms: SignV5Input[] = [input];
+  const keys = input.params.map(([key]) => key);
+  // A repeated key: also the order Duo's Node client signs in (values as given, not sorted).
+  if (new Set(keys).size < keys.length) forms.push({ ...input, keepValueOrder: true });
+  const candidates: [VerifiedAs, () => string][] = forms.flatMap(
+    (form): [VerifiedAs, () => string][] =>
+      signatureHex.length === 40
+        ? [['v2-sha1', () => hmacHex(form.skey, canonicalizeV2(form), 'sha1')]]
+        : [
+            ['v2-sha512', () => hmacHex(form.skey, canonicalizeV2(form), 'sha512')],
+            ['v5', () => hmacHex(form.skey, canonicalizeV5(form), 'sha512')],
+          ],
+  );
   const received = Buffer.from(signatureHex.toLowerCase(), 'utf8');
   for (const [scheme, compute] of candidates) {
     let expected: Buffer;
