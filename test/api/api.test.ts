@@ -621,6 +621,10 @@ describe('HTTP API', () => {
         expect(s.syncedUntil).not.toBeNull();
         expect(s.pages).toBeGreaterThan(0);
       }
+      // Every record Duo sent was read: nothing kept aside.
+      const rejected = await admin.get(`/api/v1/sources/${activity.id}/rejected-records`);
+      expect(rejected.status).toBe(200);
+      expect(rejected.body).toEqual({ records: [] });
       const list = (await admin.get('/api/v1/sources')).body as {
         sources: {
           id: string;

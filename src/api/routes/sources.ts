@@ -17,6 +17,7 @@ import { searchAccounts } from '../../store/accounts.js';
 import { listGovernanceGroupsOfIdentity } from '../../store/governance-groups.js';
 import { getRun, listRuns } from '../../store/runs.js';
 import { deleteSource, getSource, listSources, updateSource } from '../../store/sources.js';
+import { listRejectedRecords } from '../../store/rejected-records.js';
 import { listStreams } from '../../store/streams.js';
 import { SourceNotReadyError } from '../../sync/context.js';
 import {
@@ -399,6 +400,22 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
       const source = await getSource(deps.db, request.params.id);
       const now = deps.clock();
       return { streams: (await listStreams(deps.db, source.id)).map((s) => streamView(s, now)) };
+    },
+  );
+
+  app.get(
+    '/sources/:id/rejected-records',
+    {
+      schema: {
+        tags: ['sources'],
+        summary:
+          'Records Duo sent that could not be read, kept whole with their stream, run and position',
+        params: IdParams,
+      },
+    },
+    async (request) => {
+      const source = await getSource(deps.db, request.params.id);
+      return { records: await listRejectedRecords(deps.db, source.id) };
     },
   );
 
