@@ -179,6 +179,20 @@ describe('the simulated tenant', () => {
     }
   });
 
+  it('gives every event its own natural key, even among hundreds of thousands', () => {
+    const ds = createDataset({ seed: 'keys', users: 2000, days: 3, start: START, authEventsPerDay: 150_000 }); // prettier-ignore
+    for (const type of ['authentication', 'telephony', 'activity'] as const) {
+      const keys = new Set<string>();
+      let n = 0;
+      for (const event of ds.events(type, ms(START - 3 * DAY_MS), ms(START))) {
+        keys.add(event.key);
+        n++;
+      }
+      expect(n, type).toBeGreaterThan(type === 'authentication' ? 300_000 : 1000);
+      expect(keys.size, type).toBe(n);
+    }
+  });
+
   it('counts exactly what it streams, for any range and publication cut-off', () => {
     const ds = small();
     const h = ds.historyStart;

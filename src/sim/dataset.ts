@@ -85,14 +85,23 @@ function hex8(h: number): string {
   return out;
 }
 
-/** A UUID v4-shaped string from a hash (Duo's txid, telephony_id, activity_id look like this). */
-function uuidFrom(h: number): string {
+/**
+ * A UUID v4-shaped string from a hash (Duo's txid, telephony_id, activity_id look like this).
+ * With the event's minute and rank it is unique per event (a 32-bit hash alone collides among
+ * millions of events, which would make two events share one natural key).
+ */
+function uuidFrom(h: number, minute?: number, rank?: number): string {
   const a = hex8(mix(h, 0x51));
   const b = hex8(mix(h, 0x52));
   const c = hex8(mix(h, 0x53));
   const d = hex8(mix(h, 0x54));
   const variant = HEX.charAt(8 + (mix(h, 0x55) & 3));
-  return `${a}-${b.slice(0, 4)}-4${b.slice(5, 8)}-${variant}${c.slice(1, 4)}-${c.slice(4)}${d}`;
+  if (minute === undefined || rank === undefined) {
+    return `${a}-${b.slice(0, 4)}-4${b.slice(5, 8)}-${variant}${c.slice(1, 4)}-${c.slice(4)}${d}`;
+  }
+  const m = (minute >>> 0).toString(16).padStart(7, '0').slice(-7);
+  const r = (rank & 0xffff).toString(16).padStart(4, '0');
+  return `${a}-${m.slice(0, 4)}-4${m.slice(4, 7)}-${variant}${c.slice(1, 4)}-${r}${d}`;
 }
 
 // ---- Duo-style ids ------------------------------------------------------------------------------
@@ -1054,7 +1063,7 @@ export function createDataset(options: DatasetOptions): SimDataset {
           ts = Math.floor(ts / 1000) * 1000;
           key = hex8(mix(e, 11)) + hex8(mix(e, 12));
         } else {
-          key = uuidFrom(e);
+          key = uuidFrom(e, minute, rank);
         }
         if (ts >= historyStart) out.push({ ts, key, minute, rank });
       }
@@ -1074,7 +1083,7 @@ export function createDataset(options: DatasetOptions): SimDataset {
         if (at0 < historyStart) continue;
         const ts = telephonyTs(at0, e);
         if (Math.floor(ts / MINUTE_MS) !== minute) continue;
-        out.push({ ts, key: uuidFrom(mix(e, 0x7e1)), minute: authMinute, rank });
+        out.push({ ts, key: uuidFrom(mix(e, 0x7e1), authMinute, rank), minute: authMinute, rank });
       }
     }
     return out.sort(compareSlots);
@@ -1166,7 +1175,7 @@ export function createDataset(options: DatasetOptions): SimDataset {
     const ts = authTs(minute, e);
     const shape = authShape(e);
     const user = pickUser(e, ts, shape.need);
-    return { e, ts, shape, user, txid: uuidFrom(e), micro: mix(e, 7) % 1000 };
+    return { e, ts, shape, user, txid: uuidFrom(e, minute, rank), micro: mix(e, 7) % 1000 };
   }
 
   function accessDevice(user: number, e: number): Record<string, unknown> {
@@ -1336,7 +1345,7 @@ export function createDataset(options: DatasetOptions): SimDataset {
       context: 'authentication',
       credits: sms ? 1 : 2,
       phone,
-      telephony_id: uuidFrom(mix(e, 0x7e1)),
+      telephony_id: uuidFrom(mix(e, 0x7e1), minute, rank),
       ts: isoMicro(ts, mix(e, 21) % 1000),
       txid,
       type: sms ? 'sms' : 'phone',
