@@ -5,6 +5,7 @@
  * @example const sources = useResource(() => listSources(api), []);
  */
 import { useCallback, useEffect, useRef, useState, type DependencyList } from 'react';
+import type { Page } from '../api/shapes';
 
 export type Resource<T> =
   | { readonly status: 'loading'; readonly data: T | undefined }
@@ -66,4 +67,48 @@ export function useInterval(tick: () => void, ms: number, active: boolean): void
       window.clearInterval(timer);
     };
   }, [ms, active]);
+}
+
+export interface PagedList<T> {
+  readonly rows: readonly T[];
+  readonly state: 'loading' | 'ready' | { readonly error: unknown };
+  /** Whether another page follows. */
+  readonly hasMore: boolean;
+  /** Appends the next page. */
+  readonly more: () => Promise<void>;
+}
+
+/**
+ * A list read a page at a time with "Load more": the first page on mount, then `more()`.
+ *
+ * @example const audit = usePagedList((cursor) => listAudit(api, cursor), [api]);
+ */
+export function usePagedList<T>(
+  load: (cursor?: string) => Promise<Page<T>>,
+  deps: DependencyList,
+): PagedList<T> {
+  const [rows, setRows] = useState<T[]>([]);
+  const [next, setNext] = useState<string | undefined>(undefined);
+  const [state, setState] = useState<PagedList<T>['state']>('loading');
+  // The caller names the dependencies of `load`, as with useCallback.
+  const loader = useCallback(load, deps);
+  useEffect(() => {
+    loader().then(
+      (page) => {
+        setRows(page.items);
+        setNext(page.next);
+        setState('ready');
+      },
+      (error: unknown) => {
+        setState({ error });
+      },
+    );
+  }, [loader]);
+  const more = async (): Promise<void> => {
+    if (!next) return;
+    const page = await loader(next);
+    setRows((list) => [...list, ...page.items]);
+    setNext(page.next);
+  };
+  return { rows, state, hasMore: next !== undefined, more };
 }

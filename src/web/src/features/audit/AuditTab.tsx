@@ -1,7 +1,7 @@
 /** The audit trail: who created, configured, tested, synced or deleted what, newest first. */
-import { useEffect, useState } from 'react';
 import { Card, EmptyState, ErrorState, Spinner } from '../../ui/components';
 import { formatDateTime } from '../../ui/format';
+import { usePagedList } from '../../ui/resource';
 import { DataTable } from '../../ui/table';
 import { useSession } from '../auth/session';
 import { listAudit, type AuditEntry } from './api';
@@ -12,27 +12,10 @@ function target(entry: AuditEntry): string {
 
 export function AuditTab() {
   const { api } = useSession();
-  const [rows, setRows] = useState<AuditEntry[]>([]);
-  const [next, setNext] = useState<string | undefined>(undefined);
-  const [state, setState] = useState<'loading' | 'ready' | { error: unknown }>('loading');
-  useEffect(() => {
-    listAudit(api).then(
-      (page) => {
-        setRows(page.items);
-        setNext(page.next);
-        setState('ready');
-      },
-      (error: unknown) => {
-        setState({ error });
-      },
-    );
-  }, [api]);
-  async function more() {
-    if (!next) return;
-    const page = await listAudit(api, next);
-    setRows((list) => [...list, ...page.items]);
-    setNext(page.next);
-  }
+  const { rows, state, hasMore, more } = usePagedList(
+    (cursor?: string) => listAudit(api, cursor),
+    [api],
+  );
   return (
     <Card title="Audit trail">
       {typeof state === 'object' ? (
@@ -54,7 +37,7 @@ export function AuditTab() {
             { label: 'From', value: (r) => r.ip ?? '', optional: true },
           ]}
           footer={
-            next && (
+            hasMore && (
               <div className="table-more">
                 <button type="button" className="button" onClick={() => void more()}>
                   Load more

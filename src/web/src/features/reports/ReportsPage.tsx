@@ -16,7 +16,7 @@ import {
   TextField,
 } from '../../ui/components';
 import { formatAgo, formatDateTime, formatNumber, formatSpan, sentenceCase } from '../../ui/format';
-import { useResource } from '../../ui/resource';
+import { usePagedList, useResource } from '../../ui/resource';
 import { href, navigate, useRoute } from '../../ui/router';
 import { DataTable } from '../../ui/table';
 import { useSession } from '../auth/session';
@@ -324,27 +324,10 @@ function describeAction(action: AdminAction): string {
 
 function AdminActions() {
   const { api } = useSession();
-  const [rows, setRows] = useState<AdminAction[]>([]);
-  const [next, setNext] = useState<string | undefined>(undefined);
-  const [state, setState] = useState<'loading' | 'ready' | { error: unknown }>('loading');
-  useEffect(() => {
-    adminActions(api, {}).then(
-      (page) => {
-        setRows(page.items);
-        setNext(page.next);
-        setState('ready');
-      },
-      (error: unknown) => {
-        setState({ error });
-      },
-    );
-  }, [api]);
-  async function more() {
-    if (!next) return;
-    const page = await adminActions(api, { cursor: next });
-    setRows((list) => [...list, ...page.items]);
-    setNext(page.next);
-  }
+  const { rows, state, hasMore, more } = usePagedList(
+    (cursor?: string) => adminActions(api, cursor === undefined ? {} : { cursor }),
+    [api],
+  );
   return (
     <Card title="Administrator actions in Duo">
       {typeof state === 'object' ? (
@@ -375,7 +358,7 @@ function AdminActions() {
             },
           ]}
           footer={
-            next && (
+            hasMore && (
               <div className="table-more">
                 <button type="button" className="button" onClick={() => void more()}>
                   Load more
