@@ -47,6 +47,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Open without authentication (health, login, the API description). */
     public?: boolean;
+    /** A file of the web console: public, answered without a session lookup, not logged. */
+    console?: boolean;
   }
 }
 

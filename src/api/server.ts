@@ -7,7 +7,7 @@
  *
  * @example const server = await buildServer({ db, sync, log }); const res = await server.inject('/api/v1/health');
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
@@ -64,8 +64,21 @@ export interface ServerOptions {
   readonly loginRequestsPerMinute?: number;
 }
 
+/** One route as the router knows it: how the sign-in gate and the request log treat it. */
+export interface RouteEntry {
+  readonly method: string;
+  /** The route's pattern, prefix included (`/api/v1/sources/:id`). */
+  readonly url: string;
+  /** Open without sign-in: marked so by its own definition (`config.public`). */
+  readonly public: boolean;
+  /** A file of the web console (public, not logged). */
+  readonly console: boolean;
+}
+
 export interface ApiServer {
   readonly app: ApiInstance;
+  /** Every route, recorded from the router as each is defined. */
+  readonly routes: readonly RouteEntry[];
   readonly runs: BackgroundRuns;
   readonly demo: Demo;
 }
@@ -145,18 +158,28 @@ export async function buildServer(
     transform: jsonSchemaTransform,
   });
 
+  // What needs sign-in is decided by the route the router matched (never by the URL's text, which
+  // may be percent-encoded or in absolute form): closed unless the route's definition says public.
+  // Read once the server is ready: a plugin's own onRoute hook may still mark its routes.
+  const defined: { method: string; url: string; config: () => unknown }[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat())
+      defined.push({ method, url: route.url, config: () => route.config });
+  });
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request) => {
-    if (!request.url.startsWith('/api/')) return;
+    if (request.routeOptions.config.console === true) return;
     request.principal = await authenticate(context.db, request, ms(Math.floor(deps.clock())));
-    gate(request);
+    // A request no route matched reaches only the not-found handler, which reveals nothing.
+    if (!request.is404) gate(request);
   });
   app.addHook('onResponse', async (request, reply) => {
-    if (!request.url.startsWith('/api/')) return;
+    if (request.routeOptions.config.console === true) return;
     request.log.info(
       {
         method: request.method,
         path: request.url.split('?')[0],
+        ...(request.routeOptions.url === undefined ? {} : { route: request.routeOptions.url }),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
         user: request.principal?.user.username,
@@ -199,18 +222,29 @@ export async function buildServer(
 
   const webRoot = options.webRoot;
   const hasWeb = webRoot !== undefined && existsSync(join(webRoot, 'index.html'));
+  const consolePage = hasWeb ? readFileSync(join(webRoot, 'index.html'), 'utf8') : '';
   if (hasWeb) {
-    await app.register(fastifyStatic, { root: webRoot, wildcard: false });
-  } else {
-    app.get('/', { schema: { hide: true } }, async (_request, reply) => {
-      await Promise.resolve();
-      return reply.type('text/html; charset=utf-8').send(MINIMAL_PAGE);
+    await app.register(async (files) => {
+      // The console's files are public by their definition, like every public route.
+      files.addHook('onRoute', (route) => {
+        route.config = { ...(route.config ?? {}), public: true, console: true };
+      });
+      await files.register(fastifyStatic, { root: webRoot, wildcard: false });
     });
+  } else {
+    app.get(
+      '/',
+      { schema: { hide: true }, config: { public: true, console: true } },
+      async (_request, reply) => {
+        await Promise.resolve();
+        return reply.type('text/html; charset=utf-8').send(MINIMAL_PAGE);
+      },
+    );
   }
   app.setNotFoundHandler(async (request, reply) => {
-    if (hasWeb && request.method === 'GET' && !request.url.startsWith('/api/')) {
+    if (hasWeb && request.method === 'GET' && !isApiPath(request.url)) {
       // The console routes in the browser: every page is index.html.
-      return reply.type('text/html; charset=utf-8').sendFile('index.html');
+      return reply.type('text/html; charset=utf-8').send(consolePage);
     }
     await Promise.resolve();
     throw new ApiError(
@@ -220,7 +254,24 @@ export async function buildServer(
   });
 
   await app.ready();
-  return { app, runs, demo };
+  const routes = defined.map(({ method, url, config }): RouteEntry => {
+    const marks = (config() ?? {}) as { public?: boolean; console?: boolean };
+    return { method, url, public: marks.public === true, console: marks.console === true };
+  });
+  return { app, routes, runs, demo };
+}
+
+/** Whether a request target names the API, however it is spelled (percent-encoded, absolute form). */
+function isApiPath(target: string): boolean {
+  let path = target.split('?')[0] ?? '';
+  const absolute = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(path);
+  if (absolute) path = path.slice(absolute[0].length);
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    return true; // not decodable: never the console
+  }
+  return path.startsWith('/api/') || path === '/api';
 }
 
 const MINIMAL_PAGE = `<!doctype html>
