@@ -62,7 +62,16 @@ export interface ServerOptions {
   readonly demo?: DemoOptions;
   /** Requests per minute per address on sign-in, before the failure throttle (default 60). */
   readonly loginRequestsPerMinute?: number;
+  /**
+   * Which proxies to believe about the client address (`X-Forwarded-For`): none (default), a hop
+   * count, or their addresses / CIDR ranges. The address is what sign-in throttling, the audit
+   * trail and the request log use.
+   */
+  readonly trustProxy?: TrustProxy;
 }
+
+/** Whom to believe about the client address: nobody (`false`), a hop count, or proxy addresses. */
+export type TrustProxy = false | number | readonly string[];
 
 export interface ApiServer {
   readonly app: ApiInstance;
@@ -79,7 +88,7 @@ export async function buildServer(
     // One line per request from our onResponse hook instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 64 * 1024,
-    trustProxy: false,
+    trustProxy: fastifyTrustProxy(options.trustProxy ?? false),
   });
   const app = fastify.withTypeProvider<ZodTypeProvider>() as unknown as ApiInstance;
   app.setValidatorCompiler(validatorCompiler);
@@ -160,6 +169,7 @@ export async function buildServer(
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
         user: request.principal?.user.username,
+        ip: request.ip,
       },
       'request',
     );
@@ -221,6 +231,18 @@ export async function buildServer(
 
   await app.ready();
   return { app, runs, demo };
+}
+
+/**
+ * Fastify's form of `TrustProxy`. A hop count becomes "trust the nearest N hops" (Fastify
+ * itself trusts nothing for a number); 0 hops is none.
+ */
+function fastifyTrustProxy(
+  trust: TrustProxy,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (trust === false || trust === 0) return false;
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return [...trust];
 }
 
 const MINIMAL_PAGE = `<!doctype html>
