@@ -91,6 +91,23 @@ describe('sign-in throttling', () => {
     expect(line?.ip).toBe('198.51.100.20');
   });
 
+  it('believes only as many X-Forwarded-For hops as TRUST_PROXY counts, so a forged entry does not help', async () => {
+    const one = await apiWith(behindProxy('1'));
+    await one.createUser('admin', 'admin');
+    // The client wrote "198.51.100.1"; the proxy appended the address it saw.
+    for (let i = 0; i < 5; i++)
+      await login(one, 'admin', 'guessed', `198.51.100.${i + 1}, 203.0.113.7`);
+    expect((await login(one, 'admin', TEST_PASSWORD, '198.51.100.99, 203.0.113.7')).status).toBe(
+      429,
+    );
+    const two = await apiWith(behindProxy('2'));
+    await two.createUser('admin', 'admin');
+    expect((await login(two, 'admin', TEST_PASSWORD, '1.1.1.1, 192.0.2.9, 10.1.2.3')).status).toBe(
+      200,
+    );
+    expect(await auditedLogins(two)).toEqual([{ name: 'admin', ip: '192.0.2.9' }]);
+  });
+
   it('takes the client address from the hop a TRUST_PROXY address list trusts', async () => {
     const api = await apiWith(behindProxy('127.0.0.1/32, 10.0.0.0/8'));
     await api.createUser('admin', 'admin');
