@@ -14,6 +14,7 @@ describe('configuration', () => {
       duoRateLimit: 'duo',
       demo: false,
       host: '127.0.0.1',
+      trustProxy: false,
     });
   });
 
@@ -30,6 +31,7 @@ describe('configuration', () => {
         DUO_INSIGHTS_DUO_RATE_LIMIT: 'off',
         HOST: '0.0.0.0',
         DUO_INSIGHTS_ADMIN_PASSWORD: 'first admin password',
+        TRUST_PROXY: '1',
       },
       { port: 9100 },
     );
@@ -44,6 +46,7 @@ describe('configuration', () => {
       demo: true,
       host: '0.0.0.0',
       adminPassword: 'first admin password',
+      trustProxy: 1,
     });
     expect(loadConfig({ DUO_INSIGHTS_DATA_DIR: '/srv/di' }).databaseUrl).toBe(
       'sqlite:/srv/di/duo-insights.db',
@@ -78,6 +81,31 @@ describe('configuration', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://db/duo' })).toThrow(/DATABASE_URL/);
     expect(loadConfig({ DATABASE_URL: './my.db' }).databaseUrl).toBe('./my.db');
     expect(loadConfig({ DATABASE_URL: 'sqlite:/tmp/x.db' }).databaseUrl).toBe('sqlite:/tmp/x.db');
+  });
+
+  it('reads TRUST_PROXY as off, a hop count or a list of proxy addresses and CIDR ranges', () => {
+    for (const off of ['0', 'false', 'off', 'no', ''])
+      expect(loadConfig({ TRUST_PROXY: off }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(
+      loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.20,fd00::/8,::1, loopback' }).trustProxy,
+    ).toEqual(['10.0.0.0/8', '192.168.1.20', 'fd00::/8', '::1', 'loopback']);
+  });
+
+  it('refuses a TRUST_PROXY that is neither, naming the variable and the entry', () => {
+    for (const bad of [
+      'yes',
+      'true',
+      '10.0.0.0/33',
+      '10.0.0.1,',
+      'proxy.example.com',
+      '1.5',
+      '500',
+    ])
+      expect(() => loadConfig({ TRUST_PROXY: bad }), bad).toThrow(/TRUST_PROXY must be/);
+    expect(() => loadConfig({ TRUST_PROXY: '10.0.0.1, 300.1.1.1' })).toThrow(
+      /not understood: "300\.1\.1\.1"/,
+    );
   });
 
   it('points store tests at the local PostgreSQL unless told otherwise', () => {

@@ -5,6 +5,7 @@
  *
  * @example const config = loadConfig(process.env, { port: 9090 });
  */
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -39,7 +40,17 @@ export interface Config {
    * password (at least 12 characters). Ignored once an admin exists.
    */
   readonly adminPassword?: string;
+  /**
+   * `TRUST_PROXY`: which proxies in front of `serve` to believe about the client address
+   * (`X-Forwarded-For`). `false` (default): none, the peer is the client. A number: that many
+   * hops (1 = one TLS proxy). A list: the proxies' addresses or CIDR ranges (or `loopback`,
+   * `linklocal`, `uniquelocal`).
+   */
+  readonly trustProxy: TrustProxy;
 }
+
+/** Whom to believe about the client address; see `Config.trustProxy`. */
+export type TrustProxy = false | number | readonly string[];
 
 /** Values from the command line; they win over the environment. */
 export type ConfigOverrides = Partial<Config>;
@@ -63,6 +74,7 @@ const VARIABLES = {
   demo: 'DUO_INSIGHTS_DEMO',
   host: 'HOST',
   adminPassword: 'DUO_INSIGHTS_ADMIN_PASSWORD',
+  trustProxy: 'TRUST_PROXY',
 } as const satisfies Record<keyof Config, string>;
 
 const EnvSchema = z.object({
@@ -91,7 +103,52 @@ const EnvSchema = z.object({
     .min(12, { error: 'must be at least 12 characters' })
     .max(512)
     .optional(),
+  TRUST_PROXY: z
+    .string()
+    .transform((text, context) => {
+      const parsed = parseTrustProxy(text);
+      if (typeof parsed === 'string') {
+        context.addIssue({ code: 'custom', message: parsed });
+        return z.NEVER;
+      }
+      return parsed;
+    })
+    .default(false),
 });
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** One entry of a `TRUST_PROXY` list: an address, a CIDR range or a named range. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+/**
+ * Reads `TRUST_PROXY`: off, a hop count, or a comma-separated list of proxy addresses and CIDR
+ * ranges. Returns the problem as text when the value is none of these.
+ *
+ * @example parseTrustProxy('10.0.0.0/8, 127.0.0.1') → ['10.0.0.0/8', '127.0.0.1']
+ */
+export function parseTrustProxy(text: string): TrustProxy | string {
+  const value = text.trim();
+  if (['0', 'false', 'no', 'off'].includes(value.toLowerCase())) return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return hops <= 100 ? hops : 'must be a hop count up to 100';
+  }
+  const entries = value.split(',').map((entry) => entry.trim());
+  const bad = entries.filter((entry) => !isProxyAddress(entry));
+  if (bad.length === 0) return entries;
+  return (
+    `must be off, a hop count (1 = one proxy in front) or a comma-separated list of proxy ` +
+    `addresses or CIDR ranges; not understood: ${bad.map((b) => JSON.stringify(b)).join(', ')}`
+  );
+}
 
 /** True for the base64 text of exactly 32 bytes (what AES-256 needs). */
 export function isBase64Key(text: string): boolean {
@@ -138,6 +195,7 @@ export function loadConfig(
     demo: overrides.demo ?? e.DUO_INSIGHTS_DEMO,
     duoRateLimit: overrides.duoRateLimit ?? e.DUO_INSIGHTS_DUO_RATE_LIMIT,
     host: overrides.host ?? e.HOST,
+    trustProxy: overrides.trustProxy ?? e.TRUST_PROXY,
     ...(adminPassword === undefined ? {} : { adminPassword }),
     ...(secretKey === undefined ? {} : { secretKey: secretKey.trim() }),
   };

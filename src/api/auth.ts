@@ -206,23 +206,52 @@ export async function endSession(
 // ---- login throttling ----------------------------------------------------------------------------
 
 export interface ThrottleLimits {
-  /** Failed sign-ins allowed per username within the window. Default 5. */
-  readonly perUsername: number;
-  /** Failed sign-ins allowed per client address within the window. Default 20. */
+  /** Failed sign-ins allowed for one username from one client address in the window. Default 5. */
+  readonly perUsernameAndAddress: number;
+  /** Failed sign-ins allowed from one client address (any usernames) in the window. Default 20. */
   readonly perAddress: number;
+  /**
+   * Failed sign-ins of one username (from any address) in the window after which each further
+   * try waits before its password is checked. It is never refused for this. Default 10.
+   */
+  readonly slowDownAfter: number;
+  /** The first wait, doubled with each further failure. Default 250 ms. */
+  readonly slowDownMs: number;
+  /** The longest wait. Default 8 s. */
+  readonly maxSlowDownMs: number;
   /** Default 15 minutes. */
   readonly windowMs: number;
 }
 
 export const DEFAULT_THROTTLE: ThrottleLimits = {
-  perUsername: 5,
+  perUsernameAndAddress: 5,
   perAddress: 20,
+  slowDownAfter: 10,
+  slowDownMs: 250,
+  maxSlowDownMs: 8000,
   windowMs: 15 * 60 * 1000,
 };
 
+/** The answer of `LoginThrottle.reserve`: refused, or a counted attempt to check the password of. */
+export type LoginAttempt =
+  | { readonly allowed: false; readonly retryAfterSeconds: number }
+  | {
+      readonly allowed: true;
+      /** How long to wait before checking the password (the username's slow-down). */
+      readonly delayMs: number;
+      /** The password was right: the attempt no longer counts as a failure. */
+      succeeded(): void;
+    };
+
 /**
- * Counts failed sign-ins per username and per address in a sliding window; once either is over
- * its limit, sign-in is refused (even with the right password) until the window passes.
+ * Counts failed sign-ins in a sliding window per (username, address), per address and per
+ * username. Each attempt is counted *before* its password is checked, so a concurrent burst can
+ * never get more checks than the limits; a right password takes its attempt back. Over the
+ * (username, address) or the address limit, sign-in from that address is refused (even with the
+ * right password) until the window passes; failures of a username from everywhere only slow its
+ * tries down, so nobody at another address can lock a user out.
+ *
+ * @example const attempt = throttle.reserve('alice', '192.0.2.1', Date.now()); if (attempt.allowed && ok) attempt.succeeded();
  */
 export class LoginThrottle {
   readonly #limits: ThrottleLimits;
@@ -239,32 +268,56 @@ export class LoginThrottle {
     return kept;
   }
 
-  /** Seconds to wait before trying again, or 0 when sign-in may be tried now. */
-  retryAfterSeconds(username: string, address: string, now: number): number {
-    const checks: [string, number][] = [
-      [`u:${username.toLowerCase()}`, this.#limits.perUsername],
-      [`a:${address}`, this.#limits.perAddress],
-    ];
-    let wait = 0;
-    for (const [key, limit] of checks) {
-      const recent = this.#recent(key, now);
-      const oldest = recent[recent.length - limit];
-      if (recent.length >= limit && oldest !== undefined)
-        wait = Math.max(wait, Math.ceil((oldest + this.#limits.windowMs - now) / 1000));
-    }
-    return wait;
+  /** Seconds until the key is under its limit again, or 0 when it is under it now. */
+  #wait(key: string, limit: number, now: number): number {
+    const recent = this.#recent(key, now);
+    const oldest = recent[recent.length - limit];
+    if (recent.length < limit || oldest === undefined) return 0;
+    return Math.max(1, Math.ceil((oldest + this.#limits.windowMs - now) / 1000));
   }
 
-  fail(username: string, address: string, now: number): void {
-    for (const key of [`u:${username.toLowerCase()}`, `a:${address}`]) {
-      const recent = this.#recent(key, now);
-      recent.push(now);
-      this.#failures.set(key, recent);
-    }
+  #delayMs(failures: number): number {
+    const { slowDownAfter, slowDownMs, maxSlowDownMs } = this.#limits;
+    if (failures < slowDownAfter) return 0;
+    return Math.min(slowDownMs * 2 ** Math.min(failures - slowDownAfter, 30), maxSlowDownMs);
+  }
+
+  #count(key: string, now: number): void {
+    const recent = this.#recent(key, now);
+    recent.push(now);
+    this.#failures.set(key, recent);
+  }
+
+  #uncount(key: string, at: number): void {
+    const list = this.#failures.get(key);
+    const index = list?.lastIndexOf(at) ?? -1;
+    if (!list || index < 0) return;
+    list.splice(index, 1);
+    if (list.length === 0) this.#failures.delete(key);
+  }
+
+  /** Counts one sign-in attempt as a failure unless it is refused; see `LoginAttempt`. */
+  reserve(username: string, address: string, now: number): LoginAttempt {
+    const name = username.toLowerCase();
+    const pair = `ua:${address}\n${name}`;
+    const byAddress = `a:${address}`;
+    const byUser = `u:${name}`;
+    const wait = Math.max(
+      this.#wait(pair, this.#limits.perUsernameAndAddress, now),
+      this.#wait(byAddress, this.#limits.perAddress, now),
+    );
+    if (wait > 0) return { allowed: false, retryAfterSeconds: wait };
+    const delayMs = this.#delayMs(this.#recent(byUser, now).length);
     if (this.#failures.size > 100_000) this.#failures.clear();
-  }
-
-  succeed(username: string): void {
-    this.#failures.delete(`u:${username.toLowerCase()}`);
+    for (const key of [pair, byAddress, byUser]) this.#count(key, now);
+    return {
+      allowed: true,
+      delayMs,
+      succeeded: () => {
+        this.#failures.delete(pair);
+        this.#uncount(byAddress, now);
+        this.#uncount(byUser, now);
+      },
+    };
   }
 }

@@ -62,6 +62,12 @@ export interface ServerOptions {
   readonly demo?: DemoOptions;
   /** Requests per minute per address on sign-in, before the failure throttle (default 60). */
   readonly loginRequestsPerMinute?: number;
+  /**
+   * Which proxies to believe about the client address (`X-Forwarded-For`): none (default), a hop
+   * count, or their addresses / CIDR ranges. The address is what sign-in throttling, the audit
+   * trail and the request log use.
+   */
+  readonly trustProxy?: TrustProxy;
 }
 
 /** One route as the router knows it: how the sign-in gate and the request log treat it. */
@@ -74,6 +80,9 @@ export interface RouteEntry {
   /** A file of the web console (public, not logged). */
   readonly console: boolean;
 }
+
+/** Whom to believe about the client address: nobody (`false`), a hop count, or proxy addresses. */
+export type TrustProxy = false | number | readonly string[];
 
 export interface ApiServer {
   readonly app: ApiInstance;
@@ -92,7 +101,7 @@ export async function buildServer(
     // One line per request from our onResponse hook instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 64 * 1024,
-    trustProxy: false,
+    trustProxy: fastifyTrustProxy(options.trustProxy ?? false),
   });
   const app = fastify.withTypeProvider<ZodTypeProvider>() as unknown as ApiInstance;
   app.setValidatorCompiler(validatorCompiler);
@@ -183,6 +192,7 @@ export async function buildServer(
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
         user: request.principal?.user.username,
+        ip: request.ip,
       },
       'request',
     );
@@ -272,6 +282,18 @@ function isApiPath(target: string): boolean {
     return true; // not decodable: never the console
   }
   return path.startsWith('/api/') || path === '/api';
+}
+
+/**
+ * Fastify's form of `TrustProxy`. A hop count becomes "trust the nearest N hops" (Fastify
+ * itself trusts nothing for a number); 0 hops is none.
+ */
+function fastifyTrustProxy(
+  trust: TrustProxy,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (trust === false || trust === 0) return false;
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return [...trust];
 }
 
 const MINIMAL_PAGE = `<!doctype html>

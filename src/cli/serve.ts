@@ -77,6 +77,7 @@ async function serve(overrides: ConfigOverrides): Promise<void> {
     allowLoopbackHosts: config.allowLoopbackDuoHosts || config.demo,
     scheduler,
     webRoot: fileURLToPath(new URL('../web/', import.meta.url)),
+    trustProxy: config.trustProxy,
   });
   await server.app.listen({ port: config.port, host: config.host });
   const address = server.app.server.address();

@@ -36,7 +36,7 @@ describe('HTTP API', () => {
       authEventsPerDay: 1500,
       seed: 'api-tests',
     });
-    api = await startTestApi({ throttle: { perUsername: 5, perAddress: 50 } });
+    api = await startTestApi({ throttle: { perUsernameAndAddress: 5, perAddress: 50 } });
     adminUser = await api.createUser('admin', 'admin');
     admin = await api.signIn('admin');
   });

@@ -120,8 +120,11 @@ export interface Server extends Child {
   readonly dataDir: string;
 }
 
-/** `adminPassword` undefined: a first start with no admin configured. */
-export async function startServer(adminPassword: string | undefined): Promise<Server> {
+/** `adminPassword` undefined: a first start with no admin configured; `env` adds variables. */
+export async function startServer(
+  adminPassword: string | undefined,
+  env: Record<string, string> = {},
+): Promise<Server> {
   const dataDir = await mkdtemp(join(tmpdir(), 'duo-insights-web-'));
   const { child, match } = await startCli(
     ['serve'],
@@ -133,6 +136,7 @@ export async function startServer(adminPassword: string | undefined): Promise<Se
       DUO_INSIGHTS_ALLOW_LOOPBACK_DUO_HOSTS: 'true',
       DUO_INSIGHTS_DUO_RATE_LIMIT: 'off',
       LOG_LEVEL: 'warn',
+      ...env,
     },
     /listening on (http:\/\/\S+)/,
   );

@@ -1,7 +1,13 @@
 /**
- * Sign-in, sign-out and "who am I". Sign-in is throttled per username and per address; a wrong
- * username and a wrong password get the same answer.
+ * Sign-in, sign-out and "who am I". Each attempt is counted before its password is checked:
+ * refused after 5 failures of one username from one address or 20 from one address, slowed down
+ * after 10 failures of one username from anywhere (see `LoginThrottle`). A wrong username and a
+ * wrong password get the same answer; the log never holds the typed username.
+ *
+ * @example POST /api/v1/auth/login {"username":"admin","password":"…"} → { user, csrfToken }
  */
+import { createHmac, hkdfSync } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { ms } from '../../domain/time.js';
 import { findUserCredentials } from '../../store/users.js';
@@ -14,6 +20,17 @@ import { publicUser } from '../schemas.js';
 const LoginBody = z
   .object({ username: z.string().min(1).max(100), password: z.string().min(1).max(512) })
   .strict();
+
+/**
+ * What a failed sign-in logs instead of the typed username (which may be a password typed in the
+ * wrong field): 12 hex characters of its HMAC-SHA-256 under a key derived from the secret key.
+ * The same text gives the same hash, so failures of one name can be grouped; neither the log nor
+ * a dictionary of guesses reveals the text.
+ */
+function typedNameDigest(deps: ApiDeps, typed: string): string {
+  const key = hkdfSync('sha256', deps.sync.secretKey.bytes(), '', 'sign-in log username', 32);
+  return createHmac('sha256', Buffer.from(key)).update(typed).digest('hex').slice(0, 12);
+}
 
 export function authRoutes(app: ApiInstance, deps: ApiDeps, perMinute: number): void {
   app.post(
@@ -29,22 +46,32 @@ export function authRoutes(app: ApiInstance, deps: ApiDeps, perMinute: number): 
     async (request, reply) => {
       const { username, password } = request.body;
       const now = deps.clock();
-      const wait = deps.throttle.retryAfterSeconds(username, request.ip, now);
-      if (wait > 0)
+      const attempt = deps.throttle.reserve(username, request.ip, now);
+      if (!attempt.allowed) {
+        const wait = attempt.retryAfterSeconds;
         throw new ApiError(
           'rate_limited',
           `too many failed sign-ins: try again in ${wait} seconds`,
           { retryAfterSeconds: wait },
           { 'retry-after': String(wait) },
         );
+      }
+      if (attempt.delayMs > 0) await sleep(attempt.delayMs);
       const found = await findUserCredentials(deps.db, username);
       const ok = await verifyPassword(password, found?.passwordHash ?? DUMMY_PASSWORD_HASH);
       if (!found || !ok || found.user.disabled) {
-        deps.throttle.fail(username, request.ip, now);
-        request.log.warn({ username, ip: request.ip }, 'failed sign-in');
+        request.log.warn(
+          {
+            usernameHash: typedNameDigest(deps, username),
+            ...(found ? { userId: found.user.id } : {}),
+            ip: request.ip,
+            ...(attempt.delayMs > 0 ? { slowedMs: attempt.delayMs } : {}),
+          },
+          'failed sign-in',
+        );
         throw new ApiError('unauthenticated', 'wrong username or password');
       }
-      deps.throttle.succeed(username);
+      attempt.succeeded();
       const csrfToken = await startSession(
         deps.db,
         request,
