@@ -1468,8 +1468,8 @@ export function createDataset(options: DatasetOptions): SimDataset {
       ? mix3(burstEventKey, slot.minute, slot.rank)
       : eventHash('administrator', slot.minute, slot.rank);
     const action = burst ? 'user_update' : weighted(ADMIN_ACTIONS, mix(e, 4));
-    // distinct users and rotating admins within a minute: two v1 records of one second must
-    // differ, since a sync identifies them by their whole content (they carry no id)
+    // distinct users and rotating admins within a minute: two v1 records of one second differ,
+    // unless `repeatedRecords` adds identical copies (or a burst outnumbers the users)
     const base = mix(burst ? burstKey : typeKey.administrator, slot.minute);
     const user = userCountTotal === 0 ? -1 : (base + slot.rank * userStride) % userCountTotal;
     const admin = at(admins, (base + slot.rank) % admins.length);
