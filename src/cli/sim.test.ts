@@ -18,11 +18,19 @@ describe('duo-insights sim flags', () => {
       /--permissions .*unknown: write_all/,
     );
     expect(() => planSimulator({ speed: 'fast' })).toThrow(/--speed/);
+    expect(() => planSimulator({ repeatedRecords: '2' })).toThrow(
+      /--repeated-records must be a share from 0 to 1/,
+    );
     expect(() => planSimulator({ faults: '[{"kind":"gremlins"}]' })).toThrow(/--faults item 0/);
     expect(() => planSimulator({ faults: 'not json' })).toThrow(/--faults takes JSON/);
     expect(() => planSimulator({ rateLimit: 'logs_everything=2/1' })).toThrow(
       /--rate-limit .*bad item "logs_everything=2\/1"/,
     );
+  });
+
+  it('passes --repeated-records to the tenant (identical v1 records in one second)', () => {
+    expect(planSimulator({ repeatedRecords: '0.05' }).options.repeatedRecords).toBe(0.05);
+    expect(planSimulator({}).options.repeatedRecords).toBeUndefined();
   });
 
   it('reads rate limits as off, duo, or family=perMinute/burst lists on top of duo', () => {

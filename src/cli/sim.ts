@@ -34,6 +34,7 @@ export interface SimFlags {
   readonly days?: string;
   readonly seed?: string;
   readonly authPerDay?: string;
+  readonly repeatedRecords?: string;
   readonly rateLimit?: string;
   readonly speed?: string;
   readonly publishDelayMs?: string;
@@ -66,6 +67,9 @@ export function planSimulator(flags: SimFlags): SimPlan {
     days: wholeNumber('--days', flags.days ?? '7', 0, 180),
     seed: flags.seed ?? 'duo-insights',
     authEventsPerDay: wholeNumber('--auth-per-day', flags.authPerDay ?? '5000', 0, 100_000_000),
+    ...(flags.repeatedRecords === undefined
+      ? {}
+      : { repeatedRecords: share('--repeated-records', flags.repeatedRecords) }),
     rateLimits: parseRateLimits(flags.rateLimit ?? 'duo'),
     clock: { speed: positiveNumber('--speed', flags.speed ?? '1') },
     ...(flags.publishDelayMs === undefined
@@ -84,6 +88,16 @@ function wholeNumber(flag: string, text: string, min: number, max: number): numb
   const value = Number(text);
   if (!/^\d+$/.test(text) || value < min || value > max) {
     throw new Error(`${flag} must be a whole number from ${min} to ${max}, not "${text}"`);
+  }
+  return value;
+}
+
+function share(flag: string, text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw new Error(
+      `${flag} must be a share from 0 to 1 (0.05 = one record in twenty), not "${text}"`,
+    );
   }
   return value;
 }
@@ -215,6 +229,10 @@ export function simCommand(): Command {
     .option('--days <d>', 'days of history before now', '7')
     .option('--seed <seed>', 'seed of the deterministic tenant', 'duo-insights')
     .option('--auth-per-day <n>', 'authentication events per day', '5000')
+    .option(
+      '--repeated-records <share>',
+      'share of administrator and offline-enrollment records logged 2 or 3 times, identical, in one second',
+    )
     .option('--rate-limit <spec>', 'off | duo | family=perMinute/burst,…', 'duo')
     .option('--speed <x>', 'sim time per real time (1 = real time)', '1')
     .option('--publish-delay-ms <ms>', "delay before events are served (Duo's 120000)")

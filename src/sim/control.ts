@@ -11,7 +11,7 @@ import type { SimClock } from './clock.js';
 import { LOG_TYPES, type Dataset, type LogType } from './dataset-types.js';
 import { FaultSpecSchema, type FaultBook } from './faults.js';
 import { visibility, visibleCount, visibleEvents } from './logs.js';
-import { naturalKeyOf, simEventFromRecord } from './records.js';
+import { naturalKeyOf, simEventsFromRecords } from './records.js';
 import { PERMISSIONS } from './replies.js';
 import type { RequestLog } from './request-log.js';
 
@@ -163,8 +163,10 @@ function injectEvents(dataset: Dataset, body: unknown): ControlReply {
   if (!parsed.success) return problem(400, z.prettifyError(parsed.error));
   const { type, records, publishedAt } = parsed.data;
   try {
-    const events = records.map((record) =>
-      simEventFromRecord(type, record, publishedAt === undefined ? undefined : ms(publishedAt)),
+    const events = simEventsFromRecords(
+      type,
+      records,
+      publishedAt === undefined ? undefined : ms(publishedAt),
     );
     dataset.inject(events);
     return ok({ injected: events.length, keys: events.map(naturalKeyOf) });

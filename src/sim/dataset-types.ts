@@ -40,6 +40,12 @@ export interface DatasetOptions {
   readonly start: EpochMs;
   /** Authentication events per day across the tenant (others scale from it). */
   readonly authEventsPerDay: number;
+  /**
+   * Share (0–1, default 0) of the administrator and offline-enrollment records that Duo logs 2
+   * or 3 times, byte-identical, in the same second, as when an admin or a script repeats an
+   * action: v1 records carry no id, so only their position tells such copies apart.
+   */
+  readonly repeatedRecords?: number;
 }
 
 export interface Dataset {

@@ -342,7 +342,7 @@ describe('the simulated tenant', () => {
     expect(broken / (json + broken)).toBeLessThan(0.1);
   });
 
-  it('never repeats an identical v1 record, which a sync could not tell apart', () => {
+  it('never repeats an identical v1 record unless asked to (repeatedRecords)', () => {
     for (const ds of [
       small(),
       createDataset({
@@ -365,6 +365,42 @@ describe('the simulated tenant', () => {
         expect(seen.size).toBe(n);
       }
     }
+  });
+
+  it('repeats a share of v1 records 2 or 3 times, byte-identical, in their second, when asked', () => {
+    const options = {
+      seed: 'repeats',
+      users: 2000,
+      days: 3,
+      start: START,
+      authEventsPerDay: 20_000,
+    };
+    const plain = createDataset(options);
+    const repeating = createDataset({ ...options, repeatedRecords: 0.3 });
+    for (const type of ['administrator', 'offline_enrollment'] as const) {
+      const from = ms(START - 2 * DAY_MS);
+      const events = [...repeating.events(type, from, START)];
+      const copies = new Map<string, number>();
+      for (const e of events) {
+        const text = JSON.stringify(e.record);
+        copies.set(text, (copies.get(text) ?? 0) + 1);
+      }
+      const sizes = [...copies.values()];
+      expect(sizes.filter((n) => n === 2).length, type).toBeGreaterThan(5);
+      expect(sizes.filter((n) => n === 3).length, type).toBeGreaterThan(5);
+      expect(Math.max(...sizes), type).toBe(3);
+      // The copies are the plain tenant's records, each followed by its repeats.
+      expect(copies.size, type).toBe([...plain.events(type, from, START)].length);
+      for (let i = 1; i < events.length; i++) {
+        const [before, e] = [at(events, i - 1), at(events, i)];
+        if (JSON.stringify(before.record) === JSON.stringify(e.record))
+          expect(e.ts).toBe(before.ts);
+      }
+      expect(repeating.count(type, from, START, START), type).toBe(events.length);
+    }
+    expect(() => createDataset({ ...options, repeatedRecords: 1.5 })).toThrow(
+      /repeatedRecords must be a share from 0 to 1/,
+    );
   });
 
   it('has seconds crowded enough that a v1 page of 1000 ends in the middle of one', () => {

@@ -10,6 +10,7 @@ import type { EpochMs } from '../domain/time.js';
 import { DAY_MS, MINUTE_MS, ms } from '../domain/time.js';
 import type { DuoAdmin, DuoGroup, DuoGroupMember, DuoUser } from '../duo/wire.js';
 import type { Dataset, DatasetOptions, LogType, SimEvent } from './dataset-types.js';
+import { isV1Log } from './records.js';
 
 type DuoPhone = NonNullable<DuoUser['phones']>[number];
 type DuoToken = NonNullable<DuoUser['tokens']>[number];
@@ -533,6 +534,9 @@ export function createDataset(options: DatasetOptions): SimDataset {
   if (!(options.days >= 0)) throw new RangeError(`days must be >= 0, got ${options.days}`);
   if (!(options.authEventsPerDay >= 0))
     throw new RangeError(`authEventsPerDay must be >= 0, got ${options.authEventsPerDay}`);
+  const repeatedShare = options.repeatedRecords ?? 0;
+  if (!(repeatedShare >= 0 && repeatedShare <= 1))
+    throw new RangeError(`repeatedRecords must be a share from 0 to 1, got ${repeatedShare}`);
 
   const seed = hashText(options.seed);
   const salt = (value: number): number => mix(seed, value);
@@ -1037,35 +1041,33 @@ export function createDataset(options: DatasetOptions): SimDataset {
       const regular = n - burstSize(minute);
       let second = minute * 60;
       for (let rank = 0; rank < n; rank++) {
-        let key: string;
         if (rank < regular) {
           const e = eventHash(type, minute, rank);
           // admins act in quick succession: a third of events share the previous one's second
           if (rank === 0 || unit(mix(e, 3)) >= 0.35)
             second = minute * 60 + Math.floor(unit(mix(e, 2)) * 60);
-          key = hex8(mix(e, 11)) + hex8(mix(e, 12));
+          const key = hex8(mix(e, 11)) + hex8(mix(e, 12));
+          pushWithCopies(out, { ts: second * 1000, key, minute, rank }, e);
         } else {
           const b = mix3(burstEventKey, minute, rank);
           const h = mix(burstKey, Math.floor(minute / WEEK_MINUTES));
           second =
             minute * 60 + (mix(h, 3) % 50) + Math.floor(((rank - regular) * 5) / (n - regular));
-          key = hex8(mix(b, 11)) + hex8(mix(b, 12));
+          const ts = second * 1000;
+          if (ts >= historyStart)
+            out.push({ ts, key: hex8(mix(b, 11)) + hex8(mix(b, 12)), minute, rank });
         }
-        const ts = second * 1000;
-        if (ts >= historyStart) out.push({ ts, key, minute, rank });
       }
     } else {
       for (let rank = 0; rank < n; rank++) {
         const e = eventHash(type, minute, rank);
-        let ts = authTs(minute, e);
-        let key: string;
+        const ts = authTs(minute, e);
         if (type === 'offline_enrollment') {
-          ts = Math.floor(ts / 1000) * 1000;
-          key = hex8(mix(e, 11)) + hex8(mix(e, 12));
-        } else {
-          key = uuidFrom(e, minute, rank);
+          const key = hex8(mix(e, 11)) + hex8(mix(e, 12));
+          pushWithCopies(out, { ts: Math.floor(ts / 1000) * 1000, key, minute, rank }, e);
+        } else if (ts >= historyStart) {
+          out.push({ ts, key: uuidFrom(e, minute, rank), minute, rank });
         }
-        if (ts >= historyStart) out.push({ ts, key, minute, rank });
       }
     }
     return out.sort(compareSlots);
@@ -1096,8 +1098,29 @@ export function createDataset(options: DatasetOptions): SimDataset {
   /** Count of a whole minute, without building keys where the arithmetic allows. */
   /** Count of a whole generated minute: arithmetic, unless the history cut falls inside it. */
   function minuteCount(type: GeneratedType, minute: number): number {
-    if (minute * MINUTE_MS < historyStart) return generatedSlots(type, minute).length;
+    if (minute * MINUTE_MS < historyStart || (repeatedShare > 0 && isV1Log(type)))
+      return generatedSlots(type, minute).length;
     return rawCount(type, minute);
+  }
+
+  /**
+   * How many byte-identical copies follow a regular v1 record (`repeatedRecords`): none, or 1
+   * or 2, so that a repeated record appears 2 or 3 times in its second.
+   */
+  function copiesAfter(e: number): number {
+    if (repeatedShare === 0 || unit(mix(e, 21)) >= repeatedShare) return 0;
+    return 1 + (mix(e, 22) % 2);
+  }
+
+  /**
+   * A v1 slot inside history, then its copies: same minute and rank (so the same record), keys
+   * `<key>-<n>`.
+   */
+  function pushWithCopies(out: Slot[], slot: Slot, e: number): void {
+    if (slot.ts < historyStart) return;
+    out.push(slot);
+    for (let copy = 1; copy <= copiesAfter(e); copy++)
+      out.push({ ...slot, key: `${slot.key}-${copy}` });
   }
 
   /** Whole-day telephony counts, memoised: they are pure functions of the seed (≤ 4096 kept). */
@@ -1445,8 +1468,8 @@ export function createDataset(options: DatasetOptions): SimDataset {
       ? mix3(burstEventKey, slot.minute, slot.rank)
       : eventHash('administrator', slot.minute, slot.rank);
     const action = burst ? 'user_update' : weighted(ADMIN_ACTIONS, mix(e, 4));
-    // distinct users and rotating admins within a minute: two v1 records of one second must
-    // differ, since a sync identifies them by their whole content (they carry no id)
+    // distinct users and rotating admins within a minute: two v1 records of one second differ,
+    // unless `repeatedRecords` adds identical copies (or a burst outnumbers the users)
     const base = mix(burst ? burstKey : typeKey.administrator, slot.minute);
     const user = userCountTotal === 0 ? -1 : (base + slot.rank * userStride) % userCountTotal;
     const admin = at(admins, (base + slot.rank) % admins.length);

@@ -37,6 +37,15 @@ describe('faults on demand', () => {
     expect((await duoGet(sim, cred, USERS)).status).toBe(200);
   });
 
+  it('lets the first matching requests through when told `after`', async () => {
+    await addFault({ kind: '5xx', path: USERS, after: 2, count: 1 });
+    expect((await duoGet(sim, cred, USERS)).status).toBe(200);
+    expect((await duoGet(sim, cred, '/admin/v1/groups')).status).toBe(200);
+    expect((await duoGet(sim, cred, USERS)).status).toBe(200);
+    expect((await duoGet(sim, cred, USERS)).status).toBe(503);
+    expect((await duoGet(sim, cred, USERS)).status).toBe(200);
+  });
+
   it('5xx can answer with an HTML page, as a load balancer does', async () => {
     await addFault({ kind: '5xx', body: 'html' });
     const failed = await duoGet(sim, cred, USERS);

@@ -1,7 +1,8 @@
 /**
  * Faults on demand, set through `POST /_sim/faults`: each names a kind, a path glob (`*` matches
  * anything; default every Duo endpoint) and fires `count` times or with a `probability` per
- * matching request (both: at most `count` times). Without either it fires once.
+ * matching request (both: at most `count` times). Without either it fires once. With `after`
+ * it lets that many matching requests through first (e.g. fail a window's second page).
  *
  * @example faults.add({ kind: '5xx', path: '/admin/v2/logs/*', count: 2, status: 503 })
  */
@@ -26,6 +27,8 @@ export const FaultSpecSchema = z.strictObject({
   ikey: z.string().optional(),
   count: z.number().int().positive().optional(),
   probability: z.number().min(0).max(1).optional(),
+  /** Matching requests let through before the fault starts to fire (default 0). */
+  after: z.number().int().nonnegative().optional(),
   /** `5xx`: 500, 502 or 503 (default 503). */
   status: z.union([z.literal(500), z.literal(502), z.literal(503)]).optional(),
   /** `5xx`: a Duo FAIL body (default) or an HTML page as a load balancer sends. */
@@ -41,6 +44,8 @@ export interface Fault extends FaultSpec {
   readonly id: number;
   /** How many more times it fires (undefined: unlimited, by probability). */
   remaining?: number;
+  /** How many more matching requests pass before it fires. */
+  passing: number;
 }
 
 export interface FaultBook {
@@ -70,8 +75,11 @@ export function createFaultBook(random: () => number): FaultBook {
   return {
     add(spec) {
       const remaining = spec.count ?? (spec.probability === undefined ? 1 : undefined);
+      const passing = spec.after ?? 0;
       const fault: Fault =
-        remaining === undefined ? { ...spec, id: nextId++ } : { ...spec, id: nextId++, remaining };
+        remaining === undefined
+          ? { ...spec, id: nextId++, passing }
+          : { ...spec, id: nextId++, passing, remaining };
       faults.push(fault);
       return fault;
     },
@@ -83,6 +91,10 @@ export function createFaultBook(random: () => number): FaultBook {
       for (const fault of faults) {
         if (fault.kind !== kind || !matches(fault.path, path)) continue;
         if (fault.ikey !== undefined && fault.ikey !== ikey) continue;
+        if (fault.passing > 0) {
+          fault.passing -= 1;
+          continue;
+        }
         if (fault.probability !== undefined && random() >= fault.probability) continue;
         if (fault.remaining !== undefined) {
           fault.remaining -= 1;

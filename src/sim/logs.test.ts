@@ -446,6 +446,22 @@ describe('v1 logs paged by mintime in seconds', () => {
     }
   });
 
+  it('serves identical records injected together as that many records, and again only as many', async () => {
+    const s = await startSimulator({ ...base, seed: 'v1-identical', authEventsPerDay: 0 });
+    try {
+      const repeated = adminRecord(second, 7);
+      const batch = { type: 'administrator', records: [repeated, repeated, repeated] };
+      const injected = await control<{ keys: string[] }>(s, 'POST', '/_sim/events', batch);
+      expect(injected.keys).toEqual(Array(3).fill(canonicalJson(repeated)));
+      await control(s, 'POST', '/_sim/events', batch);
+      const page = await v1Page(s, 'administrator', second);
+      expect(page.filter((r) => canonicalJson(r) === canonicalJson(repeated))).toHaveLength(3);
+      expect((await truth(s, 'administrator', second * 1000, second * 1000 + 999)).count).toBe(3);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('offline enrollment pages reassemble the truth', async () => {
     const all = await truth(sim, 'offline_enrollment', START - 3 * 24 * HOUR_MS, START);
     expect(all.count).toBeGreaterThan(0);

@@ -69,6 +69,28 @@ export function simEventFromRecord(type: LogType, input: unknown, publishedAt?: 
   return { type, ts, key, publishedAt: publishedAt ?? ts, record };
 }
 
+/**
+ * Records injected together, in order. Byte-identical v1 records in one batch stay separate
+ * events, as Duo logs an admin repeating an action in one second: the copies after the first get
+ * the key `<hash>-<n>`, so injecting the same batch again replaces them instead of adding more.
+ *
+ * @example simEventsFromRecords('administrator', [record, record]).length // 2
+ */
+export function simEventsFromRecords(
+  type: LogType,
+  inputs: readonly unknown[],
+  publishedAt?: EpochMs,
+): SimEvent[] {
+  const seen = new Map<string, number>();
+  return inputs.map((input) => {
+    const event = simEventFromRecord(type, input, publishedAt);
+    if (!isV1Log(type)) return event;
+    const copy = seen.get(event.key) ?? 0;
+    seen.set(event.key, copy + 1);
+    return copy === 0 ? event : { ...event, key: `${event.key}-${copy}` };
+  });
+}
+
 function timeAndKey(type: LogType, record: Record<string, unknown>): { ts: EpochMs; key: string } {
   switch (type) {
     case 'authentication': {

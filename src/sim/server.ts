@@ -86,6 +86,8 @@ export interface SimulatorOptions {
   readonly users?: number;
   readonly days?: number;
   readonly authEventsPerDay?: number;
+  /** Share (0–1, default 0) of v1 records logged 2 or 3 times, identical, in one second. */
+  readonly repeatedRecords?: number;
   /** Sim time = start (default: now) + real elapsed × speed (default 1). */
   readonly clock?: { readonly start?: EpochMs; readonly speed?: number };
   /** Default 'off' (tests and benchmarks); the CLI defaults to 'duo'. */
@@ -148,6 +150,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       days: options.days ?? SIMULATOR_DEFAULTS.days,
       start,
       authEventsPerDay: options.authEventsPerDay ?? SIMULATOR_DEFAULTS.authEventsPerDay,
+      ...(options.repeatedRecords === undefined
+        ? {}
+        : { repeatedRecords: options.repeatedRecords }),
     });
   const credentials = new Map<string, Credential>();
   for (const credential of options.credentials) {

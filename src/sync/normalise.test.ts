@@ -6,7 +6,13 @@ import {
   OfflineEnrollmentLogSchema,
   TelephonyLogSchema,
 } from '../duo/wire.js';
-import { canonicalHash, canonicalJson, normaliseRecord } from './normalise.js';
+import {
+  canonicalHash,
+  canonicalJson,
+  normaliseRecord,
+  numberIdenticalRecords,
+  v1NaturalKey,
+} from './normalise.js';
 
 // Payloads from reference/duo-admin-api.md §5, odd parts included.
 const authlog = AuthLogSchema.parse({
@@ -94,6 +100,51 @@ describe('normalising Duo log records', () => {
       record: { ...a, object: 'someone else' },
     });
     expect(other.naturalKey).not.toBe(event.naturalKey);
+  });
+
+  describe('byte-identical v1 records of one second (an admin repeating an action)', () => {
+    const sync = AdminLogSchema.parse({
+      action: 'user_update',
+      description: '{"status": "Active"}',
+      isotimestamp: '2020-01-24T15:09:42+00:00',
+      object: 'jsmith',
+      timestamp: 1579878582,
+      username: 'Directory Sync',
+    });
+    const other = AdminLogSchema.parse({ ...sync, object: 'mjones' });
+    const keysOf = (records: readonly (typeof sync)[]): string[] =>
+      numberIdenticalRecords(
+        records.map((record) => normaliseRecord({ stream: 'administrator', record })),
+      ).map((e) => e.naturalKey);
+    // The SHA-256 prefix of the canonical record, as stored before copies had ordinals.
+    const stored = 'a19dc355b3ee0d6da1488539084e2dd1';
+
+    it('keeps the content hash for a record alone, so keys stored before stay valid', () => {
+      expect(keysOf([sync])).toEqual([stored]);
+      expect(v1NaturalKey(sync, 0)).toBe(stored);
+    });
+
+    it('gives two and three identical records their ordinal after the hash', () => {
+      expect(keysOf([sync, sync])).toEqual([stored, `${stored}-1`]);
+      expect(keysOf([sync, sync, sync])).toEqual([stored, `${stored}-1`, `${stored}-2`]);
+    });
+
+    it('counts the copies of each record on their own, wherever they sit on the page', () => {
+      const h = canonicalHash(other);
+      expect(keysOf([sync, other, sync, sync, other])).toEqual([
+        stored,
+        h,
+        `${stored}-1`,
+        `${stored}-2`,
+        `${h}-1`,
+      ]);
+    });
+
+    it('keys a re-read of the same second the same way (a second split by a page, read again)', () => {
+      const firstPage = keysOf([other, sync, sync]);
+      const nextPage = keysOf([sync, sync, sync]);
+      expect(nextPage.slice(0, 2)).toEqual(firstPage.slice(1));
+    });
   });
 
   it('accepts administrator descriptions that are null or not JSON', () => {

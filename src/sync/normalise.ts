@@ -2,10 +2,12 @@
  * Turns Duo log records into normalised activity events: the columns duo-insights filters and
  * counts by, the natural key that makes every overlap harmless, and the original payload.
  *
- * Natural keys (DESIGN §4): authentication `txid`, telephony `telephony_id`, activity
- * `activity_id`; administrator and offline enrollment records have no id, so their key is the
- * SHA-256 of the record's canonical JSON (keys sorted), which is the same however often and
- * through whichever page the record is read.
+ * Natural keys: authentication `txid`, telephony `telephony_id`, activity `activity_id`;
+ * administrator and offline enrollment records have no id, so their key is the SHA-256 of the
+ * record's canonical JSON (keys sorted), which is the same however often and through whichever
+ * page the record is read. Byte-identical v1 records of one second (an admin repeating an
+ * action, a directory sync) are told apart by their ordinal among them: see
+ * `numberIdenticalRecords`.
  *
  * @example normaliseRecord('authentication', authlog).naturalKey === authlog.txid
  */
@@ -139,6 +141,41 @@ function formatLocation(location: Location | undefined): string | undefined {
 function joinWords(a: string | null | undefined, b: string | null | undefined): string | undefined {
   const words = [a, b].filter((w): w is string => typeof w === 'string' && w.length > 0);
   return words.length > 0 ? words.join(' ') : undefined;
+}
+
+/**
+ * The key of the `ordinal`-th (from 0) of the byte-identical v1 records of one second, in Duo's
+ * order: the content hash for the first, which is the key every record alone has always had
+ * (stored keys stay valid), then `<hash>-<ordinal>` for the copies after it.
+ *
+ * @example v1NaturalKey(record, 2) // '9f86d081884c7d659a2feaa0c55ad015-2'
+ */
+export function v1NaturalKey(record: unknown, ordinal: number): string {
+  return withOrdinal(canonicalHash(record), ordinal);
+}
+
+function withOrdinal(hash: string, ordinal: number): string {
+  return ordinal === 0 ? hash : `${hash}-${ordinal}`;
+}
+
+/**
+ * Gives the byte-identical records of one v1 page distinct keys: each keeps its content hash
+ * plus its ordinal among the records before it on the page with the same hash. Identical
+ * records share their second (the timestamp is part of the content), and a v1 page always
+ * begins with the first record of its first second (`mintime` is a whole second, inclusive, and
+ * the next page restarts at the last second of the previous one, which it re-reads whole), so
+ * counting from the page's start is counting from the second's start: a second split by a page
+ * boundary, resumed after a crash or re-read by a later sync gets the same keys again.
+ *
+ * @example numberIdenticalRecords([a, a, b]).map((e) => e.naturalKey) // [ha, `${ha}-1`, hb]
+ */
+export function numberIdenticalRecords(events: readonly NormalisedEvent[]): NormalisedEvent[] {
+  const seen = new Map<string, number>();
+  return events.map((event) => {
+    const ordinal = seen.get(event.naturalKey) ?? 0;
+    seen.set(event.naturalKey, ordinal + 1);
+    return ordinal === 0 ? event : { ...event, naturalKey: withOrdinal(event.naturalKey, ordinal) };
+  });
 }
 
 /** Canonical JSON: object keys sorted at every depth, no whitespace. */

@@ -10,7 +10,7 @@ import type { StreamName } from '../domain/streams.js';
 import { ms, msToSeconds, seconds, secondsToMs, type EpochSec } from '../domain/time.js';
 import type { DuoClient, DuoPage, RejectedRecord } from '../duo/index.js';
 import type { SyncWindow } from './cursor.js';
-import { normalise } from './normalise.js';
+import { normalise, numberIdenticalRecords } from './normalise.js';
 
 export interface StreamPage {
   readonly events: NormalisedEvent[];
@@ -65,6 +65,7 @@ async function* readV2(
 /**
  * v1 logs have no `maxtime`: a window is read from its `mintime` (inclusive) until Duo has no
  * more (a recent window) or until the next `mintime` passes the window's end (a backfill window).
+ * Identical records of one second get their ordinal in the key (`numberIdenticalRecords`).
  */
 async function* readV1(
   stream: StreamName,
@@ -78,7 +79,8 @@ async function* readV1(
       window.purpose === 'backfill' &&
       page.next !== undefined &&
       secondsToMs(page.next) > window.max;
-    yield toStreamPage(stream, page, beyondWindow ? undefined : page.next);
+    const read = toStreamPage(stream, page, beyondWindow ? undefined : page.next);
+    yield { ...read, events: numberIdenticalRecords(read.events) };
     if (beyondWindow) return;
   }
 }

@@ -21,7 +21,7 @@ import { streamAccounts } from '../../src/store/accounts.js';
 import { generateSecretKey, type SecretKey } from '../../src/store/secrets.js';
 import type { SyncContext } from '../../src/sync/context.js';
 import { DuoConnections } from '../../src/sync/duo-connections.js';
-import { canonicalHash } from '../../src/sync/normalise.js';
+import { canonicalHash, v1NaturalKey } from '../../src/sync/normalise.js';
 import {
   configureSourceCredentials,
   createSourceFromInput,
@@ -153,7 +153,8 @@ export async function truthGroups(
 
 /**
  * The natural keys of the events Duo shows now with `mintime <= ts <= maxtime`, as our store
- * keys them (v1 logs: the SHA-256 prefix of the canonical JSON the simulator gives), sorted.
+ * keys them (v1 logs: the SHA-256 prefix of the canonical JSON the simulator gives, with the
+ * ordinal of each byte-identical copy after the first), sorted.
  */
 export async function truthKeys(
   sim: TestSimulator,
@@ -169,9 +170,18 @@ export async function truthKeys(
   if (reply.keys.length !== reply.count) throw new Error('truth keys and count disagree');
   const v1 = stream === 'administrator' || stream === 'offline_enrollment';
   if (!v1) return reply.keys.sort();
-  // Two v1 records with identical content are one event to us (DESIGN §4: the key is the
-  // whole record); the simulator's administrator bursts do repeat records within a second.
-  return [...new Set(reply.keys.map((key) => canonicalHash(JSON.parse(key))))].sort();
+  // Identical v1 records are separate events (the simulator's directory-sync bursts and its
+  // `repeatedRecords` repeat records within a second): the n-th copy has ordinal n.
+  const copies = new Map<string, number>();
+  return reply.keys
+    .map((key) => {
+      const record = JSON.parse(key) as unknown;
+      const hash = canonicalHash(record);
+      const ordinal = copies.get(hash) ?? 0;
+      copies.set(hash, ordinal + 1);
+      return v1NaturalKey(record, ordinal);
+    })
+    .sort();
 }
 
 /** Every stored natural key of a stream with `fromMs <= ts <= toMs` (duplicates kept). */

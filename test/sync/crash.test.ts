@@ -51,7 +51,13 @@ describeEachDatabase('a sync killed at random moments', (t) => {
 
   beforeAll(async () => {
     // Real time: the child process syncs with its own clock, Date.now.
-    sim = await startTestSimulator({ users: 200, days: 2, authEventsPerDay: 3000 });
+    // Admins repeating actions too: identical v1 records must survive the kills as well.
+    sim = await startTestSimulator({
+      users: 200,
+      days: 2,
+      authEventsPerDay: 3000,
+      repeatedRecords: 0.5,
+    });
     ctx = syncContext(t.db, { clock: Date.now });
     dataDir = mkdtempSync(join(tmpdir(), 'di-crash-'));
   });
