@@ -5,11 +5,13 @@
  * Natural keys (DESIGN §4): authentication `txid`, telephony `telephony_id`, activity
  * `activity_id`; administrator and offline enrollment records have no id, so their key is the
  * SHA-256 of the record's canonical JSON (keys sorted), which is the same however often and
- * through whichever page the record is read.
+ * through whichever page the record is read. Factors (auth `factor`, telephony `type`) are
+ * stored under their one name (`domain/factors.ts`): a telephony `sms` is an `sms_passcode`.
  *
  * @example normaliseRecord('authentication', authlog).naturalKey === authlog.txid
  */
 import { createHash } from 'node:crypto';
+import { factorName } from '../domain/factors.js';
 import { ms, parseIsoMs, secondsToMs, seconds, type EpochMs } from '../domain/time.js';
 import type { StreamName } from '../domain/streams.js';
 import type {
@@ -60,7 +62,7 @@ function normaliseAuth(r: DuoAuthLog): NormalisedEvent {
     username: r.user?.name ?? undefined,
     result: r.result,
     reason: r.reason ?? undefined,
-    factor: r.factor ?? undefined,
+    factor: factorName(r.factor),
     application: r.application?.name ?? r.application?.key ?? undefined,
     location: formatLocation(device?.location ?? undefined),
     accessOs: joinWords(device?.os, device?.os_version),
@@ -88,7 +90,7 @@ function normaliseTelephony(r: DuoTelephonyLog): NormalisedEvent {
     naturalKey: r.telephony_id,
     tsMs: isoOrThrow(r.ts, 'ts'),
     result: r.context ?? undefined,
-    factor: r.type ?? undefined,
+    factor: factorName(r.type),
     txid: r.txid ?? undefined,
     payload: JSON.stringify(r),
   });
