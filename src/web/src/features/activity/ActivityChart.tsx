@@ -174,6 +174,8 @@ export function ActivityChart({
             width: 2,
             dash: [4, 3],
             points: { show: false },
+            value: (_u: uPlot, _v: number | null, _si: number, idx: number | null) =>
+              idx === null ? '—' : String(t.counts[idx] ?? 0),
           })),
         ],
       },
