@@ -22,6 +22,23 @@ export function toCsv<T>(rows: readonly T[], columns: readonly CsvColumn<T>[]): 
   return `${lines.join('\r\n')}\r\n`;
 }
 
+/**
+ * The same CSV written page by page as the pages arrive (the header first), so an export of
+ * any size holds every row without the whole table in memory.
+ *
+ * @example reply.send(Readable.from(csvPages(pagesOfRows(), columns)));
+ */
+export async function* csvPages<T>(
+  pages: AsyncIterable<readonly T[]>,
+  columns: readonly CsvColumn<T>[],
+): AsyncGenerator<string> {
+  yield `${columns.map((c) => cell(c.header)).join(',')}\r\n`;
+  for await (const rows of pages) {
+    if (rows.length === 0) continue;
+    yield `${rows.map((row) => columns.map((c) => cell(c.value(row))).join(',')).join('\r\n')}\r\n`;
+  }
+}
+
 /** ISO time of epoch ms, or empty. */
 export function csvTime(value: number | null | undefined): string {
   return value === null || value === undefined ? '' : new Date(value).toISOString();

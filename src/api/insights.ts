@@ -1,16 +1,27 @@
 /**
  * An identity's insights, from the daily rollup and the (user_key, ts) index of its Duo users
- * (the Duo user ids of its accounts): last activity, last success, days active in 90 days,
- * event counts over 30/90 days beside the organisation's average per active Duo user,
- * applications, factors, locations (new ones: first seen in the last 14 days) and a daily
- * series by result.
+ * (the Duo user ids of its accounts): last activity, last successful authentication, days
+ * active in 90 days, event counts over 30/90 days beside the organisation's average per active
+ * Duo user, authentications by result and events by type (telephony, administrator, offline
+ * enrollment and activity events are never authentication results), applications, factors (of
+ * authentications, under their one name and label), locations (new: first seen in the last 14
+ * days by an identity active before them; none while the history is shorter) and a daily
+ * series of authentication results, with the other types per day apart.
  *
  * @example const insights = await identityInsights(db, identityId, Date.now(), averages);
  */
-import { dayOf } from '../domain/activity.js';
+import { authenticationOutcome, dayOf, type DailyCount } from '../domain/activity.js';
+import { factorLabel } from '../domain/factors.js';
+import { STREAMS, type StreamName } from '../domain/streams.js';
 import { DAY_MS, ms } from '../domain/time.js';
 import { listAccounts } from '../store/accounts.js';
-import { activitySummaries, activityUsage, dailyActivity } from '../store/activity.js';
+import {
+  activitySummaries,
+  activityUsage,
+  dailyActivity,
+  firstActivityMs,
+  locationsSeenBefore,
+} from '../store/activity.js';
 import type { Db } from '../store/dialect.js';
 import { organisationActivity } from '../store/reports.js';
 
@@ -49,6 +60,9 @@ export async function duoUserKeysOf(db: Db, identityId: string): Promise<string[
   return [...new Set(accounts.map((a) => a.duoUserId))];
 }
 
+/** Events per type (log stream) in the last 90 days; every type present, zero or not. */
+export type EventsByType = Record<StreamName, number>;
+
 export async function identityInsights(
   db: Db,
   identityId: string,
@@ -65,47 +79,111 @@ export async function identityInsights(
       return v !== null && (max === null || v > max) ? v : max;
     }, null);
   const daily = await dailyActivity(db, { userKeys, fromDay: today - 89, toDay: today });
-  const byDayResult = new Map<string, { day: number; result: string | null; count: number }>();
-  const activeDays = new Set<number>();
-  let d30 = 0;
-  let d90 = 0;
-  for (const cell of daily) {
-    if (cell.count <= 0) continue;
-    activeDays.add(cell.day);
-    d90 += cell.count;
-    if (cell.day > today - 30) d30 += cell.count;
-    const key = `${cell.day}|${cell.result ?? ''}`;
-    const entry = byDayResult.get(key) ?? { day: cell.day, result: cell.result, count: 0 };
-    entry.count += cell.count;
-    byDayResult.set(key, entry);
-  }
+  const tally = tallyDaily(daily, today);
   const usage = await activityUsage(db, {
     userKeys,
     fromMs: ms(nowMs - 90 * DAY_MS),
     toMs: ms(nowMs + 1),
   });
-  const newSince = nowMs - NEW_LOCATION_DAYS * DAY_MS;
-  const locations = usage.locations.map((l) => ({ ...l, isNew: l.firstMs >= newSince }));
+  const locationHistory = await newLocationRule(db, userKeys, nowMs);
+  const candidates = usage.locations.filter((l) => l.firstMs >= locationHistory.sinceMs);
+  const seenBefore = locationHistory.enough
+    ? await locationsSeenBefore(db, {
+        userKeys,
+        locations: candidates.map((l) => l.value),
+        beforeMs: ms(locationHistory.sinceMs),
+      })
+    : new Set<string>();
+  const locations = usage.locations.map((l) => ({
+    ...l,
+    isNew:
+      locationHistory.enough && l.firstMs >= locationHistory.sinceMs && !seenBefore.has(l.value),
+  }));
   return {
     identityId,
     duoUserKeys: userKeys,
     lastActivityMs: latest((s) => s.lastActivityMs),
     lastSuccessMs: latest((s) => s.lastSuccessMs),
-    daysActive90: activeDays.size,
-    counts: { d30, d90 },
+    daysActive90: tally.activeDays,
+    counts: tally.counts,
+    authentications: tally.authentications,
+    eventsByType: tally.eventsByType,
     orgAverage: await averages.get(db, now),
     applications: usage.applications,
-    factors: usage.factors,
+    factors: usage.factors.map((f) => ({ ...f, label: factorLabel(f.value) })),
     locations,
     newLocations: locations.filter((l) => l.isNew),
+    locationHistory: {
+      newWithinDays: NEW_LOCATION_DAYS,
+      enough: locationHistory.enough,
+      firstActivityMs: locationHistory.firstActivityMs,
+    },
+    daily: tally.daily,
+    dailyByType: tally.dailyByType,
+    dailyByStream: daily.map((c) => ({ ...c, day: isoDay(c.day), dayMs: c.day * DAY_MS })),
+  };
+}
+
+/**
+ * The daily rollup folded into what insights show: authentication results per day (the chart's
+ * stacked series), every other type per day apart, and their totals over 30 and 90 days.
+ */
+function tallyDaily(daily: readonly DailyCount[], today: number) {
+  const eventsByType = Object.fromEntries(STREAMS.map((s) => [s, 0])) as EventsByType;
+  const authentications = { total: 0, success: 0, denied: 0, fraud: 0 };
+  const byDayResult = new Map<string, { day: number; result: string | null; count: number }>();
+  const byDayType = new Map<string, { day: number; type: StreamName; count: number }>();
+  const activeDays = new Set<number>();
+  const counts = { d30: 0, d90: 0 };
+  for (const cell of daily) {
+    if (cell.count <= 0) continue;
+    activeDays.add(cell.day);
+    counts.d90 += cell.count;
+    if (cell.day > today - 30) counts.d30 += cell.count;
+    eventsByType[cell.stream] += cell.count;
+    if (cell.stream === 'authentication') {
+      authentications.total += cell.count;
+      authentications[authenticationOutcome(cell.result)] += cell.count;
+      const key = `${String(cell.day)}|${cell.result ?? ''}`;
+      const entry = byDayResult.get(key) ?? { day: cell.day, result: cell.result, count: 0 };
+      entry.count += cell.count;
+      byDayResult.set(key, entry);
+    } else {
+      const key = `${String(cell.day)}|${cell.stream}`;
+      const entry = byDayType.get(key) ?? { day: cell.day, type: cell.stream, count: 0 };
+      entry.count += cell.count;
+      byDayType.set(key, entry);
+    }
+  }
+  const withDay = <T extends { day: number }>(c: T) => ({
+    ...c,
+    day: isoDay(c.day),
+    dayMs: c.day * DAY_MS,
+  });
+  return {
+    activeDays: activeDays.size,
+    counts,
+    authentications,
+    eventsByType,
     daily: [...byDayResult.values()]
       .sort((a, b) => a.day - b.day || (a.result ?? '').localeCompare(b.result ?? ''))
-      .map((c) => ({
-        day: isoDay(c.day),
-        dayMs: c.day * DAY_MS,
-        result: c.result,
-        count: c.count,
-      })),
-    dailyByStream: daily.map((c) => ({ ...c, day: isoDay(c.day), dayMs: c.day * DAY_MS })),
+      .map(withDay),
+    dailyByType: [...byDayType.values()]
+      .sort((a, b) => a.day - b.day || a.type.localeCompare(b.type))
+      .map(withDay),
+  };
+}
+
+/**
+ * Whether places can be called new: only when the identity was active before the window of
+ * `NEW_LOCATION_DAYS`; with a shorter history every place would look new, so none is.
+ */
+async function newLocationRule(db: Db, userKeys: readonly string[], nowMs: number) {
+  const sinceMs = nowMs - NEW_LOCATION_DAYS * DAY_MS;
+  const firstMs = await firstActivityMs(db, userKeys);
+  return {
+    sinceMs,
+    firstActivityMs: firstMs,
+    enough: firstMs !== null && firstMs < sinceMs,
   };
 }

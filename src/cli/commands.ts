@@ -13,6 +13,7 @@ import type { Run } from '../domain/runs.js';
 import type { Source } from '../domain/sources.js';
 import { isStreamName, STREAMS, type StreamName } from '../domain/streams.js';
 import { NotFoundError } from '../domain/errors.js';
+import { openDatabase, type Db } from '../store/dialect.js';
 import { migrate } from '../store/migrate.js';
 import {
   createIdentity,
@@ -155,15 +156,24 @@ export function migrateCommand(): Command {
     .description('bring the database schema up to date (also done on every start)')
     .addOption(jsonOption())
     .action(async (opts: OutputOptions) => {
-      await withApp(async (app) => {
-        const applied = await migrate(app.db);
+      // The database alone: opening the app would migrate first and leave nothing to report.
+      let db: Db | undefined;
+      try {
+        db = openDatabase(loadConfig(process.env).databaseUrl);
+        const applied = await migrate(db);
         emit(
           { applied },
           (v) =>
-            v.applied.length === 0 ? 'schema is up to date' : `applied: ${v.applied.join(', ')}`,
+            v.applied.length === 0
+              ? 'schema is up to date: no migration to apply'
+              : `applied ${String(v.applied.length)} migrations: ${v.applied.join(', ')}`,
           opts,
         );
-      });
+      } catch (error) {
+        reportError(error);
+      } finally {
+        await db?.destroy();
+      }
     });
 }
 

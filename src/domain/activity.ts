@@ -82,6 +82,7 @@ export interface ActivityPage {
 export interface ActivitySummary {
   readonly userKey: string;
   readonly lastActivityMs: EpochMs | null;
+  /** The last authentication with result `success` (other streams' results are not sign-ins). */
   readonly lastSuccessMs: EpochMs | null;
   /** Distinct UTC days with any event in the window asked for. */
   readonly daysActive: number;
@@ -119,6 +120,20 @@ export function dayOf(tsMs: EpochMs): number {
 
 /** The Duo auth result that counts as a successful authentication. */
 export const SUCCESS_RESULT = 'success';
+
+/**
+ * What an authentication's result counts as: Duo's `success` and `fraud`, and `denied` for
+ * `denied` and any other result (an error). Only authentication events have such a result;
+ * telephony, administrator, offline-enrollment and activity events are types of their own.
+ *
+ * @example authenticationOutcome('denied') === 'denied'
+ */
+export type AuthenticationOutcome = 'success' | 'denied' | 'fraud';
+
+export function authenticationOutcome(result: string | null): AuthenticationOutcome {
+  const value = (result ?? '').toLowerCase();
+  return value === 'success' || value === 'fraud' ? value : 'denied';
+}
 
 // ---- stream health -------------------------------------------------------------------------------
 

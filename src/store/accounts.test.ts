@@ -84,11 +84,43 @@ describeEachDatabase('accounts and entitlements', (t) => {
     });
     expect(
       await upsertAccounts(t.db, { sourceId, runId: 'r2', accounts: users(200, 500) }),
-    ).toEqual({ inserted: 200, updated: 100 });
+    ).toEqual({ inserted: 200, updated: 0 });
     expect(await countAccountsByStatus(t.db, sourceId)).toEqual({ active: 450, 'locked out': 50 });
     let seen = 0;
     for await (const page of streamAccounts(t.db, { sourceId, limit: 128 })) seen += page.length;
     expect(seen).toBe(500);
+  });
+
+  it('count as updated only the users whose stored fields or groups changed', async () => {
+    const { sourceId } = await newSource(t.db, 'duo');
+    await upsertAccounts(t.db, { sourceId, runId: 'r1', accounts: users(0, 200) });
+    expect(await upsertAccounts(t.db, { sourceId, runId: 'r2', accounts: users(0, 200) })).toEqual({
+      inserted: 0,
+      updated: 0,
+    });
+    const changed = users(0, 200).map((u, i) =>
+      i === 5
+        ? { ...u, email: 'new@example.com' }
+        : i === 6
+          ? { ...u, groups: [{ duoGroupId: 'DG-g2', name: 'Group g2' }] }
+          : i === 7
+            ? { ...u, raw: { user_id: u.duoUserId, phones: [{ phone_id: 'DP1' }] } }
+            : i === 8
+              ? { ...u, status: 'disabled' }
+              : u,
+    );
+    expect(await upsertAccounts(t.db, { sourceId, runId: 'r3', accounts: changed })).toEqual({
+      inserted: 0,
+      updated: 4,
+    });
+    // The same record with its keys in another order is no change.
+    const reordered = changed.map((u, i) =>
+      i === 7 ? { ...u, raw: { phones: [{ phone_id: 'DP1' }], user_id: u.duoUserId } } : u,
+    );
+    expect(await upsertAccounts(t.db, { sourceId, runId: 'r4', accounts: reordered })).toEqual({
+      inserted: 0,
+      updated: 0,
+    });
   });
 
   it('mark users missing from a complete snapshot deleted, and restore them when seen again', async () => {

@@ -22,7 +22,7 @@ import type { Identity } from '../domain/identities.js';
 import { createIdentities, toIdentity, type NewIdentityWithId } from './identities.js';
 import { nowMs, type EpochMs } from '../domain/time.js';
 import { toAccount } from './accounts-mapper.js';
-import { chunks, toFlag, toJson, toJsonOrNull } from './columns.js';
+import { chunks, sameJson, toFlag, toJson, toJsonOrNull } from './columns.js';
 import { rowsPerStatement, type Db } from './dialect.js';
 import { ensureEntitlements, toEntitlement } from './entitlements.js';
 import { markMissingDeleted, type MarkMissingInput } from './snapshots.js';
@@ -50,11 +50,26 @@ export async function upsertAccounts(
   const unique = [...new Map(input.accounts.map((a) => [a.duoUserId, a])).values()];
   return db.transaction().execute(async (trx) => {
     let inserted = 0;
+    let updated = 0;
     const accountIds = new Map<string, number>();
     for (const batch of chunks(unique, rowsPerStatement(trx, 19))) {
       const existing = await trx
         .selectFrom('accounts')
-        .select('duo_user_id')
+        .select([
+          'id',
+          'duo_user_id',
+          'username',
+          'realname',
+          'email',
+          'status',
+          'lockout_reason',
+          'aliases',
+          'is_enrolled',
+          'last_login_ms',
+          'created_ms',
+          'deleted_at',
+          'raw',
+        ])
         .where('source_id', '=', input.sourceId)
         .where(
           'duo_user_id',
@@ -63,6 +78,15 @@ export async function upsertAccounts(
         )
         .execute();
       inserted += batch.length - existing.length;
+      const groupsBefore = await membershipsOf(
+        trx,
+        existing.map((e) => e.id),
+      );
+      const before = new Map(existing.map((e) => [e.duo_user_id, e]));
+      for (const a of batch) {
+        const stored = before.get(a.duoUserId);
+        if (stored && accountChanged(stored, a, groupsBefore.get(stored.id) ?? [])) updated += 1;
+      }
       const rows = await trx
         .insertInto('accounts')
         .values(
@@ -140,8 +164,71 @@ export async function upsertAccounts(
       for (const batch of chunks(links, rowsPerStatement(trx, 2)))
         await trx.insertInto('account_entitlements').values(batch).execute();
     }
-    return { inserted, updated: unique.length - inserted };
+    return { inserted, updated };
   });
+}
+
+interface StoredAccountFields {
+  readonly username: string;
+  readonly realname: string | null;
+  readonly email: string | null;
+  readonly status: string;
+  readonly lockout_reason: string | null;
+  readonly aliases: string;
+  readonly is_enrolled: number | null;
+  readonly last_login_ms: number | null;
+  readonly created_ms: number | null;
+  readonly deleted_at: number | null;
+  readonly raw: string | null;
+}
+
+/**
+ * Whether writing `a` changes what is stored for an account: a field, its groups (when the
+ * snapshot has them), the original record, or a deleted account coming back. An account seen
+ * again unchanged is not "updated".
+ */
+function accountChanged(
+  stored: StoredAccountFields,
+  a: AccountSnapshot,
+  storedGroups: readonly string[],
+): boolean {
+  const groupsChanged =
+    a.groups !== undefined &&
+    [...new Set(a.groups.map((g) => g.duoGroupId))].sort().join('\n') !==
+      [...storedGroups].sort().join('\n');
+  return (
+    groupsChanged ||
+    stored.deleted_at !== null ||
+    stored.username !== a.username ||
+    stored.realname !== (a.realname ?? null) ||
+    stored.email !== (a.email ?? null) ||
+    stored.status !== a.status ||
+    stored.lockout_reason !== (a.lockoutReason ?? null) ||
+    !sameJson(stored.aliases, toJson(a.aliases ?? [])) ||
+    stored.is_enrolled !== toFlag(a.isEnrolled) ||
+    stored.last_login_ms !== (a.lastLoginMs ?? null) ||
+    stored.created_ms !== (a.createdMs ?? null) ||
+    !sameJson(stored.raw, toJsonOrNull(a.raw))
+  );
+}
+
+/** The Duo group ids each account holds. */
+async function membershipsOf(
+  db: Db,
+  accountIds: readonly number[],
+): Promise<Map<number, string[]>> {
+  const groups = new Map<number, string[]>();
+  for (const batch of chunks(accountIds, rowsPerStatement(db, 1))) {
+    const rows = await db
+      .selectFrom('account_entitlements as ae')
+      .innerJoin('entitlements as e', 'e.id', 'ae.entitlement_id')
+      .select(['ae.account_id', 'e.duo_group_id'])
+      .where('ae.account_id', 'in', batch)
+      .execute();
+    for (const r of rows)
+      groups.set(r.account_id, [...(groups.get(r.account_id) ?? []), r.duo_group_id]);
+  }
+  return groups;
 }
 
 /**

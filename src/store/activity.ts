@@ -687,7 +687,8 @@ export async function listActivityEvents(db: Db, query: ActivityQuery): Promise<
 // ---- insights --------------------------------------------------------------------------------------
 
 /**
- * Per Duo user: last activity, last success (exact, from the (user_key, ts) index) and days
+ * Per Duo user: last activity, last successful authentication (exact, from the (user_key, ts)
+ * index; an activity-log `success` is not a sign-in) and days
  * active / events since `sinceMs` (from the daily rollup). Users with no events are included
  * with nulls and zeros.
  *
@@ -737,6 +738,7 @@ export async function activitySummaries(
           .select('e.ts_ms')
           .whereRef('e.user_key', '=', 's.id')
           .where('e.result', '=', successId)
+          .where('e.stream', '=', 'authentication')
           .orderBy('e.ts_ms', 'desc')
           .limit(1)
           .as('success_ms'),
@@ -808,7 +810,9 @@ export async function dailyActivity(
 
 /**
  * Applications, factors and locations a set of Duo users used in `[fromMs, toMs)`, most used
- * first, with first and last use (reads raw events through the (user_key, ts) index).
+ * first, with first and last use (reads raw events through the (user_key, ts) index). Factors
+ * are those of authentications: a telephony row repeats the factor of the authentication that
+ * sent it, so counting it too would count one sign-in twice.
  */
 export async function activityUsage(
   db: Db,
@@ -829,6 +833,7 @@ export async function activityUsage(
       .where('ts_ms', '>=', query.fromMs)
       .where('ts_ms', '<', query.toMs)
       .where(column, 'is not', null)
+      .$if(column === 'factor', (q) => q.where('stream', '=', 'authentication'))
       .groupBy(column)
       .execute();
     const names = await stringValues(
@@ -849,6 +854,70 @@ export async function activityUsage(
     factors: await usage('factor'),
     locations: await usage('location'),
   };
+}
+
+/**
+ * The time of the first stored event of a set of Duo users, or null (one index probe per user).
+ *
+ * @example const since = await firstActivityMs(db, ['DU3KC77WJ06Y5HIV7XKQ']);
+ */
+export async function firstActivityMs(
+  db: Db,
+  userKeys: readonly string[],
+): Promise<EpochMs | null> {
+  const ids = [...(await lookupStrings(db, userKeys)).values()];
+  let first: number | null = null;
+  for (const batch of chunks(ids, 500)) {
+    const rows = await db
+      .selectFrom('strings as s')
+      .select((eb) =>
+        eb
+          .selectFrom('activity_events as e')
+          .select('e.ts_ms')
+          .whereRef('e.user_key', '=', 's.id')
+          .orderBy('e.ts_ms', 'asc')
+          .limit(1)
+          .as('first_ms'),
+      )
+      .where('s.id', 'in', batch)
+      .execute();
+    for (const r of rows)
+      if (r.first_ms !== null && (first === null || r.first_ms < first)) first = r.first_ms;
+  }
+  return first === null ? null : epochMs(first);
+}
+
+/**
+ * Which of `locations` a set of Duo users was seen at before `beforeMs` (at any time, not only
+ * within a report window): a place is new only if it is absent here.
+ */
+export async function locationsSeenBefore(
+  db: Db,
+  query: {
+    readonly userKeys: readonly string[];
+    readonly locations: readonly string[];
+    readonly beforeMs: EpochMs;
+  },
+): Promise<Set<string>> {
+  const seen = new Set<string>();
+  if (query.locations.length === 0) return seen;
+  const users = [...(await lookupStrings(db, query.userKeys)).values()];
+  const places = await lookupStrings(db, query.locations);
+  if (users.length === 0 || places.size === 0) return seen;
+  const names = new Map([...places].map(([value, id]) => [id, value]));
+  const rows = await db
+    .selectFrom('activity_events')
+    .select('location')
+    .distinct()
+    .where('user_key', 'in', users)
+    .where('location', 'in', [...places.values()])
+    .where('ts_ms', '<', query.beforeMs)
+    .execute();
+  for (const r of rows) {
+    const name = r.location === null ? undefined : names.get(r.location);
+    if (name !== undefined) seen.add(name);
+  }
+  return seen;
 }
 
 /**

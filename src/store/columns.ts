@@ -13,6 +13,24 @@ export function fromJson(text: string | null): unknown {
   return text === null ? null : (JSON.parse(text) as unknown);
 }
 
+/** Whether two stored JSON texts hold the same value, whatever the order of object keys. */
+export function sameJson(a: string | null, b: string | null): boolean {
+  if (a === b) return true;
+  if (a === null || b === null) return false;
+  return sortedJson(JSON.parse(a)) === sortedJson(JSON.parse(b));
+}
+
+function sortedJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([x], [y]) =>
+      x < y ? -1 : x > y ? 1 : 0,
+    );
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${sortedJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
 export function toJsonOrNull(value: unknown): string | null {
   return value === undefined || value === null ? null : JSON.stringify(value);
 }

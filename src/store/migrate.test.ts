@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { ms } from '../domain/time.js';
+import { authEvents, newSource, telephonyEvent } from '../../test/support/activity-fixtures.js';
 import { describeEachDatabase } from '../../test/support/db.js';
+import { activityUsage, ingestActivityPage, listActivityEvents } from './activity.js';
 import { appliedMigrations, migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations/index.js';
 
@@ -32,6 +35,56 @@ describeEachDatabase(
       expect(await migrate(t.db)).toEqual([]);
       expect(await migrate(t.connect())).toEqual([]);
       expect(await appliedMigrations(t.db)).toEqual(MIGRATIONS.map((m) => m.id));
+    });
+  },
+  { migrate: false },
+);
+
+describeEachDatabase(
+  'migration 0004_factor_names',
+  (t) => {
+    it('renames factors stored in Duo’s other spellings, so one factor is counted once', async () => {
+      const before = MIGRATIONS.findIndex((m) => m.id === '0004_factor_names');
+      await migrate(t.db, MIGRATIONS.slice(0, before));
+      const { sourceId } = await newSource(t.db);
+      const start = ms(Date.UTC(2025, 0, 6));
+      const [sms, call] = authEvents({ count: 2, startMs: start, users: 1 });
+      if (!sms || !call) throw new Error('fixture');
+      const auths = [
+        { ...sms, factor: 'SMS Passcode' },
+        { ...call, factor: 'phone_call' },
+      ];
+      await ingestActivityPage(t.db, {
+        sourceId,
+        stream: 'authentication',
+        events: auths,
+        cursor: 1,
+      });
+      await ingestActivityPage(t.db, {
+        sourceId,
+        stream: 'telephony',
+        events: [
+          { ...telephonyEvent('t-1', sms.naturalKey, ms(sms.tsMs + 1)), factor: 'sms' },
+          { ...telephonyEvent('t-2', call.naturalKey, ms(call.tsMs + 1)), factor: 'phone' },
+        ],
+        cursor: 1,
+      });
+
+      expect(await migrate(t.db)).toEqual(MIGRATIONS.slice(before).map((m) => m.id));
+
+      const page = await listActivityEvents(t.db, { sourceId });
+      expect(page.events.map((e) => [e.stream, e.factor]).sort()).toEqual([
+        ['authentication', 'phone_call'],
+        ['authentication', 'sms_passcode'],
+        ['telephony', 'phone_call'],
+        ['telephony', 'sms_passcode'],
+      ]);
+      const usage = await activityUsage(t.db, {
+        userKeys: [sms.userKey ?? ''],
+        fromMs: start,
+        toMs: ms(start + 86_400_000),
+      });
+      expect(usage.factors.map((f) => f.value).sort()).toEqual(['phone_call', 'sms_passcode']);
     });
   },
   { migrate: false },

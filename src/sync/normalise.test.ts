@@ -173,10 +173,31 @@ describe('normalising Duo log records', () => {
     expect(normaliseRecord({ stream: 'telephony', record })).toMatchObject({
       naturalKey: '60799fee-0000-4000-8000-000000000001',
       tsMs: Date.UTC(2023, 0, 26, 20, 54, 12, 573),
-      factor: 'phone',
+      factor: 'phone_call',
       result: 'authentication',
       txid: '373bd5f3-0000-4000-8000-000000000002',
     });
+  });
+
+  it('names factors one way whichever log and spelling Duo used', () => {
+    const auth = (factor: string) =>
+      normaliseRecord({ stream: 'authentication', record: { ...authlog, factor } }).factor;
+    const telephony = (type: string) =>
+      normaliseRecord({
+        stream: 'telephony',
+        record: TelephonyLogSchema.parse({
+          context: 'authentication',
+          credits: 1,
+          phone: '+17345551311',
+          telephony_id: '60799fee-0000-4000-8000-000000000003',
+          ts: '2023-01-26T20:54:12.573580+00:00',
+          type,
+        }),
+      }).factor;
+    expect(telephony('sms')).toBe(auth('sms_passcode'));
+    expect(telephony('phone')).toBe(auth('phone_call'));
+    expect(auth('WebAuthn Security Key')).toBe('webauthn_security_key');
+    expect(auth('SMS Passcode')).toBe('sms_passcode');
   });
 
   it('keys offline enrollments by content hash', () => {

@@ -7,11 +7,13 @@
  * record's canonical JSON (keys sorted), which is the same however often and through whichever
  * page the record is read. Byte-identical v1 records of one second (an admin repeating an
  * action, a directory sync) are told apart by their ordinal among them: see
- * `numberIdenticalRecords`.
+ * `numberIdenticalRecords`. Factors (auth `factor`, telephony `type`) are stored under their one
+ * name (`domain/factors.ts`): a telephony `sms` is an `sms_passcode`.
  *
  * @example normaliseRecord('authentication', authlog).naturalKey === authlog.txid
  */
 import { createHash } from 'node:crypto';
+import { factorName } from '../domain/factors.js';
 import { ms, parseIsoMs, secondsToMs, seconds, type EpochMs } from '../domain/time.js';
 import type { StreamName } from '../domain/streams.js';
 import type {
@@ -62,7 +64,7 @@ function normaliseAuth(r: DuoAuthLog): NormalisedEvent {
     username: r.user?.name ?? undefined,
     result: r.result,
     reason: r.reason ?? undefined,
-    factor: r.factor ?? undefined,
+    factor: factorName(r.factor),
     application: r.application?.name ?? r.application?.key ?? undefined,
     location: formatLocation(device?.location ?? undefined),
     accessOs: joinWords(device?.os, device?.os_version),
@@ -90,7 +92,7 @@ function normaliseTelephony(r: DuoTelephonyLog): NormalisedEvent {
     naturalKey: r.telephony_id,
     tsMs: isoOrThrow(r.ts, 'ts'),
     result: r.context ?? undefined,
-    factor: r.type ?? undefined,
+    factor: factorName(r.type),
     txid: r.txid ?? undefined,
     payload: JSON.stringify(r),
   });

@@ -668,11 +668,24 @@ describe('HTTP API', () => {
         factors: { value: string; count: number }[];
         locations: { value: string; firstMs: number }[];
         daily: { day: string; result: string | null; count: number }[];
+        dailyByType: { day: string; type: string; count: number }[];
+        authentications: { total: number; success: number; denied: number; fraud: number };
+        eventsByType: Record<string, number>;
       };
       expect(insights.lastActivityMs).toBeGreaterThan(Date.now() - 4 * 86_400_000);
       expect(insights.daysActive90).toBeGreaterThan(0);
       expect(insights.daysActive90).toBeLessThanOrEqual(4);
-      expect(insights.daily.reduce((sum, d) => sum + d.count, 0)).toBe(insights.counts.d90);
+      // The chart's stacked series is authentications by result; other types come apart.
+      expect(insights.daily.reduce((sum, d) => sum + d.count, 0)).toBe(
+        insights.authentications.total,
+      );
+      expect(new Set(insights.daily.map((d) => d.result))).not.toContain('authentication');
+      expect(
+        insights.authentications.total + insights.dailyByType.reduce((sum, d) => sum + d.count, 0),
+      ).toBe(insights.counts.d90);
+      expect(Object.values(insights.eventsByType).reduce((a, b) => a + b, 0)).toBe(
+        insights.counts.d90,
+      );
       expect(insights.orgAverage.d90).toBeGreaterThan(0);
       expect(insights.factors.length).toBeGreaterThan(0);
       // The timeline pages through every event of the identity, newest first.

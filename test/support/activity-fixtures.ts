@@ -16,7 +16,13 @@ const APPS = [
   ['DIA7Z5JX0Q5V3T3B2K1M', 'Okta'],
   ['DIF3K8Y6H2N1Q9W4E7RT', 'GitHub Enterprise'],
 ] as const;
-const FACTORS = ['duo_push', 'phone_call', 'sms_passcode', 'webauthn', 'remembered_device'];
+const FACTORS = [
+  'duo_push',
+  'phone_call',
+  'sms_passcode',
+  'webauthn_security_key',
+  'remembered_device',
+];
 const PLACES = [
   ['Ann Arbor', 'Michigan', 'United States'],
   ['Austin', 'Texas', 'United States'],
@@ -165,7 +171,7 @@ export function telephonyEvent(id: string, txid: string, tsMs: EpochMs): Normali
     naturalKey: id,
     tsMs,
     result: 'authentication',
-    factor: 'sms',
+    factor: 'sms_passcode',
     txid,
     payload: JSON.stringify(record),
   };

@@ -221,6 +221,12 @@ describeEachDatabase('aggregation deletes only after a complete snapshot', (t) =
     await sim.close();
   });
 
+  it('a re-aggregation with nothing changed in Duo counts no account new or updated', async () => {
+    const run = await aggregateSource(ctx, sourceId, { trigger: 'manual' });
+    expect(run.status).toBe('succeeded');
+    expect(run.counts).toMatchObject({ accounts: 40, accountsNew: 0, accountsUpdated: 0 });
+  });
+
   it('a user deleted in Duo is marked deleted by the next complete snapshot, and only that user', async () => {
     const [gone] = await truthUsers(sim);
     if (!gone) throw new Error('no users');

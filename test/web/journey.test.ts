@@ -220,6 +220,31 @@ describe('the web console', () => {
     await chart.locator('canvas').waitFor();
     const box = await chart.boundingBox();
     expect(box?.height ?? 0).toBeGreaterThan(150);
+    // The figures under the chart are the API's: authentications by result, telephony apart.
+    const figures = (await (
+      await page.request.get(`${server.url}/api/v1/identities/${busiest.id}/insights`)
+    ).json()) as {
+      authentications: { total: number; success: number; denied: number; fraud: number };
+      eventsByType: Record<string, number>;
+      factors: { label: string }[];
+    };
+    const n = (v: number) => v.toLocaleString('en-GB');
+    const { total, success, denied, fraud } = figures.authentications;
+    const summary = await page.getByTestId('activity-chart-summary').innerText();
+    expect(summary).toContain(
+      `${n(total)} authentications: ${n(success)} successful, ${n(denied)} denied or error, ${n(fraud)} reported as fraud`,
+    );
+    const telephony = figures.eventsByType['telephony'] ?? 0;
+    if (telephony > 0) expect(summary).toContain(`${n(telephony)} telephony events`);
+    // Each factor once, under one name: no "Sms" beside "SMS passcode".
+    const factorCard = page.locator('section', {
+      has: page.getByRole('heading', { name: 'Factors' }),
+    });
+    const names = await factorCard.locator('.usage-name').allInnerTexts();
+    expect(names.length).toBeGreaterThan(0);
+    expect(new Set(names.map((x) => x.trim())).size).toBe(names.length);
+    expect(names.map((x) => x.trim())).not.toContain('Sms');
+    expect(names.map((x) => x.trim())).not.toContain('Phone');
 
     const timeline = page.getByTestId('timeline');
     await timeline.waitFor();

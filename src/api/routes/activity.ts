@@ -1,6 +1,7 @@
 /** An identity's activity timeline (filtered, cursor-paged) and its insights. */
 import { z } from 'zod';
 import type { ActivityEvent } from '../../domain/activity.js';
+import { factorLabel } from '../../domain/factors.js';
 import { STREAMS, type StreamName } from '../../domain/streams.js';
 import { ms } from '../../domain/time.js';
 import { listActivityEvents } from '../../store/activity.js';
@@ -33,6 +34,8 @@ export function eventView(e: ActivityEvent) {
     result: e.result,
     reason: e.reason,
     factor: e.factor,
+    /** What the console shows for the factor (`sms_passcode` → `SMS passcode`). */
+    factorLabel: e.factor === null ? null : factorLabel(e.factor),
     application: e.application,
     location: e.location,
     accessOs: e.accessOs,

@@ -1,25 +1,111 @@
 /**
  * Reports, each also as CSV (`?format=csv`): dormant accounts, the access review of a Duo group
  * (keep/revoke suggestions with their reasons), the administrator-action feed, sync health.
+ * An export holds every row that matches: the administrator actions, the one report without a
+ * natural bound, are read page by page (keyset) and written as they are read.
  */
+import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { suggestAccess } from '../../domain/reports.js';
-import { dayOf } from '../../domain/activity.js';
-import { DAY_MS, ms } from '../../domain/time.js';
+import { dayOf, type ActivityCursor, type ActivityEvent } from '../../domain/activity.js';
+import { DAY_MS, ms, type EpochMs } from '../../domain/time.js';
 import { listEntitlementsOfAccounts } from '../../store/accounts.js';
 import { listActivityEvents } from '../../store/activity.js';
+import type { Db } from '../../store/dialect.js';
 import { getEntitlement } from '../../store/entitlements.js';
 import { accessReviewRows, dormantAccounts, type ReportAccountRow } from '../../store/reports.js';
 import { listRuns } from '../../store/runs.js';
 import { getSource, listSources } from '../../store/sources.js';
 import { listStreams } from '../../store/streams.js';
-import { csvTime, toCsv, type CsvColumn } from '../csv.js';
+import { csvPages, csvTime, toCsv, type CsvColumn } from '../csv.js';
 import { decodeCursor, encodeCursor } from '../cursors.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
 import { FormatQuery, PageQuery, TimeQuery } from '../schemas.js';
 import { runView, streamView } from '../views.js';
 import { EventCursor } from './activity.js';
+
+function sendCsvPages<T>(
+  reply: FastifyReply,
+  name: string,
+  pages: AsyncIterable<readonly T[]>,
+  columns: readonly CsvColumn<T>[],
+): FastifyReply {
+  return reply
+    .type('text/csv; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${name}.csv"`)
+    .send(Readable.from(csvPages(pages, columns)));
+}
+
+interface AdminActionRange {
+  readonly sourceIds: readonly string[];
+  readonly fromMs?: EpochMs;
+  readonly toMs?: EpochMs;
+}
+
+/** Rows an export reads at once. */
+const EXPORT_PAGE = 1000;
+
+/**
+ * One page of administrator actions of several activity sources, newest first, keyset-paged
+ * on (time, id): each source's next `limit` rows, merged, the newest `limit` kept.
+ */
+async function adminActionsPage(
+  db: Db,
+  query: AdminActionRange & { readonly limit: number; readonly cursor?: ActivityCursor },
+) {
+  const events = [];
+  let more = false;
+  // Per activity source, so each query walks the (source, stream, time) index; merged by time.
+  for (const sourceId of query.sourceIds) {
+    const part = await listActivityEvents(db, {
+      sourceId,
+      streams: ['administrator'],
+      limit: query.limit,
+      ...(query.fromMs === undefined ? {} : { fromMs: query.fromMs }),
+      ...(query.toMs === undefined ? {} : { toMs: query.toMs }),
+      ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+    });
+    events.push(...part.events);
+    if (part.next) more = true;
+  }
+  events.sort((a, b) => b.tsMs - a.tsMs || b.id - a.id);
+  const shown = events.slice(0, query.limit);
+  const last = shown[shown.length - 1];
+  return {
+    actions: shown.map(adminActionView),
+    next:
+      (more || events.length > query.limit) && last ? { tsMs: last.tsMs, id: last.id } : undefined,
+  };
+}
+
+/** Every administrator action of the range, page after page (an export's rows). */
+async function* adminActionPages(db: Db, range: AdminActionRange) {
+  let cursor: ActivityCursor | undefined;
+  do {
+    const page = await adminActionsPage(db, {
+      ...range,
+      limit: EXPORT_PAGE,
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    yield page.actions;
+    cursor = page.next;
+  } while (cursor !== undefined);
+}
+
+function adminActionView(e: ActivityEvent) {
+  const p = (e.payload ?? {}) as Record<string, unknown>;
+  return {
+    id: e.id,
+    sourceId: e.sourceId,
+    tsMs: e.tsMs,
+    admin: typeof p['username'] === 'string' ? p['username'] : e.username,
+    action: typeof p['action'] === 'string' ? p['action'] : null,
+    object: typeof p['object'] === 'string' ? p['object'] : null,
+    description: p['description'] ?? null,
+    payload: e.payload,
+  };
+}
 
 function sendCsv(reply: FastifyReply, name: string, csv: string): FastifyReply {
   return reply
@@ -152,67 +238,36 @@ export function reportRoutes(app: ApiInstance, deps: ApiDeps): void {
     async (request, reply) => {
       const q = request.query;
       const cursor = decodeCursor(EventCursor, q.cursor);
-      const limit = q.limit ?? (q.format === 'csv' ? 1000 : 100);
-      // Per activity source, so each query walks the (source, stream, time) index; merged by time.
       const sourceIds =
         q.sourceId !== undefined
           ? [q.sourceId]
           : (await listSources(deps.db, { type: 'duo-activity' })).map((s) => s.id);
-      const events = [];
-      let more = false;
-      for (const sourceId of sourceIds) {
-        const part = await listActivityEvents(deps.db, {
-          sourceId,
-          streams: ['administrator'],
-          limit,
-          ...(q.from === undefined ? {} : { fromMs: ms(q.from) }),
-          ...(q.to === undefined ? {} : { toMs: ms(q.to) }),
-          ...(cursor === undefined ? {} : { cursor: { tsMs: ms(cursor.t), id: cursor.id } }),
-        });
-        events.push(...part.events);
-        if (part.next) more = true;
-      }
-      events.sort((a, b) => b.tsMs - a.tsMs || b.id - a.id);
-      const shown = events.slice(0, limit);
-      const lastShown = shown[shown.length - 1];
-      const page = {
-        events: shown,
-        next:
-          (more || events.length > limit) && lastShown
-            ? { tsMs: lastShown.tsMs, id: lastShown.id }
-            : undefined,
+      const range = {
+        sourceIds,
+        ...(q.from === undefined ? {} : { fromMs: ms(q.from) }),
+        ...(q.to === undefined ? {} : { toMs: ms(q.to) }),
       };
-      const actions = page.events.map((e) => {
-        const p = (e.payload ?? {}) as Record<string, unknown>;
-        return {
-          id: e.id,
-          sourceId: e.sourceId,
-          tsMs: e.tsMs,
-          admin: typeof p['username'] === 'string' ? p['username'] : e.username,
-          action: typeof p['action'] === 'string' ? p['action'] : null,
-          object: typeof p['object'] === 'string' ? p['object'] : null,
-          description: p['description'] ?? null,
-          payload: e.payload,
-        };
+      if (q.format === 'csv') {
+        // Every matching action, read page by page (keyset) and written as it is read.
+        return sendCsvPages(reply, 'admin-actions', adminActionPages(deps.db, range), [
+          { header: 'time', value: (a) => csvTime(a.tsMs) },
+          { header: 'admin', value: (a) => a.admin },
+          { header: 'action', value: (a) => a.action },
+          { header: 'object', value: (a) => a.object },
+          {
+            header: 'description',
+            value: (a) =>
+              typeof a.description === 'string' ? a.description : JSON.stringify(a.description),
+          },
+        ]);
+      }
+      const page = await adminActionsPage(deps.db, {
+        ...range,
+        limit: q.limit ?? 100,
+        ...(cursor === undefined ? {} : { cursor: { tsMs: ms(cursor.t), id: cursor.id } }),
       });
-      if (q.format === 'csv')
-        return sendCsv(
-          reply,
-          'admin-actions',
-          toCsv(actions, [
-            { header: 'time', value: (a) => csvTime(a.tsMs) },
-            { header: 'admin', value: (a) => a.admin },
-            { header: 'action', value: (a) => a.action },
-            { header: 'object', value: (a) => a.object },
-            {
-              header: 'description',
-              value: (a) =>
-                typeof a.description === 'string' ? a.description : JSON.stringify(a.description),
-            },
-          ]),
-        );
       return {
-        actions,
+        actions: page.actions,
         next: page.next ? encodeCursor({ t: page.next.tsMs, id: page.next.id }) : null,
       };
     },

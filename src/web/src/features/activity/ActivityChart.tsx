@@ -1,10 +1,20 @@
 /**
- * The daily activity chart: one bar per day for the last 90 days, stacked by result (success,
- * denied, fraud), drawn with uPlot. A text summary beside it serves screen readers.
+ * The daily activity chart: one bar per day for the last 90 days of authentications, stacked by
+ * result (success, denied, fraud), and each other type of event (telephony, administrator,
+ * offline enrollment, activity) as a line of its own, never stacked with the results: a
+ * telephony event is not a denied authentication. Drawn with uPlot; the figures under it are
+ * the same counts in words.
  */
 import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
-import { dayStartMs, resultBucket, type DailyCount, type ResultBucket } from './api';
+import { formatNumber } from '../../ui/format';
+import {
+  dayStartMs,
+  resultBucket,
+  type DailyCount,
+  type DailyTypeCount,
+  type ResultBucket,
+} from './api';
 
 const DAY = 86_400_000;
 const BUCKETS: readonly ResultBucket[] = ['success', 'denied', 'fraud'];
@@ -19,10 +29,21 @@ const COLORS: Record<ResultBucket, string> = {
   fraud: '#d64545',
 };
 
+/** Other types, in the order the chart draws them, with their names. */
+const TYPE_LABELS: Readonly<Record<string, string>> = {
+  telephony: 'Telephony',
+  administrator: 'Administrator actions',
+  offline_enrollment: 'Offline enrollment',
+  activity: 'Activity log',
+};
+const TYPE_COLORS = ['#3b6fd6', '#7a4fc4', '#5b6675', '#1f8a99'];
+
 export interface DailySeries {
   readonly days: number[];
   readonly counts: Record<ResultBucket, number[]>;
   readonly totals: Record<ResultBucket, number>;
+  /** Other event types per day, each apart from the authentication results. */
+  readonly types: readonly { type: string; counts: number[]; total: number }[];
 }
 
 /** Folds the API's cells into one row per day of the last `span` days (UTC), oldest first. */
@@ -30,6 +51,7 @@ export function dailySeries(
   daily: readonly DailyCount[],
   span = 90,
   now = Date.now(),
+  others: readonly DailyTypeCount[] = [],
 ): DailySeries {
   const lastDay = Math.floor(now / DAY);
   const firstDay = lastDay - span + 1;
@@ -48,7 +70,41 @@ export function dailySeries(
     row[index] = (row[index] ?? 0) + cell.count;
     totals[bucket] += cell.count;
   }
-  return { days, counts, totals };
+  const byType = new Map<string, { type: string; counts: number[]; total: number }>();
+  for (const cell of others) {
+    const index = Math.floor(dayStartMs(cell.day) / DAY) - firstDay;
+    if (index < 0 || index >= span) continue;
+    const entry = byType.get(cell.type) ?? {
+      type: cell.type,
+      counts: new Array<number>(span).fill(0),
+      total: 0,
+    };
+    entry.counts[index] = (entry.counts[index] ?? 0) + cell.count;
+    entry.total += cell.count;
+    byType.set(cell.type, entry);
+  }
+  const order = Object.keys(TYPE_LABELS);
+  const types = [...byType.values()].sort(
+    (a, b) => order.indexOf(a.type) - order.indexOf(b.type) || a.type.localeCompare(b.type),
+  );
+  return { days, counts, totals, types };
+}
+
+function typeLabel(type: string): string {
+  return TYPE_LABELS[type] ?? type.replace(/_/g, ' ');
+}
+
+/** The chart's figures in words: authentications by result, then every other type. */
+export function dailySummary(series: DailySeries): string {
+  const { success, denied, fraud } = series.totals;
+  const total = success + denied + fraud;
+  const auth =
+    `${formatNumber(total)} authentications: ${formatNumber(success)} successful, ` +
+    `${formatNumber(denied)} denied or error, ${formatNumber(fraud)} reported as fraud`;
+  const others = series.types.map(
+    (t) => `${formatNumber(t.total)} ${typeLabel(t.type).toLowerCase()} events`,
+  );
+  return [auth, ...others].join('; ') + '.';
 }
 
 /** uPlot passes null (typed as number) while the cursor is off the chart. */
@@ -56,8 +112,14 @@ function dayLabel(seconds: unknown): string {
   return typeof seconds === 'number' ? new Date(seconds * 1000).toISOString().slice(0, 10) : '—';
 }
 
-export function ActivityChart({ daily }: { daily: readonly DailyCount[] }) {
-  const series = useMemo(() => dailySeries(daily), [daily]);
+export function ActivityChart({
+  daily,
+  others = [],
+}: {
+  daily: readonly DailyCount[];
+  others?: readonly DailyTypeCount[];
+}) {
+  const series = useMemo(() => dailySeries(daily, 90, Date.now(), others), [daily, others]);
   const box = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -73,6 +135,7 @@ export function ActivityChart({ daily }: { daily: readonly DailyCount[] }) {
     const data: uPlot.AlignedData = [
       series.days.map((d) => d / 1000),
       ...order.map((b) => stacked[b]),
+      ...series.types.map((t) => t.counts),
     ];
     const bars = uPlot.paths.bars?.({ size: [0.8, 14], align: 0 });
     const plot = new uPlot(
@@ -104,6 +167,16 @@ export function ActivityChart({ daily }: { daily: readonly DailyCount[] }) {
             value: (_u: uPlot, _v: number | null, _si: number, idx: number | null) =>
               idx === null ? '—' : String(series.counts[bucket][idx] ?? 0),
           })),
+          // Other types: lines of their own, not stacked on the authentication results.
+          ...series.types.map((t, i) => ({
+            label: typeLabel(t.type),
+            stroke: TYPE_COLORS[i % TYPE_COLORS.length] ?? '#5b6675',
+            width: 2,
+            dash: [4, 3],
+            points: { show: false },
+            value: (_u: uPlot, _v: number | null, _si: number, idx: number | null) =>
+              idx === null ? '—' : String(t.counts[idx] ?? 0),
+          })),
         ],
       },
       data,
@@ -119,13 +192,14 @@ export function ActivityChart({ daily }: { daily: readonly DailyCount[] }) {
     };
   }, [series]);
 
-  const total = series.totals.success + series.totals.denied + series.totals.fraud;
   return (
-    <figure className="chart" aria-label="Daily activity, last 90 days, stacked by result">
+    <figure
+      className="chart"
+      aria-label="Daily activity, last 90 days: authentications stacked by result, other types apart"
+    >
       <div ref={box} className="chart-canvas" data-testid="activity-chart" aria-hidden="true" />
-      <figcaption className="visually-hidden">
-        Last 90 days: {total} events, {series.totals.success} successful, {series.totals.denied}{' '}
-        denied, {series.totals.fraud} reported as fraud.
+      <figcaption className="muted small" data-testid="activity-chart-summary">
+        Last 90 days: {dailySummary(series)}
       </figcaption>
     </figure>
   );

@@ -163,7 +163,7 @@ export function Timeline({
           onChange={setFactor}
           options={[
             { value: '', label: 'Any factor' },
-            ...factors.map((f) => ({ value: f.value, label: sentenceCase(f.value) })),
+            ...factors.map((f) => ({ value: f.value, label: f.label ?? sentenceCase(f.value) })),
           ]}
         />
         <SelectField
@@ -244,7 +244,7 @@ function TimelineItem({ event }: { event: ActivityEvent }) {
         </p>
         <p className="timeline-details small">
           {[
-            event.factor && sentenceCase(event.factor),
+            event.factor && (event.factorLabel ?? sentenceCase(event.factor)),
             event.reason && sentenceCase(event.reason),
             event.location,
             event.ip,

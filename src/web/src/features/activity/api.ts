@@ -14,6 +14,8 @@ export interface ActivityEvent {
   readonly result: string | null;
   readonly reason: string | null;
   readonly factor: string | null;
+  /** The factor as people say it (`SMS passcode`). */
+  readonly factorLabel?: string | null;
   readonly application: string | null;
   readonly location: string | null;
   readonly ip: string | null;
@@ -39,6 +41,8 @@ export interface ActivityPage {
 
 export interface UsageCount {
   readonly value: string;
+  /** Factors: the name as people say it (`SMS passcode`). */
+  readonly label?: string;
   readonly count: number;
   readonly firstMs?: number;
   readonly lastMs?: number;
@@ -52,6 +56,21 @@ export interface DailyCount {
   readonly count: number;
 }
 
+/** Events of a type other than authentication (telephony, administrator, …) on a day. */
+export interface DailyTypeCount {
+  readonly day: number | string;
+  readonly type: string;
+  readonly count: number;
+}
+
+/** Authentications in the last 90 days by result; `denied` includes errors. */
+export interface AuthenticationTotals {
+  readonly total: number;
+  readonly success: number;
+  readonly denied: number;
+  readonly fraud: number;
+}
+
 export interface Insights {
   readonly lastActivityMs: number | null;
   readonly lastSuccessMs: number | null;
@@ -62,7 +81,19 @@ export interface Insights {
   readonly factors: readonly UsageCount[];
   readonly locations: readonly UsageCount[];
   readonly newLocations: readonly (UsageCount | string)[];
+  /** Whether places can be called new: not before the identity has a long enough history. */
+  readonly locationHistory?: {
+    readonly newWithinDays: number;
+    readonly enough: boolean;
+    readonly firstActivityMs: number | null;
+  };
+  readonly authentications?: AuthenticationTotals;
+  /** Events of the last 90 days per type (`authentication`, `telephony`, …). */
+  readonly eventsByType?: Readonly<Record<string, number>>;
+  /** Authentication results per day (the chart's stacked series). */
   readonly daily: readonly DailyCount[];
+  /** Every other type per day, shown apart from the authentication results. */
+  readonly dailyByType?: readonly DailyTypeCount[];
 }
 
 export async function listActivity(

@@ -130,13 +130,28 @@ function InsightsView({ insights }: { insights: Insights }) {
         {insights.daily.length === 0 ? (
           <EmptyState title="No activity in the last 90 days" />
         ) : (
-          <ActivityChart daily={insights.daily} />
+          <ActivityChart daily={insights.daily} others={insights.dailyByType ?? []} />
         )}
       </Card>
       <div className="grid-3">
         <UsageCard title="Applications" usage={insights.applications} />
-        <UsageCard title="Factors" usage={insights.factors} format={sentenceCase} />
-        <UsageCard title="Locations" usage={insights.locations} isNew={(v) => newValues.has(v)} />
+        <UsageCard
+          title="Factors"
+          usage={insights.factors}
+          format={(value) =>
+            insights.factors.find((f) => f.value === value)?.label ?? sentenceCase(value)
+          }
+        />
+        <UsageCard
+          title="Locations"
+          usage={insights.locations}
+          isNew={(v) => newValues.has(v)}
+          note={
+            insights.locationHistory && !insights.locationHistory.enough
+              ? `Less than ${String(insights.locationHistory.newWithinDays)} days of history: no place is marked new yet.`
+              : undefined
+          }
+        />
       </div>
     </>
   );
@@ -147,15 +162,23 @@ function UsageCard({
   usage,
   format = (v: string) => v,
   isNew,
+  note,
 }: {
   title: string;
   usage: readonly UsageCount[];
   format?: (value: string) => string;
   isNew?: (value: string) => boolean;
+  /** A line under the title (e.g. why no place is marked new). */
+  note?: string | undefined;
 }) {
   const max = Math.max(1, ...usage.map((u) => u.count));
   return (
     <Card title={title}>
+      {note && (
+        <p className="muted small" data-testid={`${title.toLowerCase()}-note`}>
+          {note}
+        </p>
+      )}
       {usage.length === 0 ? (
         <p className="muted">None recorded.</p>
       ) : (
