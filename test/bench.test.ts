@@ -1,7 +1,7 @@
 /**
  * `npm run bench` itself is not part of `npm test` (figures are measured, never asserted by a
  * timed test), but its quick mode runs here end to end so the benchmark cannot rot: it must
- * finish and write a result file holding every figure of DESIGN §7 it measures.
+ * finish and write a result file holding every performance figure it measures.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';

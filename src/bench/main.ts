@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the figures of DESIGN §7 that can be measured without a UI — ingest speed
+ * `npm run bench`: the performance figures that can be measured without a UI — ingest speed
  * from the simulator into SQLite and PostgreSQL through the real sync path, peak RSS of the
  * syncing process, bytes per event on disk against raw JSON, and catch-up efficiency under a
  * (scaled-down) Duo-like rate limit. Writes `bench/results/<date>-<sha>.json` and `latest.json`

@@ -62,7 +62,7 @@ const figures: Omit<BenchResults, 'checks'> = {
 };
 
 describe('the bench verdict', () => {
-  it('judges each figure against its DESIGN §7 target, per database', () => {
+  it('judges each figure against its target, per database', () => {
     const verdict = Object.fromEntries(checkTargets(figures).map((c) => [c.figure, c.pass]));
     expect(verdict).toMatchObject({
       'ingest → sqlite, authentication events/s': true,

@@ -1,5 +1,5 @@
 /**
- * The benchmark's result file and its verdict: every figure of DESIGN §7 that `npm run bench`
+ * The benchmark's result file and its verdict: every performance target that `npm run bench`
  * measures, beside its target, and the table printed at the end of a run.
  *
  * @example const checks = checkTargets(results); process.stdout.write(formatTable(results, checks));
@@ -84,7 +84,7 @@ export interface Check {
   readonly pass: boolean | undefined;
 }
 
-/** DESIGN §7. */
+/** The performance targets. */
 export const TARGETS = {
   ingestEventsPerSec: { sqlite: 30_000, postgres: 20_000 } satisfies Record<DatabaseKind, number>,
   catchUpEfficiency: 0.95,

@@ -9,7 +9,7 @@ import type { StreamName } from './streams.js';
 import { DAY_MS, type EpochMs } from './time.js';
 
 /**
- * One log record ready for the store. `naturalKey` makes overlaps harmless (DESIGN §4): for
+ * One log record ready for the store. `naturalKey` makes overlaps harmless: for
  * authentication it is the `txid`, which is how telephony rows find their user.
  */
 export interface NormalisedEvent {

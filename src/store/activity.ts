@@ -357,7 +357,7 @@ async function existingEvents(
   return found;
 }
 
-/** The authentication event's user for each txid (auth natural key = txid, DESIGN §4). */
+/** The authentication event's user for each txid (auth natural key = txid). */
 async function authUsersByTxid(
   trx: Db,
   sourceId: string,

@@ -1,7 +1,7 @@
 /**
  * The reports' queries: each one SQL statement over accounts, identities and the activity index
  * and rollup (never one query per row), so a report over 50k identities stays under a second
- * (DESIGN §7). Last activity comes from the (user_key, ts_ms) index; days active from the daily
+ * (the performance targets). Last activity comes from the (user_key, ts_ms) index; days active from the daily
  * rollup's primary key (user_key, day, …).
  *
  * @example const rows = await dormantAccounts(db, { idleSinceMs: addMs(now, -90 * DAY_MS) });

@@ -1,5 +1,5 @@
 /**
- * Syncs the log streams of an Activity Insights – Duo source (DESIGN §4): every stream reads its
+ * Syncs the log streams of an Activity Insights – Duo source: every stream reads its
  * windows page by page, and each page is stored together with the stream's cursor in one
  * transaction, so a crash at any instant loses nothing and duplicates nothing. The first sync
  * reads the last 24 hours of every stream before any backfill; each later sync re-reads the

@@ -1,6 +1,6 @@
 /**
  * The web console in a real browser (Debian's Chromium) against a real server and the Duo
- * simulator, both started as CLI processes: the journey of DESIGN §1 as a new user walks it.
+ * simulator, both started as CLI processes: the journey from connector to access review as a new user walks it.
  * Screenshots of the main pages land in test-results/screenshots/.
  */
 import { readFile } from 'node:fs/promises';

@@ -1,5 +1,5 @@
 /**
- * Create source, as DESIGN §1 walks it: 1 connector → 2 name, description, Source Owner,
+ * Create source, as a new user walks it: 1 connector → 2 name, description, Source Owner,
  * governance group (Continue creates the source) → 3 Configuration (Save) → 4 Review and Test.
  */
 import { useState, type SyntheticEvent } from 'react';
