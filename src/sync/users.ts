@@ -176,10 +176,10 @@ export function newTokenInput(now: EpochMs) {
         )
         .transform((v) => ms(typeof v === 'number' ? v : Date.parse(v)))
         .refine((v) => v > now, {
-          message: `must be in the future (the server's time is ${isoFromMs(now)})`,
+          error: `must be in the future (the server's time is ${isoFromMs(now)})`,
         })
         .refine((v) => v <= now + MAX_TOKEN_DAYS * DAY_MS, {
-          message: `must be within ${MAX_TOKEN_DAYS} days (10 years)`,
+          error: `must be within ${MAX_TOKEN_DAYS} days (10 years)`,
         })
         .nullable()
         .optional(),
