@@ -66,6 +66,15 @@ describe('API tokens: expiry and last use', () => {
     expect((forever.body as { apiToken: TokenAnswer }).apiToken.expiresAt).toBeNull();
   });
 
+  it('describes expiresAt in the OpenAPI document', async () => {
+    const doc = (await api.anonymous('GET', '/api/v1/openapi.json')).body as {
+      paths: Record<string, { post?: { requestBody?: unknown } }>;
+    };
+    const body = JSON.stringify(doc.paths['/api/v1/tokens']?.post?.requestBody);
+    expect(body).toContain('"expiresAt"');
+    expect(body).toContain('ISO 8601');
+  });
+
   it('refuses an expired token everywhere with 401 saying it expired', async () => {
     now = START;
     const res = await create({ name: 'one day', expiresAt: START + DAY_MS });
@@ -119,6 +128,8 @@ describe('API tokens: expiry and last use', () => {
       ['2026-07-01', /ISO 8601/],
       [START + 3651 * DAY_MS, /within 3650 days/],
       [1.5, /whole epoch milliseconds/],
+      [true, /expiresAt/],
+      ['x'.repeat(41), /expiresAt/],
     ];
     for (const [expiresAt, message] of bad) {
       const res = await create({ name: 'bad expiry', expiresAt });
