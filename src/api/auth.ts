@@ -8,7 +8,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Source } from '../domain/sources.js';
-import { ms, type EpochMs } from '../domain/time.js';
+import { isoFromMs, ms, type EpochMs } from '../domain/time.js';
 import type { Role, User } from '../domain/users.js';
 import { findApiTokenByHash, touchApiToken } from '../store/api-tokens.js';
 import type { Db } from '../store/dialect.js';
@@ -75,6 +75,11 @@ export async function authenticate(
     const user = token && (await findUser(db, token.userId));
     if (!token || !user || user.disabled)
       throw new ApiError('unauthenticated', 'the API token is not valid');
+    if (token.expiresAt !== null && now >= token.expiresAt)
+      throw new ApiError(
+        'unauthenticated',
+        `the API token "${token.name}" expired at ${isoFromMs(token.expiresAt)}; an admin creates a new one (Settings → API tokens, or duo-insights token create)`,
+      );
     if (token.lastUsedAt === null || now - token.lastUsedAt > EXTEND_AFTER_MS)
       await touchApiToken(db, token.id, now);
     return { kind: 'token', user, tokenId: token.id };

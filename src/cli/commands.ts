@@ -73,7 +73,8 @@ async function resolveIdentity(app: App, ref: string): Promise<Identity> {
   throw new NotFoundError('identity', ref);
 }
 
-function positiveInt(name: string, min: number, max: number) {
+/** A commander parser for a whole-number flag from `min` to `max`, naming the flag when it is not. */
+export function positiveInt(name: string, min: number, max: number) {
   return (value: string): number => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < min || n > max) {

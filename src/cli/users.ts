@@ -1,18 +1,21 @@
 /**
- * `duo-insights user create|list` and `token create`: the first admin, more users, and API
- * tokens for automation — through the same functions the HTTP API calls.
+ * `duo-insights user create|list` and `token create|list`: the first admin, more users, and API
+ * tokens for automation (optionally expiring) — through the same functions the HTTP API calls.
  *
  * @example duo-insights user create --username admin --admin --password-file -
+ * @example duo-insights token create --name "SIEM export" --expires-in-days 90
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { NotFoundError } from '../domain/errors.js';
+import { DAY_MS, nowMs } from '../domain/time.js';
 import { ROLES, type Role } from '../domain/users.js';
+import { listApiTokens } from '../store/api-tokens.js';
 import { recordAudit } from '../store/audit.js';
 import { findUserCredentials, listUsers } from '../store/users.js';
-import { createUserFromInput, issueApiToken } from '../sync/users.js';
-import { withApp } from './commands.js';
+import { createUserFromInput, issueApiToken, MAX_TOKEN_DAYS } from '../sync/users.js';
+import { positiveInt, withApp } from './commands.js';
 import { emit, fields, formatTime, table, type OutputOptions } from './output.js';
 
 async function readPassword(path: string): Promise<string> {
@@ -110,23 +113,72 @@ export function tokenCommand(): Command {
     .description('create an API token acting as a user; the token is printed once')
     .requiredOption('--name <name>', 'what the token is for, e.g. "SIEM export"')
     .option('--user <username>', 'the user the token acts as', 'admin')
+    .option(
+      '--expires-in-days <n>',
+      `days until the token stops working (1–${MAX_TOKEN_DAYS}; default: never)`,
+      positiveInt('--expires-in-days', 1, MAX_TOKEN_DAYS),
+    )
     .option('--json', 'print JSON even on a terminal')
-    .action(async (opts: { name: string; user: string } & OutputOptions) => {
-      await withApp(async (app) => {
-        const found = await findUserCredentials(app.db, opts.user);
-        if (!found) throw new NotFoundError('user', opts.user);
-        const { token, apiToken } = await issueApiToken(app.db, { name: opts.name }, found.user.id);
-        await recordAudit(app.db, {
-          actor: 'cli',
-          action: 'token.create',
-          targetType: 'token',
-          targetId: apiToken.id,
-          targetName: apiToken.name,
-          details: { user: found.user.username },
+    .action(
+      async (opts: { name: string; user: string; expiresInDays?: number } & OutputOptions) => {
+        await withApp(async (app) => {
+          const found = await findUserCredentials(app.db, opts.user);
+          if (!found) throw new NotFoundError('user', opts.user);
+          const now = nowMs(app.sync.clock);
+          const expiresAt =
+            opts.expiresInDays === undefined ? null : now + opts.expiresInDays * DAY_MS;
+          const { token, apiToken } = await issueApiToken(
+            app.db,
+            { name: opts.name, expiresAt },
+            found.user.id,
+            now,
+          );
+          await recordAudit(app.db, {
+            actor: 'cli',
+            action: 'token.create',
+            targetType: 'token',
+            targetId: apiToken.id,
+            targetName: apiToken.name,
+            details: { user: found.user.username, expiresAt: apiToken.expiresAt },
+          });
+          emit(
+            { token, apiToken },
+            (v) =>
+              `${v.token}\n(shown once: send it as "Authorization: Bearer <token>"; ${
+                v.apiToken.expiresAt === null
+                  ? 'it never expires'
+                  : `it expires at ${formatTime(v.apiToken.expiresAt)}`
+              })`,
+            opts,
+          );
         });
+      },
+    );
+  cmd
+    .command('list')
+    .description('list API tokens: whose, when created, last used and when they expire')
+    .option('--json', 'print JSON even on a terminal')
+    .action(async (opts: OutputOptions) => {
+      await withApp(async (app) => {
+        const tokens = await listApiTokens(app.db);
+        const names = new Map((await listUsers(app.db)).map((u) => [u.id, u.username]));
+        const now = nowMs(app.sync.clock);
         emit(
-          { token, apiToken },
-          (v) => `${v.token}\n(shown once: send it as "Authorization: Bearer <token>")`,
+          tokens,
+          (l) =>
+            table(
+              l.map((t) => ({
+                ...t,
+                user: names.get(t.userId) ?? t.userId,
+                created: formatTime(t.createdAt),
+                lastUsed: t.lastUsedAt === null ? 'never' : formatTime(t.lastUsedAt),
+                expires:
+                  t.expiresAt === null
+                    ? 'never'
+                    : `${formatTime(t.expiresAt)}${t.expiresAt <= now ? ' (expired)' : ''}`,
+              })),
+              ['name', 'prefix', 'user', 'created', 'lastUsed', 'expires', 'id'],
+            ),
           opts,
         );
       });

@@ -31,7 +31,10 @@ export interface ApiToken {
   /** The first characters of the token, to recognise it (the token itself is shown once). */
   readonly prefix: string;
   readonly createdAt: EpochMs;
+  /** To within 5 minutes: a use within 5 minutes of the last one recorded is not written. */
   readonly lastUsedAt: EpochMs | null;
+  /** From this instant on the token authenticates nowhere; null: it never expires. */
+  readonly expiresAt: EpochMs | null;
 }
 
 /** One thing a person did: who, what, to which object, when, from where. */

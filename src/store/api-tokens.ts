@@ -1,12 +1,14 @@
 /**
  * API tokens for automation (`Authorization: Bearer …`). Only the token's SHA-256 is stored;
- * the token is shown once when created. A token acts as the user who created it.
+ * the token is shown once when created. A token acts as the user who created it, until it is
+ * revoked or reaches its expiry (`expiresAt`, null: never).
  *
- * @example const token = await createApiToken(db, { name: 'SIEM export', userId, tokenHash, prefix });
+ * @example const token = await createApiToken(db, { name: 'SIEM export', userId, tokenHash, prefix,
+ *   createdAt: now, expiresAt: null });
  */
 import type { Selectable } from 'kysely';
 import { NotFoundError } from '../domain/errors.js';
-import { nowMs, type EpochMs } from '../domain/time.js';
+import type { EpochMs } from '../domain/time.js';
 import type { ApiToken } from '../domain/users.js';
 import { epochMs, epochMsOrNull, newId } from './columns.js';
 import type { Db } from './dialect.js';
@@ -20,6 +22,7 @@ function toApiToken(row: Selectable<ApiTokensTable>): ApiToken {
     prefix: row.prefix,
     createdAt: epochMs(row.created_at),
     lastUsedAt: epochMsOrNull(row.last_used_at),
+    expiresAt: epochMsOrNull(row.expires_at),
   };
 }
 
@@ -30,6 +33,9 @@ export async function createApiToken(
     readonly userId: string;
     readonly tokenHash: string;
     readonly prefix: string;
+    readonly createdAt: EpochMs;
+    /** null: the token never expires. */
+    readonly expiresAt: EpochMs | null;
   },
 ): Promise<ApiToken> {
   const row = await db
@@ -40,8 +46,9 @@ export async function createApiToken(
       user_id: input.userId,
       token_hash: input.tokenHash,
       prefix: input.prefix,
-      created_at: nowMs(),
+      created_at: input.createdAt,
       last_used_at: null,
+      expires_at: input.expiresAt,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -72,6 +79,7 @@ export async function findApiToken(db: Db, id: string): Promise<ApiToken | undef
   return row && toApiToken(row);
 }
 
+/** Records a use of the token at `at` (its `lastUsedAt`). */
 export async function touchApiToken(db: Db, id: string, at: EpochMs): Promise<void> {
   await db.updateTable('api_tokens').set({ last_used_at: at }).where('id', '=', id).execute();
 }

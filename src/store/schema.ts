@@ -201,7 +201,10 @@ export interface ApiTokensTable {
   /** The first characters of the token, to recognise it in a list. */
   prefix: string;
   created_at: number;
+  /** When the token was last used, to within 5 minutes (a use does not always write). */
   last_used_at: number | null;
+  /** After this instant the token authenticates nowhere; null: it never expires. */
+  expires_at: number | null;
 }
 
 export interface AuditLogTable {

@@ -2,7 +2,13 @@ import { expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/support/db.js';
 import { ConflictError } from '../domain/errors.js';
 import { ms } from '../domain/time.js';
-import { createApiToken, deleteApiToken, findApiTokenByHash, listApiTokens } from './api-tokens.js';
+import {
+  createApiToken,
+  deleteApiToken,
+  findApiTokenByHash,
+  listApiTokens,
+  touchApiToken,
+} from './api-tokens.js';
 import { listAudit, recordAudit } from './audit.js';
 import { createIdentity } from './identities.js';
 import { createSession, deleteSessionsOfUser, findLiveSession } from './sessions.js';
@@ -59,6 +65,8 @@ describeEachDatabase('users, sessions, API tokens and the audit trail', (t) => {
       userId: user.id,
       tokenHash: 'abc',
       prefix: 'dit_12',
+      createdAt: ms(1000),
+      expiresAt: null,
     });
     expect((await findApiTokenByHash(t.db, 'abc'))?.id).toBe(token.id);
     expect(await findApiTokenByHash(t.db, 'dit_12')).toBeUndefined();
@@ -67,11 +75,32 @@ describeEachDatabase('users, sessions, API tokens and the audit trail', (t) => {
       userId: user.id,
       tokenHash: 'def',
       prefix: 'dit_34',
+      createdAt: ms(2000),
+      expiresAt: ms(1_000_000),
     });
     await deleteApiToken(t.db, other.id);
     expect((await listApiTokens(t.db, { userId: user.id })).map((x) => x.name)).toEqual(['siem']);
     await deleteUser(t.db, user.id);
     expect(await findApiTokenByHash(t.db, 'abc')).toBeUndefined();
+  });
+
+  it('keeps a token’s expiry and its last use', async () => {
+    const user = await createUser(t.db, { username: 'erin', passwordHash: 'h', role: 'admin' });
+    const token = await createApiToken(t.db, {
+      name: 'expiring',
+      userId: user.id,
+      tokenHash: 'ghi',
+      prefix: 'dit_56',
+      createdAt: ms(1_700_000_000_000),
+      expiresAt: ms(1_702_592_000_000),
+    });
+    expect(token).toMatchObject({ expiresAt: 1_702_592_000_000, lastUsedAt: null });
+    await touchApiToken(t.db, token.id, ms(1_700_000_600_000));
+    expect(await findApiTokenByHash(t.db, 'ghi')).toMatchObject({
+      createdAt: 1_700_000_000_000,
+      expiresAt: 1_702_592_000_000,
+      lastUsedAt: 1_700_000_600_000,
+    });
   });
 
   it('pages the audit trail newest first', async () => {

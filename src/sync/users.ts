@@ -4,10 +4,11 @@
  * change, and issue tokens (shown once, stored hashed). Also the first admin from the
  * environment (`DUO_INSIGHTS_ADMIN_PASSWORD`) on first start.
  *
- * @example const { token } = await issueApiToken(db, { name: 'SIEM export', userId: admin.id });
+ * @example const { token } = await issueApiToken(db, { name: 'SIEM export' }, admin.id, now);
  */
 import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { z } from 'zod';
+import { DAY_MS, isoFromMs, ms, type EpochMs } from '../domain/time.js';
 import { ROLES, type ApiToken, type User } from '../domain/users.js';
 import { createApiToken } from '../store/api-tokens.js';
 import type { Db } from '../store/dialect.js';
@@ -149,22 +150,59 @@ export async function ensureFirstAdmin(
 
 export const TOKEN_PREFIX = 'dit_';
 
-export const NewTokenInput = z
-  .object({ name: z.string().trim().min(1, 'is required').max(100) })
-  .strict();
+const EXPIRY_FORM =
+  'must be an ISO 8601 date-time with a time zone (e.g. 2027-03-01T00:00:00Z) or whole epoch milliseconds';
+
+/** The longest a token may live: 10 years. */
+export const MAX_TOKEN_DAYS = 3650;
+
+/**
+ * A new token: its name and when it expires — an ISO 8601 date-time with an offset, or epoch
+ * milliseconds; null or absent: never. The expiry must be after `now` and within 10 years.
+ *
+ * @example newTokenInput(now).parse({ name: 'SIEM export', expiresAt: '2027-03-01T00:00:00Z' })
+ */
+export function newTokenInput(now: EpochMs) {
+  return z
+    .object({
+      name: z.string().trim().min(1, 'is required').max(100),
+      expiresAt: z
+        .union(
+          [
+            z.iso.datetime({ offset: true, error: EXPIRY_FORM }),
+            z.number({ error: EXPIRY_FORM }).int({ error: EXPIRY_FORM }).nonnegative(),
+          ],
+          { error: EXPIRY_FORM },
+        )
+        .transform((v) => ms(typeof v === 'number' ? v : Date.parse(v)))
+        .refine((v) => v > now, {
+          error: `must be in the future (the server's time is ${isoFromMs(now)})`,
+        })
+        .refine((v) => v <= now + MAX_TOKEN_DAYS * DAY_MS, {
+          error: `must be within ${MAX_TOKEN_DAYS} days (10 years)`,
+        })
+        .nullable()
+        .optional(),
+    })
+    .strict();
+}
 
 /** SHA-256 (hex) of a session id or API token: what the database keeps. */
 export function secretDigest(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
-/** Creates a token acting as `userId`; the returned `token` is shown once and never again. */
+/**
+ * Creates a token acting as `userId`, optionally expiring (see `newTokenInput`); the returned
+ * `token` is shown once and never again.
+ */
 export async function issueApiToken(
   db: Db,
   input: unknown,
   userId: string,
+  now: EpochMs,
 ): Promise<{ readonly token: string; readonly apiToken: ApiToken }> {
-  const parsed = parseInput(NewTokenInput, input);
+  const parsed = parseInput(newTokenInput(now), input);
   await getUser(db, userId);
   const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
   const apiToken = await createApiToken(db, {
@@ -172,6 +210,8 @@ export async function issueApiToken(
     userId,
     tokenHash: secretDigest(token),
     prefix: token.slice(0, TOKEN_PREFIX.length + 6),
+    createdAt: now,
+    expiresAt: parsed.expiresAt ?? null,
   });
   return { token, apiToken };
 }

@@ -70,6 +70,27 @@ describe('duo-insights user create and token create', () => {
     const { token } = JSON.parse(issued.stdout) as { token: string };
     expect(token).toMatch(/^dit_/);
 
+    const expiring = await run(
+      process.execPath,
+      [
+        MAIN,
+        'token',
+        'create',
+        '--user',
+        'root',
+        '--name',
+        'quarterly',
+        '--expires-in-days',
+        '90',
+        '--json',
+      ],
+      { env },
+    );
+    const { apiToken: quarterly } = JSON.parse(expiring.stdout) as {
+      apiToken: { id: string; createdAt: number; expiresAt: number | null };
+    };
+    expect(quarterly.expiresAt).toBe(quarterly.createdAt + 90 * 24 * 60 * 60 * 1000);
+
     const server = spawn(process.execPath, [MAIN, 'serve'], {
       env: { ...env, PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -98,6 +119,19 @@ describe('duo-insights user create and token create', () => {
         headers: { authorization: `Bearer ${token}x` },
       });
       expect(bad.status).toBe(401);
+
+      const listed = await run(process.execPath, [MAIN, 'token', 'list', '--json'], { env });
+      const tokens = JSON.parse(listed.stdout) as {
+        name: string;
+        lastUsedAt: number | null;
+        expiresAt: number | null;
+      }[];
+      expect(tokens.find((t) => t.name === 'ci')).toMatchObject({ expiresAt: null });
+      expect(tokens.find((t) => t.name === 'ci')?.lastUsedAt).toEqual(expect.any(Number));
+      expect(tokens.find((t) => t.name === 'quarterly')).toMatchObject({
+        expiresAt: quarterly.expiresAt,
+        lastUsedAt: null,
+      });
       const page = await fetch(`${base}/`);
       expect(await page.text()).toMatch(/openapi\.json|<div id="root"|<script/);
     } finally {
@@ -105,5 +139,24 @@ describe('duo-insights user create and token create', () => {
       server.kill('SIGTERM');
       await exited;
     }
+  });
+
+  it('refuses --expires-in-days that is not a whole number of days from 1 to 3650, naming the flag', async () => {
+    for (const days of ['0', '-3', '1.5', 'ninety', '3651']) {
+      const refused = await run(
+        process.execPath,
+        [MAIN, 'token', 'create', '--name', 'bad', '--expires-in-days', days],
+        { env },
+      ).catch((e: unknown) => e as { code: number; stderr: string });
+      expect(refused, days).toMatchObject({ code: expect.any(Number) as number });
+      expect((refused as { code: number }).code).not.toBe(0);
+      expect((refused as { stderr: string }).stderr).toMatch(
+        /--expires-in-days must be a whole number from 1 to 3650/,
+      );
+    }
+    const listed = await run(process.execPath, [MAIN, 'token', 'list', '--json'], { env });
+    expect((JSON.parse(listed.stdout) as { name: string }[]).map((t) => t.name)).not.toContain(
+      'bad',
+    );
   });
 });

@@ -15,6 +15,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { buildServer, type ApiServer, type ServerOptions } from '../../src/api/server.js';
 import { openApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { nowMs } from '../../src/domain/time.js';
 import type { Role, User } from '../../src/domain/users.js';
 import { createLogger } from '../../src/logging.js';
 import { Scheduler } from '../../src/sync/scheduler.js';
@@ -72,6 +73,8 @@ export interface TestApiOptions {
   readonly allowLoopbackHosts?: boolean;
   /** Run the real scheduler, looking for due work every `tickMs`. */
   readonly scheduler?: { readonly tickMs: number };
+  /** The server's clock (default `Date.now`), to move time without waiting. */
+  readonly clock?: () => number;
 }
 
 export async function startTestApi(
@@ -106,6 +109,7 @@ export async function startTestApi(
       rateLimitBackoff: { initialMs: 20, maxDelayMs: 200, maxTotalWaitMs: 5000 },
       transientRetries: 1,
     },
+    ...(test.clock ? { clock: test.clock } : {}),
   });
   const scheduler = test.scheduler
     ? new Scheduler(app.sync, { tickMs: test.scheduler.tickMs })
@@ -185,7 +189,12 @@ export async function startTestApi(
       return { ...base, csrfToken, cookie };
     },
     async withToken(user) {
-      const { token } = await issueApiToken(app.db, { name: `test ${user.username}` }, user.id);
+      const { token } = await issueApiToken(
+        app.db,
+        { name: `test ${user.username}` },
+        user.id,
+        nowMs(app.sync.clock),
+      );
       return { ...client(user, () => ({ authorization: `Bearer ${token}` })), token };
     },
     async close() {

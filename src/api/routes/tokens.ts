@@ -1,5 +1,12 @@
-/** API tokens (admins): list, create (the token is shown once), revoke. */
+/**
+ * API tokens (admins): list (with expiry and last use), create (the token is shown once;
+ * optionally expiring), revoke.
+ *
+ * @example POST /api/v1/tokens {"name":"SIEM export","expiresAt":"2027-03-01T00:00:00Z"}
+ */
 import { z } from 'zod';
+import { nowMs } from '../../domain/time.js';
+import type { ApiToken } from '../../domain/users.js';
 import { deleteApiToken, findApiToken, listApiTokens } from '../../store/api-tokens.js';
 import { issueApiToken } from '../../sync/users.js';
 import { requireRole, userOf } from '../auth.js';
@@ -7,14 +14,38 @@ import { audit, type ApiDeps, type ApiInstance } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { IdParams } from '../schemas.js';
 
-const NewTokenBody = z.object({ name: z.string().max(100) }).strict();
+const NewTokenBody = z
+  .object({
+    name: z.string().max(100),
+    expiresAt: z
+      .union([z.string().max(40), z.number()])
+      .nullable()
+      .optional()
+      .describe(
+        'when the token stops working: ISO 8601 date-time with a time zone, or epoch milliseconds; in the future, within 10 years; null or absent: never',
+      ),
+  })
+  .strict();
+
+/** A token as answers show it (never its hash). Times are epoch milliseconds. */
+function tokenView(t: ApiToken) {
+  return {
+    id: t.id,
+    name: t.name,
+    userId: t.userId,
+    prefix: t.prefix,
+    createdAt: t.createdAt,
+    lastUsedAt: t.lastUsedAt,
+    expiresAt: t.expiresAt,
+  };
+}
 
 export function tokenRoutes(app: ApiInstance, deps: ApiDeps): void {
   const admin = requireRole('admin');
   app.get(
     '/tokens',
     { preHandler: admin, schema: { tags: ['tokens'], summary: 'Every API token (admin)' } },
-    async () => ({ tokens: await listApiTokens(deps.db) }),
+    async () => ({ tokens: (await listApiTokens(deps.db)).map(tokenView) }),
   );
 
   app.post(
@@ -28,13 +59,19 @@ export function tokenRoutes(app: ApiInstance, deps: ApiDeps): void {
       },
     },
     async (request, reply) => {
-      const { token, apiToken } = await issueApiToken(deps.db, request.body, userOf(request).id);
+      const { token, apiToken } = await issueApiToken(
+        deps.db,
+        request.body,
+        userOf(request).id,
+        nowMs(deps.clock),
+      );
       await audit(deps, request, 'token.create', {
         type: 'token',
         id: apiToken.id,
         name: apiToken.name,
+        details: { expiresAt: apiToken.expiresAt },
       });
-      return reply.code(201).send({ token, apiToken });
+      return reply.code(201).send({ token, apiToken: tokenView(apiToken) });
     },
   );
 

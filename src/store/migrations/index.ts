@@ -3,6 +3,7 @@ import { migration0001 } from './0001_initial.js';
 import { migration0002 } from './0002_api.js';
 import { migration0003 } from './0003_rejected_records.js';
 import { migration0004 } from './0004_factor_names.js';
+import { migration0005 } from './0005_api_token_expiry.js';
 import type { Migration } from './migration.js';
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -10,4 +11,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0002,
   migration0003,
   migration0004,
+  migration0005,
 ];

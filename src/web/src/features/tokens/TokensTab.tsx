@@ -1,25 +1,52 @@
-/** API tokens: create (the token is shown once), list, revoke. */
+/**
+ * API tokens: create (the token is shown once; never expiring or for 30, 90 or 365 days), list
+ * with when each was last used and when it expires, revoke.
+ */
 import { useState, type SyntheticEvent } from 'react';
-import { Card, Loaded, TextField } from '../../ui/components';
-import { formatAgo } from '../../ui/format';
+import { Badge, Card, Loaded, SelectField, TextField } from '../../ui/components';
+import { formatAgo, formatDate, formatDateTime } from '../../ui/format';
 import { useResource } from '../../ui/resource';
 import { DataTable } from '../../ui/table';
 import { useToast } from '../../ui/toasts';
 import { useSession } from '../auth/session';
-import { createToken, listTokens, revokeToken } from './api';
+import { createToken, isExpired, listTokens, revokeToken, type ApiToken } from './api';
+
+const EXPIRY_CHOICES = [
+  { value: '30', label: '30 days' },
+  { value: '90', label: '90 days' },
+  { value: '365', label: '365 days' },
+  { value: 'never', label: 'Never' },
+] as const;
+
+function Expires({ token }: { token: ApiToken }) {
+  const at = token.expiresAt ?? null;
+  if (at === null) return <span className="muted">Never</span>;
+  if (isExpired(token))
+    return (
+      <Badge tone="bad" title={formatDateTime(at)}>
+        Expired {formatDate(at)}
+      </Badge>
+    );
+  return <span title={formatDateTime(at)}>{`${formatDate(at)} (${formatAgo(at)})`}</span>;
+}
 
 export function TokensTab() {
   const { api } = useSession();
   const toast = useToast();
   const tokens = useResource(() => listTokens(api), [api]);
   const [name, setName] = useState('');
-  const [shown, setShown] = useState<string | null>(null);
+  const [expiry, setExpiry] = useState<string>('90');
+  const [shown, setShown] = useState<{ token: string; expiresAt: number | null } | null>(null);
 
   async function create(event: SyntheticEvent) {
     event.preventDefault();
     try {
-      const created = await createToken(api, name.trim());
-      setShown(created.token);
+      const created = await createToken(
+        api,
+        name.trim(),
+        expiry === 'never' ? null : Number(expiry),
+      );
+      setShown({ token: created.token, expiresAt: created.expiresAt });
       setName('');
       tokens.reload();
     } catch (error) {
@@ -40,7 +67,7 @@ export function TokensTab() {
 
   return (
     <div className="grid-2">
-      <Card title="API tokens">
+      <Card title="API tokens" className="span-2">
         <Loaded resource={tokens.state} retry={tokens.reload}>
           {(list) => (
             <DataTable
@@ -54,11 +81,27 @@ export function TokensTab() {
               }
               columns={[
                 { label: 'Name', value: (t) => t.name },
-                { label: 'Created', value: (t) => formatAgo(t.createdAt ?? null) },
+                {
+                  label: 'Created',
+                  value: (t) => formatAgo(t.createdAt ?? null),
+                  optional: true,
+                },
                 {
                   label: 'Last used',
                   value: (t) => formatAgo(t.lastUsedAt ?? null),
-                  optional: true,
+                  render: (t) => (
+                    <span title={formatDateTime(t.lastUsedAt ?? null)}>
+                      {formatAgo(t.lastUsedAt ?? null)}
+                    </span>
+                  ),
+                },
+                {
+                  label: 'Expires',
+                  value: (t) =>
+                    t.expiresAt === null || t.expiresAt === undefined
+                      ? 'never'
+                      : new Date(t.expiresAt).toISOString(),
+                  render: (t) => <Expires token={t} />,
                 },
                 {
                   label: 'Actions',
@@ -87,6 +130,13 @@ export function TokensTab() {
             hint="What uses it, e.g. “SIEM export”."
             autoComplete="off"
           />
+          <SelectField
+            label="Expires"
+            value={expiry}
+            onChange={setExpiry}
+            options={EXPIRY_CHOICES}
+            hint="After this the token stops working; create a new one then."
+          />
           <div className="form-actions">
             <button type="submit" className="button button-primary" disabled={!name.trim()}>
               Create token
@@ -96,13 +146,18 @@ export function TokensTab() {
         {shown !== null && (
           <div className="verdict verdict-good" role="status">
             <p className="verdict-title">Copy the token now: it is shown only once.</p>
-            <code className="secret-once">{shown}</code>
+            <code className="secret-once">{shown.token}</code>
+            <p>
+              {shown.expiresAt === null
+                ? 'It never expires; revoke it when it is no longer needed.'
+                : `It expires on ${formatDateTime(shown.expiresAt)}.`}
+            </p>
             <div className="form-actions">
               <button
                 type="button"
                 className="button button-small"
                 onClick={() => {
-                  void navigator.clipboard.writeText(shown).then(() => {
+                  void navigator.clipboard.writeText(shown.token).then(() => {
                     toast.success('Token copied.');
                   });
                 }}
