@@ -4,7 +4,6 @@
  *
  * @example duo-insights sources create --type duo-activity --name "Duo logs" --owner alice@example.com
  */
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { openApp, type App } from '../app.js';
@@ -42,7 +41,16 @@ import {
   SourceSettingsInput,
   testSourceConnection,
 } from '../sync/sources.js';
-import { emit, fields, formatTime, reportError, table, type OutputOptions } from './output.js';
+import {
+  CommandError,
+  emit,
+  fields,
+  formatTime,
+  readFlagFile,
+  reportError,
+  table,
+  type OutputOptions,
+} from './output.js';
 
 /** Opens the app, runs one command's work, reports its error for a person, closes the app. */
 export async function withApp(work: (app: App) => Promise<void>): Promise<void> {
@@ -411,6 +419,12 @@ export function sourcesCommand(): Command {
             opts.skey ??
             (opts.secretKeyFile === undefined ? undefined : await readSecret(opts.secretKeyFile));
           const source = await resolveSource(app, ref);
+          if (secretKey === undefined && !source.hasSecret) {
+            throw new CommandError(
+              `source "${source.name}" has no secret key yet: give it with --secret-key-file <file> (or - for standard input)`,
+              2,
+            );
+          }
           let configured = await configureSourceCredentials(
             app.sync,
             source.id,
@@ -456,14 +470,8 @@ export function sourcesCommand(): Command {
 }
 
 async function readSecret(path: string): Promise<string> {
-  const text = path === '-' ? await readStdin() : await readFile(path, 'utf8');
+  const text = await readFlagFile('--secret-key-file', path, 'the Duo secret key');
   return text.trim();
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 export function testConnectionCommand(): Command {
