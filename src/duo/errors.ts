@@ -5,6 +5,7 @@
  *
  * @example if (err instanceof DuoError && err.kind === 'permission_missing') show(err.fix);
  */
+import { causeChain } from '../domain/errors.js';
 
 export const DUO_ERROR_KINDS = [
   'invalid_integration_key',
@@ -359,16 +360,6 @@ export function scrubbedCopy(error: unknown, scrub: (text: string) => string, de
   if (code !== undefined) Object.assign(copy, { code });
   copy.stack = `${copy.name}: ${copy.message}`;
   return copy;
-}
-
-function* causeChain(error: unknown, depth = 0): Generator {
-  if (depth > 6 || error === undefined || error === null) return;
-  yield error;
-  // Node reports a failed dual-stack connect (IPv6 then IPv4) as an AggregateError.
-  if (error instanceof AggregateError) {
-    for (const inner of error.errors) yield* causeChain(inner, depth + 1);
-  }
-  if (error instanceof Error) yield* causeChain(error.cause, depth + 1);
 }
 
 function codeOf(error: unknown): string | undefined {

@@ -6,6 +6,7 @@
  *
  * @example const text = describeDatabaseFailure(error); if (text) print(text);
  */
+import { causeChain } from '../domain/errors.js';
 
 /** One line with the cause and the fix, or undefined when `error` is not a database failure. */
 export function describeDatabaseFailure(error: unknown): string | undefined {
@@ -56,14 +57,4 @@ function stringField(error: unknown, name: string): string | undefined {
   if (typeof error !== 'object' || error === null || !(name in error)) return undefined;
   const value = (error as Record<string, unknown>)[name];
   return typeof value === 'string' ? value : undefined;
-}
-
-function* causeChain(error: unknown, depth = 0): Generator {
-  if (depth > 6 || error === undefined || error === null) return;
-  yield error;
-  // A failed dual-stack connect (localhost: ::1 then 127.0.0.1) is an AggregateError.
-  if (error instanceof AggregateError) {
-    for (const inner of error.errors) yield* causeChain(inner, depth + 1);
-  }
-  if (error instanceof Error) yield* causeChain(error.cause, depth + 1);
 }
