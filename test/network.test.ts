@@ -16,6 +16,7 @@ import { loadConfig } from '../src/config.js';
 import type { ConnectionTestResult } from '../src/domain/sources.js';
 import { randomCredential, startSimulator, type Simulator } from '../src/sim/server.js';
 import { createIdentity } from '../src/store/identities.js';
+import { DuoConnections } from '../src/sync/duo-connections.js';
 import {
   configureSourceCredentials,
   createSourceFromInput,
@@ -146,6 +147,30 @@ describe('an HTTPS proxy', () => {
     });
     expect(result).toMatchObject({ ok: false, code: 'network' });
     expect((result.details as { fix?: string }).fix).toContain('HTTPS_PROXY');
+  });
+});
+
+describe('the in-process demo simulator', () => {
+  it('is reached directly even when HTTPS_PROXY names a proxy, which cannot reach loopback', async () => {
+    const demo = await startSimulator({ credentials: [credential], users: 5, days: 1 });
+    const connections = new DuoConnections({
+      allowLoopbackHosts: false,
+      proxyUrl: 'http://127.0.0.1:1',
+      transientRetries: 0,
+    });
+    connections.trustHost(demo.url);
+    const duo = connections.clientFor({
+      apiHost: demo.url,
+      integrationKey: credential.ikey,
+      secretKey: credential.skey,
+    });
+    try {
+      expect(await duo.testConnection('activity')).toMatchObject({ ok: true });
+    } finally {
+      await duo.close();
+      connections.close();
+      await demo.close();
+    }
   });
 });
 

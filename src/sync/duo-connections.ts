@@ -93,7 +93,8 @@ export class DuoConnections {
   /**
    * A client for one credential; close it when done (the governor stays for the next one). A
    * source's `caFile` and `proxyUrl` settings, when set, replace the process-wide ones; a
-   * source's own proxy is used even for hosts `NO_PROXY` names.
+   * source's own proxy is used even for hosts `NO_PROXY` names; a trusted host (the demo) is
+   * reached without the process-wide proxy.
    */
   clientFor(
     credentials: SourceCredentials,
@@ -115,7 +116,8 @@ export class DuoConnections {
     }
     const caFile = network.caFile ?? this.#options.caFile;
     const ownProxy = network.proxyUrl ?? undefined;
-    const proxyUrl = ownProxy ?? this.#options.proxyUrl;
+    // The in-process demo simulator listens on this machine's loopback, which a proxy cannot reach.
+    const proxyUrl = ownProxy ?? (trusted ? undefined : this.#options.proxyUrl);
     const noProxy = ownProxy === undefined ? this.#options.noProxy : undefined;
     return createDuoClient(
       {
