@@ -52,6 +52,9 @@ export async function openApp(config: Config, options: AppOptions = {}): Promise
     const duo = new DuoConnections({
       allowLoopbackHosts: config.allowLoopbackDuoHosts || config.demo,
       ...(config.duoRateLimit === 'off' ? { rateLimits: 'off' as const } : {}),
+      ...(config.caFile === undefined ? {} : { caFile: config.caFile }),
+      ...(config.httpsProxy === undefined ? {} : { proxyUrl: config.httpsProxy }),
+      ...(config.noProxy === undefined ? {} : { noProxy: config.noProxy }),
       ...options.duo,
     });
     const sync: SyncContext = {

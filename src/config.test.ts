@@ -1,5 +1,12 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, testDatabaseUrl } from './config.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'config-test-'));
+const CA_FILE = join(dir, 'ca.pem');
+writeFileSync(CA_FILE, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
 
 const KEY = Buffer.alloc(32, 7).toString('base64');
 
@@ -106,6 +113,52 @@ describe('configuration', () => {
     expect(() => loadConfig({ TRUST_PROXY: '10.0.0.1, 300.1.1.1' })).toThrow(
       /not understood: "300\.1\.1\.1"/,
     );
+  });
+
+  it('reads the CA file, the HTTPS proxy and the hosts that skip it', () => {
+    const config = loadConfig({
+      DUO_INSIGHTS_CA_FILE: CA_FILE,
+      HTTPS_PROXY: 'http://proxy.example.com:3128',
+      NO_PROXY: 'localhost,.internal.example.com',
+    });
+    expect(config).toMatchObject({
+      caFile: CA_FILE,
+      httpsProxy: 'http://proxy.example.com:3128',
+      noProxy: 'localhost,.internal.example.com',
+    });
+  });
+
+  it('honours https_proxy and no_proxy, the lower-case spellings winning as in curl', () => {
+    const config = loadConfig({
+      HTTPS_PROXY: 'http://upper.example.com:3128',
+      https_proxy: 'http://lower.example.com:8080',
+      no_proxy: '10.0.0.1',
+    });
+    expect(config.httpsProxy).toBe('http://lower.example.com:8080');
+    expect(config.noProxy).toBe('10.0.0.1');
+  });
+
+  it('refuses a CA file that is missing or holds no certificate, naming the variable', () => {
+    const missing = join(dir, 'no-such.pem');
+    expect(() => loadConfig({ DUO_INSIGHTS_CA_FILE: missing })).toThrow(ConfigError);
+    expect(() => loadConfig({ DUO_INSIGHTS_CA_FILE: missing })).toThrow(
+      `DUO_INSIGHTS_CA_FILE ${missing} cannot be read (ENOENT)`,
+    );
+    const notPem = join(dir, 'not.pem');
+    writeFileSync(notPem, 'hello');
+    expect(() => loadConfig({ DUO_INSIGHTS_CA_FILE: notPem })).toThrow(
+      /DUO_INSIGHTS_CA_FILE .*holds no PEM certificate/,
+    );
+  });
+
+  it('refuses a proxy that is not an http(s) URL without echoing its password', () => {
+    expect(() => loadConfig({ HTTPS_PROXY: 'socks5://u:pa55word@proxy:1080' })).toThrow(
+      /HTTPS_PROXY must start with http:\/\/ or https:\/\//,
+    );
+    expect(() => loadConfig({ HTTPS_PROXY: 'socks5://u:pa55word@proxy:1080' })).not.toThrow(
+      /pa55word/,
+    );
+    expect(() => loadConfig({ https_proxy: 'proxy:3128/x' })).toThrow(/HTTPS_PROXY/);
   });
 
   it('points store tests at the local PostgreSQL unless told otherwise', () => {

@@ -8,6 +8,7 @@
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { caFileProblem, proxyUrlProblem } from './duo/index.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -47,6 +48,18 @@ export interface Config {
    * `linklocal`, `uniquelocal`).
    */
   readonly trustProxy: TrustProxy;
+  /**
+   * `DUO_INSIGHTS_CA_FILE`: a PEM file of CA certificates trusted for Duo besides the system
+   * roots (a TLS-inspecting proxy's CA). A source's own CA file wins over it.
+   */
+  readonly caFile?: string;
+  /**
+   * `HTTPS_PROXY` (or `https_proxy`): the proxy Duo is reached through, with CONNECT
+   * (`http://[user:pass@]proxy:3128`). A source's own proxy wins over it.
+   */
+  readonly httpsProxy?: string;
+  /** `NO_PROXY` (or `no_proxy`): hosts reached without the proxy (`.example.com,10.0.0.1`). */
+  readonly noProxy?: string;
 }
 
 /** Whom to believe about the client address; see `Config.trustProxy`. */
@@ -75,7 +88,23 @@ const VARIABLES = {
   host: 'HOST',
   adminPassword: 'DUO_INSIGHTS_ADMIN_PASSWORD',
   trustProxy: 'TRUST_PROXY',
+  caFile: 'DUO_INSIGHTS_CA_FILE',
+  httpsProxy: 'HTTPS_PROXY',
+  noProxy: 'NO_PROXY',
 } as const satisfies Record<keyof Config, string>;
+
+/** Every environment variable the configuration reads (fix messages name only these). */
+export const CONFIG_VARIABLES: readonly string[] = [
+  ...Object.values(VARIABLES),
+  'https_proxy',
+  'no_proxy',
+];
+
+/** Lower-case spellings other tools read too; the lower-case one wins, as in curl. */
+const ALIASES: Readonly<Record<string, string>> = {
+  https_proxy: 'HTTPS_PROXY',
+  no_proxy: 'NO_PROXY',
+};
 
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535, 'must be a port number (0-65535)').default(8080),
@@ -114,6 +143,26 @@ const EnvSchema = z.object({
       return parsed;
     })
     .default(false),
+  DUO_INSIGHTS_CA_FILE: z
+    .string()
+    .superRefine((path, context) => {
+      const problem = caFileProblem(path);
+      if (problem !== undefined) {
+        context.addIssue({
+          code: 'custom',
+          message: `${path} ${problem}: give the path of a PEM file with the CA certificate`,
+        });
+      }
+    })
+    .optional(),
+  HTTPS_PROXY: z
+    .string()
+    .superRefine((url, context) => {
+      const problem = proxyUrlProblem(url);
+      if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
+  NO_PROXY: z.string().optional(),
 });
 
 const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
@@ -170,6 +219,10 @@ export function loadConfig(
     const value = env[name];
     if (value !== undefined && value !== '') picked[name] = value;
   }
+  for (const [alias, name] of Object.entries(ALIASES)) {
+    const value = env[alias];
+    if (value !== undefined && value !== '') picked[name] = value;
+  }
   const parsed = EnvSchema.safeParse(picked);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
@@ -198,6 +251,9 @@ export function loadConfig(
     trustProxy: overrides.trustProxy ?? e.TRUST_PROXY,
     ...(adminPassword === undefined ? {} : { adminPassword }),
     ...(secretKey === undefined ? {} : { secretKey: secretKey.trim() }),
+    ...(e.DUO_INSIGHTS_CA_FILE === undefined ? {} : { caFile: e.DUO_INSIGHTS_CA_FILE }),
+    ...(e.HTTPS_PROXY === undefined ? {} : { httpsProxy: e.HTTPS_PROXY }),
+    ...(e.NO_PROXY === undefined ? {} : { noProxy: e.NO_PROXY }),
   };
   return config;
 }

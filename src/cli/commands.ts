@@ -4,7 +4,7 @@
  *
  * @example duo-insights sources create --type duo-activity --name "Duo logs" --owner alice@example.com
  */
-import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { openApp, type App } from '../app.js';
 import { loadConfig } from '../config.js';
@@ -23,7 +23,13 @@ import {
   searchIdentities,
 } from '../store/identities.js';
 import { listRuns } from '../store/runs.js';
-import { deleteSource, findSource, findSourceByName, listSources } from '../store/sources.js';
+import {
+  deleteSource,
+  findSource,
+  findSourceByName,
+  listSources,
+  updateSource,
+} from '../store/sources.js';
 import { listStreams } from '../store/streams.js';
 import { syncActivitySource } from '../sync/activity-sync.js';
 import { aggregateSource } from '../sync/aggregation.js';
@@ -31,9 +37,21 @@ import {
   configureSourceCredentials,
   createSourceFromInput,
   InputError,
+  parseInput,
+  settingsFromInput,
+  SourceSettingsInput,
   testSourceConnection,
 } from '../sync/sources.js';
-import { emit, fields, formatTime, reportError, table, type OutputOptions } from './output.js';
+import {
+  CommandError,
+  emit,
+  fields,
+  formatTime,
+  readFlagFile,
+  reportError,
+  table,
+  type OutputOptions,
+} from './output.js';
 
 /** Opens the app, runs one command's work, reports its error for a person, closes the app. */
 export async function withApp(work: (app: App) => Promise<void>): Promise<void> {
@@ -100,6 +118,8 @@ function sourceSummary(s: Source): Record<string, unknown> {
     description: s.description,
     owner: s.ownerIdentityId,
     governanceGroup: s.governanceGroupId,
+    caFile: s.settings.caFile ?? '(DUO_INSIGHTS_CA_FILE, if set)',
+    proxy: s.settings.proxyUrl ?? '(HTTPS_PROXY, if set)',
     lastTest: s.lastTest
       ? `${s.lastTest.ok ? 'passed' : 'FAILED'} at ${formatTime(s.lastTest.at)}: ${s.lastTest.message}`
       : null,
@@ -362,7 +382,9 @@ export function sourcesCommand(): Command {
     });
   cmd
     .command('configure')
-    .description('set the integration key, secret key (write-only) and API host')
+    .description(
+      'set the integration key, secret key (write-only) and API host, and how to reach Duo',
+    )
     .argument('<source>', 'id or name')
     .requiredOption('--api-host <host>', 'api-XXXXXXXX.duosecurity.com')
     .requiredOption('--ikey <integration key>')
@@ -374,6 +396,14 @@ export function sourcesCommand(): Command {
       '--skey <secret key>',
       'the secret key on the command line (visible to other users of this machine: prefer --secret-key-file)',
     )
+    .option(
+      '--ca-file <path>',
+      "a PEM CA certificate trusted for this source's Duo host ('' = DUO_INSIGHTS_CA_FILE)",
+    )
+    .option(
+      '--proxy <url>',
+      "the HTTPS proxy this source reaches Duo through, http://proxy:3128 ('' = HTTPS_PROXY)",
+    )
     .addOption(jsonOption())
     .action(
       async (
@@ -383,14 +413,30 @@ export function sourcesCommand(): Command {
           ikey: string;
           secretKeyFile?: string;
           skey?: string;
+          caFile?: string;
+          proxy?: string;
         } & OutputOptions,
       ) => {
         await withApp(async (app) => {
+          const network = parseInput(SourceSettingsInput, {
+            ...(opts.caFile === undefined
+              ? {}
+              : { caFile: opts.caFile === '' ? null : resolve(opts.caFile) }),
+            ...(opts.proxy === undefined
+              ? {}
+              : { proxyUrl: opts.proxy === '' ? null : opts.proxy }),
+          });
           const secretKey =
             opts.skey ??
             (opts.secretKeyFile === undefined ? undefined : await readSecret(opts.secretKeyFile));
           const source = await resolveSource(app, ref);
-          const configured = await configureSourceCredentials(
+          if (secretKey === undefined && !source.hasSecret) {
+            throw new CommandError(
+              `source "${source.name}" has no secret key yet: give it with --secret-key-file <file> (or - for standard input)`,
+              2,
+            );
+          }
+          let configured = await configureSourceCredentials(
             app.sync,
             source.id,
             {
@@ -400,6 +446,11 @@ export function sourcesCommand(): Command {
             },
             app.config.allowLoopbackDuoHosts || app.config.demo,
           );
+          if (Object.keys(network).length > 0) {
+            configured = await updateSource(app.db, source.id, {
+              settings: settingsFromInput(network),
+            });
+          }
           emit(
             configured,
             (s) => `${fields(sourceSummary(s))}\n\nnext: duo-insights test-connection "${s.name}"`,
@@ -430,14 +481,8 @@ export function sourcesCommand(): Command {
 }
 
 async function readSecret(path: string): Promise<string> {
-  const text = path === '-' ? await readStdin() : await readFile(path, 'utf8');
+  const text = await readFlagFile('--secret-key-file', path, 'the Duo secret key');
   return text.trim();
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 export function testConnectionCommand(): Command {

@@ -4,13 +4,64 @@
  *
  * @example emit(sources, (list) => table(list, ['name', 'type', 'state']));
  */
+import { readFile } from 'node:fs/promises';
 import { ZodError } from 'zod';
 import { ConfigError } from '../config.js';
 import { ConflictError, NotFoundError, SecretKeyError } from '../domain/errors.js';
 import { DuoError } from '../duo/index.js';
+import { describeDatabaseFailure } from '../store/failures.js';
 import { SourceBusyError, SourceNotReadyError } from '../sync/context.js';
 import { ApiHostError } from '../sync/duo-connections.js';
 import { InputError } from '../sync/sources.js';
+
+/**
+ * A failure a person can fix, worded as one line with the fix; exit code 2 for bad input (a
+ * flag), 1 otherwise.
+ *
+ * @example throw new CommandError('--port 80 needs privileges: choose a port above 1023', 2);
+ */
+export class CommandError extends Error {
+  override readonly name = 'CommandError';
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2 = 1,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The text of the file a flag names, or of standard input for `-`; a file that cannot be read
+ * is a CommandError naming the flag, the path and what to give instead.
+ *
+ * @example const skey = await readFlagFile('--secret-key-file', path, 'the Duo secret key');
+ */
+export async function readFlagFile(flag: string, path: string, holds: string): Promise<string> {
+  if (path === '-') {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a directory'
+            : typeof code === 'string'
+              ? code
+              : 'unreadable';
+    throw new CommandError(
+      `${flag} ${path} cannot be read (${why}): give the file that holds ${holds}, or - to read it from standard input`,
+      2,
+    );
+  }
+}
 
 export interface OutputOptions {
   readonly json?: boolean;
@@ -78,8 +129,11 @@ function describeError(error: unknown): { message: string; code: number } {
   ) {
     return { message: error.message, code: 2 };
   }
+  if (error instanceof CommandError) return { message: error.message, code: error.exitCode };
   if (error instanceof ZodError) return { message: error.message, code: 2 };
   if (error instanceof DuoError) return { message: `${error.message} ${error.fix}`, code: 1 };
+  const database = describeDatabaseFailure(error);
+  if (database !== undefined) return { message: database, code: 1 };
   if (
     error instanceof NotFoundError ||
     error instanceof ConflictError ||

@@ -18,7 +18,7 @@ import { countAdmins } from '../store/users.js';
 import { Scheduler } from '../sync/scheduler.js';
 import { ensureFirstAdmin } from '../sync/users.js';
 import { VERSION } from '../version.js';
-import { reportError } from './output.js';
+import { CommandError, reportError } from './output.js';
 
 /** Where the generated password of the first admin is written (mode 0600). */
 export const INITIAL_PASSWORD_FILE = 'initial-admin-password';
@@ -47,6 +47,27 @@ export function serveCommand(): Command {
         reportError(error);
       }
     });
+}
+
+/** Why the server could not listen, with the flag or variable to change. */
+function listenFailure(error: unknown, host: string, port: number): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'EADDRINUSE') {
+    return new CommandError(
+      `port ${port} on ${host} is already in use: stop the program using it, or choose another port with --port or PORT (0 = any free port)`,
+    );
+  }
+  if (code === 'EACCES') {
+    return new CommandError(
+      `port ${port} needs privileges on this system: choose a port above 1023 with --port or PORT`,
+    );
+  }
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+    return new CommandError(
+      `${host} is not an address of this machine: fix --host or HOST (127.0.0.1, or 0.0.0.0 for every interface)`,
+    );
+  }
+  return error;
 }
 
 async function serve(overrides: ConfigOverrides): Promise<void> {
@@ -79,7 +100,13 @@ async function serve(overrides: ConfigOverrides): Promise<void> {
     webRoot: fileURLToPath(new URL('../web/', import.meta.url)),
     trustProxy: config.trustProxy,
   });
-  await server.app.listen({ port: config.port, host: config.host });
+  try {
+    await server.app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await server.app.close();
+    await app.close();
+    throw listenFailure(error, config.host, config.port);
+  }
   const address = server.app.server.address();
   const listening = typeof address === 'object' && address !== null ? address.port : config.port;
   const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;

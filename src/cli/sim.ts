@@ -1,10 +1,14 @@
 /**
  * `duo-insights sim`: runs the Duo Admin API simulator until SIGINT/SIGTERM and prints where it
- * listens, the API hostname and the credentials to configure (the secret key only when it was
- * generated here), and the CA file under `--tls`.
+ * listens, the API host to configure (`http://127.0.0.1:P`, or `https://` under `--tls`), the
+ * credentials (the secret key only when it was generated here; it is also written to a 0600 file
+ * removed on stop), the CA file under `--tls`, and the `sources configure` line to paste.
  *
  * @example duo-insights sim --port 8443 --ikey DIXXXXXXXXXXXXXXXXXX --skey … --tls --rate-limit duo
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import {
@@ -182,10 +186,51 @@ export interface SimIo {
   readonly stopped: Promise<unknown>;
 }
 
+/** The source name the printed `sources configure` line uses. */
+export const EXAMPLE_SOURCE_NAME = 'Duo logs';
+
+/** duo-insights accepts a loopback API host only with this variable set (or in demo mode). */
+const LOOPBACK_VARIABLE = 'DUO_INSIGHTS_ALLOW_LOOPBACK_DUO_HOSTS';
+
+/**
+ * The command that points a duo-insights source at this simulator. The API host is the URL
+ * (`http://127.0.0.1:P`): a bare `127.0.0.1:P` would be reached over HTTPS.
+ */
+export function configureLine(sim: Simulator, ikey: string, secretKeyFile: string): string {
+  return [
+    'duo-insights sources configure',
+    shellQuote(EXAMPLE_SOURCE_NAME),
+    `--api-host ${sim.url}`,
+    `--ikey ${shellQuote(ikey)}`,
+    `--secret-key-file ${shellQuote(secretKeyFile)}`,
+    ...(sim.caFile ? [`--ca-file ${shellQuote(sim.caFile)}`] : []),
+  ].join(' ');
+}
+
+function shellQuote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
 /** Starts the simulator, prints how to reach it, waits for `stopped`, closes it. */
 export async function runSimulator(plan: SimPlan, io: SimIo): Promise<Simulator> {
   const sim = await startSimulator(plan.options);
+  const keyDir = await mkdtemp(join(tmpdir(), 'duo-insights-sim-key-'));
+  try {
+    const secretKeyFile = join(keyDir, 'skey');
+    await writeFile(secretKeyFile, `${plan.skey}\n`, { mode: 0o600 });
+    printAccess(sim, plan, secretKeyFile, io);
+    await io.stopped;
+  } finally {
+    await sim.close();
+    await rm(keyDir, { recursive: true, force: true });
+  }
+  if (!io.json) io.out('simulator stopped');
+  return sim;
+}
+
+function printAccess(sim: Simulator, plan: SimPlan, secretKeyFile: string, io: SimIo): void {
   const permissionsList = plan.options.credentials[0]?.permissions ?? PERMISSIONS;
+  const configure = configureLine(sim, plan.ikey, secretKeyFile);
   if (plan.skeyGenerated) {
     io.err('warning: the secret key was generated and is printed below; pass --skey to choose one');
   }
@@ -193,28 +238,35 @@ export async function runSimulator(plan: SimPlan, io: SimIo): Promise<Simulator>
     io.out(
       JSON.stringify({
         url: sim.url,
+        apiHost: sim.url,
         apiHostname: sim.host,
         ikey: plan.ikey,
         ...(plan.skeyGenerated ? { skey: plan.skey } : {}),
+        secretKeyFile,
         permissions: permissionsList,
         ...(sim.caFile ? { caFile: sim.caFile } : {}),
         control: `${sim.url}/_sim/`,
+        env: { [LOOPBACK_VARIABLE]: 'true' },
+        configure,
       }),
     );
-  } else {
-    io.out(`Duo Admin API simulator listening on ${sim.url}`);
-    io.out(`  API hostname:     ${sim.host}`);
-    io.out(`  Integration key:  ${plan.ikey}`);
-    if (plan.skeyGenerated) io.out(`  Secret key:       ${plan.skey}`);
-    io.out(`  Permissions:      ${permissionsList.join(', ')}`);
-    if (sim.caFile) io.out(`  CA certificate:   ${sim.caFile}`);
-    io.out(`  Control API:      ${sim.url}/_sim/`);
-    io.out('Stop with Ctrl-C.');
+    return;
   }
-  await io.stopped;
-  await sim.close();
-  if (!io.json) io.out('simulator stopped');
-  return sim;
+  io.out(`Duo Admin API simulator listening on ${sim.url}`);
+  io.out(`  API host:         ${sim.url}`);
+  if (sim.host !== new URL(sim.url).host) io.out(`  Signed host:      ${sim.host}`);
+  io.out(`  Integration key:  ${plan.ikey}`);
+  if (plan.skeyGenerated) io.out(`  Secret key:       ${plan.skey}`);
+  io.out(`  Secret key file:  ${secretKeyFile} (removed when the simulator stops)`);
+  io.out(`  Permissions:      ${permissionsList.join(', ')}`);
+  if (sim.caFile) io.out(`  CA certificate:   ${sim.caFile}`);
+  io.out(`  Control API:      ${sim.url}/_sim/`);
+  io.out(
+    `Point a source at it (create it first: duo-insights sources create --type duo-activity --name "${EXAMPLE_SOURCE_NAME}" --owner …; ${LOOPBACK_VARIABLE} must be set for every duo-insights command that uses it, serve included):`,
+  );
+  io.out(`  export ${LOOPBACK_VARIABLE}=true`);
+  io.out(`  ${configure}`);
+  io.out('Stop with Ctrl-C.');
 }
 
 export function simCommand(): Command {

@@ -6,7 +6,6 @@
  * @example duo-insights token create --name "SIEM export" --expires-in-days 90
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { NotFoundError } from '../domain/errors.js';
 import { DAY_MS, nowMs } from '../domain/time.js';
@@ -16,15 +15,10 @@ import { recordAudit } from '../store/audit.js';
 import { findUserCredentials, listUsers } from '../store/users.js';
 import { createUserFromInput, issueApiToken, MAX_TOKEN_DAYS } from '../sync/users.js';
 import { positiveInt, withApp } from './commands.js';
-import { emit, fields, formatTime, table, type OutputOptions } from './output.js';
+import { emit, fields, formatTime, readFlagFile, table, type OutputOptions } from './output.js';
 
 async function readPassword(path: string): Promise<string> {
-  if (path !== '-') return (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks)
-    .toString('utf8')
-    .replace(/\r?\n$/, '');
+  return (await readFlagFile('--password-file', path, 'the password')).replace(/\r?\n$/, '');
 }
 
 export function userCommand(): Command {

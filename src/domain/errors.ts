@@ -29,3 +29,18 @@ export class ConflictError extends Error {
 export class SecretKeyError extends Error {
   override readonly name = 'SecretKeyError';
 }
+
+/**
+ * An error, the errors it wraps (`cause`, and each of an AggregateError's, as a failed
+ * dual-stack connect reports), and theirs, in that order, at most 7 deep.
+ *
+ * @example for (const link of causeChain(error)) if (codeOf(link) === 'ECONNREFUSED') …
+ */
+export function* causeChain(error: unknown, depth = 0): Generator {
+  if (depth > 6 || error === undefined || error === null) return;
+  yield error;
+  if (error instanceof AggregateError) {
+    for (const inner of error.errors) yield* causeChain(inner, depth + 1);
+  }
+  if (error instanceof Error) yield* causeChain(error.cause, depth + 1);
+}

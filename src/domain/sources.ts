@@ -30,6 +30,16 @@ export interface SourceSettings {
   readonly maxDeleteShare: number;
   /** Aggregation creates an identity for an account that correlates to none. Default true. */
   readonly createIdentities: boolean;
+  /**
+   * A PEM file of CA certificates trusted for this source's Duo host (absolute path on the
+   * server); null = the process's `DUO_INSIGHTS_CA_FILE`, if any.
+   */
+  readonly caFile: string | null;
+  /**
+   * The HTTPS proxy this source reaches Duo through (`http://proxy:3128`, no password); null =
+   * the process's `HTTPS_PROXY`, if any.
+   */
+  readonly proxyUrl: string | null;
 }
 
 export const DEFAULT_SOURCE_SETTINGS: SourceSettings = {
@@ -39,6 +49,8 @@ export const DEFAULT_SOURCE_SETTINGS: SourceSettings = {
   backfillDays: 30,
   maxDeleteShare: 0.2,
   createIdentities: true,
+  caFile: null,
+  proxyUrl: null,
 };
 
 /** The verdict of the last Test Connection, as shown to the user. */

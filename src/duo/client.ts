@@ -62,6 +62,8 @@ export interface DuoClientConfig {
   readonly ca?: string | Buffer | readonly (string | Buffer)[];
   /** HTTPS proxy, reached with CONNECT: `http://[user:pass@]proxy:3128`. */
   readonly proxyUrl?: string;
+  /** Hosts reached without the proxy, as `NO_PROXY` lists them. */
+  readonly noProxy?: string;
   readonly timeouts?: TransportTimeouts;
   /** 5 (default) or 2. */
   readonly signatureVersion?: SignatureVersion;
@@ -178,6 +180,7 @@ export function createDuoClient(config: DuoClientConfig, deps: DuoClientDeps = {
       ...(config.caFile === undefined ? {} : { caFile: config.caFile }),
       ...(config.ca === undefined ? {} : { ca: config.ca }),
       ...(config.proxyUrl === undefined ? {} : { proxyUrl: config.proxyUrl }),
+      ...(config.noProxy === undefined ? {} : { noProxy: config.noProxy }),
       ...(config.timeouts === undefined ? {} : { timeouts: config.timeouts }),
       ...(config.signatureVersion === undefined
         ? {}

@@ -5,6 +5,7 @@
  *
  * @example if (err instanceof DuoError && err.kind === 'permission_missing') show(err.fix);
  */
+import { causeChain } from '../domain/errors.js';
 
 export const DUO_ERROR_KINDS = [
   'invalid_integration_key',
@@ -190,7 +191,7 @@ export function errorFromHttp(failure: HttpFailure): DuoError {
       ...base,
       kind: 'not_found',
       message: `Duo has nothing at ${path} (${said}).`,
-      fix: 'The object may have been deleted in Duo, or the endpoint is not available on this Duo account or plan; re-run the aggregation, or turn this stream off.',
+      fix: 'The object may have been deleted in Duo (re-run the aggregation), or the endpoint is not available on this Duo account or plan: that stream is marked failing and retried later while the others go on.',
     });
   }
   if (httpStatus === 400) {
@@ -198,7 +199,7 @@ export function errorFromHttp(failure: HttpFailure): DuoError {
       ...base,
       kind: 'bad_request',
       message: `Duo rejected the request parameters for ${path} (${said}).`,
-      fix: 'A cursor or time window is out of Duo’s range (e.g. older than 180 days); reset the stream’s cursor. If it persists, report it as a duo-insights bug with this message.',
+      fix: 'A time window is out of Duo’s range: Duo keeps logs for 180 days, so keep the source’s first-sync backfill (backfillDays, sources create --backfill-days) at 180 or less. If it persists, report it as a duo-insights bug with this message.',
     });
   }
   if (httpStatus === 429) {
@@ -206,7 +207,7 @@ export function errorFromHttp(failure: HttpFailure): DuoError {
       ...base,
       kind: 'rate_limited',
       message: `Duo kept answering 429 Too Many Requests for ${path}${attemptsText(failure.attempts)}.`,
-      fix: 'Another tool may be using the same Admin API application’s rate budget; the next scheduled run will continue where this one stopped. Give each tool its own Admin API application, or lower the request rate.',
+      fix: 'Another tool may be using the same Admin API application’s rate budget; the next scheduled run will continue where this one stopped. Give each tool its own Admin API application, and keep DUO_INSIGHTS_DUO_RATE_LIMIT at duo (the default), which paces requests to Duo’s published limits.',
     });
   }
   if (httpStatus >= 500) {
@@ -221,7 +222,7 @@ export function errorFromHttp(failure: HttpFailure): DuoError {
     ...base,
     kind: 'bad_response',
     message: `Duo answered ${path} with an unexpected HTTP status (${said}).`,
-    fix: 'Check that the API hostname is a Duo API host and that no proxy rewrites the traffic.',
+    fix: 'Check that the API hostname is a Duo API host and that no proxy (HTTPS_PROXY, or the source’s proxy) rewrites the traffic.',
   });
 }
 
@@ -255,13 +256,14 @@ export function badResponse(
 const NETWORK_FIXES: Record<NetworkReason, string> = {
   dns: 'Check the API hostname (api-XXXXXXXX.duosecurity.com, from the Admin API application) and that this server can resolve it (DNS).',
   refused:
-    'Check the API hostname and port, and that a firewall or proxy lets this server reach it on HTTPS.',
+    'Check the API hostname and port, and that a firewall lets this server reach it on HTTPS; where outbound traffic must go through a proxy, set HTTPS_PROXY (or the source’s proxy, sources configure --proxy) and check that the proxy answers.',
   timeout:
-    'Check that this server can reach the API host (firewall, proxy setting) and that it is not overloaded; the timeouts can be raised in the configuration.',
-  tls: 'The server certificate is not trusted. If a TLS-inspecting proxy sits in between, give its CA certificate (caFile); never turn verification off.',
+    'Check that this server can reach the API host: a firewall may drop the traffic, or it must go through a proxy (HTTPS_PROXY, or the source’s proxy, sources configure --proxy).',
+  tls: 'The server certificate is not trusted. If a TLS-inspecting proxy or a private CA signs it, set DUO_INSIGHTS_CA_FILE (or the source’s CA file, sources configure --ca-file) to that CA certificate (PEM); never turn verification off.',
   reset:
-    'The connection was cut; usually transient. If it persists, check proxies and firewalls between this server and Duo.',
-  other: 'Check the network path between this server and the API host (proxy, firewall, DNS).',
+    'The connection was cut; usually transient. If it persists, check proxies (HTTPS_PROXY, NO_PROXY) and firewalls between this server and Duo.',
+  other:
+    'Check the network path between this server and the API host: DNS, firewall, and the proxy (HTTPS_PROXY or the source’s proxy, sources configure --proxy; NO_PROXY skips it).',
 };
 
 const TLS_CODES = new Set([
@@ -358,16 +360,6 @@ export function scrubbedCopy(error: unknown, scrub: (text: string) => string, de
   if (code !== undefined) Object.assign(copy, { code });
   copy.stack = `${copy.name}: ${copy.message}`;
   return copy;
-}
-
-function* causeChain(error: unknown, depth = 0): Generator {
-  if (depth > 6 || error === undefined || error === null) return;
-  yield error;
-  // Node reports a failed dual-stack connect (IPv6 then IPv4) as an AggregateError.
-  if (error instanceof AggregateError) {
-    for (const inner of error.errors) yield* causeChain(inner, depth + 1);
-  }
-  if (error instanceof Error) yield* causeChain(error.cause, depth + 1);
 }
 
 function codeOf(error: unknown): string | undefined {

@@ -32,5 +32,11 @@ export type {
 export { LOG_PAGE_LIMIT, joinNextOffset, nextV1Mintime } from './logs.js';
 export type { V1LogQuery, V2LogQuery } from './logs.js';
 export type { DuoPage, OffsetQuery, RejectedRecord } from './pages.js';
-export { DEFAULT_TRANSIENT_RETRY, parseApiHost } from './transport.js';
+export {
+  DEFAULT_TRANSIENT_RETRY,
+  bypassesProxy,
+  caFileProblem,
+  parseApiHost,
+  proxyUrlProblem,
+} from './transport.js';
 export type { ApiEndpoint, TransientRetry, TransportTimeouts } from './transport.js';

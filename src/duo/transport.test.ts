@@ -11,7 +11,7 @@ import { DuoError } from './errors.js';
 import { ok, startFakeDuo } from './fake-duo.js';
 import type { FakeDuoScript, ReceivedRequest } from './fake-duo.js';
 import { canonicalParams, parseAuthorization, verifySignature } from './signing.js';
-import { parseApiHost } from './transport.js';
+import { bypassesProxy, parseApiHost, proxyUrlProblem } from './transport.js';
 import { ms } from '../domain/time.js';
 
 const IKEY = 'DIWJ8X6AEYOR5OMC6TQ1';
@@ -124,6 +124,37 @@ describe('parseApiHost', () => {
     expect(() =>
       createDuoClient({ apiHost: 'api-1.duosecurity.com', ikey: IKEY, skey: '' }),
     ).toThrow(DuoError);
+  });
+});
+
+describe('NO_PROXY', () => {
+  const duo = parseApiHost('api-1234abcd.duosecurity.com');
+  const sim = parseApiHost('http://127.0.0.1:8443');
+
+  it('skips the proxy for a host, its subdomains, a leading dot or *., and *', () => {
+    expect(bypassesProxy(duo, undefined)).toBe(false);
+    expect(bypassesProxy(duo, '')).toBe(false);
+    expect(bypassesProxy(duo, 'duosecurity.com')).toBe(true);
+    expect(bypassesProxy(duo, '.duosecurity.com')).toBe(true);
+    expect(bypassesProxy(duo, '*.duosecurity.com')).toBe(true);
+    expect(bypassesProxy(duo, 'localhost, API-1234ABCD.duosecurity.com')).toBe(true);
+    expect(bypassesProxy(duo, '*')).toBe(true);
+    expect(bypassesProxy(duo, 'security.com,example.com')).toBe(false);
+  });
+
+  it('matches a port only when the entry names one', () => {
+    expect(bypassesProxy(sim, '127.0.0.1')).toBe(true);
+    expect(bypassesProxy(sim, '127.0.0.1:8443')).toBe(true);
+    expect(bypassesProxy(sim, '127.0.0.1:9000')).toBe(false);
+    expect(bypassesProxy(duo, 'api-1234abcd.duosecurity.com:443')).toBe(true);
+  });
+
+  it('explains a proxy URL that cannot be used, without quoting it', () => {
+    expect(proxyUrlProblem('http://proxy.example.com:3128')).toBeUndefined();
+    expect(proxyUrlProblem('proxy.example.com')).toMatch(/is not a URL/);
+    expect(proxyUrlProblem('socks5://proxy:1080')).toMatch(/must start with http/);
+    expect(proxyUrlProblem('http://u:secret@proxy/path')).toMatch(/without a path/);
+    expect(proxyUrlProblem('http://u:secret@proxy/path')).not.toContain('secret');
   });
 });
 

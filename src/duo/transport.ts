@@ -1,6 +1,7 @@
 /**
  * Signed HTTPS requests to the Duo Admin API over undici: a keep-alive pool, connect and read
- * timeouts, an optional custom CA (added to the system roots) and HTTPS proxy (CONNECT). Every
+ * timeouts, an optional custom CA (added to the system roots) and HTTPS proxy (CONNECT, skipped
+ * for hosts a `NO_PROXY`-style list names). Every
  * attempt gets a fresh Date and signature; the query string sent is the canonical one, so what is
  * signed is what goes on the wire. 429 is paced by the credential's RateGovernor; 5xx, network
  * errors and cut responses are retried a few times; 400/401/403/404 never are.
@@ -106,6 +107,8 @@ export interface TransportConfig {
   readonly caFile?: string;
   /** `http://[user:pass@]proxy:3128`; HTTPS goes through it with CONNECT. */
   readonly proxyUrl?: string;
+  /** Hosts reached without the proxy, as `NO_PROXY` lists them (`.example.com,10.0.0.1:8443`). */
+  readonly noProxy?: string;
   readonly timeouts?: TransportTimeouts;
   readonly signatureVersion?: SignatureVersion;
   readonly retry?: Partial<TransientRetry>;
@@ -163,7 +166,7 @@ export class DuoTransport {
     this.#clock = clock;
     const proxyPassword = config.proxyUrl ? proxyPasswordOf(config.proxyUrl) : undefined;
     this.#secrets = [config.skey, ...(proxyPassword ? [proxyPassword] : [])];
-    this.#dispatcher = createDispatcher(config);
+    this.#dispatcher = createDispatcher(config, this.endpoint);
   }
 
   /** Replaces every secret (skey, Authorization values, proxy password) in a text. */
@@ -336,28 +339,107 @@ export class DuoTransport {
   }
 }
 
-function createDispatcher(config: TransportConfig): Dispatcher {
+function createDispatcher(config: TransportConfig, endpoint: ApiEndpoint): Dispatcher {
   const connectMs = config.timeouts?.connectMs ?? 10_000;
   const readMs = config.timeouts?.readMs ?? 60_000;
   const ca = customCa(config);
   const tls = { timeout: connectMs, ...(ca ? { ca } : {}) };
   const pool = { headersTimeout: readMs, bodyTimeout: readMs, keepAliveTimeout: 30_000 };
-  if (config.proxyUrl) {
+  if (config.proxyUrl && !bypassesProxy(endpoint, config.noProxy)) {
     return new ProxyAgent({ uri: config.proxyUrl, requestTls: tls, proxyTls: tls, ...pool });
   }
   return new Agent({ connect: tls, ...pool });
 }
 
+/**
+ * Whether a `NO_PROXY`-style list names the endpoint's host: `*` (every host), a host name (it
+ * and its subdomains; a leading `.` or `*.` means the same), an IP address, each optionally with
+ * `:port`. Comma or space separated. Address ranges (CIDR) are not understood.
+ *
+ * @example bypassesProxy(parseApiHost('api-1.duosecurity.com'), '.duosecurity.com') // true
+ */
+export function bypassesProxy(endpoint: ApiEndpoint, noProxy: string | undefined): boolean {
+  if (noProxy === undefined) return false;
+  const url = new URL(endpoint.origin);
+  const hostname = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  return noProxy
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .some((entry) => {
+      if (entry === '*') return true;
+      const match = /^(.*?)(?::(\d+))?$/.exec(entry.toLowerCase());
+      const name = (match?.[1] ?? '').replace(/^\[|\]$/g, '').replace(/^\*?\./, '');
+      if (name === '' || (match?.[2] !== undefined && Number(match[2]) !== port)) return false;
+      return hostname === name || hostname.endsWith(`.${name}`);
+    });
+}
+
+/**
+ * Why a CA file cannot be used (unreadable, or no PEM certificate in it), or undefined when it
+ * can. The file's content is never quoted.
+ *
+ * @example caFileProblem('/etc/ssl/corp-ca.pem') // undefined, or 'cannot be read (ENOENT)'
+ */
+export function caFileProblem(path: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : '';
+    return `cannot be read (${typeof code === 'string' && code ? code : 'error'})`;
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    return 'holds no PEM certificate (a block starting -----BEGIN CERTIFICATE-----)';
+  }
+  return undefined;
+}
+
+/**
+ * Why a text is not a usable proxy URL, or undefined when it is one. Never quotes the text (it
+ * may carry a password).
+ *
+ * @example proxyUrlProblem('http://proxy.example.com:3128') // undefined
+ */
+export function proxyUrlProblem(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return 'is not a URL (expected http://proxy.example.com:3128)';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return `must start with http:// or https:// (got ${url.protocol})`;
+  }
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
+    return 'must be a proxy address such as http://proxy.example.com:3128, without a path';
+  }
+  return undefined;
+}
+
 /** The custom CA plus the system roots (Node's `ca` option would replace them otherwise). */
 function customCa(config: TransportConfig): string[] | undefined {
   const extra: (string | Buffer)[] = [];
-  if (config.caFile) extra.push(readFileSync(config.caFile));
+  if (config.caFile) extra.push(readCaFile(config.caFile));
   if (config.ca !== undefined) {
     if (typeof config.ca === 'string' || Buffer.isBuffer(config.ca)) extra.push(config.ca);
     else extra.push(...config.ca);
   }
   if (extra.length === 0) return undefined;
   return [...rootCertificates, ...extra.map((pem) => pem.toString())];
+}
+
+function readCaFile(path: string): Buffer {
+  const problem = caFileProblem(path);
+  if (problem !== undefined) {
+    throw new DuoError({
+      kind: 'network',
+      networkReason: 'tls',
+      message: `The CA certificate file ${path} ${problem}.`,
+      fix: 'Set DUO_INSIGHTS_CA_FILE (or the source’s CA file, sources configure --ca-file) to a readable PEM file with the CA certificate.',
+    });
+  }
+  return readFileSync(path);
 }
 
 function proxyPasswordOf(proxyUrl: string): string | undefined {

@@ -147,6 +147,15 @@ describe('authentication like Duo', () => {
     }
   });
 
+  it('accepts a signature over the Host header without its port, as Duo does for standard ports', async () => {
+    const hostname = sim.host.replace(/:\d+$/, '');
+    expect(hostname).not.toBe(sim.host);
+    const response = await duoGet({ url: sim.url, host: hostname }, owner, USERS);
+    expect(response.status, response.text).toBe(200);
+    const elsewhere = { url: sim.url, host: '127.0.0.2' };
+    expect(failure((await duoGet(elsewhere, owner, USERS)).body).code).toBe(40103);
+  });
+
   it('answers an unknown path with 404 40401', async () => {
     const response = await duoGet(sim, owner, '/admin/v1/nothing');
     expect(response.status).toBe(404);

@@ -36,7 +36,8 @@ export type AuthResult =
 
 /**
  * `apiHostname`, when configured, is accepted as the signed host besides the `Host` header (a
- * client may connect to the simulator's address while signing the name it was configured with).
+ * client may connect to the simulator's address while signing the name it was configured with),
+ * and so is the `Host` header without its port.
  */
 export function authenticate(
   request: SignedRequest,
@@ -52,8 +53,7 @@ export function authenticate(
   if (!credential) return { ok: false, reply: unknownIkey(), ikey };
   const date = header(request.headers, 'x-duo-date') ?? header(request.headers, 'date');
   if (date === undefined) return { ok: false, reply: missingCredentials(), ikey };
-  const hosts = [header(request.headers, 'host') ?? ''];
-  if (apiHostname !== undefined && apiHostname !== hosts[0]) hosts.push(apiHostname);
+  const hosts = signedHosts(header(request.headers, 'host') ?? '', apiHostname);
   const params = signedParams(request);
   const variants = duoHeaderVariants(request.headers);
   const signed = hosts.some((host) =>
@@ -81,6 +81,16 @@ export function authenticate(
     return { ok: false, reply: badSignature(), ikey };
   }
   return { ok: true, credential };
+}
+
+/**
+ * The hosts a signature may cover: the Host header, the same without its port (clients such as
+ * Duo's Python client sign the bare name; Duo accepts both on its standard port), and the
+ * configured API hostname.
+ */
+function signedHosts(hostHeader: string, apiHostname: string | undefined): string[] {
+  const bare = hostHeader.replace(/:\d+$/, '');
+  return [...new Set([hostHeader, bare, ...(apiHostname === undefined ? [] : [apiHostname])])];
 }
 
 /** Query parameters, or a form body's (v2 POST); JSON bodies are signed by their hash (v5). */

@@ -412,8 +412,21 @@ describe('v1 logs paged by mintime in seconds', () => {
     ...Array.from({ length: 600 }, (_, n) => adminRecord(second + 1, 600 + n)),
   ];
 
-  it('by default completes the last second, so a page may hold more than 1000 records', async () => {
-    const s = await startSimulator({ ...base, seed: 'v1-complete' });
+  it('by default answers at most 1000 records, as Duo does, even inside a busy second', async () => {
+    const s = await startSimulator({ ...base, seed: 'v1-default' });
+    try {
+      await control(s, 'POST', '/_sim/events', { type: 'administrator', records: bulk });
+      const page = await v1Page(s, 'administrator', second);
+      expect(page).toHaveLength(1000);
+      const all = await truth(s, 'administrator', second * 1000, START);
+      expect(await pageAllV1(s, 'administrator', second)).toEqual(new Set(all.keys));
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("with 'complete', finishes the last second, so a page may hold more than 1000 records", async () => {
+    const s = await startSimulator({ ...base, seed: 'v1-complete', v1LastSecond: 'complete' });
     try {
       await control(s, 'POST', '/_sim/events', { type: 'administrator', records: bulk });
       const page = await v1Page(s, 'administrator', second);

@@ -19,7 +19,8 @@ export const V1_PAGE_SIZE = 1000;
 export type V2LogType = 'authentication' | 'telephony' | 'activity';
 export type V1LogType = 'administrator' | 'offline_enrollment';
 
-/** How a v1 page ends when its 1000th record falls inside a second that has more records. */
+/** How a v1 page ends when its 1000th record falls inside a second that has more records:
+ * `cut` (Duo's cap, the default) stops at 1000; `complete` finishes that second. */
 export type V1LastSecond = 'complete' | 'cut';
 
 export interface LogContext {

@@ -98,7 +98,10 @@ export interface SimulatorOptions {
   readonly maxSkewMs?: number;
   /** Default true: the last non-empty v2 log page carries `next_offset`, as Duo's docs example. */
   readonly lastPageNextOffset?: boolean;
-  /** Default 'complete': a v1 page of 1000 is extended to finish its last second. */
+  /**
+   * Default 'cut': a v1 page holds at most 1000 records, as Duo's; 'complete' extends a page of
+   * 1000 to finish its last second (uncapped).
+   */
   readonly v1LastSecond?: V1LastSecond;
   /** The host name clients sign and configure (default `${host}:${port}`). */
   readonly apiHostname?: string;
@@ -136,6 +139,8 @@ export const SIMULATOR_DEFAULTS = {
 } as const;
 
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
+/** How long an idle keep-alive connection stays open. */
+export const KEEP_ALIVE_MS = 65_000;
 
 export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
   const host = options.host ?? SIMULATOR_DEFAULTS.host;
@@ -170,7 +175,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     maxSkewMs: options.maxSkewMs ?? SIMULATOR_DEFAULTS.maxSkewMs,
     apiHostname: options.apiHostname,
     lastPageNextOffset: options.lastPageNextOffset ?? true,
-    v1LastSecond: options.v1LastSecond ?? 'complete',
+    v1LastSecond: options.v1LastSecond ?? 'cut',
     faults: createFaultBook(seededRandom(`${seed}/faults`)),
     requests: createRequestLog(options.requestLogSize ?? 10_000),
     limiter: createRateLimiter(options.rateLimits ?? 'off'),
@@ -195,6 +200,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const server: Server = tls
     ? createHttpsServer({ cert: tls.cert, key: tls.key }, listener)
     : createHttpServer(listener);
+  // Duo keeps idle connections open for a while; its Python client retries a 429 on the same
+  // connection after 1, 2, 4 and 8 s and fails with RemoteDisconnected if the server hung up.
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {

@@ -70,7 +70,7 @@ export async function syncActivitySource(
       ...(options.onRunStarted === undefined ? {} : { onStarted: options.onRunStarted }),
     },
     async (report, signal) => {
-      const duo = ctx.duo.clientFor(credentials);
+      const duo = ctx.duo.clientFor(credentials, source.settings);
       try {
         const backfillDays = Math.min(
           options.backfillDays ?? source.settings.backfillDays,

@@ -46,7 +46,7 @@ export async function aggregateSource(
       ...(options.onRunStarted === undefined ? {} : { onStarted: options.onRunStarted }),
     },
     async (report, signal) => {
-      const duo = ctx.duo.clientFor(credentials);
+      const duo = ctx.duo.clientFor(credentials, source.settings);
       const runId = report.runId;
       try {
         // Users, with their groups: accounts and memberships.

@@ -2,11 +2,12 @@
  * Hands out Duo clients: one rate governor per credential (integration key + API host), shared
  * by every stream, run and test of that credential in this process, so together they stay
  * inside Duo's limits. The API host must be a Duo host unless loopback hosts are allowed (demo,
- * tests, the simulator).
+ * tests, the simulator). The CA file and HTTPS proxy come from the configuration, and a source's
+ * own settings win over them.
  *
  * @example const duo = connections.clientFor(credentials); … await duo.close();
  */
-import type { SourceCredentials } from '../domain/sources.js';
+import type { SourceCredentials, SourceSettings } from '../domain/sources.js';
 import {
   createDuoClient,
   parseApiHost,
@@ -19,8 +20,12 @@ import {
 export interface DuoConnectionOptions {
   /** Allow `127.0.0.1`/`localhost`/`::1` hosts (the simulator). */
   readonly allowLoopbackHosts: boolean;
+  /** `DUO_INSIGHTS_CA_FILE`: CA certificates trusted besides the system roots. */
   readonly caFile?: string;
+  /** `HTTPS_PROXY`: the proxy Duo is reached through. */
   readonly proxyUrl?: string;
+  /** `NO_PROXY`: hosts reached without the proxy. */
+  readonly noProxy?: string;
   readonly rateLimits?: RateLimits;
   readonly rateLimitBackoff?: Partial<RateLimitBackoff>;
   /** Retries of 5xx and network errors before a page fails (default 3). */
@@ -85,8 +90,16 @@ export class DuoConnections {
     }
   }
 
-  /** A client for one credential; close it when done (the governor stays for the next one). */
-  clientFor(credentials: SourceCredentials): DuoClient {
+  /**
+   * A client for one credential; close it when done (the governor stays for the next one). A
+   * source's `caFile` and `proxyUrl` settings, when set, replace the process-wide ones; a
+   * source's own proxy is used even for hosts `NO_PROXY` names; a trusted host (the demo) is
+   * reached without the process-wide proxy.
+   */
+  clientFor(
+    credentials: SourceCredentials,
+    network: Partial<Pick<SourceSettings, 'caFile' | 'proxyUrl'>> = {},
+  ): DuoClient {
     const trusted = this.#isTrusted(credentials.apiHost);
     checkApiHost(credentials.apiHost, this.#options.allowLoopbackHosts || trusted);
     const key = `${credentials.integrationKey}@${credentials.apiHost.toLowerCase()}`;
@@ -101,13 +114,19 @@ export class DuoConnections {
       });
       this.#governors.set(key, governor);
     }
+    const caFile = network.caFile ?? this.#options.caFile;
+    const ownProxy = network.proxyUrl ?? undefined;
+    // The in-process demo simulator listens on this machine's loopback, which a proxy cannot reach.
+    const proxyUrl = ownProxy ?? (trusted ? undefined : this.#options.proxyUrl);
+    const noProxy = ownProxy === undefined ? this.#options.noProxy : undefined;
     return createDuoClient(
       {
         apiHost: credentials.apiHost,
         ikey: credentials.integrationKey,
         skey: credentials.secretKey,
-        ...(this.#options.caFile === undefined ? {} : { caFile: this.#options.caFile }),
-        ...(this.#options.proxyUrl === undefined ? {} : { proxyUrl: this.#options.proxyUrl }),
+        ...(caFile === undefined ? {} : { caFile }),
+        ...(proxyUrl === undefined ? {} : { proxyUrl }),
+        ...(noProxy === undefined ? {} : { noProxy }),
         ...(this.#options.transientRetries === undefined
           ? {}
           : { backoff: { transient: { retries: this.#options.transientRetries } } }),

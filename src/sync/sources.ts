@@ -5,11 +5,12 @@
  *
  * @example const source = await configureSourceCredentials(ctx, id, { apiHost, integrationKey, secretKey });
  */
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import type { ConnectionTestResult, Source } from '../domain/sources.js';
 import { SOURCE_TYPES } from '../domain/sources.js';
 import { ms } from '../domain/time.js';
-import type { DuoError } from '../duo/index.js';
+import { caFileProblem, proxyUrlProblem, type DuoError } from '../duo/index.js';
 import { getIdentity } from '../store/identities.js';
 import { getGovernanceGroup } from '../store/governance-groups.js';
 import {
@@ -63,6 +64,35 @@ export const SourceSettingsInput = z
     backfillDays: z.number().int().min(1).max(180),
     maxDeleteShare: z.number().min(0).max(1),
     createIdentities: z.boolean(),
+    caFile: z
+      .string()
+      .trim()
+      .max(4096)
+      .superRefine((path, context) => {
+        const problem = isAbsolute(path)
+          ? caFileProblem(path)
+          : 'must be an absolute path on the server';
+        if (problem !== undefined) {
+          context.addIssue({
+            code: 'custom',
+            message: `${path.slice(0, 200)} ${problem}: give the path of a PEM file with the CA certificate, or null for DUO_INSIGHTS_CA_FILE`,
+          });
+        }
+      })
+      .nullable(),
+    proxyUrl: z
+      .string()
+      .trim()
+      .max(2048)
+      .superRefine((url, context) => {
+        const problem =
+          proxyUrlProblem(url) ??
+          (new URL(url).password === ''
+            ? undefined
+            : 'must not carry a password (source settings are shown to every viewer): put an authenticating proxy in HTTPS_PROXY');
+        if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+      })
+      .nullable(),
   })
   .partial()
   .strict();
@@ -118,6 +148,8 @@ export function settingsFromInput(
     ...(input.backfillDays === undefined ? {} : { backfillDays: input.backfillDays }),
     ...(input.maxDeleteShare === undefined ? {} : { maxDeleteShare: input.maxDeleteShare }),
     ...(input.createIdentities === undefined ? {} : { createIdentities: input.createIdentities }),
+    ...(input.caFile === undefined ? {} : { caFile: input.caFile }),
+    ...(input.proxyUrl === undefined ? {} : { proxyUrl: input.proxyUrl }),
   };
 }
 
@@ -193,7 +225,7 @@ export async function testSourceConnection(
     ctx,
     { sourceId, kind: 'test', trigger: 'manual' },
     async (_report, runSignal) => {
-      const duo = ctx.duo.clientFor(credentials);
+      const duo = ctx.duo.clientFor(credentials, source.settings);
       try {
         const verdict = await duo.testConnection(
           source.type === 'duo' ? 'accounts' : 'activity',
