@@ -35,20 +35,27 @@ const DUO_HOST = /^api-[a-z0-9-]+\.(duosecurity|duofederal)\.com$/i;
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/i;
 
 /**
- * Checks a user-entered API host: `api-XXXXXXXX.duosecurity.com` (or duofederal.com); loopback
- * hosts only when allowed. Throws ApiHostError with what to enter instead.
+ * Checks a user-entered API host: `api-XXXXXXXX.duosecurity.com` (or duofederal.com), on port
+ * 443 only; loopback hosts, with any port, only when allowed. Throws ApiHostError with what to enter instead.
  */
 export function checkApiHost(input: string, allowLoopbackHosts: boolean): void {
-  let hostname: string;
+  let url: URL;
   try {
-    hostname = new URL(parseApiHost(input).origin).hostname.replace(/^\[|\]$/g, '');
+    url = new URL(parseApiHost(input).origin);
   } catch (error) {
     throw new ApiHostError(
       `"${input.slice(0, 100)}" is not an API hostname: copy it from the Admin API application in Duo (api-XXXXXXXX.duosecurity.com)`,
       { cause: error },
     );
   }
-  if (DUO_HOST.test(hostname)) return;
+  const hostname = url.hostname.replace(/^\[|\]$/g, '');
+  if (DUO_HOST.test(hostname)) {
+    // The URL parser drops the default port, so `url.port` is empty for 443.
+    if (url.port === '') return;
+    throw new ApiHostError(
+      `${hostname}:${url.port}: Duo API hosts answer on port 443 only; enter the host name without a port (${hostname})`,
+    );
+  }
   if (LOOPBACK.test(hostname)) {
     if (allowLoopbackHosts) return;
     throw new ApiHostError(
