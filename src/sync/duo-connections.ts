@@ -14,6 +14,7 @@ import {
   type DuoClient,
   type RateLimitBackoff,
   type RateLimits,
+  type TransportTimeouts,
 } from '../duo/index.js';
 
 export interface DuoConnectionOptions {
@@ -92,8 +93,14 @@ export class DuoConnections {
     }
   }
 
-  /** A client for one credential; close it when done (the governor stays for the next one). */
-  clientFor(credentials: SourceCredentials): DuoClient {
+  /**
+   * A client for one credential; close it when done (the governor stays for the next one).
+   * `timeouts` override the transport's (a connection test passes CONNECTION_TEST_TIMEOUTS).
+   */
+  clientFor(
+    credentials: SourceCredentials,
+    options: { readonly timeouts?: TransportTimeouts } = {},
+  ): DuoClient {
     const trusted = this.#isTrusted(credentials.apiHost);
     checkApiHost(credentials.apiHost, this.#options.allowLoopbackHosts || trusted);
     const key = `${credentials.integrationKey}@${credentials.apiHost.toLowerCase()}`;
@@ -115,6 +122,7 @@ export class DuoConnections {
         skey: credentials.secretKey,
         ...(this.#options.caFile === undefined ? {} : { caFile: this.#options.caFile }),
         ...(this.#options.proxyUrl === undefined ? {} : { proxyUrl: this.#options.proxyUrl }),
+        ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),
         ...(this.#options.transientRetries === undefined
           ? {}
           : { backoff: { transient: { retries: this.#options.transientRetries } } }),
