@@ -2,6 +2,12 @@
 import { migration0001 } from './0001_initial.js';
 import { migration0002 } from './0002_api.js';
 import { migration0003 } from './0003_rejected_records.js';
+import { migration0005 } from './0005_lease_holder.js';
 import type { Migration } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003];
+export const MIGRATIONS: readonly Migration[] = [
+  migration0001,
+  migration0002,
+  migration0003,
+  migration0005,
+];
