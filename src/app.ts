@@ -1,6 +1,7 @@
 /**
- * The composition root: config → logger → database (migrated) → secret key → Duo connections →
- * sync context. Everything else receives what it needs from here; nothing is a singleton.
+ * The composition root: config → logger → data directory (owner-only) → database (migrated) →
+ * secret key → Duo connections → sync context. Everything else receives what it needs from
+ * here; nothing is a singleton.
  *
  * @example const app = await openApp(loadConfig(process.env)); try { … } finally { await app.close(); }
  */
@@ -10,6 +11,7 @@ import type { Config } from './config.js';
 import { createLogger, type Logger } from './logging.js';
 import { StringCache } from './store/activity.js';
 import { openDatabase, type Db } from './store/dialect.js';
+import { secureStoreFiles, type LoosePath } from './store/files.js';
 import { migrate } from './store/migrate.js';
 import { checkSecretKey, loadSecretKey, type SecretKey } from './store/secrets.js';
 import type { SyncContext } from './sync/context.js';
@@ -35,6 +37,7 @@ export interface AppOptions {
 
 export async function openApp(config: Config, options: AppOptions = {}): Promise<App> {
   const log = options.log ?? createLogger({ level: config.logLevel });
+  warnAboutLooseFiles(log, secureStoreFiles(config));
   const db = openDatabase(config.databaseUrl);
   try {
     if (options.skipMigrations !== true) await migrate(db);
@@ -80,5 +83,21 @@ export async function openApp(config: Config, options: AppOptions = {}): Promise
   } catch (error) {
     await db.destroy();
     throw error;
+  }
+}
+
+/** The data directory and database files hold password hashes and activity: owner-only. */
+function warnAboutLooseFiles(log: Logger, loose: readonly LoosePath[]): void {
+  for (const found of loose) {
+    if (found.tightened)
+      log.warn(
+        { path: found.path, mode: found.mode },
+        'a data file was readable by other users: made it owner-only',
+      );
+    else
+      log.warn(
+        { path: found.path, mode: found.mode, error: found.error },
+        'a data file is readable by other users and could not be made owner-only: chmod go-rwx it',
+      );
   }
 }

@@ -130,7 +130,11 @@ export function toErrorAnswer(
   }
   if (error instanceof NotFoundError) return answer('not_found', error.message);
   if (error instanceof ConflictError) return answer('conflict', error.message);
-  if (error instanceof SourceBusyError) return answer('source_busy', error.message);
+  if (error instanceof SourceBusyError)
+    return answer('source_busy', error.message, {
+      ...(error.runId === undefined ? {} : { runId: error.runId }),
+      ...(error.expiresAt === undefined ? {} : { expiresAt: error.expiresAt }),
+    });
   if (error instanceof SourceNotReadyError) return answer('source_not_ready', error.message);
   if (error instanceof DuoError)
     return answer('source_not_ready', `${error.message} ${error.fix}`.trim(), { kind: error.kind });

@@ -85,7 +85,7 @@ async function serve(overrides: ConfigOverrides): Promise<void> {
     // to a file only the owner can read (never to the log or the terminal).
     const path = join(config.dataDir, INITIAL_PASSWORD_FILE);
     const password = randomBytes(18).toString('base64url');
-    await mkdir(config.dataDir, { recursive: true });
+    await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
     await writeFile(path, `${password}\n`, { mode: 0o600 });
     await ensureFirstAdmin(app.db, password);
     process.stdout.write(

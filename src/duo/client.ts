@@ -145,7 +145,8 @@ export interface DuoClient {
 
   /**
    * One cheap call: auth logs v2 of (now−5 min, now−2 min], limit 1 (activity), or
-   * `/admin/v1/users?limit=1` (accounts). Never throws a DuoError: it is the verdict.
+   * `/admin/v1/users?limit=1` (accounts). Never throws a DuoError: it is the verdict. A failure
+   * to connect (DNS, refused, connect timeout) is the verdict of the first attempt.
    */
   testConnection(purpose: ConnectionPurpose, signal?: AbortSignal): Promise<ConnectionVerdict>;
 
@@ -156,6 +157,13 @@ export interface DuoClient {
 
 /** A connection test does not sit through minutes of 429 backoff: it reports "rate limited". */
 const TEST_CONNECTION_RATE_LIMIT_WAIT_MS = 10_000;
+
+/**
+ * The timeouts of a client made for a connection test: a host that does not answer (a firewall
+ * dropping packets, a DNS server that never replies) is reported within 5 s, not after the
+ * 10 s connect timeout of syncs and its retries. Pass them to `createDuoClient` (`timeouts`).
+ */
+export const CONNECTION_TEST_TIMEOUTS: TransportTimeouts = { connectMs: 4_000 };
 
 /**
  * Builds the client of one credential. Throws a RangeError for an unusable `apiHost`, and a
@@ -195,7 +203,13 @@ export function createDuoClient(config: DuoClientConfig, deps: DuoClientDeps = {
     purpose: ConnectionPurpose,
     signal?: AbortSignal,
   ): Promise<ConnectionVerdict> {
-    const options = { signal, maxRateLimitWaitMs: TEST_CONNECTION_RATE_LIMIT_WAIT_MS, retries: 1 };
+    // One retry for a 5xx or a cut answer; none for a failure to connect: it says the cause now.
+    const options = {
+      signal,
+      maxRateLimitWaitMs: TEST_CONNECTION_RATE_LIMIT_WAIT_MS,
+      retries: 1,
+      retryConnectFailures: false,
+    };
     try {
       if (purpose === 'activity') {
         const now = ms(Math.floor(clock()));

@@ -303,6 +303,17 @@ export function networkReasonOf(error: unknown): NetworkReason {
   return 'other';
 }
 
+/**
+ * Whether a failure happened before any byte reached the host: the name does not resolve, the
+ * connection is refused, or connecting (TCP + TLS) timed out. Retrying at once rarely helps.
+ */
+export function isConnectFailure(error: unknown): boolean {
+  const reason = networkReasonOf(error);
+  if (reason === 'dns' || reason === 'refused') return true;
+  for (const link of causeChain(error)) if (codeOf(link) === 'UND_ERR_CONNECT_TIMEOUT') return true;
+  return false;
+}
+
 const NETWORK_WORDS: Record<NetworkReason, string> = {
   dns: 'the host name does not resolve',
   refused: 'the connection was refused',

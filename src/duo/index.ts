@@ -3,7 +3,7 @@
  *
  * @example import { createDuoClient, DuoError, RateGovernor } from '../duo/index.js';
  */
-export { createDuoClient } from './client.js';
+export { CONNECTION_TEST_TIMEOUTS, createDuoClient } from './client.js';
 export type {
   ConnectionPurpose,
   ConnectionVerdict,

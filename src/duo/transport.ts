@@ -19,6 +19,7 @@ import {
   DuoError,
   badResponse,
   errorFromHttp,
+  isConnectFailure,
   networkError,
   networkReasonOf,
   scrubbedCopy,
@@ -120,6 +121,11 @@ export interface RequestOptions {
   readonly maxRateLimitWaitMs?: number;
   /** Override the transient retries for this request. */
   readonly retries?: number;
+  /**
+   * Retry a failure to connect (DNS, refused, connect timeout)? Default true; a connection test
+   * says false, so it answers with the cause at once instead of after the retries' backoff.
+   */
+  readonly retryConnectFailures?: boolean;
 }
 
 /** A successful Duo answer: the envelope's `response` and top-level `metadata`. */
@@ -132,7 +138,7 @@ export interface DuoAnswer {
 type Outcome =
   | { readonly type: 'ok'; readonly answer: Omit<DuoAnswer, 'attempts'> }
   | { readonly type: 'rate_limited' }
-  | { readonly type: 'retry'; readonly error: DuoError }
+  | { readonly type: 'retry'; readonly error: DuoError; readonly connectFailure?: boolean }
   | { readonly type: 'fail'; readonly error: DuoError };
 
 /**
@@ -220,6 +226,8 @@ export class DuoTransport {
         case 'retry': {
           transientFailures++;
           if (transientFailures > retries) throw outcome.error;
+          if (outcome.connectFailure === true && options.retryConnectFailures === false)
+            throw outcome.error;
           const step = Math.min(
             this.#retry.maxDelayMs,
             this.#retry.initialMs * 2 ** (transientFailures - 1),
@@ -286,7 +294,7 @@ export class DuoTransport {
       const failure = networkError(target, error, this.scrub, attempts);
       return networkReasonOf(error) === 'tls'
         ? { type: 'fail', error: failure }
-        : { type: 'retry', error: failure };
+        : { type: 'retry', error: failure, connectFailure: isConnectFailure(error) };
     }
 
     if (statusCode === 429) return { type: 'rate_limited' };

@@ -6,7 +6,7 @@
  *
  * @example const db = await openDatabase('sqlite:./data/duo-insights.db'); await migrate(db);
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import {
@@ -68,7 +68,12 @@ export function openDatabase(url: string, options: OpenOptions = {}): Db {
 }
 
 function openSqlite(path: string, options: OpenOptions): Db {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  // Owner-only: the database holds password hashes, activity and the audit trail; SQLite gives
+  // the -wal and -shm files the database file's mode.
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    closeSync(openSync(path, 'a', 0o600));
+  }
   const database = new BetterSqlite3(path);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');

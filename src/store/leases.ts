@@ -1,7 +1,9 @@
 /**
  * Leases: at most one holder of a name (e.g. `source:<id>`) across every process sharing the
  * database. Acquiring inserts the lease or takes over an expired one in ONE statement, judged
- * by the database's clock, so two processes can never both win.
+ * by the database's clock, so two processes can never both win. A lease names its holder's
+ * process (host, pid) so that a caller who knows that process is gone can take it over at once
+ * (`takeOverLease`, conditional on the holder it saw).
  *
  * @example
  *   if (await acquireLease(db, { name: `source:${id}`, holder: processId, ttlMs: 60_000 })) { ... }
@@ -11,12 +13,35 @@ import { epochMs } from './columns.js';
 import { dialectOf, type Db } from './dialect.js';
 import type { EpochMs } from '../domain/time.js';
 
+/** The process that holds a lease: its host name and process id. */
+export interface LeaseProcess {
+  readonly host: string;
+  readonly pid: number;
+}
+
 export interface LeaseRequest {
   readonly name: string;
   /** Who holds it (stable per process, e.g. `hostname:pid:uuid`). */
   readonly holder: string;
   /** How long it lasts without renewal. */
   readonly ttlMs: number;
+  /** The holder's process, so a lease of a process that is gone can be taken over at once. */
+  readonly process?: LeaseProcess;
+}
+
+/** A lease as stored: who holds it, until when, and from which process (when known). */
+export interface Lease {
+  readonly name: string;
+  readonly holder: string;
+  readonly expiresAt: EpochMs;
+  readonly process?: LeaseProcess;
+}
+
+function processColumns(request: LeaseRequest): {
+  holder_host: string | null;
+  holder_pid: number | null;
+} {
+  return { holder_host: request.process?.host ?? null, holder_pid: request.process?.pid ?? null };
 }
 
 /**
@@ -28,11 +53,16 @@ export async function acquireLease(db: Db, request: LeaseRequest): Promise<boole
   const expires = sql<number>`${now} + ${request.ttlMs}`;
   const row = await db
     .insertInto('leases')
-    .values({ name: request.name, holder: request.holder, expires_at: expires })
+    .values({
+      name: request.name,
+      holder: request.holder,
+      expires_at: expires,
+      ...processColumns(request),
+    })
     .onConflict((oc) =>
       oc
         .column('name')
-        .doUpdateSet({ holder: request.holder, expires_at: expires })
+        .doUpdateSet({ holder: request.holder, expires_at: expires, ...processColumns(request) })
         .where((eb) =>
           eb.or([eb('leases.holder', '=', request.holder), eb('leases.expires_at', '<=', now)]),
         ),
@@ -40,6 +70,29 @@ export async function acquireLease(db: Db, request: LeaseRequest): Promise<boole
     .returning('holder')
     .executeTakeFirst();
   return row?.holder === request.holder;
+}
+
+/**
+ * Takes a lease over from `from`, its current holder, whatever its expiry: for a holder known
+ * to be gone (its process no longer exists). False when `from` no longer holds it (released,
+ * or taken over by someone else first), so two contenders can never both win.
+ */
+export async function takeOverLease(
+  db: Db,
+  request: LeaseRequest & { readonly from: string },
+): Promise<boolean> {
+  const now = dialectOf(db).now();
+  const result = await db
+    .updateTable('leases')
+    .set({
+      holder: request.holder,
+      expires_at: sql<number>`${now} + ${request.ttlMs}`,
+      ...processColumns(request),
+    })
+    .where('name', '=', request.name)
+    .where('holder', '=', request.from)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 /** Extends our lease; false when it is no longer ours (expired and taken over). */
@@ -67,15 +120,20 @@ export async function releaseLease(
   return Number(result.numDeletedRows) > 0;
 }
 
-/** The current holder and expiry of a lease, expired or not. */
-export async function findLease(
-  db: Db,
-  name: string,
-): Promise<{ readonly holder: string; readonly expiresAt: EpochMs } | undefined> {
+/** The current holder, expiry and process of a lease, expired or not. */
+export async function findLease(db: Db, name: string): Promise<Lease | undefined> {
   const row = await db
     .selectFrom('leases')
-    .select(['holder', 'expires_at'])
+    .select(['name', 'holder', 'expires_at', 'holder_host', 'holder_pid'])
     .where('name', '=', name)
     .executeTakeFirst();
-  return row && { holder: row.holder, expiresAt: epochMs(row.expires_at) };
+  if (!row) return undefined;
+  return {
+    name: row.name,
+    holder: row.holder,
+    expiresAt: epochMs(row.expires_at),
+    ...(row.holder_host === null || row.holder_pid === null
+      ? {}
+      : { process: { host: row.holder_host, pid: row.holder_pid } }),
+  };
 }

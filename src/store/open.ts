@@ -1,12 +1,13 @@
 /**
- * Opens the store for the composition root: the database (migrated), the credentials key
- * (checked against the one the database's credentials use) and the string-id cache, with one
- * `close()` for all of it.
+ * Opens the store for the composition root: the data directory (owner-only), the database
+ * (migrated), the credentials key (checked against the one the database's credentials use) and
+ * the string-id cache, with one `close()` for all of it.
  *
  * @example const store = await openStore(config); ... await store.close();
  */
 import { StringCache } from './activity.js';
 import { openDatabase, type Db, type OpenOptions } from './dialect.js';
+import { secureStoreFiles, type LoosePath } from './files.js';
 import { migrate } from './migrate.js';
 import { checkSecretKey, loadSecretKey, type LoadedSecretKey } from './secrets.js';
 
@@ -22,12 +23,15 @@ export interface Store {
   readonly secretKey: LoadedSecretKey;
   /** The string-id cache to pass to `ingestActivityPage`. */
   readonly strings: StringCache;
+  /** Data files that others could read, made owner-only by this open (warn about each). */
+  readonly loosePaths: readonly LoosePath[];
   /** Migrations applied by this open (empty when the schema was current). */
   readonly migrated: readonly string[];
   close(): Promise<void>;
 }
 
 export async function openStore(options: StoreOptions): Promise<Store> {
+  const loosePaths = secureStoreFiles(options);
   const db = openDatabase(options.databaseUrl, options);
   try {
     const migrated = await migrate(db);
@@ -41,6 +45,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       db,
       secretKey,
       strings,
+      loosePaths,
       migrated,
       close: async () => {
         strings.clear();

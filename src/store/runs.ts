@@ -176,9 +176,9 @@ export async function findActiveRun(
 }
 
 /**
- * Fails a source's runs still marked `running`. Only the holder of the source's lease calls
- * this: any such run belongs to a process that died (its lease expired and was taken over).
- * Returns how many were failed.
+ * Fails a source's runs still marked `queued` or `running`. Only the holder of the source's
+ * lease calls this: any such run belongs to a process that died (its lease expired or was
+ * taken over). Returns how many were failed.
  *
  * @example await failAbandonedRunsOfSource(db, sourceId); // right after acquiring the lease
  */
@@ -191,9 +191,23 @@ export async function failAbandonedRunsOfSource(
     .updateTable('runs')
     .set({ status: 'failed', finished_at: now, error: toJson(ABANDONED) })
     .where('source_id', '=', sourceId)
-    .where('status', '=', 'running')
+    .where('status', 'in', ['queued', 'running'])
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
+}
+
+/**
+ * The sources with a run still queued or running: each such run is live (its process holds
+ * the source's lease) or abandoned (its process stopped); the lease tells which.
+ */
+export async function listSourcesWithUnfinishedRuns(db: Db): Promise<string[]> {
+  const rows = await db
+    .selectFrom('runs')
+    .select('source_id')
+    .distinct()
+    .where('status', 'in', ['queued', 'running'])
+    .execute();
+  return rows.map((r) => r.source_id);
 }
 
 const ABANDONED: StoredError = {

@@ -160,6 +160,9 @@ export interface LeasesTable {
   name: string;
   holder: string;
   expires_at: number;
+  /** The holder's host name and process id (null for leases from before 0005). */
+  holder_host: string | null;
+  holder_pid: number | null;
 }
 
 export interface SettingsTable {

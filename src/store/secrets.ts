@@ -110,7 +110,7 @@ export async function loadSecretKey(options: {
   }
   if (text !== undefined) return { key: parseSecretKey(text, path), origin: 'file', path };
   const key = generateSecretKey();
-  await mkdir(options.dataDir, { recursive: true });
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   try {
     await writeFile(path, `${key.toBase64()}\n`, { mode: 0o600, flag: 'wx' });
   } catch (error) {

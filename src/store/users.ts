@@ -9,7 +9,7 @@ import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { nowMs } from '../domain/time.js';
 import type { Role, User } from '../domain/users.js';
 import { epochMs, newId } from './columns.js';
-import type { Db } from './dialect.js';
+import { dialectOf, type Db } from './dialect.js';
 import type { UsersTable } from './schema.js';
 
 export function toUser(row: Selectable<UsersTable>): User {
@@ -98,6 +98,21 @@ export async function countAdmins(db: Db): Promise<number> {
     .where('disabled', '=', 0)
     .executeTakeFirstOrThrow();
   return row.count;
+}
+
+/**
+ * Runs `change` in one transaction holding the admins lock, so a check such as "is this the
+ * last admin" and the change it guards never interleave with another such change: two admins
+ * demoting each other at once leave one admin, not none (PostgreSQL: an advisory lock; SQLite:
+ * the write lock every transaction takes).
+ *
+ * @example await withAdminsLocked(db, async (trx) => { if ((await countAdmins(trx)) > 1) await deleteUser(trx, id); });
+ */
+export async function withAdminsLocked<T>(db: Db, change: (trx: Db) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    await dialectOf(trx).lockForTransaction(trx, 'duo-insights:admins');
+    return change(trx);
+  });
 }
 
 export interface UserPatch {

@@ -11,6 +11,8 @@ import type { SecretKey } from '../store/secrets.js';
 import type { StringCache } from '../store/activity.js';
 import type { DuoConnections } from './duo-connections.js';
 import type { StoredError } from '../domain/activity.js';
+import type { RunKind } from '../domain/runs.js';
+import type { EpochMs } from '../domain/time.js';
 import { DuoError } from '../duo/index.js';
 
 export interface SyncContext {
@@ -25,13 +27,40 @@ export interface SyncContext {
   readonly strings: StringCache;
 }
 
-/** A run was asked for a source that another run (maybe in another process) holds. */
+/** Who keeps a source busy: the run (when recorded yet) and when its lease expires. */
+export interface SourceHolder {
+  readonly runId?: string;
+  readonly kind?: RunKind;
+  /** The lease's expiry: the holder renews it while it works; if its process dies, it lapses. */
+  readonly expiresAt?: EpochMs;
+}
+
+/**
+ * A run was asked for a source that another run (maybe in another process) holds. The message
+ * names that run and when its lease expires.
+ *
+ * @example new SourceBusyError(id, { runId, kind: 'sync', expiresAt }).message
+ *   // 'source … is busy: sync run 3f… holds it (its lease expires at 2026-…Z unless renewed) …'
+ */
 export class SourceBusyError extends Error {
   override readonly name = 'SourceBusyError';
-  constructor(readonly sourceId: string) {
-    super(
-      `source ${sourceId} is already running a test, aggregation or sync; try again when it ends`,
-    );
+  readonly runId: string | undefined;
+  readonly expiresAt: EpochMs | undefined;
+  constructor(
+    readonly sourceId: string,
+    holder: SourceHolder = {},
+  ) {
+    const run =
+      holder.runId === undefined
+        ? 'a run that is starting'
+        : `${holder.kind ?? 'a'} run ${holder.runId}`;
+    const expiry =
+      holder.expiresAt === undefined
+        ? ''
+        : ` (its lease expires at ${new Date(holder.expiresAt).toISOString()} unless that run renews it)`;
+    super(`source ${sourceId} is busy: ${run} holds it${expiry}; try again when it ends`);
+    this.runId = holder.runId;
+    this.expiresAt = holder.expiresAt;
   }
 }
 

@@ -15,6 +15,7 @@ import {
   type DuoClient,
   type RateLimitBackoff,
   type RateLimits,
+  type TransportTimeouts,
 } from '../duo/index.js';
 
 export interface DuoConnectionOptions {
@@ -40,20 +41,27 @@ const DUO_HOST = /^api-[a-z0-9-]+\.(duosecurity|duofederal)\.com$/i;
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/i;
 
 /**
- * Checks a user-entered API host: `api-XXXXXXXX.duosecurity.com` (or duofederal.com); loopback
- * hosts only when allowed. Throws ApiHostError with what to enter instead.
+ * Checks a user-entered API host: `api-XXXXXXXX.duosecurity.com` (or duofederal.com), on port
+ * 443 only; loopback hosts, with any port, only when allowed. Throws ApiHostError with what to enter instead.
  */
 export function checkApiHost(input: string, allowLoopbackHosts: boolean): void {
-  let hostname: string;
+  let url: URL;
   try {
-    hostname = new URL(parseApiHost(input).origin).hostname.replace(/^\[|\]$/g, '');
+    url = new URL(parseApiHost(input).origin);
   } catch (error) {
     throw new ApiHostError(
       `"${input.slice(0, 100)}" is not an API hostname: copy it from the Admin API application in Duo (api-XXXXXXXX.duosecurity.com)`,
       { cause: error },
     );
   }
-  if (DUO_HOST.test(hostname)) return;
+  const hostname = url.hostname.replace(/^\[|\]$/g, '');
+  if (DUO_HOST.test(hostname)) {
+    // The URL parser drops the default port, so `url.port` is empty for 443.
+    if (url.port === '') return;
+    throw new ApiHostError(
+      `${hostname}:${url.port}: Duo API hosts answer on port 443 only; enter the host name without a port (${hostname})`,
+    );
+  }
   if (LOOPBACK.test(hostname)) {
     if (allowLoopbackHosts) return;
     throw new ApiHostError(
@@ -94,11 +102,13 @@ export class DuoConnections {
    * A client for one credential; close it when done (the governor stays for the next one). A
    * source's `caFile` and `proxyUrl` settings, when set, replace the process-wide ones; a
    * source's own proxy is used even for hosts `NO_PROXY` names; a trusted host (the demo) is
-   * reached without the process-wide proxy.
+   * reached without the process-wide proxy. `timeouts` override the transport's (a connection
+   * test passes CONNECTION_TEST_TIMEOUTS).
    */
   clientFor(
     credentials: SourceCredentials,
     network: Partial<Pick<SourceSettings, 'caFile' | 'proxyUrl'>> = {},
+    options: { readonly timeouts?: TransportTimeouts } = {},
   ): DuoClient {
     const trusted = this.#isTrusted(credentials.apiHost);
     checkApiHost(credentials.apiHost, this.#options.allowLoopbackHosts || trusted);
@@ -127,6 +137,7 @@ export class DuoConnections {
         ...(caFile === undefined ? {} : { caFile }),
         ...(proxyUrl === undefined ? {} : { proxyUrl }),
         ...(noProxy === undefined ? {} : { noProxy }),
+        ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),
         ...(this.#options.transientRetries === undefined
           ? {}
           : { backoff: { transient: { retries: this.#options.transientRetries } } }),

@@ -1,6 +1,7 @@
 /**
  * Every test, aggregation and sync runs through `runExclusive`: it takes the source's lease (at
- * most one run per source, across processes sharing a database), records the run with a status
+ * most one run per source, across processes sharing a database; at once from a process of this
+ * host that no longer exists), records the run with a status
  * from a closed set, keeps its heartbeat, counts and progress current while it works, and ends it
  * as succeeded, partial, failed or cancelled — whatever happens inside.
  *
@@ -8,6 +9,7 @@
  *   report.count('authentication', counts); return { status: 'succeeded' }; });
  */
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { StoredError } from '../domain/activity.js';
 import type {
   Run,
@@ -18,11 +20,21 @@ import type {
   StreamRunCounts,
 } from '../domain/runs.js';
 import { ms } from '../domain/time.js';
-import { acquireLease, releaseLease, renewLease } from '../store/leases.js';
+import type { Logger } from '../logging.js';
+import {
+  acquireLease,
+  findLease,
+  releaseLease,
+  renewLease,
+  takeOverLease,
+  type LeaseProcess,
+} from '../store/leases.js';
 import {
   createRun,
   failAbandonedRunsOfSource,
+  findActiveRun,
   finishRun,
+  listSourcesWithUnfinishedRuns,
   recordRunProgress,
   startRun,
 } from '../store/runs.js';
@@ -68,12 +80,9 @@ export async function runExclusive(
   // Each run holds the lease under its own name, so two runs of one process exclude each other
   // too (a lease's holder may re-acquire it: sharing the process's name would let them both in).
   const holder = `${ctx.holder}#${randomBytes(4).toString('hex')}`;
-  const acquired = await acquireLease(ctx.db, {
-    name: lease,
-    holder,
-    ttlMs: LEASE_TTL_MS,
-  });
-  if (!acquired) throw new SourceBusyError(request.sourceId);
+  const log = ctx.log.child({ sourceId: request.sourceId, kind: request.kind });
+  if (!(await takeSourceLease(ctx, request.sourceId, holder, log)))
+    throw await sourceBusy(ctx, request.sourceId);
 
   const controller = new AbortController();
   const onOuterAbort = (): void => {
@@ -82,7 +91,6 @@ export async function runExclusive(
   outerSignal?.addEventListener('abort', onOuterAbort, { once: true });
   if (outerSignal?.aborted) onOuterAbort();
 
-  const log = ctx.log.child({ sourceId: request.sourceId, kind: request.kind });
   try {
     // Holding the lease, any run of this source still "running" was left by a dead process.
     const abandoned = await failAbandonedRunsOfSource(ctx.db, request.sourceId, ms(ctx.clock()));
@@ -122,6 +130,97 @@ export async function runExclusive(
       log.warn({ err: toStoredError(e) }, 'could not release the lease; it expires by itself');
     });
   }
+}
+
+/** This process, as leases record it. */
+function thisProcess(): LeaseProcess {
+  return { host: hostname(), pid: process.pid };
+}
+
+/**
+ * Whether a process of this host exists. `kill(pid, 0)` sends nothing: it fails with ESRCH for
+ * no such process, EPERM for one of another user (alive).
+ */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error instanceof Error && 'code' in error && error.code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the source's lease for `holder`: when free or expired, or at once when its holder is a
+ * process of this host that no longer exists (killed, crashed). False while a live holder, or
+ * one on another host, keeps it.
+ */
+async function takeSourceLease(
+  ctx: SyncContext,
+  sourceId: string,
+  holder: string,
+  log: Logger,
+): Promise<boolean> {
+  const request = {
+    name: sourceLeaseName(sourceId),
+    holder,
+    ttlMs: LEASE_TTL_MS,
+    process: thisProcess(),
+  };
+  if (await acquireLease(ctx.db, request)) return true;
+  const current = await findLease(ctx.db, request.name);
+  if (!current) return acquireLease(ctx.db, request); // released meanwhile
+  const owner = current.process;
+  const gone =
+    owner !== undefined &&
+    owner.host === request.process.host &&
+    owner.pid !== request.process.pid &&
+    !processExists(owner.pid);
+  if (!gone) return false;
+  const taken = await takeOverLease(ctx.db, { ...request, from: current.holder });
+  if (taken)
+    log.warn(
+      { pid: owner.pid, expiresAt: current.expiresAt },
+      'took over the lease of a run whose process no longer exists',
+    );
+  return taken;
+}
+
+/** The busy error naming the run that holds the source and when its lease expires. */
+async function sourceBusy(ctx: SyncContext, sourceId: string): Promise<SourceBusyError> {
+  const [lease, run] = await Promise.all([
+    findLease(ctx.db, sourceLeaseName(sourceId)),
+    findActiveRun(ctx.db, sourceId),
+  ]);
+  return new SourceBusyError(sourceId, {
+    ...(run === undefined ? {} : { runId: run.id, kind: run.kind }),
+    ...(lease === undefined ? {} : { expiresAt: lease.expiresAt }),
+  });
+}
+
+/**
+ * Closes the runs left queued or running by processes that stopped, for every source, scheduled
+ * or not: for each source with such a run, takes its lease (free, expired, or held by a process
+ * of this host that no longer exists), fails those runs as abandoned and gives the lease back.
+ * A source whose lease a live run holds is left alone. Returns how many runs were closed.
+ *
+ * @example await closeAbandonedRuns(ctx); // the scheduler, on every tick
+ */
+export async function closeAbandonedRuns(ctx: SyncContext): Promise<number> {
+  let closed = 0;
+  for (const sourceId of await listSourcesWithUnfinishedRuns(ctx.db)) {
+    const holder = `${ctx.holder}#closer`;
+    const log = ctx.log.child({ sourceId });
+    if (!(await takeSourceLease(ctx, sourceId, holder, log))) continue;
+    try {
+      const abandoned = await failAbandonedRunsOfSource(ctx.db, sourceId, ms(ctx.clock()));
+      if (abandoned > 0) log.warn({ abandoned }, 'closed runs left running by a stopped process');
+      closed += abandoned;
+    } finally {
+      await releaseLease(ctx.db, { name: sourceLeaseName(sourceId), holder });
+    }
+  }
+  return closed;
 }
 
 async function keepAlive(

@@ -1,7 +1,8 @@
 /**
  * The scheduler: syncs each verified Activity Insights – Duo source as soon as it is ready and
- * then every sync interval (24 h by default), aggregates Duo sources that have a schedule, and
- * on start-up runs whatever is overdue. Runs hold the source's lease, so several processes
+ * then every sync interval (24 h by default), aggregates Duo sources that have a schedule, on
+ * start-up runs whatever is overdue, and on every tick closes the runs of any source left
+ * running by a process that stopped. Runs hold the source's lease, so several processes
  * sharing one PostgreSQL never run the same source twice at once. `stop()` asks running work to
  * end at a page boundary and waits for it: nothing is lost.
  *
@@ -15,7 +16,7 @@ import { listSources } from '../store/sources.js';
 import { syncActivitySource } from './activity-sync.js';
 import { aggregateSource } from './aggregation.js';
 import { SourceBusyError, toStoredError, type SyncContext } from './context.js';
-import { LEASE_TTL_MS } from './runs.js';
+import { closeAbandonedRuns, LEASE_TTL_MS } from './runs.js';
 
 export interface SchedulerOptions {
   /** How often to look for due work. Default 30 s. */
@@ -50,6 +51,8 @@ export function dueKind(
     const beat = last.heartbeatAt ?? last.startedAt ?? last.createdAt;
     return now >= beat + LEASE_TTL_MS ? kind : undefined;
   }
+  // A run closed because its process died did not fail on its own: run again at once.
+  if (last.status === 'failed' && last.error?.code === 'abandoned') return kind;
   const started = last.startedAt ?? last.createdAt;
   if (now >= started + interval) return kind;
   const finished = last.finishedAt ?? started;
@@ -114,6 +117,12 @@ export class Scheduler {
   async #tick(): Promise<void> {
     const trigger: RunTrigger = this.#firstTick ? 'startup' : 'schedule';
     this.#firstTick = false;
+    try {
+      // Runs of stopped processes, of scheduled and unscheduled sources alike.
+      await closeAbandonedRuns(this.#ctx);
+    } catch (error) {
+      this.#ctx.log.error({ err: toStoredError(error) }, 'scheduler could not close dead runs');
+    }
     let sources: Source[];
     try {
       sources = await listSources(this.#ctx.db);

@@ -10,7 +10,12 @@ import { z } from 'zod';
 import type { ConnectionTestResult, Source } from '../domain/sources.js';
 import { SOURCE_TYPES } from '../domain/sources.js';
 import { ms } from '../domain/time.js';
-import { caFileProblem, proxyUrlProblem, type DuoError } from '../duo/index.js';
+import {
+  caFileProblem,
+  CONNECTION_TEST_TIMEOUTS,
+  proxyUrlProblem,
+  type DuoError,
+} from '../duo/index.js';
 import { getIdentity } from '../store/identities.js';
 import { getGovernanceGroup } from '../store/governance-groups.js';
 import {
@@ -225,7 +230,9 @@ export async function testSourceConnection(
     ctx,
     { sourceId, kind: 'test', trigger: 'manual' },
     async (_report, runSignal) => {
-      const duo = ctx.duo.clientFor(credentials, source.settings);
+      const duo = ctx.duo.clientFor(credentials, source.settings, {
+        timeouts: CONNECTION_TEST_TIMEOUTS,
+      });
       try {
         const verdict = await duo.testConnection(
           source.type === 'duo' ? 'accounts' : 'activity',
@@ -260,6 +267,7 @@ function failedTest(error: DuoError, now: number): ConnectionTestResult {
       ...(error.clockSkewSeconds === undefined ? {} : { clockSkewSeconds: error.clockSkewSeconds }),
       ...(error.networkReason === undefined ? {} : { networkReason: error.networkReason }),
       ...(error.httpStatus === undefined ? {} : { httpStatus: error.httpStatus }),
+      ...(error.attempts === undefined ? {} : { attempts: error.attempts }),
     },
   };
 }

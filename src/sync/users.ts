@@ -14,7 +14,16 @@ import { createApiToken } from '../store/api-tokens.js';
 import type { Db } from '../store/dialect.js';
 import { getIdentity } from '../store/identities.js';
 import { deleteSessionsOfUser } from '../store/sessions.js';
-import { countAdmins, createUser, getUser, updateUser, type UserPatch } from '../store/users.js';
+import { ConflictError } from '../domain/errors.js';
+import {
+  countAdmins,
+  createUser,
+  deleteUser,
+  getUser,
+  updateUser,
+  withAdminsLocked,
+  type UserPatch,
+} from '../store/users.js';
 import { InputError, parseInput } from './sources.js';
 
 // ---- passwords -------------------------------------------------------------------------------------
@@ -106,32 +115,56 @@ export async function createUserFromInput(db: Db, input: unknown): Promise<User>
 }
 
 /**
- * Changes a user. The last enabled admin cannot be demoted or disabled; a new password, role or
- * disabling signs the user out everywhere.
+ * Changes a user. The last enabled admin cannot be demoted or disabled (checked and changed in
+ * one transaction holding the admins lock); a new password, role or disabling signs the user
+ * out everywhere.
  */
 export async function updateUserFromInput(db: Db, id: string, input: unknown): Promise<User> {
   const parsed = parseInput(UserPatchInput, input);
-  const current = await getUser(db, id);
-  if (parsed.identityId) await getIdentity(db, parsed.identityId);
-  const losesAdmin =
-    current.role === 'admin' &&
-    !current.disabled &&
-    ((parsed.role !== undefined && parsed.role !== 'admin') || parsed.disabled === true);
-  if (losesAdmin && (await countAdmins(db)) <= 1) {
-    throw new InputError('role: the last admin cannot be demoted or disabled', [
-      { field: 'role', message: 'the last admin cannot be demoted or disabled' },
-    ]);
-  }
-  const patch: UserPatch = {
-    ...(parsed.password === undefined ? {} : { passwordHash: await hashPassword(parsed.password) }),
-    ...(parsed.role === undefined ? {} : { role: parsed.role }),
-    ...(parsed.identityId === undefined ? {} : { identityId: parsed.identityId }),
-    ...(parsed.disabled === undefined ? {} : { disabled: parsed.disabled }),
-  };
-  const updated = await updateUser(db, id, patch);
-  if (parsed.password !== undefined || parsed.role !== undefined || parsed.disabled === true)
-    await deleteSessionsOfUser(db, id);
-  return updated;
+  const passwordHash =
+    parsed.password === undefined ? undefined : await hashPassword(parsed.password);
+  return withAdminsLocked(db, async (trx) => {
+    const current = await getUser(trx, id);
+    if (parsed.identityId) await getIdentity(trx, parsed.identityId);
+    const losesAdmin =
+      current.role === 'admin' &&
+      !current.disabled &&
+      ((parsed.role !== undefined && parsed.role !== 'admin') || parsed.disabled === true);
+    if (losesAdmin && (await countAdmins(trx)) <= 1) {
+      throw new InputError('role: the last admin cannot be demoted or disabled', [
+        { field: 'role', message: 'the last admin cannot be demoted or disabled' },
+      ]);
+    }
+    const patch: UserPatch = {
+      ...(passwordHash === undefined ? {} : { passwordHash }),
+      ...(parsed.role === undefined ? {} : { role: parsed.role }),
+      ...(parsed.identityId === undefined ? {} : { identityId: parsed.identityId }),
+      ...(parsed.disabled === undefined ? {} : { disabled: parsed.disabled }),
+    };
+    const updated = await updateUser(trx, id, patch);
+    if (parsed.password !== undefined || parsed.role !== undefined || parsed.disabled === true)
+      await deleteSessionsOfUser(trx, id);
+    return updated;
+  });
+}
+
+/**
+ * Deletes a user for `actingUserId` (an admin): never the actor itself, never the last enabled
+ * admin (checked and deleted in one transaction holding the admins lock). Returns the user
+ * deleted, for the audit trail.
+ *
+ * @example const gone = await removeUser(db, request.params.id, userOf(request).id);
+ */
+export async function removeUser(db: Db, id: string, actingUserId: string): Promise<User> {
+  return withAdminsLocked(db, async (trx) => {
+    const user = await getUser(trx, id);
+    if (user.id === actingUserId)
+      throw new ConflictError('you cannot delete yourself; ask another admin');
+    if (user.role === 'admin' && !user.disabled && (await countAdmins(trx)) <= 1)
+      throw new ConflictError('the last admin cannot be deleted; make another user an admin first');
+    await deleteUser(trx, user.id);
+    return user;
+  });
 }
 
 /**

@@ -246,6 +246,16 @@ describe('HTTP API', () => {
     });
     expect(res.status).toBe(400);
     expect(errorOf(res.body).details?.[0]?.field).toBe('apiHost');
+    const sshPort = await admin.put(`/api/v1/sources/${source.id}/configuration`, {
+      apiHost: 'api-1234abcd.duosecurity.com:22',
+      integrationKey: credential.ikey,
+      secretKey: credential.skey,
+    });
+    expect(sshPort.status).toBe(400);
+    expect(errorOf(sshPort.body).details?.[0]).toMatchObject({
+      field: 'apiHost',
+      message: expect.stringContaining('port 443 only') as unknown,
+    });
   });
 
   describe('authorisation: each role against each mutating route', () => {

@@ -1,11 +1,10 @@
 /** Users of duo-insights (admins only): list, create, change role/password/identity, delete. */
 import { z } from 'zod';
 import { ROLES } from '../../domain/users.js';
-import { countAdmins, deleteUser, getUser, listUsers } from '../../store/users.js';
-import { createUserFromInput, updateUserFromInput } from '../../sync/users.js';
+import { listUsers } from '../../store/users.js';
+import { createUserFromInput, removeUser, updateUserFromInput } from '../../sync/users.js';
 import { requireRole, userOf } from '../auth.js';
 import { audit, type ApiDeps, type ApiInstance } from '../deps.js';
-import { ApiError } from '../errors.js';
 import { IdParams, publicUser } from '../schemas.js';
 
 const NewUserBody = z
@@ -85,12 +84,7 @@ export function userRoutes(app: ApiInstance, deps: ApiDeps): void {
       schema: { tags: ['users'], summary: 'Delete a user (admin)', params: IdParams },
     },
     async (request, reply) => {
-      const user = await getUser(deps.db, request.params.id);
-      if (user.id === userOf(request).id)
-        throw new ApiError('conflict', 'you cannot delete yourself; ask another admin');
-      if (user.role === 'admin' && !user.disabled && (await countAdmins(deps.db)) <= 1)
-        throw new ApiError('conflict', 'the last admin cannot be deleted');
-      await deleteUser(deps.db, user.id);
+      const user = await removeUser(deps.db, request.params.id, userOf(request).id);
       await audit(deps, request, 'user.delete', { type: 'user', id: user.id, name: user.username });
       return reply.code(204).send();
     },

@@ -4,6 +4,7 @@ import { migration0002 } from './0002_api.js';
 import { migration0003 } from './0003_rejected_records.js';
 import { migration0004 } from './0004_factor_names.js';
 import { migration0005 } from './0005_api_token_expiry.js';
+import { migration0006 } from './0006_lease_holder.js';
 import type { Migration } from './migration.js';
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -12,4 +13,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0003,
   migration0004,
   migration0005,
+  migration0006,
 ];
