@@ -7,6 +7,12 @@
 import { z } from 'zod';
 import { ROLES } from '../domain/users.js';
 
+/**
+ * The body of an action that takes none (`POST …/test-connection`): no body, an empty one or
+ * `{}`; anything else is refused rather than ignored.
+ */
+export const NoBody = z.object({}).strict().optional();
+
 export const IdParams = z.object({ id: z.string().min(1).max(100) });
 
 export const PageQuery = z.object({

@@ -11,7 +11,6 @@ import { z } from 'zod';
 import { ROLES, type ApiToken, type User } from '../domain/users.js';
 import { createApiToken } from '../store/api-tokens.js';
 import type { Db } from '../store/dialect.js';
-import { getIdentity } from '../store/identities.js';
 import { deleteSessionsOfUser } from '../store/sessions.js';
 import { countAdmins, createUser, getUser, updateUser, type UserPatch } from '../store/users.js';
 import { InputError, parseInput } from './sources.js';
@@ -80,7 +79,7 @@ export const NewUserInput = z
       .regex(/^[A-Za-z0-9._@-]+$/, 'may contain letters, digits and . _ @ - only'),
     password: Password,
     role: z.enum(ROLES),
-    identityId: z.string().min(1).nullable().optional(),
+    identityId: z.string().min(1).max(100).nullable().optional(),
   })
   .strict();
 
@@ -88,14 +87,13 @@ export const UserPatchInput = z
   .object({
     password: Password.optional(),
     role: z.enum(ROLES).optional(),
-    identityId: z.string().min(1).nullable().optional(),
+    identityId: z.string().min(1).max(100).nullable().optional(),
     disabled: z.boolean().optional(),
   })
   .strict();
 
 export async function createUserFromInput(db: Db, input: unknown): Promise<User> {
   const parsed = parseInput(NewUserInput, input);
-  if (parsed.identityId) await getIdentity(db, parsed.identityId);
   return createUser(db, {
     username: parsed.username,
     passwordHash: await hashPassword(parsed.password),
@@ -111,7 +109,6 @@ export async function createUserFromInput(db: Db, input: unknown): Promise<User>
 export async function updateUserFromInput(db: Db, id: string, input: unknown): Promise<User> {
   const parsed = parseInput(UserPatchInput, input);
   const current = await getUser(db, id);
-  if (parsed.identityId) await getIdentity(db, parsed.identityId);
   const losesAdmin =
     current.role === 'admin' &&
     !current.disabled &&
