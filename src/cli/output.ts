@@ -6,7 +6,12 @@
  */
 import { ZodError } from 'zod';
 import { ConfigError } from '../config.js';
-import { ConflictError, NotFoundError, SecretKeyError } from '../domain/errors.js';
+import {
+  ConflictError,
+  MissingReferenceError,
+  NotFoundError,
+  SecretKeyError,
+} from '../domain/errors.js';
 import { DuoError } from '../duo/index.js';
 import { SourceBusyError, SourceNotReadyError } from '../sync/context.js';
 import { ApiHostError } from '../sync/duo-connections.js';
@@ -73,6 +78,7 @@ export function reportError(error: unknown): void {
 function describeError(error: unknown): { message: string; code: number } {
   if (
     error instanceof InputError ||
+    error instanceof MissingReferenceError ||
     error instanceof ConfigError ||
     error instanceof ApiHostError
   ) {
