@@ -32,6 +32,7 @@ import { BackgroundRuns } from './background-runs.js';
 import type { ApiDeps, ApiInstance } from './deps.js';
 import { Demo, type DemoOptions } from './demo.js';
 import { ApiError, handleError, MAX_PARAM_LENGTH, NO_STORE } from './errors.js';
+import { fieldWithNul } from './schemas.js';
 import { activityRoutes } from './routes/activity.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
@@ -210,6 +211,20 @@ export async function buildServer(
     request.principal = await authenticate(context.db, request, ms(Math.floor(deps.clock())));
     // A request no route matched reaches only the not-found handler, which reveals nothing.
     if (!request.is404) gate(request);
+  });
+  app.addHook('preValidation', async (request) => {
+    await Promise.resolve();
+    for (const [where, value] of [
+      ['path', request.params],
+      ['query', request.query],
+      ['body', request.body],
+    ] as const) {
+      const field = fieldWithNul(value, where);
+      if (field !== undefined)
+        throw new ApiError('validation_failed', `${field}: contains a NUL character (U+0000)`, [
+          { field, message: 'contains a NUL character (U+0000)' },
+        ]);
+    }
   });
   app.addHook('onResponse', async (request, reply) => {
     if (request.routeOptions.config.console === true) return;

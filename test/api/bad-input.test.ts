@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeEachDatabase } from '../support/db.js';
 import { ERROR_CODES } from '../../src/api/errors.js';
 import type { RouteEntry } from '../../src/api/server.js';
 import { randomCredential, startSimulator, type Simulator } from '../../src/sim/server.js';
@@ -131,444 +132,450 @@ function wrongValues(schema: { type?: unknown }): unknown[] {
   }
 }
 
-describe('bad input, on every route', () => {
-  let api: TestApi;
-  let sim: Simulator;
-  let admin: Client & { csrfToken: string; cookie: string };
-  let routes: readonly RouteEntry[];
-  let operations: Record<string, Record<string, OpenApiOperation>>;
-  /** Real ids by route parameter (`:id` by the first segment of the route). */
-  const real: Record<string, string> = {};
-  const credential = randomCredential();
-  let activitySourceId: string;
+describeEachDatabase(
+  'bad input, on every route',
+  (t) => {
+    let api: TestApi;
+    let sim: Simulator;
+    let admin: Client & { csrfToken: string; cookie: string };
+    let routes: readonly RouteEntry[];
+    let operations: Record<string, Record<string, OpenApiOperation>>;
+    /** Real ids by route parameter (`:id` by the first segment of the route). */
+    const real: Record<string, string> = {};
+    const credential = randomCredential();
+    let activitySourceId: string;
 
-  beforeAll(async () => {
-    sim = await startSimulator({
-      credentials: [credential],
-      users: 12,
-      days: 1,
-      authEventsPerDay: 50,
-      seed: 'bad-input',
-    });
-    api = await startTestApi({ loginRequestsPerMinute: 100_000 });
-    await api.createUser('admin', 'admin');
-    admin = await api.signIn('admin');
-    routes = api.server.routes;
-    operations = (api.server.app.swagger() as { paths: typeof operations }).paths;
+    beforeAll(async () => {
+      sim = await startSimulator({
+        credentials: [credential],
+        users: 12,
+        days: 1,
+        authEventsPerDay: 50,
+        seed: 'bad-input',
+      });
+      api = await startTestApi({ loginRequestsPerMinute: 100_000 }, { databaseUrl: t.url });
+      await api.createUser('admin', 'admin');
+      admin = await api.signIn('admin');
+      routes = api.server.routes;
+      operations = (api.server.app.swagger() as { paths: typeof operations }).paths;
 
-    const identity = await admin.post('/api/v1/identities', { displayName: 'Ann Owner' });
-    real.identities = (identity.body as { identity: { id: string } }).identity.id;
-    const group = await admin.post('/api/v1/governance-groups', { name: 'Owners' });
-    real['governance-groups'] = (
-      group.body as { governanceGroup: { id: string } }
-    ).governanceGroup.id;
-    const viewer = await api.createUser('val', 'viewer');
-    real.users = viewer.id;
-    const source = await admin.post('/api/v1/sources', {
-      type: 'duo',
-      name: 'Duo accounts',
-      ownerIdentityId: real.identities,
-    });
-    real.sources = (source.body as { source: { id: string } }).source.id;
-    await admin.put(`/api/v1/sources/${real.sources}/configuration`, {
-      apiHost: sim.url,
-      integrationKey: credential.ikey,
-      secretKey: credential.skey,
-    });
-    expect((await admin.post(`/api/v1/sources/${real.sources}/test-connection`, {})).status).toBe(
-      200,
-    );
-    const started = await admin.post(`/api/v1/sources/${real.sources}/aggregate`, {});
-    expect(started.status).toBe(202);
-    const runId = (started.body as { runId: string }).runId;
-    expect((await waitForRun(admin, runId)).status).toBe('succeeded');
-    real.runId = runId;
-    const accounts = await admin.get(`/api/v1/sources/${real.sources}/accounts`);
-    real.accountId = String((accounts.body as { accounts: { id: number }[] }).accounts[0]?.id);
-    const entitlements = await admin.get(`/api/v1/sources/${real.sources}/entitlements`);
-    real.entitlementId = String(
-      (entitlements.body as { entitlements: { id: number }[] }).entitlements[0]?.id,
-    );
-    const logs = await admin.post('/api/v1/sources', {
-      type: 'duo-activity',
-      name: 'Duo logs',
-      ownerIdentityId: real.identities,
-      settings: { backfillDays: 1 },
-    });
-    activitySourceId = (logs.body as { source: { id: string } }).source.id;
-    await admin.put(`/api/v1/sources/${activitySourceId}/configuration`, {
-      apiHost: sim.url,
-      integrationKey: credential.ikey,
-      secretKey: credential.skey,
-    });
-    expect((await admin.post(`/api/v1/sources/${activitySourceId}/test-connection`)).status).toBe(
-      200,
-    );
-  });
-
-  afterAll(async () => {
-    await api.close();
-    await sim.close();
-  });
-
-  async function send(
-    method: string,
-    url: string,
-    label: string,
-    payload?: { readonly text: string; readonly contentType?: string },
-  ): Promise<Sent> {
-    const res = await api.server.app.inject({
-      method: method as 'GET',
-      url,
-      headers: {
-        cookie: `duo_insights_session=${admin.cookie}`,
-        ...(method === 'GET' ? {} : { 'x-csrf-token': admin.csrfToken }),
-        ...(payload === undefined
-          ? {}
-          : { 'content-type': payload.contentType ?? 'application/json' }),
-      },
-      ...(payload === undefined ? {} : { payload: payload.text }),
-    });
-    if (url.includes('/auth/logout') && res.statusCode < 300) admin = await api.signIn('admin');
-    if (res.statusCode === 202) {
-      const runId = (JSON.parse(res.body) as { runId: string }).runId;
-      await waitForRun(admin, runId);
-    }
-    return {
-      label: `${method} ${url.slice(0, 120)} ${label}`,
-      status: res.statusCode,
-      text: res.body,
-      contentType: String(res.headers['content-type'] ?? ''),
-    };
-  }
-
-  /** The route's path with real ids, or `bad` in place of every parameter. */
-  function pathOf(route: RouteEntry, bad?: string): string {
-    const first = route.url.split('/')[3] ?? '';
-    return route.url.replace(/:([A-Za-z]+)/g, (_match, name: string) => {
-      if (bad !== undefined) return bad;
-      return real[name === 'id' ? first : name] ?? randomUUID();
-    });
-  }
-
-  function operationOf(route: RouteEntry): OpenApiOperation | undefined {
-    const path = route.url.replace(/:([A-Za-z]+)/g, '{$1}');
-    return operations[path]?.[route.method.toLowerCase()];
-  }
-
-  function bodiesFor(route: RouteEntry): { label: string; text: string; contentType?: string }[] {
-    const properties =
-      operationOf(route)?.requestBody?.content?.['application/json']?.schema?.properties ?? {};
-    const json = (label: string, value: unknown) => ({ label, text: JSON.stringify(value) });
-    const bodies = [
-      { label: 'JSON cut short', text: '{"name": "x' },
-      { label: 'not JSON', text: 'not json at all' },
-      { label: 'XML', text: '<name>x</name>', contentType: 'application/xml' },
-      { label: 'plain text', text: 'name=x', contentType: 'text/plain' },
-      { label: 'a form', text: 'name=x', contentType: 'application/x-www-form-urlencoded' },
-      {
-        label: 'JSON with a bad charset',
-        text: '{}',
-        contentType: 'application/json; charset=ebcdic',
-      },
-      { label: 'a body over the size limit', text: JSON.stringify({ name: 'x'.repeat(70_000) }) },
-      { label: 'deeply nested JSON', text: '['.repeat(5000) + ']'.repeat(5000) },
-      json('an array', []),
-      json('a number', 1),
-      json('a string', 'text'),
-      json('null', null),
-      json('an unknown field', { unexpectedField: 1 }),
-      json('__proto__', JSON.parse('{"__proto__": {"admin": true}}')),
-    ];
-    for (const [name, schema] of Object.entries(properties)) {
-      for (const value of wrongValues(schema))
-        bodies.push(json(`${name}: ${JSON.stringify(value)}`, { [name]: value }));
-      bodies.push({ label: `${name}: 1e400`, text: `{"${name}": 1e400}` });
-      bodies.push(json(`${name}: a huge string`, { [name]: 'x'.repeat(60_000) }));
-      bodies.push(json(`${name}: an empty string`, { [name]: '' }));
-      bodies.push(json(`${name}: a control character`, { [name]: 'a\u0000b' }));
-      if (/Id$/.test(name)) bodies.push(json(`${name}: no such row`, { [name]: randomUUID() }));
-    }
-    return bodies;
-  }
-
-  function queriesFor(route: RouteEntry): string[] {
-    const names = (operationOf(route)?.parameters ?? [])
-      .filter((p) => p.in === 'query')
-      .map((p) => p.name);
-    return [
-      ...BAD_QUERIES,
-      ...names.flatMap((name) => [
-        `${name}=${'x'.repeat(5000)}`,
-        `${name}=a&${name}=b`,
-        `${name}=`,
-        `${name}[x]=1`,
-      ]),
-    ];
-  }
-
-  it('finds the routes in the router and their fields in the API description', () => {
-    const apiRoutes = routes.filter((r) => r.url.startsWith('/api/') && r.method !== 'HEAD');
-    expect(apiRoutes.length).toBeGreaterThan(40);
-    const withBodies = apiRoutes.filter(
-      (r) => Object.keys(operationOf(r)?.requestBody?.content ?? {}).length > 0,
-    );
-    expect(withBodies.length).toBeGreaterThan(10);
-    expect(Object.keys(real).sort()).toEqual(
-      [
-        'accountId',
-        'entitlementId',
-        'governance-groups',
-        'identities',
-        'runId',
-        'sources',
-        'users',
-      ].sort(),
-    );
-  });
-
-  it('answers every bad id, body and query value below 500, in the documented error shape', async () => {
-    const failures: string[] = [];
-    let sent = 0;
-    const check = (answer: Sent) => {
-      sent += 1;
-      const problem = shapeProblem(answer);
-      if (problem)
-        failures.push(
-          `${answer.label} → ${answer.status} (${problem}) ${answer.text.slice(0, 160)}`,
-        );
-    };
-    for (const route of routes) {
-      if (!route.url.startsWith('/api/') || route.method === 'HEAD') continue;
-      const hasBody = ['POST', 'PUT', 'PATCH'].includes(route.method);
-      if (route.url.includes(':'))
-        for (const bad of BAD_IDS)
-          check(
-            await send(
-              route.method,
-              pathOf(route, bad),
-              `id ${bad.slice(0, 20)}`,
-              hasBody ? { text: '{}' } : undefined,
-            ),
-          );
-      // Real ids for changes only where the body is bad: a bad body must change nothing.
-      if (hasBody)
-        for (const body of bodiesFor(route)) {
-          const answer = await send(route.method, pathOf(route), body.label, body);
-          check(answer);
-          // A reference to a row that does not exist is the caller's mistake, never a 404 or 5xx.
-          if (body.label.endsWith('no such row') && answer.status !== 400)
-            failures.push(
-              `${answer.label} → ${answer.status}, not 400: ${answer.text.slice(0, 160)}`,
-            );
-        }
-      if (route.method === 'GET')
-        for (const query of queriesFor(route))
-          check(await send('GET', `${pathOf(route)}?${query}`, query.slice(0, 40)));
-    }
-    expect(sent).toBeGreaterThan(1000);
-    expect(failures).toEqual([]);
-  });
-
-  const errorOf = (answer: { body: unknown }) =>
-    (answer.body as { error: { code: string; message: string; details?: unknown } }).error;
-
-  describe('references to rows that do not exist', () => {
-    it('answers a source manager who points their own source at an owner or governance group that does not exist with 400 naming the field, and changes nothing', async () => {
-      const me = await admin.post('/api/v1/identities', { displayName: 'Sam Manager' });
-      const myIdentity = (me.body as { identity: { id: string } }).identity.id;
-      await api.createUser('sam', 'source_manager', myIdentity);
-      const sam = await api.signIn('sam');
-      const created = await sam.post('/api/v1/sources', {
+      const identity = await admin.post('/api/v1/identities', { displayName: 'Ann Owner' });
+      real.identities = (identity.body as { identity: { id: string } }).identity.id;
+      const group = await admin.post('/api/v1/governance-groups', { name: 'Owners' });
+      real['governance-groups'] = (
+        group.body as { governanceGroup: { id: string } }
+      ).governanceGroup.id;
+      const viewer = await api.createUser('val', 'viewer');
+      real.users = viewer.id;
+      const source = await admin.post('/api/v1/sources', {
         type: 'duo',
-        name: 'Sam’s Duo',
-        ownerIdentityId: myIdentity,
+        name: 'Duo accounts',
+        ownerIdentityId: real.identities,
       });
-      expect(created.status).toBe(201);
-      const sourceId = (created.body as { source: { id: string } }).source.id;
-
-      for (const field of ['ownerIdentityId', 'governanceGroupId']) {
-        const res = await sam.patch(`/api/v1/sources/${sourceId}`, { [field]: randomUUID() });
-        expect(res.status, field).toBe(400);
-        expect(errorOf(res).code).toBe('validation_failed');
-        expect(errorOf(res).message).toContain(field);
-        expect(errorOf(res).details).toEqual([
-          { field, message: expect.stringMatching(/^no /) as unknown },
-        ]);
-      }
-      const both = await sam.patch(`/api/v1/sources/${sourceId}`, {
-        name: 'renamed',
-        ownerIdentityId: 'nobody',
-        governanceGroupId: 'no-group',
+      real.sources = (source.body as { source: { id: string } }).source.id;
+      await admin.put(`/api/v1/sources/${real.sources}/configuration`, {
+        apiHost: sim.url,
+        integrationKey: credential.ikey,
+        secretKey: credential.skey,
       });
-      expect(both.status).toBe(400);
-      expect((errorOf(both).details as { field: string }[]).map((d) => d.field)).toEqual([
-        'ownerIdentityId',
-        'governanceGroupId',
-      ]);
-      const after = (await sam.get(`/api/v1/sources/${sourceId}`)).body as {
-        source: { name: string; ownerIdentityId: string; governanceGroupId: string | null };
-      };
-      expect(after.source).toMatchObject({
-        name: 'Sam’s Duo',
-        ownerIdentityId: myIdentity,
-        governanceGroupId: null,
+      expect((await admin.post(`/api/v1/sources/${real.sources}/test-connection`, {})).status).toBe(
+        200,
+      );
+      const started = await admin.post(`/api/v1/sources/${real.sources}/aggregate`, {});
+      expect(started.status).toBe(202);
+      const runId = (started.body as { runId: string }).runId;
+      expect((await waitForRun(admin, runId)).status).toBe('succeeded');
+      real.runId = runId;
+      const accounts = await admin.get(`/api/v1/sources/${real.sources}/accounts`);
+      real.accountId = String((accounts.body as { accounts: { id: number }[] }).accounts[0]?.id);
+      const entitlements = await admin.get(`/api/v1/sources/${real.sources}/entitlements`);
+      real.entitlementId = String(
+        (entitlements.body as { entitlements: { id: number }[] }).entitlements[0]?.id,
+      );
+      const logs = await admin.post('/api/v1/sources', {
+        type: 'duo-activity',
+        name: 'Duo logs',
+        ownerIdentityId: real.identities,
+        settings: { backfillDays: 1 },
       });
-      expect(api.logs.some((line) => line.includes('FOREIGN KEY'))).toBe(false);
-    });
-
-    it('answers every other write that takes a reference id with 400 naming the field', async () => {
-      const missing = randomUUID();
-      const writes: { name: string; field: string; send: () => ReturnType<Client['post']> }[] = [
-        {
-          name: 'create a source with an unknown owner',
-          field: 'ownerIdentityId',
-          send: () =>
-            admin.post('/api/v1/sources', { type: 'duo', name: 'New', ownerIdentityId: missing }),
-        },
-        {
-          name: 'create a source with an unknown governance group',
-          field: 'governanceGroupId',
-          send: () =>
-            admin.post('/api/v1/sources', {
-              type: 'duo',
-              name: 'New',
-              ownerIdentityId: real.identities,
-              governanceGroupId: missing,
-            }),
-        },
-        {
-          name: 'create a user linked to an unknown identity',
-          field: 'identityId',
-          send: () =>
-            admin.post('/api/v1/users', {
-              username: 'newbie',
-              password: 'a long enough password',
-              role: 'viewer',
-              identityId: missing,
-            }),
-        },
-        {
-          name: 'link a user to an unknown identity',
-          field: 'identityId',
-          send: () => admin.patch(`/api/v1/users/${real.users}`, { identityId: missing }),
-        },
-        {
-          name: 'add an unknown identity to a governance group',
-          field: 'identityId',
-          send: () =>
-            admin.post(`/api/v1/governance-groups/${real['governance-groups']}/members`, {
-              identityId: missing,
-            }),
-        },
-        {
-          name: 'link an account to an unknown identity by hand',
-          field: 'identityId',
-          send: () =>
-            admin.put(`/api/v1/accounts/${real.accountId}/identity`, { identityId: missing }),
-        },
-      ];
-      for (const write of writes) {
-        const res = await write.send();
-        expect(res.status, write.name).toBe(400);
-        expect(errorOf(res), write.name).toMatchObject({
-          code: 'validation_failed',
-          details: [
-            {
-              field: write.field,
-              message: `no ${write.field === 'governanceGroupId' ? 'governance group' : 'identity'} has the id "${missing}"`,
-            },
-          ],
-        });
-      }
-      expect((await admin.get('/api/v1/users')).text).not.toContain('newbie');
-    });
-  });
-
-  describe('errors the router raises', () => {
-    it('answers a path that is not valid percent-encoding with 400 validation_failed naming the path', async () => {
-      for (const send of [
-        () => admin.get('/api/v1/identities/%E0%A4%A'),
-        () => api.anonymous('GET', '/api/v1/identities/%E0%A4%A'),
-        () => admin.post('/api/v1/sources/%ZZ/sync'),
-      ]) {
-        const res = await send();
-        expect(res.status).toBe(400);
-        expect(errorOf(res)).toEqual({
-          code: 'validation_failed',
-          message: expect.stringContaining('percent-encoded') as unknown,
-          details: [{ field: 'path', message: expect.any(String) as unknown }],
-        });
-        expect(res.headers['cache-control']).toBe('no-store');
-      }
-    });
-
-    it('answers an id longer than 100 characters with 400 naming the id, and an absurd one with 400 naming the path', async () => {
-      const long = await admin.get(`/api/v1/identities/${'a'.repeat(101)}`);
-      expect(long.status).toBe(400);
-      expect(errorOf(long)).toMatchObject({
-        code: 'validation_failed',
-        details: [{ field: 'id', message: expect.any(String) as unknown }],
+      activitySourceId = (logs.body as { source: { id: string } }).source.id;
+      await admin.put(`/api/v1/sources/${activitySourceId}/configuration`, {
+        apiHost: sim.url,
+        integrationKey: credential.ikey,
+        secretKey: credential.skey,
       });
-      const absurd = await admin.get(`/api/v1/identities/${'a'.repeat(5000)}`);
-      expect(absurd.status).toBe(400);
-      expect(errorOf(absurd)).toMatchObject({
-        code: 'validation_failed',
-        details: [{ field: 'path', message: expect.stringContaining('longer than') as unknown }],
-      });
-      // The sign-in gate still comes first for a long id.
-      expect((await api.anonymous('GET', `/api/v1/identities/${'a'.repeat(101)}`)).status).toBe(
-        401,
+      expect((await admin.post(`/api/v1/sources/${activitySourceId}/test-connection`)).status).toBe(
+        200,
       );
     });
-  });
 
-  describe('actions whose body is optional', () => {
-    it('accepts no body, an empty JSON body and {} on every POST action that takes no required body', async () => {
-      const actions = routes.filter((r) => {
-        if (r.method !== 'POST' || !r.url.startsWith('/api/') || r.public) return false;
-        const body = operationOf(r)?.requestBody as { required?: boolean } | undefined;
-        return body === undefined || body.required !== true;
+    afterAll(async () => {
+      await api.close();
+      await sim.close();
+    });
+
+    async function send(
+      method: string,
+      url: string,
+      label: string,
+      payload?: { readonly text: string; readonly contentType?: string },
+    ): Promise<Sent> {
+      const res = await api.server.app.inject({
+        method: method as 'GET',
+        url,
+        headers: {
+          cookie: `duo_insights_session=${admin.cookie}`,
+          ...(method === 'GET' ? {} : { 'x-csrf-token': admin.csrfToken }),
+          ...(payload === undefined
+            ? {}
+            : { 'content-type': payload.contentType ?? 'application/json' }),
+        },
+        ...(payload === undefined ? {} : { payload: payload.text }),
       });
-      expect(actions.map((r) => r.url).sort()).toEqual(
+      if (url.includes('/auth/logout') && res.statusCode < 300) admin = await api.signIn('admin');
+      if (res.statusCode === 202) {
+        const runId = (JSON.parse(res.body) as { runId: string }).runId;
+        await waitForRun(admin, runId);
+      }
+      return {
+        label: `${method} ${url.slice(0, 120)} ${label}`,
+        status: res.statusCode,
+        text: res.body,
+        contentType: String(res.headers['content-type'] ?? ''),
+      };
+    }
+
+    /** The route's path with real ids, or `bad` in place of every parameter. */
+    function pathOf(route: RouteEntry, bad?: string): string {
+      const first = route.url.split('/')[3] ?? '';
+      return route.url.replace(/:([A-Za-z]+)/g, (_match, name: string) => {
+        if (bad !== undefined) return bad;
+        return real[name === 'id' ? first : name] ?? randomUUID();
+      });
+    }
+
+    function operationOf(route: RouteEntry): OpenApiOperation | undefined {
+      const path = route.url.replace(/:([A-Za-z]+)/g, '{$1}');
+      return operations[path]?.[route.method.toLowerCase()];
+    }
+
+    function bodiesFor(route: RouteEntry): { label: string; text: string; contentType?: string }[] {
+      const properties =
+        operationOf(route)?.requestBody?.content?.['application/json']?.schema?.properties ?? {};
+      const json = (label: string, value: unknown) => ({ label, text: JSON.stringify(value) });
+      const bodies = [
+        { label: 'JSON cut short', text: '{"name": "x' },
+        { label: 'not JSON', text: 'not json at all' },
+        { label: 'XML', text: '<name>x</name>', contentType: 'application/xml' },
+        { label: 'plain text', text: 'name=x', contentType: 'text/plain' },
+        { label: 'a form', text: 'name=x', contentType: 'application/x-www-form-urlencoded' },
+        {
+          label: 'JSON with a bad charset',
+          text: '{}',
+          contentType: 'application/json; charset=ebcdic',
+        },
+        { label: 'a body over the size limit', text: JSON.stringify({ name: 'x'.repeat(70_000) }) },
+        { label: 'deeply nested JSON', text: '['.repeat(5000) + ']'.repeat(5000) },
+        json('an array', []),
+        json('a number', 1),
+        json('a string', 'text'),
+        json('null', null),
+        json('an unknown field', { unexpectedField: 1 }),
+        json('__proto__', JSON.parse('{"__proto__": {"admin": true}}')),
+      ];
+      for (const [name, schema] of Object.entries(properties)) {
+        for (const value of wrongValues(schema))
+          bodies.push(json(`${name}: ${JSON.stringify(value)}`, { [name]: value }));
+        bodies.push({ label: `${name}: 1e400`, text: `{"${name}": 1e400}` });
+        bodies.push(json(`${name}: a huge string`, { [name]: 'x'.repeat(60_000) }));
+        bodies.push(json(`${name}: an empty string`, { [name]: '' }));
+        bodies.push(json(`${name}: a control character`, { [name]: 'a\u0000b' }));
+        if (/Id$/.test(name)) bodies.push(json(`${name}: no such row`, { [name]: randomUUID() }));
+      }
+      return bodies;
+    }
+
+    function queriesFor(route: RouteEntry): string[] {
+      const names = (operationOf(route)?.parameters ?? [])
+        .filter((p) => p.in === 'query')
+        .map((p) => p.name);
+      return [
+        ...BAD_QUERIES,
+        ...names.flatMap((name) => [
+          `${name}=${'x'.repeat(5000)}`,
+          `${name}=a&${name}=b`,
+          `${name}=`,
+          `${name}[x]=1`,
+        ]),
+      ];
+    }
+
+    it('finds the routes in the router and their fields in the API description', () => {
+      const apiRoutes = routes.filter((r) => r.url.startsWith('/api/') && r.method !== 'HEAD');
+      expect(apiRoutes.length).toBeGreaterThan(40);
+      const withBodies = apiRoutes.filter(
+        (r) => Object.keys(operationOf(r)?.requestBody?.content ?? {}).length > 0,
+      );
+      expect(withBodies.length).toBeGreaterThan(10);
+      expect(Object.keys(real).sort()).toEqual(
         [
-          '/api/v1/auth/logout',
-          '/api/v1/demo',
-          '/api/v1/sources/:id/aggregate',
-          '/api/v1/sources/:id/sync',
-          '/api/v1/sources/:id/test-connection',
+          'accountId',
+          'entitlementId',
+          'governance-groups',
+          'identities',
+          'runId',
+          'sources',
+          'users',
         ].sort(),
       );
-      const forms = [
-        { label: 'no body', payload: undefined },
-        { label: 'an empty JSON body', payload: { text: '' } },
-        { label: '{}', payload: { text: '{}' } },
-      ];
-      const answers: string[] = [];
-      for (const route of actions) {
-        const path = route.url.endsWith('/sync')
-          ? route.url.replace(':id', activitySourceId)
-          : pathOf(route);
-        for (const form of forms) {
-          const res = await send('POST', path, form.label, form.payload);
-          answers.push(`${res.label} ${res.status}`);
-          // The demo starts once (the sweep above may have started it): then it is running.
-          if (route.url === '/api/v1/demo' && res.status === 409)
-            expect(errorOf({ body: JSON.parse(res.text) })).toMatchObject({
-              code: 'conflict',
-              message: 'the demo is already running',
-            });
-          else expect(res.status, `${res.label}: ${res.text}`).toBeLessThan(300);
-        }
-      }
-      expect(answers.filter((a) => a.includes('/sync') && a.endsWith(' 202'))).toHaveLength(3);
-      expect(answers.filter((a) => a.includes('/aggregate') && a.endsWith(' 202'))).toHaveLength(3);
     });
 
-    it('still refuses a body an action does not take', async () => {
-      const res = await admin.post(`/api/v1/sources/${real.sources}/aggregate`, { force: true });
-      expect(res.status).toBe(400);
-      expect(errorOf(res).code).toBe('validation_failed');
+    it('answers every bad id, body and query value below 500, in the documented error shape', async () => {
+      const failures: string[] = [];
+      let sent = 0;
+      const check = (answer: Sent) => {
+        sent += 1;
+        const problem = shapeProblem(answer);
+        if (problem)
+          failures.push(
+            `${answer.label} → ${answer.status} (${problem}) ${answer.text.slice(0, 160)}`,
+          );
+      };
+      for (const route of routes) {
+        if (!route.url.startsWith('/api/') || route.method === 'HEAD') continue;
+        const hasBody = ['POST', 'PUT', 'PATCH'].includes(route.method);
+        if (route.url.includes(':'))
+          for (const bad of BAD_IDS)
+            check(
+              await send(
+                route.method,
+                pathOf(route, bad),
+                `id ${bad.slice(0, 20)}`,
+                hasBody ? { text: '{}' } : undefined,
+              ),
+            );
+        // Real ids for changes only where the body is bad: a bad body must change nothing.
+        if (hasBody)
+          for (const body of bodiesFor(route)) {
+            const answer = await send(route.method, pathOf(route), body.label, body);
+            check(answer);
+            // A reference to a row that does not exist is the caller's mistake, never a 404 or 5xx.
+            if (body.label.endsWith('no such row') && answer.status !== 400)
+              failures.push(
+                `${answer.label} → ${answer.status}, not 400: ${answer.text.slice(0, 160)}`,
+              );
+          }
+        if (route.method === 'GET')
+          for (const query of queriesFor(route))
+            check(await send('GET', `${pathOf(route)}?${query}`, query.slice(0, 40)));
+      }
+      expect(sent).toBeGreaterThan(1000);
+      expect(failures).toEqual([]);
     });
-  });
-});
+
+    const errorOf = (answer: { body: unknown }) =>
+      (answer.body as { error: { code: string; message: string; details?: unknown } }).error;
+
+    describe('references to rows that do not exist', () => {
+      it('answers a source manager who points their own source at an owner or governance group that does not exist with 400 naming the field, and changes nothing', async () => {
+        const me = await admin.post('/api/v1/identities', { displayName: 'Sam Manager' });
+        const myIdentity = (me.body as { identity: { id: string } }).identity.id;
+        await api.createUser('sam', 'source_manager', myIdentity);
+        const sam = await api.signIn('sam');
+        const created = await sam.post('/api/v1/sources', {
+          type: 'duo',
+          name: 'Sam’s Duo',
+          ownerIdentityId: myIdentity,
+        });
+        expect(created.status).toBe(201);
+        const sourceId = (created.body as { source: { id: string } }).source.id;
+
+        for (const field of ['ownerIdentityId', 'governanceGroupId']) {
+          const res = await sam.patch(`/api/v1/sources/${sourceId}`, { [field]: randomUUID() });
+          expect(res.status, field).toBe(400);
+          expect(errorOf(res).code).toBe('validation_failed');
+          expect(errorOf(res).message).toContain(field);
+          expect(errorOf(res).details).toEqual([
+            { field, message: expect.stringMatching(/^no /) as unknown },
+          ]);
+        }
+        const both = await sam.patch(`/api/v1/sources/${sourceId}`, {
+          name: 'renamed',
+          ownerIdentityId: 'nobody',
+          governanceGroupId: 'no-group',
+        });
+        expect(both.status).toBe(400);
+        expect((errorOf(both).details as { field: string }[]).map((d) => d.field)).toEqual([
+          'ownerIdentityId',
+          'governanceGroupId',
+        ]);
+        const after = (await sam.get(`/api/v1/sources/${sourceId}`)).body as {
+          source: { name: string; ownerIdentityId: string; governanceGroupId: string | null };
+        };
+        expect(after.source).toMatchObject({
+          name: 'Sam’s Duo',
+          ownerIdentityId: myIdentity,
+          governanceGroupId: null,
+        });
+        expect(api.logs.some((line) => line.includes('FOREIGN KEY'))).toBe(false);
+      });
+
+      it('answers every other write that takes a reference id with 400 naming the field', async () => {
+        const missing = randomUUID();
+        const writes: { name: string; field: string; send: () => ReturnType<Client['post']> }[] = [
+          {
+            name: 'create a source with an unknown owner',
+            field: 'ownerIdentityId',
+            send: () =>
+              admin.post('/api/v1/sources', { type: 'duo', name: 'New', ownerIdentityId: missing }),
+          },
+          {
+            name: 'create a source with an unknown governance group',
+            field: 'governanceGroupId',
+            send: () =>
+              admin.post('/api/v1/sources', {
+                type: 'duo',
+                name: 'New',
+                ownerIdentityId: real.identities,
+                governanceGroupId: missing,
+              }),
+          },
+          {
+            name: 'create a user linked to an unknown identity',
+            field: 'identityId',
+            send: () =>
+              admin.post('/api/v1/users', {
+                username: 'newbie',
+                password: 'a long enough password',
+                role: 'viewer',
+                identityId: missing,
+              }),
+          },
+          {
+            name: 'link a user to an unknown identity',
+            field: 'identityId',
+            send: () => admin.patch(`/api/v1/users/${real.users}`, { identityId: missing }),
+          },
+          {
+            name: 'add an unknown identity to a governance group',
+            field: 'identityId',
+            send: () =>
+              admin.post(`/api/v1/governance-groups/${real['governance-groups']}/members`, {
+                identityId: missing,
+              }),
+          },
+          {
+            name: 'link an account to an unknown identity by hand',
+            field: 'identityId',
+            send: () =>
+              admin.put(`/api/v1/accounts/${real.accountId}/identity`, { identityId: missing }),
+          },
+        ];
+        for (const write of writes) {
+          const res = await write.send();
+          expect(res.status, write.name).toBe(400);
+          expect(errorOf(res), write.name).toMatchObject({
+            code: 'validation_failed',
+            details: [
+              {
+                field: write.field,
+                message: `no ${write.field === 'governanceGroupId' ? 'governance group' : 'identity'} has the id "${missing}"`,
+              },
+            ],
+          });
+        }
+        expect((await admin.get('/api/v1/users')).text).not.toContain('newbie');
+      });
+    });
+
+    describe('errors the router raises', () => {
+      it('answers a path that is not valid percent-encoding with 400 validation_failed naming the path', async () => {
+        for (const send of [
+          () => admin.get('/api/v1/identities/%E0%A4%A'),
+          () => api.anonymous('GET', '/api/v1/identities/%E0%A4%A'),
+          () => admin.post('/api/v1/sources/%ZZ/sync'),
+        ]) {
+          const res = await send();
+          expect(res.status).toBe(400);
+          expect(errorOf(res)).toEqual({
+            code: 'validation_failed',
+            message: expect.stringContaining('percent-encoded') as unknown,
+            details: [{ field: 'path', message: expect.any(String) as unknown }],
+          });
+          expect(res.headers['cache-control']).toBe('no-store');
+        }
+      });
+
+      it('answers an id longer than 100 characters with 400 naming the id, and an absurd one with 400 naming the path', async () => {
+        const long = await admin.get(`/api/v1/identities/${'a'.repeat(101)}`);
+        expect(long.status).toBe(400);
+        expect(errorOf(long)).toMatchObject({
+          code: 'validation_failed',
+          details: [{ field: 'id', message: expect.any(String) as unknown }],
+        });
+        const absurd = await admin.get(`/api/v1/identities/${'a'.repeat(5000)}`);
+        expect(absurd.status).toBe(400);
+        expect(errorOf(absurd)).toMatchObject({
+          code: 'validation_failed',
+          details: [{ field: 'path', message: expect.stringContaining('longer than') as unknown }],
+        });
+        // The sign-in gate still comes first for a long id.
+        expect((await api.anonymous('GET', `/api/v1/identities/${'a'.repeat(101)}`)).status).toBe(
+          401,
+        );
+      });
+    });
+
+    describe('actions whose body is optional', () => {
+      it('accepts no body, an empty JSON body and {} on every POST action that takes no required body', async () => {
+        const actions = routes.filter((r) => {
+          if (r.method !== 'POST' || !r.url.startsWith('/api/') || r.public) return false;
+          const body = operationOf(r)?.requestBody as { required?: boolean } | undefined;
+          return body === undefined || body.required !== true;
+        });
+        expect(actions.map((r) => r.url).sort()).toEqual(
+          [
+            '/api/v1/auth/logout',
+            '/api/v1/demo',
+            '/api/v1/sources/:id/aggregate',
+            '/api/v1/sources/:id/sync',
+            '/api/v1/sources/:id/test-connection',
+          ].sort(),
+        );
+        const forms = [
+          { label: 'no body', payload: undefined },
+          { label: 'an empty JSON body', payload: { text: '' } },
+          { label: '{}', payload: { text: '{}' } },
+        ];
+        const answers: string[] = [];
+        for (const route of actions) {
+          const path = route.url.endsWith('/sync')
+            ? route.url.replace(':id', activitySourceId)
+            : pathOf(route);
+          for (const form of forms) {
+            const res = await send('POST', path, form.label, form.payload);
+            answers.push(`${res.label} ${res.status}`);
+            // The demo starts once (the sweep above may have started it): then it is running.
+            if (route.url === '/api/v1/demo' && res.status === 409)
+              expect(errorOf({ body: JSON.parse(res.text) })).toMatchObject({
+                code: 'conflict',
+                message: 'the demo is already running',
+              });
+            else expect(res.status, `${res.label}: ${res.text}`).toBeLessThan(300);
+          }
+        }
+        expect(answers.filter((a) => a.includes('/sync') && a.endsWith(' 202'))).toHaveLength(3);
+        expect(answers.filter((a) => a.includes('/aggregate') && a.endsWith(' 202'))).toHaveLength(
+          3,
+        );
+      });
+
+      it('still refuses a body an action does not take', async () => {
+        const res = await admin.post(`/api/v1/sources/${real.sources}/aggregate`, { force: true });
+        expect(res.status).toBe(400);
+        expect(errorOf(res).code).toBe('validation_failed');
+      });
+    });
+  },
+  { migrate: false },
+);

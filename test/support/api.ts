@@ -72,6 +72,8 @@ export interface TestApiOptions {
   readonly allowLoopbackHosts?: boolean;
   /** Run the real scheduler, looking for due work every `tickMs`. */
   readonly scheduler?: { readonly tickMs: number };
+  /** Another database (e.g. a PostgreSQL one from `describeEachDatabase`); default SQLite. */
+  readonly databaseUrl?: string;
 }
 
 export async function startTestApi(
@@ -94,7 +96,7 @@ export async function startTestApi(
     {},
     {
       dataDir: dir,
-      databaseUrl: `sqlite:${join(dir, 'api.db')}`,
+      databaseUrl: test.databaseUrl ?? `sqlite:${join(dir, 'api.db')}`,
       secretKey: randomBytes(32).toString('base64'),
       allowLoopbackDuoHosts: allowLoopbackHosts,
       duoRateLimit: 'off',
