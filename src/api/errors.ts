@@ -8,7 +8,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ZodError } from 'zod';
-import { ConflictError, NotFoundError } from '../domain/errors.js';
+import { ConflictError, MissingReferenceError, NotFoundError } from '../domain/errors.js';
 import { DuoError } from '../duo/index.js';
 import { SourceBusyError, SourceNotReadyError } from '../sync/context.js';
 import { ApiHostError } from '../sync/duo-connections.js';
@@ -42,6 +42,9 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
   payload_too_large: 413,
   internal: 500,
 };
+
+/** The longest path parameter the router reads (ids are at most 100 characters). */
+export const MAX_PARAM_LENGTH = 500;
 
 export interface FieldProblem {
   readonly field: string;
@@ -116,7 +119,11 @@ export function toErrorAnswer(
     );
   }
   if (error instanceof InputError)
-    return answer('validation_failed', error.message, error.details ?? []);
+    return answer(
+      'validation_failed',
+      error.message,
+      error.details ?? [{ field: 'body', message: error.message }],
+    );
   if (error instanceof ApiHostError)
     return answer('validation_failed', `apiHost: ${error.message}`, [
       { field: 'apiHost', message: error.message },
@@ -128,6 +135,8 @@ export function toErrorAnswer(
     }));
     return answer('validation_failed', 'the request is invalid', details);
   }
+  if (error instanceof MissingReferenceError)
+    return answer('validation_failed', error.message, error.problems);
   if (error instanceof NotFoundError) return answer('not_found', error.message);
   if (error instanceof ConflictError) return answer('conflict', error.message);
   if (error instanceof SourceBusyError)
@@ -139,27 +148,22 @@ export function toErrorAnswer(
   if (error instanceof DuoError)
     return answer('source_not_ready', `${error.message} ${error.fix}`.trim(), { kind: error.kind });
   if (isFastifyError(error)) {
-    switch (error.code) {
-      case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return answer('payload_too_large', 'the request body is too large');
-      case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      case 'FST_ERR_VALIDATION':
-        return answer('validation_failed', error.message);
-      default:
-        break;
-    }
-    if (error.statusCode === 413)
+    const problem = requestProblem(error, request);
+    if (problem) return answer('validation_failed', problem.message, [problem]);
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || error.statusCode === 413)
       return answer('payload_too_large', 'the request body is too large');
     if (error.statusCode === 429) return answer('rate_limited', error.message);
     if (error.statusCode === 404) return answer('not_found', error.message);
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)
-      return answer('validation_failed', error.message);
+      return answer('validation_failed', error.message, [
+        { field: 'request', message: error.message },
+      ]);
   }
   // Our own RangeErrors are bad values from the caller (after Fastify's, which subclass it).
-  if (error instanceof RangeError) return answer('validation_failed', error.message);
+  if (error instanceof RangeError)
+    return answer('validation_failed', error.message, [
+      { field: 'request', message: error.message },
+    ]);
   request.log.error({ err: error, url: request.url, method: request.method }, 'request failed');
   return answer(
     'internal',
@@ -167,13 +171,59 @@ export function toErrorAnswer(
   );
 }
 
+/**
+ * What is wrong with a request Fastify refused before any route ran (its body, content type or
+ * path), as a field problem; `undefined` for other errors.
+ */
+function requestProblem(error: FastifyError, request: FastifyRequest): FieldProblem | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { field: 'body', message: 'the body is not valid JSON' };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { field: 'body', message: 'the body is empty: send JSON, or no content type' };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {
+      const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
+      return {
+        field: 'content-type',
+        message: `a ${type.slice(0, 80)} body is not accepted: send application/json`,
+      };
+    }
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { field: 'content-length', message: 'does not match the body sent' };
+    case 'FST_ERR_BAD_URL':
+      return {
+        field: 'path',
+        message: 'the path is not valid percent-encoded UTF-8 (e.g. a cut-off %XX sequence)',
+      };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return {
+        field: 'path',
+        message: `a part of the path is longer than ${MAX_PARAM_LENGTH} characters: no such id exists`,
+      };
+    case 'FST_ERR_VALIDATION':
+      return { field: error.validationContext ?? 'request', message: error.message };
+    default:
+      return undefined;
+  }
+}
+
 function isFastifyError(error: unknown): error is FastifyError {
   return error instanceof Error && typeof (error as Partial<FastifyError>).code === 'string';
 }
 
-/** Fastify's error handler: one answer for every error. */
+/**
+ * Fastify's error handler, and its `frameworkErrors` (a path the router cannot read): one
+ * answer for every error, never stored by a cache.
+ */
 export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const { status, body, headers } = toErrorAnswer(error, request);
   if (headers) void reply.headers(headers);
-  void reply.code(status).type('application/json; charset=utf-8').send(body);
+  void reply
+    .code(status)
+    .header('cache-control', NO_STORE)
+    .type('application/json; charset=utf-8')
+    .send(body);
 }
+
+/** Every API answer carries it: answers hold personal data and change with each sync. */
+export const NO_STORE = 'no-store';

@@ -7,6 +7,12 @@
 import { z } from 'zod';
 import { ROLES } from '../domain/users.js';
 
+/**
+ * The body of an action that takes none (`POST …/test-connection`): no body, an empty one or
+ * `{}`; anything else is refused rather than ignored.
+ */
+export const NoBody = z.object({}).strict().optional();
+
 export const IdParams = z.object({ id: z.string().min(1).max(100) });
 
 export const PageQuery = z.object({
@@ -42,3 +48,27 @@ export const ListQuery = z
   .transform((v) =>
     (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s.length > 0),
   );
+
+/**
+ * The first field whose text holds a NUL character (U+0000), or `undefined`. PostgreSQL text
+ * cannot store one, and no name, id or query here has a use for it: it is refused at the edge,
+ * on both databases alike.
+ *
+ * @example fieldWithNul({ name: 'a\u0000b' }, 'body') // 'name'
+ */
+export function fieldWithNul(
+  value: unknown,
+  where: string,
+  path: string[] = [],
+): string | undefined {
+  if (typeof value === 'string')
+    return value.includes('\u0000') ? (path.length > 0 ? path.join('.') : where) : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const found = key.includes('\u0000')
+      ? [...path, key].join('.')
+      : fieldWithNul(item, where, [...path, key]);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}

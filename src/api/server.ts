@@ -21,6 +21,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { ZodType } from 'zod';
 import { ms } from '../domain/time.js';
 import type { Logger } from '../logging.js';
 import type { Db } from '../store/dialect.js';
@@ -30,7 +31,8 @@ import { authenticate, gate, LoginThrottle, type ThrottleLimits } from './auth.j
 import { BackgroundRuns } from './background-runs.js';
 import type { ApiDeps, ApiInstance } from './deps.js';
 import { Demo, type DemoOptions } from './demo.js';
-import { ApiError, handleError } from './errors.js';
+import { ApiError, handleError, MAX_PARAM_LENGTH, NO_STORE } from './errors.js';
+import { fieldWithNul } from './schemas.js';
 import { activityRoutes } from './routes/activity.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
@@ -70,6 +72,11 @@ export interface ServerOptions {
   readonly trustProxy?: TrustProxy;
 }
 
+/** The part of an OpenAPI operation the description's last touch changes. */
+interface OpenApiOperation {
+  requestBody?: { required?: boolean };
+}
+
 /** One route as the router knows it: how the sign-in gate and the request log treat it. */
 export interface RouteEntry {
   readonly method: string;
@@ -102,9 +109,13 @@ export async function buildServer(
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     trustProxy: fastifyTrustProxy(options.trustProxy ?? false),
+    // Ids are at most 100 characters: a longer one reaches its route and is refused there by
+    // name; only an absurd one stops at the router. Both answer in the one error shape.
+    maxParamLength: MAX_PARAM_LENGTH,
+    frameworkErrors: handleError,
   });
   const app = fastify.withTypeProvider<ZodTypeProvider>() as unknown as ApiInstance;
-  app.setValidatorCompiler(validatorCompiler);
+  app.setValidatorCompiler(optionalBodies(validatorCompiler));
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
   // A JSON content type with an empty body (a button's POST) means "no body", not an error.
@@ -116,7 +127,18 @@ export async function buildServer(
       done(null, undefined);
       return;
     }
-    void parseJson(request, text, done);
+    void parseJson(request, text, (error, value) => {
+      // Fastify hands a request without a body to the schema as `null`: a JSON `null` must not
+      // pass for "no body", and no route takes one.
+      if (error === null && value === null)
+        done(
+          new ApiError('validation_failed', 'the body is JSON null: send an object', [
+            { field: 'body', message: 'is null: send an object' },
+          ]),
+          undefined,
+        );
+      else done(error, value);
+    });
   });
 
   const runs = new BackgroundRuns(context.sync);
@@ -148,6 +170,7 @@ export async function buildServer(
     errorResponseBuilder: (_request, context) =>
       new ApiError('rate_limited', `too many requests: try again in ${context.after}`),
   });
+  const optionalBodyRoutes: { method: string; url: string }[] = [];
   await app.register(fastifySwagger, {
     openapi: {
       info: {
@@ -165,6 +188,18 @@ export async function buildServer(
       security: [{ session: [] }, { token: [] }],
     },
     transform: jsonSchemaTransform,
+    // @fastify/swagger marks every body required; an action's optional body is not.
+    transformObject: (documents) => {
+      const { openapiObject } = documents as {
+        openapiObject: { paths?: Record<string, Record<string, OpenApiOperation | undefined>> };
+      };
+      for (const { method, url } of optionalBodyRoutes) {
+        const path = url.replace(/:([A-Za-z]+)/g, '{$1}');
+        const body = openapiObject.paths?.[path]?.[method.toLowerCase()]?.requestBody;
+        if (body) body.required = false;
+      }
+      return openapiObject;
+    },
   });
 
   // What needs sign-in is decided by the route the router matched (never by the URL's text, which
@@ -172,8 +207,12 @@ export async function buildServer(
   // Read once the server is ready: a plugin's own onRoute hook may still mark its routes.
   const defined: { method: string; url: string; config: () => unknown }[] = [];
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat())
+    const body = (route.schema as { body?: unknown } | undefined)?.body;
+    const optional = body instanceof ZodType && body.safeParse(undefined).success;
+    for (const method of [route.method].flat()) {
       defined.push({ method, url: route.url, config: () => route.config });
+      if (optional) optionalBodyRoutes.push({ method, url: route.url });
+    }
   });
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request) => {
@@ -181,6 +220,20 @@ export async function buildServer(
     request.principal = await authenticate(context.db, request, ms(Math.floor(deps.clock())));
     // A request no route matched reaches only the not-found handler, which reveals nothing.
     if (!request.is404) gate(request);
+  });
+  app.addHook('preValidation', async (request) => {
+    await Promise.resolve();
+    for (const [where, value] of [
+      ['path', request.params],
+      ['query', request.query],
+      ['body', request.body],
+    ] as const) {
+      const field = fieldWithNul(value, where);
+      if (field !== undefined)
+        throw new ApiError('validation_failed', `${field}: contains a NUL character (U+0000)`, [
+          { field, message: 'contains a NUL character (U+0000)' },
+        ]);
+    }
   });
   app.addHook('onResponse', async (request, reply) => {
     if (request.routeOptions.config.console === true) return;
@@ -197,6 +250,13 @@ export async function buildServer(
       'request',
     );
     await Promise.resolve();
+  });
+  // Answers of the API are never stored by a browser or proxy; the console's files may be.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const url = request.routeOptions.url;
+    if (url === undefined ? isApiPath(request.url) : url.startsWith('/api/'))
+      void reply.header('cache-control', NO_STORE);
+    return payload;
   });
   app.addHook('onClose', async () => {
     await runs.stop();
@@ -269,6 +329,18 @@ export async function buildServer(
     return { method, url, public: marks.public === true, console: marks.console === true };
   });
   return { app, routes, runs, demo };
+}
+
+/**
+ * Fastify validates a request without a body as `null`; a route whose body is optional means
+ * "absent" (`undefined`). The JSON parser refuses a literal `null`, so `null` here is "no body".
+ */
+function optionalBodies(compile: typeof validatorCompiler): typeof validatorCompiler {
+  return (route) => {
+    const validate = compile(route);
+    if (route.httpPart !== 'body') return validate;
+    return (data) => validate(data === null ? undefined : data);
+  };
 }
 
 /** Whether a request target names the API, however it is spelled (percent-encoded, absolute form). */

@@ -7,7 +7,12 @@
 import { readFile } from 'node:fs/promises';
 import { ZodError } from 'zod';
 import { ConfigError } from '../config.js';
-import { ConflictError, NotFoundError, SecretKeyError } from '../domain/errors.js';
+import {
+  ConflictError,
+  MissingReferenceError,
+  NotFoundError,
+  SecretKeyError,
+} from '../domain/errors.js';
 import { DuoError } from '../duo/index.js';
 import { describeDatabaseFailure } from '../store/failures.js';
 import { SourceBusyError, SourceNotReadyError } from '../sync/context.js';
@@ -124,6 +129,7 @@ export function reportError(error: unknown): void {
 function describeError(error: unknown): { message: string; code: number } {
   if (
     error instanceof InputError ||
+    error instanceof MissingReferenceError ||
     error instanceof ConfigError ||
     error instanceof ApiHostError
   ) {

@@ -44,3 +44,21 @@ export function* causeChain(error: unknown, depth = 0): Generator {
   }
   if (error instanceof Error) yield* causeChain(error.cause, depth + 1);
 }
+
+/** One field of a write that names a row that does not exist. */
+export interface MissingReference {
+  /** The field as the caller wrote it (`ownerIdentityId`). */
+  readonly field: string;
+  readonly message: string;
+}
+
+/**
+ * A write refers to rows that do not exist (an owner, a governance group, an identity): the
+ * caller's mistake, reported per field before anything is written.
+ */
+export class MissingReferenceError extends Error {
+  override readonly name = 'MissingReferenceError';
+  constructor(readonly problems: readonly MissingReference[]) {
+    super(problems.map((p) => `${p.field}: ${p.message}`).join('; '));
+  }
+}

@@ -25,6 +25,7 @@ import { toAccount } from './accounts-mapper.js';
 import { chunks, sameJson, toFlag, toJson, toJsonOrNull } from './columns.js';
 import { rowsPerStatement, type Db } from './dialect.js';
 import { ensureEntitlements, toEntitlement } from './entitlements.js';
+import { assertReferencesExist } from './references.js';
 import { markMissingDeleted, type MarkMissingInput } from './snapshots.js';
 
 export { toAccount };
@@ -312,12 +313,18 @@ export async function* streamAccounts(
   }
 }
 
-/** Links an account to an identity (or unlinks it with `null`), saying how. */
+/**
+ * Links an account to an identity (or unlinks it with `null`), saying how. Throws
+ * `MissingReferenceError` (`identityId`) when the identity does not exist.
+ */
 export async function setAccountIdentity(
   db: Db,
   accountId: number,
   link: { readonly identityId: string; readonly correlation: Correlation } | null,
 ): Promise<Account> {
+  await assertReferencesExist(db, [
+    { field: 'identityId', table: 'identities', id: link?.identityId },
+  ]);
   const row = await db
     .updateTable('accounts')
     .set({ identity_id: link?.identityId ?? null, correlation: link?.correlation ?? null })

@@ -10,6 +10,7 @@ import type { Identity } from '../domain/identities.js';
 import { nowMs } from '../domain/time.js';
 import { epochMs, newId } from './columns.js';
 import type { Db } from './dialect.js';
+import { assertReferencesExist } from './references.js';
 import { toIdentity } from './identities.js';
 import type { GovernanceGroupsTable } from './schema.js';
 
@@ -74,12 +75,16 @@ export async function deleteGovernanceGroup(db: Db, id: string): Promise<void> {
   if (Number(result.numDeletedRows) === 0) throw new NotFoundError('governance group', id);
 }
 
-/** Adds an identity to a group; adding a member twice is harmless. */
+/**
+ * Adds an identity to a group; adding a member twice is harmless. Throws
+ * `MissingReferenceError` (`identityId`) when the identity does not exist.
+ */
 export async function addGovernanceGroupMember(
   db: Db,
   groupId: string,
   identityId: string,
 ): Promise<void> {
+  await assertReferencesExist(db, [{ field: 'identityId', table: 'identities', id: identityId }]);
   await db
     .insertInto('governance_group_members')
     .values({ governance_group_id: groupId, identity_id: identityId })

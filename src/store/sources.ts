@@ -19,6 +19,7 @@ import {
 import { nowMs } from '../domain/time.js';
 import { epochMs, fromJson, newId, toJson, toJsonOrNull } from './columns.js';
 import type { Db } from './dialect.js';
+import { assertReferencesExist } from './references.js';
 import type { SourcesTable } from './schema.js';
 import { decryptSecret, encryptSecret, type SecretKey } from './secrets.js';
 
@@ -49,8 +50,12 @@ async function selectSource(db: Db, id: string): Promise<Selectable<SourcesTable
   return db.selectFrom('sources').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** Creates an unconfigured source. Throws `ConflictError` when the name is taken. */
+/**
+ * Creates an unconfigured source. Throws `ConflictError` when the name is taken,
+ * `MissingReferenceError` when the owner or governance group does not exist.
+ */
 export async function createSource(db: Db, input: NewSource): Promise<Source> {
+  await assertReferencesExist(db, sourceReferences(input));
   await assertNameFree(db, input.name);
   const now = nowMs();
   const row = await db
@@ -75,6 +80,16 @@ export async function createSource(db: Db, input: NewSource): Promise<Source> {
     .returningAll()
     .executeTakeFirstOrThrow();
   return toSource(row);
+}
+
+function sourceReferences(input: {
+  readonly ownerIdentityId?: string | undefined;
+  readonly governanceGroupId?: string | null | undefined;
+}) {
+  return [
+    { field: 'ownerIdentityId', table: 'identities', id: input.ownerIdentityId },
+    { field: 'governanceGroupId', table: 'governance_groups', id: input.governanceGroupId },
+  ] as const;
 }
 
 async function assertNameFree(db: Db, name: string, exceptId?: string): Promise<void> {
@@ -127,6 +142,7 @@ export interface SourcePatch {
 export async function updateSource(db: Db, id: string, patch: SourcePatch): Promise<Source> {
   return db.transaction().execute(async (trx) => {
     const current = await getSource(trx, id);
+    await assertReferencesExist(trx, sourceReferences(patch));
     if (patch.name !== undefined) await assertNameFree(trx, patch.name, id);
     const row = await trx
       .updateTable('sources')

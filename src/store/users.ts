@@ -10,6 +10,7 @@ import { nowMs } from '../domain/time.js';
 import type { Role, User } from '../domain/users.js';
 import { epochMs, newId } from './columns.js';
 import { dialectOf, type Db } from './dialect.js';
+import { assertReferencesExist } from './references.js';
 import type { UsersTable } from './schema.js';
 
 export function toUser(row: Selectable<UsersTable>): User {
@@ -42,6 +43,9 @@ async function assertUsernameFree(db: Db, username: string, exceptId?: string): 
 
 /** Throws `ConflictError` when the username is taken (case-insensitive). */
 export async function createUser(db: Db, input: NewUser): Promise<User> {
+  await assertReferencesExist(db, [
+    { field: 'identityId', table: 'identities', id: input.identityId },
+  ]);
   await assertUsernameFree(db, input.username);
   const now = nowMs();
   const row = await db
@@ -124,6 +128,9 @@ export interface UserPatch {
 }
 
 export async function updateUser(db: Db, id: string, patch: UserPatch): Promise<User> {
+  await assertReferencesExist(db, [
+    { field: 'identityId', table: 'identities', id: patch.identityId },
+  ]);
   if (patch.username !== undefined) await assertUsernameFree(db, patch.username, id);
   const row = await db
     .updateTable('users')

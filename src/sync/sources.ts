@@ -16,8 +16,6 @@ import {
   proxyUrlProblem,
   type DuoError,
 } from '../duo/index.js';
-import { getIdentity } from '../store/identities.js';
-import { getGovernanceGroup } from '../store/governance-groups.js';
 import {
   configureSource,
   createSource,
@@ -107,8 +105,8 @@ export const NewSourceInput = z
     type: z.enum(SOURCE_TYPES),
     name: z.string().trim().min(1, 'is required').max(120),
     description: z.string().max(2000).nullable().optional(),
-    ownerIdentityId: z.string().min(1, 'is required'),
-    governanceGroupId: z.string().min(1).nullable().optional(),
+    ownerIdentityId: z.string().min(1, 'is required').max(100),
+    governanceGroupId: z.string().min(1).max(100).nullable().optional(),
     settings: SourceSettingsInput.optional(),
   })
   .strict();
@@ -160,8 +158,6 @@ export function settingsFromInput(
 
 export async function createSourceFromInput(ctx: SyncContext, input: unknown): Promise<Source> {
   const parsed = parseInput(NewSourceInput, input);
-  await getIdentity(ctx.db, parsed.ownerIdentityId);
-  if (parsed.governanceGroupId) await getGovernanceGroup(ctx.db, parsed.governanceGroupId);
   return createSource(ctx.db, {
     type: parsed.type,
     name: parsed.name,

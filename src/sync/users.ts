@@ -12,7 +12,6 @@ import { DAY_MS, isoFromMs, ms, type EpochMs } from '../domain/time.js';
 import { ROLES, type ApiToken, type User } from '../domain/users.js';
 import { createApiToken } from '../store/api-tokens.js';
 import type { Db } from '../store/dialect.js';
-import { getIdentity } from '../store/identities.js';
 import { deleteSessionsOfUser } from '../store/sessions.js';
 import { ConflictError } from '../domain/errors.js';
 import {
@@ -90,7 +89,7 @@ export const NewUserInput = z
       .regex(/^[A-Za-z0-9._@-]+$/, 'may contain letters, digits and . _ @ - only'),
     password: Password,
     role: z.enum(ROLES),
-    identityId: z.string().min(1).nullable().optional(),
+    identityId: z.string().min(1).max(100).nullable().optional(),
   })
   .strict();
 
@@ -98,14 +97,13 @@ export const UserPatchInput = z
   .object({
     password: Password.optional(),
     role: z.enum(ROLES).optional(),
-    identityId: z.string().min(1).nullable().optional(),
+    identityId: z.string().min(1).max(100).nullable().optional(),
     disabled: z.boolean().optional(),
   })
   .strict();
 
 export async function createUserFromInput(db: Db, input: unknown): Promise<User> {
   const parsed = parseInput(NewUserInput, input);
-  if (parsed.identityId) await getIdentity(db, parsed.identityId);
   return createUser(db, {
     username: parsed.username,
     passwordHash: await hashPassword(parsed.password),
@@ -125,7 +123,6 @@ export async function updateUserFromInput(db: Db, id: string, input: unknown): P
     parsed.password === undefined ? undefined : await hashPassword(parsed.password);
   return withAdminsLocked(db, async (trx) => {
     const current = await getUser(trx, id);
-    if (parsed.identityId) await getIdentity(trx, parsed.identityId);
     const losesAdmin =
       current.role === 'admin' &&
       !current.disabled &&

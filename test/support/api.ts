@@ -75,6 +75,8 @@ export interface TestApiOptions {
   readonly scheduler?: { readonly tickMs: number };
   /** The server's clock (default `Date.now`), to move time without waiting. */
   readonly clock?: () => number;
+  /** Another database (e.g. a PostgreSQL one from `describeEachDatabase`); default SQLite. */
+  readonly databaseUrl?: string;
 }
 
 export async function startTestApi(
@@ -97,7 +99,7 @@ export async function startTestApi(
     {},
     {
       dataDir: dir,
-      databaseUrl: `sqlite:${join(dir, 'api.db')}`,
+      databaseUrl: test.databaseUrl ?? `sqlite:${join(dir, 'api.db')}`,
       secretKey: randomBytes(32).toString('base64'),
       allowLoopbackDuoHosts: allowLoopbackHosts,
       duoRateLimit: 'off',

@@ -15,7 +15,7 @@ import { DUMMY_PASSWORD_HASH, verifyPassword } from '../../sync/users.js';
 import { endSession, startSession, userOf } from '../auth.js';
 import { audit, type ApiDeps, type ApiInstance } from '../deps.js';
 import { ApiError } from '../errors.js';
-import { publicUser } from '../schemas.js';
+import { NoBody, publicUser } from '../schemas.js';
 
 const LoginBody = z
   .object({ username: z.string().min(1).max(100), password: z.string().min(1).max(512) })
@@ -91,7 +91,7 @@ export function authRoutes(app: ApiInstance, deps: ApiDeps, perMinute: number): 
 
   app.post(
     '/auth/logout',
-    { schema: { tags: ['auth'], summary: 'Sign out (ends the session)' } },
+    { schema: { tags: ['auth'], summary: 'Sign out (ends the session)', body: NoBody } },
     async (request, reply) => {
       await endSession(deps.db, request, reply);
       return reply.code(204).send();

@@ -1,6 +1,7 @@
 /** `POST /api/v1/demo` (admin): starts the built-in simulator and both sources against it. */
 import { requireRole } from '../auth.js';
 import { audit, type ApiDeps, type ApiInstance } from '../deps.js';
+import { NoBody } from '../schemas.js';
 import { sourceView } from '../views.js';
 
 export function demoRoutes(app: ApiInstance, deps: ApiDeps): void {
@@ -21,6 +22,7 @@ export function demoRoutes(app: ApiInstance, deps: ApiDeps): void {
         tags: ['demo'],
         summary:
           'Start the built-in Duo simulator and create both sources against it (configured, tested); data appears within a minute (admin)',
+        body: NoBody,
       },
     },
     async (request, reply) => {

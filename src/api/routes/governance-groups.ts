@@ -105,8 +105,8 @@ export function governanceGroupRoutes(app: ApiInstance, deps: ApiDeps): void {
     },
     async (request, reply) => {
       const group = await getGovernanceGroup(deps.db, request.params.id);
+      await addGovernanceGroupMember(deps.db, group.id, request.body.identityId);
       const identity = await getIdentity(deps.db, request.body.identityId);
-      await addGovernanceGroupMember(deps.db, group.id, identity.id);
       await audit(deps, request, 'governance_group.add_member', {
         type: 'governance_group',
         id: group.id,

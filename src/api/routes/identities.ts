@@ -184,11 +184,11 @@ export function identityRoutes(app: ApiInstance, deps: ApiDeps): void {
       const account = await getAccount(deps.db, request.params.accountId);
       const source = await getSource(deps.db, account.sourceId);
       await assertCanManageSource(deps.db, userOf(request), source);
-      const identity = await getIdentity(deps.db, request.body.identityId);
       const linked = await setAccountIdentity(deps.db, account.id, {
-        identityId: identity.id,
+        identityId: request.body.identityId,
         correlation: 'manual',
       });
+      const identity = await getIdentity(deps.db, request.body.identityId);
       await audit(deps, request, 'account.correlate', {
         type: 'account',
         id: String(account.id),

@@ -34,7 +34,7 @@ import { assertCanManageSource, requireRole, userOf } from '../auth.js';
 import { decodeCursor, encodeCursor } from '../cursors.js';
 import { audit, type ApiDeps, type ApiInstance } from '../deps.js';
 import { ApiError } from '../errors.js';
-import { IdParams, PageQuery } from '../schemas.js';
+import { IdParams, NoBody, PageQuery } from '../schemas.js';
 import {
   accountViews,
   groupView,
@@ -48,8 +48,8 @@ const SourcePatchBody = z
   .object({
     name: z.string().trim().min(1, 'is required').max(120).optional(),
     description: z.string().max(2000).nullable().optional(),
-    ownerIdentityId: z.string().min(1).optional(),
-    governanceGroupId: z.string().min(1).nullable().optional(),
+    ownerIdentityId: z.string().min(1).max(100).optional(),
+    governanceGroupId: z.string().min(1).max(100).nullable().optional(),
     settings: SourceSettingsInput.optional(),
   })
   .strict();
@@ -259,6 +259,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         tags: ['sources'],
         summary: 'Test the credentials with one cheap Duo call: a verdict, the cause and the fix',
         params: IdParams,
+        body: NoBody,
       },
     },
     async (request) => {
@@ -289,6 +290,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         tags: ['sources'],
         summary: 'Aggregate a Duo source now (in the background): 202 with the run id',
         params: IdParams,
+        body: NoBody,
       },
     },
     async (request, reply) => {

@@ -12,7 +12,7 @@ const NewUserBody = z
     username: z.string().max(100),
     password: z.string().max(512),
     role: z.enum(ROLES),
-    identityId: z.string().nullable().optional(),
+    identityId: z.string().max(100).nullable().optional(),
   })
   .strict();
 
@@ -20,7 +20,7 @@ const UserPatchBody = z
   .object({
     password: z.string().max(512).optional(),
     role: z.enum(ROLES).optional(),
-    identityId: z.string().nullable().optional(),
+    identityId: z.string().max(100).nullable().optional(),
     disabled: z.boolean().optional(),
   })
   .strict();
