@@ -176,9 +176,10 @@ export async function findActiveRun(
 }
 
 /**
- * Fails a source's runs still marked `running`. Only the holder of the source's lease calls
- * this: any such run belongs to a process that died (its lease expired and was taken over).
- * Returns how many were failed.
+ * Fails a source's runs still marked `queued` or `running`. Only the holder of the source's
+ * lease calls this: any such run belongs to a process that died (its lease expired and was taken
+ * over) — `queued` when it died between creating its run and starting it. Returns how many were
+ * failed.
  *
  * @example await failAbandonedRunsOfSource(db, sourceId); // right after acquiring the lease
  */
@@ -191,7 +192,7 @@ export async function failAbandonedRunsOfSource(
     .updateTable('runs')
     .set({ status: 'failed', finished_at: now, error: toJson(ABANDONED) })
     .where('source_id', '=', sourceId)
-    .where('status', '=', 'running')
+    .where('status', 'in', ['queued', 'running'])
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
