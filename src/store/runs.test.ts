@@ -5,6 +5,7 @@ import { describeEachDatabase } from '../../test/support/db.js';
 import {
   createRun,
   failAbandonedRuns,
+  failAbandonedRunsOfSource,
   findActiveRun,
   finishRun,
   getRun,
@@ -61,6 +62,22 @@ describeEachDatabase('runs and streams', (t) => {
       status: 'failed',
       error: { code: 'abandoned' },
     });
+  });
+
+  it('fail a source’s runs left queued or running by a process killed before it finished', async () => {
+    const { sourceId } = await newSource(t.db);
+    // Killed between creating its run and starting it: the run stays queued.
+    const queued = await createRun(t.db, { sourceId, kind: 'sync', trigger: 'manual' });
+    const running = await createRun(t.db, { sourceId, kind: 'sync', trigger: 'manual' });
+    await startRun(t.db, running.id, ms(1000));
+    expect(await failAbandonedRunsOfSource(t.db, sourceId, ms(9000))).toBe(2);
+    for (const run of [queued, running])
+      expect(await getRun(t.db, run.id)).toMatchObject({
+        status: 'failed',
+        finishedAt: 9000,
+        error: { code: 'abandoned' },
+      });
+    expect(await findActiveRun(t.db, sourceId)).toBeUndefined();
   });
 
   it('keep each stream’s health beside its cursor', async () => {

@@ -177,8 +177,9 @@ export async function findActiveRun(
 
 /**
  * Fails a source's runs still marked `queued` or `running`. Only the holder of the source's
- * lease calls this: any such run belongs to a process that died (its lease expired or was
- * taken over). Returns how many were failed.
+ * lease calls this: any such run belongs to a process that died (its lease expired and was taken
+ * over) — `queued` when it died between creating its run and starting it. Returns how many were
+ * failed.
  *
  * @example await failAbandonedRunsOfSource(db, sourceId); // right after acquiring the lease
  */

@@ -92,7 +92,7 @@ export async function runExclusive(
   if (outerSignal?.aborted) onOuterAbort();
 
   try {
-    // Holding the lease, any run of this source still "running" was left by a dead process.
+    // Holding the lease, any run of this source still queued or running was left by a dead process.
     const abandoned = await failAbandonedRunsOfSource(ctx.db, request.sourceId, ms(ctx.clock()));
     if (abandoned > 0) log.warn({ abandoned }, 'closed runs left running by a stopped process');
     const created = await createRun(ctx.db, request);

@@ -151,10 +151,18 @@ export async function startServer(
   };
 }
 
-export async function launchBrowser(): Promise<Browser> {
+/**
+ * Debian's Chromium, headless. Without it the browser tests fail with one line saying how to
+ * install it, not Playwright's page about downloading browsers.
+ */
+export async function launchBrowser(executablePath: string = CHROMIUM): Promise<Browser> {
+  if (!existsSync(executablePath))
+    throw new Error(
+      `the browser tests need Chromium at ${executablePath}; install it with: apt-get install chromium`,
+    );
   await mkdir(SCREENSHOTS, { recursive: true });
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
     args: [
       '--headless',
       '--no-sandbox',

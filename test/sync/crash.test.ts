@@ -37,6 +37,7 @@ import {
 
 const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
 const KILLS = 5;
+const CRASH_TEST_LIMIT_MS = 600_000;
 
 interface ChildOutcome {
   readonly code: number | null;
@@ -128,58 +129,64 @@ describeEachDatabase('a sync killed at random moments', (t) => {
       .execute();
   };
 
-  it('stores exactly what Duo shows after five SIGKILLs and a final sync', async () => {
-    const source = await createConfiguredSource(ctx, sim, 'duo-activity', { backfillDays: 3 });
-    // Slow pages: a run lasts seconds, so the kills land inside it.
-    await addFault(sim, { kind: 'slow', path: '/admin/v*/logs/*', probability: 1, delayMs: 120 });
+  it(
+    'stores exactly what Duo shows after five SIGKILLs and a final sync',
+    async () => {
+      const source = await createConfiguredSource(ctx, sim, 'duo-activity', { backfillDays: 3 });
+      // Slow pages: a run lasts seconds, so the kills land inside it.
+      await addFault(sim, { kind: 'slow', path: '/admin/v*/logs/*', probability: 1, delayMs: 120 });
 
-    let kills = 0;
-    let killedAfterPages = 0;
-    for (let attempt = 0; kills < KILLS && attempt < 4 * KILLS; attempt++) {
-      const outcome = await runSync(
-        source.id,
-        attempt % 2 === 0
-          ? { after: 'start', delayMs: 300 + Math.floor(Math.random() * 2500) }
-          : { after: 'first page', delayMs: Math.floor(Math.random() * 600) },
-      );
-      if (outcome.signal === 'SIGKILL') {
-        kills++;
-        if (attempt % 2 === 1) killedAfterPages++;
-        await expireLease(source.id);
-      } else {
-        expect(outcome.code, outcome.stderr).toBe(0);
+      let kills = 0;
+      let killedAfterPages = 0;
+      for (let attempt = 0; kills < KILLS && attempt < 4 * KILLS; attempt++) {
+        const outcome = await runSync(
+          source.id,
+          attempt % 2 === 0
+            ? { after: 'start', delayMs: 300 + Math.floor(Math.random() * 2500) }
+            : { after: 'first page', delayMs: Math.floor(Math.random() * 600) },
+        );
+        if (outcome.signal === 'SIGKILL') {
+          kills++;
+          if (attempt % 2 === 1) killedAfterPages++;
+          await expireLease(source.id);
+        } else {
+          expect(outcome.code, outcome.stderr).toBe(0);
+        }
       }
-    }
-    expect(kills).toBe(KILLS);
-    expect(killedAfterPages).toBeGreaterThan(0);
+      expect(kills).toBe(KILLS);
+      expect(killedAfterPages).toBeGreaterThan(0);
 
-    await clearFaults(sim);
-    const final = await runSync(source.id);
-    expect(final.code, final.stderr).toBe(0);
+      await clearFaults(sim);
+      const final = await runSync(source.id);
+      expect(final.code, final.stderr).toBe(0);
 
-    for (const stream of await listStreams(t.db, source.id)) {
-      const cursor = stream.cursor as StreamCursor;
-      expect(stream.state, stream.stream).toBe('ok');
-      expect(cursor.window, stream.stream).toBeUndefined();
-      expect(cursor.backfill, stream.stream).toBeUndefined();
-      const syncedUntil = cursor.syncedUntil ?? 0;
-      // Everything the simulated tenant ever logged up to the cursor: the whole history.
-      expect(
-        await compareWithTruth(t.db, sim, source.id, stream.stream, 0, syncedUntil),
-        stream.stream,
-      ).toEqual(EQUAL_TO_TRUTH);
-    }
-    expect((await listStreams(t.db, source.id)).map((s) => s.stream).sort()).toEqual(
-      [...STREAMS].sort(),
-    );
-    expect(await listActivityDaily(t.db, source.id)).toEqual(
-      await recountActivityDaily(t.db, source.id),
-    );
+      for (const stream of await listStreams(t.db, source.id)) {
+        const cursor = stream.cursor as StreamCursor;
+        expect(stream.state, stream.stream).toBe('ok');
+        expect(cursor.window, stream.stream).toBeUndefined();
+        expect(cursor.backfill, stream.stream).toBeUndefined();
+        const syncedUntil = cursor.syncedUntil ?? 0;
+        // Everything the simulated tenant ever logged up to the cursor: the whole history.
+        expect(
+          await compareWithTruth(t.db, sim, source.id, stream.stream, 0, syncedUntil),
+          stream.stream,
+        ).toEqual(EQUAL_TO_TRUTH);
+      }
+      expect((await listStreams(t.db, source.id)).map((s) => s.stream).sort()).toEqual(
+        [...STREAMS].sort(),
+      );
+      expect(await listActivityDaily(t.db, source.id)).toEqual(
+        await recountActivityDaily(t.db, source.id),
+      );
 
-    // Killed runs do not stay "running" for ever: the next run of the source closes them.
-    const runs = await listRuns(t.db, { sourceId: source.id, kind: 'sync', limit: 100 });
-    expect(runs.every((r) => isFinished(r.status))).toBe(true);
-    expect(runs.filter((r) => r.error?.code === 'abandoned').length).toBeGreaterThan(0);
-    expect(runs[0]?.status).toBe('succeeded');
-  });
+      // Killed runs do not stay "running" for ever: the next run of the source closes them.
+      const runs = await listRuns(t.db, { sourceId: source.id, kind: 'sync', limit: 100 });
+      expect(runs.every((r) => isFinished(r.status))).toBe(true);
+      expect(runs.filter((r) => r.error?.code === 'abandoned').length).toBeGreaterThan(0);
+      expect(runs[0]?.status).toBe('succeeded');
+      // Up to 21 node processes started one after the other: on a busy shared machine that alone
+      // can take minutes. The limit only stops a hung run; the test asserts what is stored.
+    },
+    CRASH_TEST_LIMIT_MS,
+  );
 });
