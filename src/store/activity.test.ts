@@ -37,12 +37,17 @@ describeEachDatabase('activity store', (t) => {
       strings,
     };
 
-    expect(await ingestActivityPage(t.db, page)).toEqual({ inserted: 300, updated: 0 });
+    expect(await ingestActivityPage(t.db, page)).toEqual({
+      inserted: 300,
+      updated: 0,
+      changes: [],
+    });
     const rollup = await listActivityDaily(t.db, sourceId);
-    expect(await ingestActivityPage(t.db, page)).toEqual({ inserted: 0, updated: 0 });
+    expect(await ingestActivityPage(t.db, page)).toEqual({ inserted: 0, updated: 0, changes: [] });
     expect(await ingestActivityPage(t.db, { ...page, strings: new StringCache() })).toEqual({
       inserted: 0,
       updated: 0,
+      changes: [],
     });
 
     expect(await countActivityEvents(t.db, { sourceId })).toEqual({ authentication: 300 });
@@ -63,7 +68,7 @@ describeEachDatabase('activity store', (t) => {
       events: [a, b],
       cursor: null,
     });
-    expect(res).toEqual({ inserted: 1, updated: 0 });
+    expect(res).toEqual({ inserted: 1, updated: 0, changes: [] });
     const page = await listActivityEvents(t.db, { sourceId });
     expect(page.events.map((e) => e.result)).toEqual(['denied']);
   });
@@ -86,7 +91,13 @@ describeEachDatabase('activity store', (t) => {
       events: [republished, ...events.slice(1)],
       cursor: 2,
     });
-    expect(res).toEqual({ inserted: 0, updated: 1 });
+    expect(res).toEqual({
+      inserted: 0,
+      updated: 1,
+      changes: [
+        { naturalKey: first.naturalKey, before: first.payload, after: republished.payload },
+      ],
+    });
     expect(await countActivityEvents(t.db, { sourceId })).toEqual({ authentication: 20 });
     expect(await listActivityDaily(t.db, sourceId)).toEqual(
       await recountActivityDaily(t.db, sourceId),
@@ -118,11 +129,12 @@ describeEachDatabase('activity store', (t) => {
       .where('natural_key', '=', 'a1b2')
       .execute();
 
-    expect(await ingestActivityPage(t.db, page)).toEqual({ inserted: 0, updated: 0 });
+    expect(await ingestActivityPage(t.db, page)).toEqual({ inserted: 0, updated: 0, changes: [] });
     const changed = { ...event, payload: json.replace('"success"', '"denied"'), result: 'denied' };
     expect(await ingestActivityPage(t.db, { ...page, events: [changed] })).toEqual({
       inserted: 0,
       updated: 1,
+      changes: [{ naturalKey: 'a1b2', before: json, after: changed.payload }],
     });
     const stored = await listActivityEvents(t.db, { sourceId });
     expect(stored.events.map((e) => e.payload)).toEqual([JSON.parse(changed.payload)]);

@@ -160,7 +160,20 @@ export interface IngestResult {
   readonly inserted: number;
   /** Events seen before whose payload changed (Duo republished them). */
   readonly updated: number;
+  /** The first few of those, with both payloads, so a change can be told from a fault. */
+  readonly changes: readonly RecordChange[];
 }
+
+export interface RecordChange {
+  readonly naturalKey: string;
+  /** The payload stored before (JSON). */
+  readonly before: string;
+  /** The payload Duo sent now (JSON). */
+  readonly after: string;
+}
+
+/** How many changed records a page reports with their payloads. */
+const CHANGES_REPORTED = 5;
 
 const STRING_FIELDS = [
   'userKey',
@@ -287,7 +300,7 @@ async function ingestInTransaction(
       rollup.add(row.user_key, row.ts_ms, row.result, 1);
     } else known.push({ row, json: events[i]?.payload ?? '' });
   });
-  const changed: { id: number; row: NewEventRow; before: ExistingEvent }[] = [];
+  const changed: { id: number; row: NewEventRow; before: ExistingEvent; json: string }[] = [];
   if (known.length > 0) {
     const existing = await existingEvents(
       trx,
@@ -298,7 +311,7 @@ async function ingestInTransaction(
     for (const { row, json } of known) {
       const before = existing.get(row.natural_key);
       if (!before || samePayload(before.payload, row.payload, json)) continue;
-      changed.push({ id: before.id, row, before });
+      changed.push({ id: before.id, row, before, json });
     }
   }
 
@@ -317,7 +330,12 @@ async function ingestInTransaction(
 
   await applyRollup(trx, sourceId, stream, rollup);
   await saveStreamCursor(trx, sourceId, stream, input.cursor, input.streamPatch);
-  return { inserted: stored.length, updated: changed.length };
+  const changes = changed.slice(0, CHANGES_REPORTED).map(({ row, before, json }) => ({
+    naturalKey: row.natural_key,
+    before: decodePayload(before.payload),
+    after: json,
+  }));
+  return { inserted: stored.length, updated: changed.length, changes };
 }
 
 /**

@@ -250,6 +250,11 @@ class StreamSyncer {
       });
       cursor = next;
       this.#count(stream, page, result.inserted, result.updated);
+      for (const change of result.changes)
+        this.#ctx.log.debug(
+          { sourceId: this.#sourceId, stream, ...change },
+          'Duo sent a stored record again with other content: stored the new one',
+        );
       this.#ctx.log.info(
         {
           sourceId: this.#sourceId,

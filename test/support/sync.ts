@@ -76,6 +76,19 @@ export interface TestContextOptions {
   readonly holder?: string;
 }
 
+/**
+ * Log lines of every test sync context in this process that say Duo sent a stored record again
+ * with other content (both payloads), so an assertion that nothing was updated can show why.
+ */
+export const changedRecordLines: string[] = [];
+
+/** The changed-record lines, as an assertion message. */
+export function changedRecords(): string {
+  return changedRecordLines.length === 0
+    ? 'no record was logged as changed'
+    : `records Duo sent again with other content:\n${changedRecordLines.slice(-10).join('\n')}`;
+}
+
 /** A SyncContext as the composition root builds it, tuned for tests (short backoff). */
 export function syncContext(db: Db, options: TestContextOptions): SyncContext {
   return {
@@ -87,7 +100,14 @@ export function syncContext(db: Db, options: TestContextOptions): SyncContext {
       rateLimitBackoff: { initialMs: 20, maxDelayMs: 200, maxTotalWaitMs: 5000 },
       transientRetries: 3,
     }),
-    log: createLogger({ level: 'silent' }),
+    log: createLogger({
+      level: 'debug',
+      destination: {
+        write: (line: string) => {
+          if (line.includes('stored record again')) changedRecordLines.push(line);
+        },
+      },
+    }),
     clock: options.clock,
     holder: options.holder ?? `test:${process.pid}:${randomBytes(4).toString('hex')}`,
     strings: new StringCache(),
