@@ -39,14 +39,7 @@ import { decodeCursor, encodeCursor } from '../api/cursors.js';
 import { EventCursor } from '../api/routes/activity.js';
 import { TimeQuery } from '../api/schemas.js';
 import { positiveInt, resolveSource, withApp } from './commands.js';
-import {
-  CommandError,
-  display,
-  emit,
-  formatTime,
-  table,
-  type OutputOptions,
-} from './output.js';
+import { CommandError, display, emit, formatTime, table, type OutputOptions } from './output.js';
 
 interface FormatOptions extends OutputOptions {
   readonly csv?: boolean;
@@ -297,8 +290,7 @@ function syncHealthCommand(): Command {
               stream: stream?.stream ?? null,
               streamState: stream?.state ?? null,
               lastSuccess: formatTime(stream?.lastSuccessAt),
-              lag:
-                stream?.lagMs == null ? null : `${String(Math.round(stream.lagMs / 1000))} s`,
+              lag: stream?.lagMs == null ? null : `${String(Math.round(stream.lagMs / 1000))} s`,
               pages: stream?.pages ?? null,
               '429s': stream?.rateLimited ?? null,
               lastError: stream?.lastError?.message ?? source.lastRun?.error?.message ?? null,
@@ -330,4 +322,3 @@ export function reportsCommand(): Command {
     .addCommand(adminActionsCommand())
     .addCommand(syncHealthCommand());
 }
-
