@@ -127,7 +127,7 @@ function dormantAccountsCommand(): Command {
       emit(
         report,
         (r) =>
-          `${String(r.accounts.length)} accounts active in Duo without activity for ${String(r.days)} days\n\n${table(
+          `${String(r.accounts.length)} accounts active in Duo without activity for ${r.days === 1 ? '1 day' : `${String(r.days)} days`}\n\n${table(
             r.accounts.map((a) => ({
               source: a.sourceName,
               username: a.username,
