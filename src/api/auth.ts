@@ -22,6 +22,7 @@ import {
 } from '../store/sessions.js';
 import { findUser } from '../store/users.js';
 import { secretDigest } from '../sync/users.js';
+import type { Actor } from '../core/actor.js';
 import { ApiError } from './errors.js';
 
 export const SESSION_COOKIE = 'duo_insights_session';
@@ -119,6 +120,18 @@ export function userOf(request: FastifyRequest): User {
   const principal = request.principal;
   if (!principal) throw new ApiError('unauthenticated', 'sign in first (or send an API token)');
   return principal.user;
+}
+
+/** The signed-in caller as a use case's actor: the user, how they came in, their address. */
+export function actorOf(request: FastifyRequest): Actor {
+  const principal = request.principal;
+  if (!principal) throw new ApiError('unauthenticated', 'sign in first (or send an API token)');
+  return {
+    kind: 'user',
+    user: principal.user,
+    via: principal.kind === 'token' ? 'token' : 'session',
+    ip: request.ip,
+  };
 }
 
 /** A preHandler allowing only these roles. */

@@ -6,7 +6,6 @@
  * @example return { accounts: accounts.map((a) => accountView(a, names, groups)) };
  */
 import type { Account, Entitlement } from '../domain/accounts.js';
-import type { Run } from '../domain/runs.js';
 import type { Source } from '../domain/sources.js';
 import { countAccountsByStatus, listEntitlementsOfAccounts } from '../store/accounts.js';
 import type { Db } from '../store/dialect.js';
@@ -14,8 +13,11 @@ import { listRuns } from '../store/runs.js';
 import { listSources } from '../store/sources.js';
 import { listStreams } from '../store/streams.js';
 import { dueKind } from '../sync/scheduler.js';
-import { CursorSchema, backfillProgress } from '../sync/cursor.js';
 import type { StreamStatus } from '../domain/activity.js';
+import { runView } from '../core/views.js';
+
+/** Runs and streams render the same way in every front door (reports, the CLI). */
+export { runView, streamView } from '../core/views.js';
 
 export function groupView(e: Entitlement) {
   return { id: e.id, duoGroupId: e.duoGroupId, name: e.name };
@@ -58,23 +60,6 @@ export async function accountViews(db: Db, accounts: readonly Account[]) {
   return accounts.map((a) => accountView(a, names, groups));
 }
 
-export function runView(r: Run) {
-  return {
-    id: r.id,
-    sourceId: r.sourceId,
-    kind: r.kind,
-    trigger: r.trigger,
-    status: r.status,
-    counts: r.counts,
-    progress: r.progress,
-    error: r.error,
-    createdAt: r.createdAt,
-    startedAt: r.startedAt,
-    finishedAt: r.finishedAt,
-    heartbeatAt: r.heartbeatAt,
-  };
-}
-
 export function sourceView(s: Source) {
   return {
     id: s.id,
@@ -90,26 +75,6 @@ export function sourceView(s: Source) {
     state: s.state,
     lastTest: s.lastTest,
     createdAt: s.createdAt,
-    updatedAt: s.updatedAt,
-  };
-}
-
-/** One stream's health as the sources page and the sync-health report show it. */
-export function streamView(s: StreamStatus, now: number) {
-  const cursor = CursorSchema.safeParse(s.cursor);
-  const syncedUntil = cursor.success ? (cursor.data.syncedUntil ?? null) : null;
-  const backfill = cursor.success ? backfillProgress(cursor.data) : undefined;
-  return {
-    stream: s.stream,
-    state: s.state,
-    lastSuccessAt: s.lastSuccessAt,
-    syncedUntil,
-    lagMs: syncedUntil === null ? null : Math.max(0, now - syncedUntil),
-    backfillProgress: backfill ?? null,
-    pages: s.pages,
-    rateLimited: s.rateLimited,
-    lastError: s.lastError,
-    lastRunId: s.lastRunId,
     updatedAt: s.updatedAt,
   };
 }

@@ -10,6 +10,7 @@ import {
   syncCommand,
   testConnectionCommand,
 } from './commands.js';
+import { reportsCommand } from './reports.js';
 import { serveCommand } from './serve.js';
 import { simCommand } from './sim.js';
 import { tokenCommand, userCommand } from './users.js';
@@ -25,6 +26,7 @@ program.addCommand(testConnectionCommand());
 program.addCommand(aggregateCommand());
 program.addCommand(syncCommand());
 program.addCommand(runsCommand());
+program.addCommand(reportsCommand());
 program.addCommand(simCommand());
 program.addCommand(serveCommand());
 program.addCommand(userCommand());

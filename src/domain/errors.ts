@@ -62,3 +62,8 @@ export class MissingReferenceError extends Error {
     super(problems.map((p) => `${p.field}: ${p.message}`).join('; '));
   }
 }
+
+/** The actor may not do this (a role without the right, or a caller that never may). */
+export class ForbiddenError extends Error {
+  override readonly name = 'ForbiddenError';
+}

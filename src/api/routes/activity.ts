@@ -9,7 +9,8 @@ import { getIdentity } from '../../store/identities.js';
 import { decodeCursor, encodeCursor } from '../cursors.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
 import { ApiError } from '../errors.js';
-import { identityInsights, OrganisationAverages } from '../insights.js';
+import { OrganisationAverages, readIdentityInsights } from '../../core/insights.js';
+import { actorOf } from '../auth.js';
 import { IdParams, ListQuery, PageQuery, TimeQuery } from '../schemas.js';
 
 export const EventCursor = z.object({ t: z.number().int(), id: z.number().int() });
@@ -105,9 +106,9 @@ export function activityRoutes(app: ApiInstance, deps: ApiDeps): void {
         params: IdParams,
       },
     },
-    async (request) => {
-      const identity = await getIdentity(deps.db, request.params.id);
-      return identityInsights(deps.db, identity.id, deps.clock(), averages);
-    },
+    async (request) =>
+      readIdentityInsights({ db: deps.db, clock: deps.clock, averages }, actorOf(request), {
+        identityId: request.params.id,
+      }),
   );
 }

@@ -8,7 +8,10 @@
  * days by an identity active before them; none while the history is shorter) and a daily
  * series of authentication results, with the other types per day apart.
  *
- * @example const insights = await identityInsights(db, identityId, Date.now(), averages);
+ * `readIdentityInsights` is the use case every front door calls: it checks the actor (any
+ * signed-in role and the command line may read insights) and that the identity exists.
+ *
+ * @example const insights = await readIdentityInsights(deps, actor, { identityId });
  */
 import { authenticationOutcome, dayOf, type DailyCount } from '../domain/activity.js';
 import { factorLabel } from '../domain/factors.js';
@@ -23,7 +26,10 @@ import {
   locationsSeenBefore,
 } from '../store/activity.js';
 import type { Db } from '../store/dialect.js';
+import { getIdentity } from '../store/identities.js';
 import { organisationActivity } from '../store/reports.js';
+import type { Actor } from './actor.js';
+import { authoriseReportReader } from './reports.js';
 
 export const NEW_LOCATION_DAYS = 14;
 
@@ -62,6 +68,28 @@ export async function duoUserKeysOf(db: Db, identityId: string): Promise<string[
 
 /** Events per type (log stream) in the last 90 days; every type present, zero or not. */
 export type EventsByType = Record<StreamName, number>;
+
+/** What insights read: the database, the clock, and the organisation's cached averages. */
+export interface InsightsDeps {
+  readonly db: Db;
+  readonly clock: () => number;
+  readonly averages: OrganisationAverages;
+}
+
+export interface IdentityInsightsInput {
+  readonly identityId: string;
+}
+
+/** An identity's insights for the actor who asks; an unknown identity is a NotFoundError. */
+export async function readIdentityInsights(
+  deps: InsightsDeps,
+  actor: Actor,
+  input: IdentityInsightsInput,
+) {
+  authoriseReportReader(actor);
+  const identity = await getIdentity(deps.db, input.identityId);
+  return identityInsights(deps.db, identity.id, deps.clock(), deps.averages);
+}
 
 export async function identityInsights(
   db: Db,

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import type { NormalisedEvent } from '../domain/activity.js';
+import { ForbiddenError, NotFoundError } from '../domain/errors.js';
 import { DAY_MS, ms } from '../domain/time.js';
 import {
   authEvents,
@@ -10,7 +11,8 @@ import {
 import { describeEachDatabase } from '../../test/support/db.js';
 import { ingestActivityPage } from '../store/activity.js';
 import type { Db } from '../store/dialect.js';
-import { identityInsights, OrganisationAverages } from './insights.js';
+import { cliActor, SCHEDULER } from './actor.js';
+import { identityInsights, OrganisationAverages, readIdentityInsights } from './insights.js';
 
 const NOW = Date.UTC(2025, 5, 30, 12);
 let seed = 700;
@@ -160,5 +162,20 @@ describeEachDatabase('identity insights', (t) => {
       ['Berlin, Berlin, Germany', 1, false],
     ]);
     expect(insights.newLocations.map((l) => l.value)).toEqual(['London, England, United Kingdom']);
+  });
+
+  it('are read through the use case by the command line, never by the scheduler', async () => {
+    const { identityId, sourceId, key } = await person(t.db);
+    await store(t.db, sourceId, auths(key, [{ daysAgo: 1 }, { daysAgo: 3 }]));
+    const deps = { db: t.db, clock: () => NOW, averages: new OrganisationAverages() };
+    const read = await readIdentityInsights(deps, cliActor('alice'), { identityId });
+    expect(read).toEqual(await insightsOf(identityId));
+    expect(read.daysActive90).toBe(2);
+    await expect(readIdentityInsights(deps, SCHEDULER, { identityId })).rejects.toThrow(
+      ForbiddenError,
+    );
+    await expect(
+      readIdentityInsights(deps, cliActor('alice'), { identityId: 'no-such-identity' }),
+    ).rejects.toThrow(NotFoundError);
   });
 });
