@@ -1,7 +1,9 @@
 /**
  * The composition root: config → logger → data directory (owner-only) → database (migrated) →
- * secret key → Duo connections → sync context. Everything else receives what it needs from
- * here; nothing is a singleton.
+ * secret key → Duo connections → sync context → the runner every aggregation and sync starts
+ * through. `serve`, every command and the tests open it; everything else receives what it needs
+ * from here (the use cases of `core/` take the `App` itself as their deps); nothing is a
+ * singleton.
  *
  * @example const app = await openApp(loadConfig(process.env)); try { … } finally { await app.close(); }
  */
@@ -16,6 +18,7 @@ import { migrate } from './store/migrate.js';
 import { checkSecretKey, loadSecretKey, type SecretKey } from './store/secrets.js';
 import type { SyncContext } from './sync/context.js';
 import { DuoConnections, type DuoConnectionOptions } from './sync/duo-connections.js';
+import { Runner } from './sync/runner.js';
 
 export interface App {
   readonly config: Config;
@@ -23,6 +26,11 @@ export interface App {
   readonly db: Db;
   readonly secretKey: SecretKey;
   readonly sync: SyncContext;
+  /** Every aggregation and sync of this process starts through it (routes, commands, scheduler). */
+  readonly runs: Runner;
+  /** Loopback Duo API hosts accepted (`DUO_INSIGHTS_ALLOW_LOOPBACK_DUO_HOSTS`, the demo). */
+  readonly allowLoopbackHosts: boolean;
+  /** Stops running work at its next page boundary, then closes the connections and the database. */
   close(): Promise<void>;
 }
 
@@ -52,8 +60,9 @@ export async function openApp(config: Config, options: AppOptions = {}): Promise
       );
     }
     await checkSecretKey(db, loaded.key);
+    const allowLoopbackHosts = config.allowLoopbackDuoHosts || config.demo;
     const duo = new DuoConnections({
-      allowLoopbackHosts: config.allowLoopbackDuoHosts || config.demo,
+      allowLoopbackHosts,
       ...(config.duoRateLimit === 'off' ? { rateLimits: 'off' as const } : {}),
       ...(config.caFile === undefined ? {} : { caFile: config.caFile }),
       ...(config.httpsProxy === undefined ? {} : { proxyUrl: config.httpsProxy }),
@@ -69,13 +78,17 @@ export async function openApp(config: Config, options: AppOptions = {}): Promise
       holder: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
       strings: new StringCache(),
     };
+    const runs = new Runner(sync);
     return {
       config,
       log,
       db,
       secretKey: loaded.key,
       sync,
+      runs,
+      allowLoopbackHosts,
       async close() {
+        await runs.stop();
         duo.close();
         await db.destroy();
       },

@@ -8,7 +8,12 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ZodError } from 'zod';
-import { ConflictError, MissingReferenceError, NotFoundError } from '../domain/errors.js';
+import {
+  ConflictError,
+  ForbiddenError,
+  MissingReferenceError,
+  NotFoundError,
+} from '../domain/errors.js';
 import { DuoError } from '../duo/index.js';
 import { SourceBusyError, SourceNotReadyError } from '../sync/context.js';
 import { ApiHostError } from '../sync/duo-connections.js';
@@ -139,6 +144,7 @@ export function toErrorAnswer(
     return answer('validation_failed', error.message, error.problems);
   if (error instanceof NotFoundError) return answer('not_found', error.message);
   if (error instanceof ConflictError) return answer('conflict', error.message);
+  if (error instanceof ForbiddenError) return answer('forbidden', error.message);
   if (error instanceof SourceBusyError)
     return answer('source_busy', error.message, {
       ...(error.runId === undefined ? {} : { runId: error.runId }),

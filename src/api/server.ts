@@ -26,9 +26,9 @@ import { ms } from '../domain/time.js';
 import type { Logger } from '../logging.js';
 import type { Db } from '../store/dialect.js';
 import type { SyncContext } from '../sync/context.js';
+import { Runner } from '../sync/runner.js';
 import { VERSION } from '../version.js';
 import { authenticate, gate, LoginThrottle, type ThrottleLimits } from './auth.js';
-import { BackgroundRuns } from './background-runs.js';
 import type { ApiDeps, ApiInstance } from './deps.js';
 import { Demo, type DemoOptions } from './demo.js';
 import { ApiError, handleError, MAX_PARAM_LENGTH, NO_STORE } from './errors.js';
@@ -56,6 +56,8 @@ export interface ServerOptions {
   readonly allowLoopbackHosts?: boolean;
   /** Poked after a passed connection test so the first sync starts at once. */
   readonly scheduler?: { poke(): void };
+  /** The runner aggregations and syncs start through (shared with the scheduler); default one of its own. */
+  readonly runs?: Runner;
   /** The built web console (`dist/web`); absent or missing = a minimal page. */
   readonly webRoot?: string;
   /** Largest request body in bytes (default 64 KiB). */
@@ -95,7 +97,7 @@ export interface ApiServer {
   readonly app: ApiInstance;
   /** Every route, recorded from the router as each is defined. */
   readonly routes: readonly RouteEntry[];
-  readonly runs: BackgroundRuns;
+  readonly runs: Runner;
   readonly demo: Demo;
 }
 
@@ -141,7 +143,7 @@ export async function buildServer(
     });
   });
 
-  const runs = new BackgroundRuns(context.sync);
+  const runs = options.runs ?? new Runner(context.sync);
   const demo = new Demo(context.sync, runs, options.scheduler, options.demo);
   const deps: ApiDeps = {
     db: context.db,

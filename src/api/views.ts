@@ -8,13 +8,11 @@
 import type { Account, Entitlement } from '../domain/accounts.js';
 import type { Run } from '../domain/runs.js';
 import type { Source } from '../domain/sources.js';
-import { countAccountsByStatus, listEntitlementsOfAccounts } from '../store/accounts.js';
+import type { SourceSummary } from '../core/sources.js';
+import { listEntitlementsOfAccounts } from '../store/accounts.js';
 import type { Db } from '../store/dialect.js';
-import { listRuns } from '../store/runs.js';
 import { listSources } from '../store/sources.js';
-import { listStreams } from '../store/streams.js';
-import { dueKind } from '../sync/scheduler.js';
-import { CursorSchema, backfillProgress } from '../sync/cursor.js';
+import { streamProgress } from '../sync/cursor.js';
 import type { StreamStatus } from '../domain/activity.js';
 
 export function groupView(e: Entitlement) {
@@ -96,16 +94,14 @@ export function sourceView(s: Source) {
 
 /** One stream's health as the sources page and the sync-health report show it. */
 export function streamView(s: StreamStatus, now: number) {
-  const cursor = CursorSchema.safeParse(s.cursor);
-  const syncedUntil = cursor.success ? (cursor.data.syncedUntil ?? null) : null;
-  const backfill = cursor.success ? backfillProgress(cursor.data) : undefined;
+  const { syncedUntil, backfillProgress } = streamProgress(s.cursor);
   return {
     stream: s.stream,
     state: s.state,
     lastSuccessAt: s.lastSuccessAt,
     syncedUntil,
     lagMs: syncedUntil === null ? null : Math.max(0, now - syncedUntil),
-    backfillProgress: backfill ?? null,
+    backfillProgress,
     pages: s.pages,
     rateLimited: s.rateLimited,
     lastError: s.lastError,
@@ -115,51 +111,11 @@ export function streamView(s: StreamStatus, now: number) {
 }
 
 /** A source with its last run, when it runs next, and a health summary. */
-export async function sourceSummaryView(
-  db: Db,
-  s: Source,
-  now: number,
-  retryAfterMs = 15 * 60_000,
-) {
-  const kind = s.type === 'duo-activity' ? 'sync' : 'aggregation';
-  const [lastRun] = await listRuns(db, { sourceId: s.id, limit: 1 });
-  const [lastOfKind] = await listRuns(db, { sourceId: s.id, kind, limit: 1 });
-  const interval =
-    s.type === 'duo-activity' ? s.settings.syncIntervalMs : s.settings.aggregationIntervalMs;
-  let nextRunAt: number | null = null;
-  if (s.state === 'verified' && interval !== null) {
-    if (dueKind(s, lastOfKind, now, retryAfterMs) !== undefined) nextRunAt = now;
-    else if (lastOfKind && (lastOfKind.status === 'running' || lastOfKind.status === 'queued'))
-      nextRunAt = null;
-    else if (lastOfKind) {
-      const started = lastOfKind.startedAt ?? lastOfKind.createdAt;
-      nextRunAt =
-        lastOfKind.status === 'succeeded'
-          ? started + interval
-          : Math.min(
-              started + interval,
-              (lastOfKind.finishedAt ?? started) + Math.min(retryAfterMs, interval),
-            );
-    }
-  }
-  const health =
-    s.type === 'duo-activity'
-      ? streamHealth(await listStreams(db, s.id))
-      : { accounts: await countAccountsByStatus(db, s.id) };
-  return { ...sourceView(s), lastRun: lastRun ? runView(lastRun) : null, nextRunAt, health };
-}
-
-function streamHealth(streams: readonly StreamStatus[]) {
-  const byState: Record<string, number> = {};
-  for (const s of streams) byState[s.state] = (byState[s.state] ?? 0) + 1;
-  const lastSuccess = streams.reduce<number | null>(
-    (max, s) =>
-      s.lastSuccessAt !== null && (max === null || s.lastSuccessAt > max) ? s.lastSuccessAt : max,
-    null,
-  );
+export function sourceSummaryView(summary: SourceSummary) {
   return {
-    streams: byState,
-    failing: streams.filter((s) => s.state === 'failing').map((s) => s.stream),
-    lastSuccessAt: lastSuccess,
+    ...sourceView(summary.source),
+    lastRun: summary.lastRun ? runView(summary.lastRun) : null,
+    nextRunAt: summary.nextRunAt,
+    health: summary.health,
   };
 }

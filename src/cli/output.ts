@@ -9,6 +9,7 @@ import { ZodError } from 'zod';
 import { ConfigError } from '../config.js';
 import {
   ConflictError,
+  ForbiddenError,
   MissingReferenceError,
   NotFoundError,
   SecretKeyError,
@@ -143,6 +144,7 @@ function describeError(error: unknown): { message: string; code: number } {
   if (
     error instanceof NotFoundError ||
     error instanceof ConflictError ||
+    error instanceof ForbiddenError ||
     error instanceof SecretKeyError ||
     error instanceof SourceBusyError ||
     error instanceof SourceNotReadyError ||
