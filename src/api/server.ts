@@ -5,7 +5,7 @@
  * `dist/web` (or a minimal page pointing to the API description). No port is opened here: tests
  * call `app.inject`, `serve` calls `listen`.
  *
- * @example const server = await buildServer({ db, sync, log }); const res = await server.inject('/api/v1/health');
+ * @example const server = await buildServer(await openApp(config)); const res = await server.inject('/api/v1/health');
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,7 +26,7 @@ import { ms } from '../domain/time.js';
 import type { Logger } from '../logging.js';
 import type { Db } from '../store/dialect.js';
 import type { SyncContext } from '../sync/context.js';
-import { Runner } from '../sync/runner.js';
+import type { Runner } from '../sync/runner.js';
 import { VERSION } from '../version.js';
 import { authenticate, gate, LoginThrottle, type ThrottleLimits } from './auth.js';
 import type { ApiDeps, ApiInstance } from './deps.js';
@@ -45,19 +45,20 @@ import { sourceRoutes } from './routes/sources.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
 
+/** What the composition root (`openApp`) gives the server: the `App` itself. */
 export interface ServerContext {
   readonly db: Db;
   readonly sync: SyncContext;
   readonly log: Logger;
+  /** The runner aggregations and syncs start through (shared with the scheduler). */
+  readonly runs: Runner;
+  /** Accept loopback Duo API hosts (demo, tests, explicit setting). */
+  readonly allowLoopbackHosts: boolean;
 }
 
 export interface ServerOptions {
-  /** Accept loopback Duo API hosts (demo, tests, explicit setting). Default false. */
-  readonly allowLoopbackHosts?: boolean;
   /** Poked after a passed connection test so the first sync starts at once. */
   readonly scheduler?: { poke(): void };
-  /** The runner aggregations and syncs start through (shared with the scheduler); default one of its own. */
-  readonly runs?: Runner;
   /** The built web console (`dist/web`); absent or missing = a minimal page. */
   readonly webRoot?: string;
   /** Largest request body in bytes (default 64 KiB). */
@@ -143,12 +144,12 @@ export async function buildServer(
     });
   });
 
-  const runs = options.runs ?? new Runner(context.sync);
+  const runs = context.runs;
   const demo = new Demo(context.sync, runs, options.scheduler, options.demo);
   const deps: ApiDeps = {
     db: context.db,
     sync: context.sync,
-    allowLoopbackHosts: options.allowLoopbackHosts ?? false,
+    allowLoopbackHosts: context.allowLoopbackHosts,
     runs,
     scheduler: options.scheduler,
     throttle: new LoginThrottle(options.throttle),

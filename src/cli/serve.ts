@@ -95,8 +95,6 @@ async function serve(overrides: ConfigOverrides): Promise<void> {
   }
   const scheduler = new Scheduler(app.sync, { runner: app.runs });
   const server = await buildServer(app, {
-    allowLoopbackHosts: app.allowLoopbackHosts,
-    runs: app.runs,
     scheduler,
     webRoot: fileURLToPath(new URL('../web/', import.meta.url)),
     trustProxy: config.trustProxy,

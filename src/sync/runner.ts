@@ -112,7 +112,7 @@ export class Runner {
     try {
       assertReadyToRun(source, kind);
     } catch (error) {
-      const refused = Promise.reject(error as Error);
+      const refused = Promise.reject(error instanceof Error ? error : new Error(String(error)));
       return { started: refused, finished: refused };
     }
     const controller = new AbortController();

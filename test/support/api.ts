@@ -117,8 +117,6 @@ export async function startTestApi(
     ? new Scheduler(app.sync, { tickMs: test.scheduler.tickMs, runner: app.runs })
     : undefined;
   const server = await buildServer(app, {
-    allowLoopbackHosts,
-    runs: app.runs,
     ...(scheduler ? { scheduler } : {}),
     ...options,
   });
