@@ -1,7 +1,9 @@
 /**
- * The composition root: config → logger → data directory (owner-only) → database (migrated) →
- * secret key → Duo connections → sync context. Everything else receives what it needs from
- * here; nothing is a singleton.
+ * The one composition root: config → logger → the store (`openStore`: data directory made
+ * owner-only, database migrated, secret key checked) → Duo connections → sync context → the
+ * runner every aggregation and sync starts through. `serve`, every command and the tests open
+ * it; everything else receives what it needs from here (the use cases of `core/` take the `App`
+ * itself as their deps); nothing is a singleton.
  *
  * @example const app = await openApp(loadConfig(process.env)); try { … } finally { await app.close(); }
  */
@@ -9,13 +11,13 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './logging.js';
-import { StringCache } from './store/activity.js';
-import { openDatabase, type Db } from './store/dialect.js';
-import { secureStoreFiles, type LoosePath } from './store/files.js';
-import { migrate } from './store/migrate.js';
-import { checkSecretKey, loadSecretKey, type SecretKey } from './store/secrets.js';
+import type { Db } from './store/dialect.js';
+import type { LoosePath } from './store/files.js';
+import { openStore } from './store/open.js';
+import type { SecretKey } from './store/secrets.js';
 import type { SyncContext } from './sync/context.js';
 import { DuoConnections, type DuoConnectionOptions } from './sync/duo-connections.js';
+import { Runner } from './sync/runner.js';
 
 export interface App {
   readonly config: Config;
@@ -23,6 +25,11 @@ export interface App {
   readonly db: Db;
   readonly secretKey: SecretKey;
   readonly sync: SyncContext;
+  /** Every aggregation and sync of this process starts through it (routes, commands, scheduler). */
+  readonly runs: Runner;
+  /** Loopback Duo API hosts accepted (`DUO_INSIGHTS_ALLOW_LOOPBACK_DUO_HOSTS`, the demo). */
+  readonly allowLoopbackHosts: boolean;
+  /** Stops running work at its next page boundary, then closes the connections and the database. */
   close(): Promise<void>;
 }
 
@@ -31,59 +38,54 @@ export interface AppOptions {
   /** Overrides for the Duo connections (tests: loopback hosts, short backoff). */
   readonly duo?: Partial<DuoConnectionOptions>;
   readonly clock?: () => number;
-  /** Skip running migrations (the `migrate` command runs them itself). */
-  readonly skipMigrations?: boolean;
 }
 
 export async function openApp(config: Config, options: AppOptions = {}): Promise<App> {
   const log = options.log ?? createLogger({ level: config.logLevel });
-  warnAboutLooseFiles(log, secureStoreFiles(config));
-  const db = openDatabase(config.databaseUrl);
-  try {
-    if (options.skipMigrations !== true) await migrate(db);
-    const loaded = await loadSecretKey({
-      dataDir: config.dataDir,
-      ...(config.secretKey === undefined ? {} : { secretKey: config.secretKey }),
-    });
-    if (loaded.origin === 'created') {
-      log.warn(
-        { path: loaded.path },
-        'created a new secret key file: back it up with the database',
-      );
-    }
-    await checkSecretKey(db, loaded.key);
-    const duo = new DuoConnections({
-      allowLoopbackHosts: config.allowLoopbackDuoHosts || config.demo,
-      ...(config.duoRateLimit === 'off' ? { rateLimits: 'off' as const } : {}),
-      ...(config.caFile === undefined ? {} : { caFile: config.caFile }),
-      ...(config.httpsProxy === undefined ? {} : { proxyUrl: config.httpsProxy }),
-      ...(config.noProxy === undefined ? {} : { noProxy: config.noProxy }),
-      ...options.duo,
-    });
-    const sync: SyncContext = {
-      db,
-      secretKey: loaded.key,
-      duo,
-      log,
-      clock: options.clock ?? Date.now,
-      holder: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
-      strings: new StringCache(),
-    };
-    return {
-      config,
-      log,
-      db,
-      secretKey: loaded.key,
-      sync,
-      async close() {
-        duo.close();
-        await db.destroy();
-      },
-    };
-  } catch (error) {
-    await db.destroy();
-    throw error;
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    ...(config.secretKey === undefined ? {} : { secretKey: config.secretKey }),
+  });
+  warnAboutLooseFiles(log, store.loosePaths);
+  const { db, strings } = store;
+  const loaded = store.secretKey;
+  if (loaded.origin === 'created') {
+    log.warn({ path: loaded.path }, 'created a new secret key file: back it up with the database');
   }
+  const allowLoopbackHosts = config.allowLoopbackDuoHosts || config.demo;
+  const duo = new DuoConnections({
+    allowLoopbackHosts,
+    ...(config.duoRateLimit === 'off' ? { rateLimits: 'off' as const } : {}),
+    ...(config.caFile === undefined ? {} : { caFile: config.caFile }),
+    ...(config.httpsProxy === undefined ? {} : { proxyUrl: config.httpsProxy }),
+    ...(config.noProxy === undefined ? {} : { noProxy: config.noProxy }),
+    ...options.duo,
+  });
+  const sync: SyncContext = {
+    db,
+    secretKey: loaded.key,
+    duo,
+    log,
+    clock: options.clock ?? Date.now,
+    holder: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+    strings,
+  };
+  const runs = new Runner(sync);
+  return {
+    config,
+    log,
+    db,
+    secretKey: loaded.key,
+    sync,
+    runs,
+    allowLoopbackHosts,
+    async close() {
+      await runs.stop();
+      duo.close();
+      await store.close();
+    },
+  };
 }
 
 /** The data directory and database files hold password hashes and activity: owner-only. */

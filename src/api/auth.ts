@@ -1,18 +1,17 @@
 /**
  * Who is asking, and may they: sessions (HttpOnly, SameSite=Strict cookie; Secure behind TLS),
  * CSRF tokens for cookie sessions, API tokens (`Authorization: Bearer …`, no CSRF), roles, the
- * source-manager rule, and login throttling. Every route is closed unless it says `public`.
+ * request's actor (`actorOf`), and login throttling. Every route is closed unless it says `public`.
  *
  * @example app.post('/api/v1/sources', { preHandler: requireRole('admin', 'source_manager') }, …)
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import type { Source } from '../domain/sources.js';
+import type { Actor } from '../core/actor.js';
 import { isoFromMs, ms, type EpochMs } from '../domain/time.js';
 import type { Role, User } from '../domain/users.js';
 import { findApiTokenByHash, touchApiToken } from '../store/api-tokens.js';
 import type { Db } from '../store/dialect.js';
-import { listGovernanceGroupsOfIdentity } from '../store/governance-groups.js';
 import {
   createSession,
   deleteExpiredSessions,
@@ -22,7 +21,6 @@ import {
 } from '../store/sessions.js';
 import { findUser } from '../store/users.js';
 import { secretDigest } from '../sync/users.js';
-import type { Actor } from '../core/actor.js';
 import { ApiError } from './errors.js';
 
 export const SESSION_COOKIE = 'duo_insights_session';
@@ -122,7 +120,12 @@ export function userOf(request: FastifyRequest): User {
   return principal.user;
 }
 
-/** The signed-in caller as a use case's actor: the user, how they came in, their address. */
+/**
+ * Who asks, for the use cases and the audit trail: the signed-in user, how (session or API
+ * token), and the client address (after proxy trust).
+ *
+ * @example await createSource(deps, actorOf(request), request.body);
+ */
 export function actorOf(request: FastifyRequest): Actor {
   const principal = request.principal;
   if (!principal) throw new ApiError('unauthenticated', 'sign in first (or send an API token)');
@@ -145,29 +148,6 @@ export function requireRole(...roles: readonly Role[]): preHandlerAsyncHookHandl
       );
     await Promise.resolve();
   };
-}
-
-/**
- * Whether a user may manage (configure, test, run, change, delete) a source: admins always;
- * source managers when their identity owns it or belongs to its governance group.
- */
-export async function canManageSource(db: Db, user: User, source: Source): Promise<boolean> {
-  if (user.role === 'admin') return true;
-  if (user.role !== 'source_manager' || user.identityId === null) return false;
-  if (source.ownerIdentityId === user.identityId) return true;
-  if (source.governanceGroupId === null) return false;
-  const groups = await listGovernanceGroupsOfIdentity(db, user.identityId);
-  return groups.some((g) => g.id === source.governanceGroupId);
-}
-
-export async function assertCanManageSource(db: Db, user: User, source: Source): Promise<void> {
-  if (!(await canManageSource(db, user, source)))
-    throw new ApiError(
-      'forbidden',
-      user.role === 'source_manager'
-        ? `you manage only sources you own or whose governance group you belong to; "${source.name}" is not one of them`
-        : `this needs the role admin or source_manager; you are ${user.role}`,
-    );
 }
 
 // ---- sessions ------------------------------------------------------------------------------------

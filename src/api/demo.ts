@@ -17,7 +17,7 @@ import {
   createSourceFromInput,
   testSourceConnection,
 } from '../sync/sources.js';
-import type { BackgroundRuns } from './background-runs.js';
+import type { Runner } from '../sync/runner.js';
 import { ApiError } from './errors.js';
 
 export const DEMO_SOURCE_NAMES = {
@@ -41,7 +41,7 @@ export interface DemoStatus {
 
 export class Demo {
   readonly #ctx: SyncContext;
-  readonly #runs: BackgroundRuns;
+  readonly #runs: Runner;
   readonly #scheduler: { poke(): void } | undefined;
   readonly #options: DemoOptions;
   #simulator: Simulator | undefined;
@@ -49,7 +49,7 @@ export class Demo {
 
   constructor(
     ctx: SyncContext,
-    runs: BackgroundRuns,
+    runs: Runner,
     scheduler: { poke(): void } | undefined,
     options: DemoOptions = {},
   ) {
@@ -124,7 +124,7 @@ export class Demo {
         sources.push(await getSource(this.#ctx.db, source.id));
       }
       const duo = sources[0];
-      if (duo) await this.#runs.start(duo.id, 'aggregation');
+      if (duo) await this.#runs.start(duo, 'aggregation', { trigger: 'manual' });
       this.#scheduler?.poke();
       this.#ctx.log.info(
         { apiHost: simulator.host, windowDays: days, sinceMs: simulator.now() - days * DAY_MS },

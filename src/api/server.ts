@@ -5,7 +5,7 @@
  * `dist/web` (or a minimal page pointing to the API description). No port is opened here: tests
  * call `app.inject`, `serve` calls `listen`.
  *
- * @example const server = await buildServer({ db, sync, log }); const res = await server.inject('/api/v1/health');
+ * @example const server = await buildServer(await openApp(config)); const res = await server.inject('/api/v1/health');
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,9 +26,9 @@ import { ms } from '../domain/time.js';
 import type { Logger } from '../logging.js';
 import type { Db } from '../store/dialect.js';
 import type { SyncContext } from '../sync/context.js';
+import type { Runner } from '../sync/runner.js';
 import { VERSION } from '../version.js';
 import { authenticate, gate, LoginThrottle, type ThrottleLimits } from './auth.js';
-import { BackgroundRuns } from './background-runs.js';
 import type { ApiDeps, ApiInstance } from './deps.js';
 import { Demo, type DemoOptions } from './demo.js';
 import { ApiError, handleError, MAX_PARAM_LENGTH, NO_STORE } from './errors.js';
@@ -45,15 +45,18 @@ import { sourceRoutes } from './routes/sources.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
 
+/** What the composition root (`openApp`) gives the server: the `App` itself. */
 export interface ServerContext {
   readonly db: Db;
   readonly sync: SyncContext;
   readonly log: Logger;
+  /** The runner aggregations and syncs start through (shared with the scheduler). */
+  readonly runs: Runner;
+  /** Accept loopback Duo API hosts (demo, tests, explicit setting). */
+  readonly allowLoopbackHosts: boolean;
 }
 
 export interface ServerOptions {
-  /** Accept loopback Duo API hosts (demo, tests, explicit setting). Default false. */
-  readonly allowLoopbackHosts?: boolean;
   /** Poked after a passed connection test so the first sync starts at once. */
   readonly scheduler?: { poke(): void };
   /** The built web console (`dist/web`); absent or missing = a minimal page. */
@@ -95,7 +98,7 @@ export interface ApiServer {
   readonly app: ApiInstance;
   /** Every route, recorded from the router as each is defined. */
   readonly routes: readonly RouteEntry[];
-  readonly runs: BackgroundRuns;
+  readonly runs: Runner;
   readonly demo: Demo;
 }
 
@@ -141,12 +144,12 @@ export async function buildServer(
     });
   });
 
-  const runs = new BackgroundRuns(context.sync);
+  const runs = context.runs;
   const demo = new Demo(context.sync, runs, options.scheduler, options.demo);
   const deps: ApiDeps = {
     db: context.db,
     sync: context.sync,
-    allowLoopbackHosts: options.allowLoopbackHosts ?? false,
+    allowLoopbackHosts: context.allowLoopbackHosts,
     runs,
     scheduler: options.scheduler,
     throttle: new LoginThrottle(options.throttle),

@@ -7,13 +7,10 @@
  */
 import type { Account, Entitlement } from '../domain/accounts.js';
 import type { Source } from '../domain/sources.js';
-import { countAccountsByStatus, listEntitlementsOfAccounts } from '../store/accounts.js';
+import type { SourceSummary } from '../core/sources.js';
+import { listEntitlementsOfAccounts } from '../store/accounts.js';
 import type { Db } from '../store/dialect.js';
-import { listRuns } from '../store/runs.js';
 import { listSources } from '../store/sources.js';
-import { listStreams } from '../store/streams.js';
-import { dueKind } from '../sync/scheduler.js';
-import type { StreamStatus } from '../domain/activity.js';
 import { runView } from '../core/views.js';
 
 /** Runs and streams render the same way in every front door (reports, the CLI). */
@@ -80,51 +77,11 @@ export function sourceView(s: Source) {
 }
 
 /** A source with its last run, when it runs next, and a health summary. */
-export async function sourceSummaryView(
-  db: Db,
-  s: Source,
-  now: number,
-  retryAfterMs = 15 * 60_000,
-) {
-  const kind = s.type === 'duo-activity' ? 'sync' : 'aggregation';
-  const [lastRun] = await listRuns(db, { sourceId: s.id, limit: 1 });
-  const [lastOfKind] = await listRuns(db, { sourceId: s.id, kind, limit: 1 });
-  const interval =
-    s.type === 'duo-activity' ? s.settings.syncIntervalMs : s.settings.aggregationIntervalMs;
-  let nextRunAt: number | null = null;
-  if (s.state === 'verified' && interval !== null) {
-    if (dueKind(s, lastOfKind, now, retryAfterMs) !== undefined) nextRunAt = now;
-    else if (lastOfKind && (lastOfKind.status === 'running' || lastOfKind.status === 'queued'))
-      nextRunAt = null;
-    else if (lastOfKind) {
-      const started = lastOfKind.startedAt ?? lastOfKind.createdAt;
-      nextRunAt =
-        lastOfKind.status === 'succeeded'
-          ? started + interval
-          : Math.min(
-              started + interval,
-              (lastOfKind.finishedAt ?? started) + Math.min(retryAfterMs, interval),
-            );
-    }
-  }
-  const health =
-    s.type === 'duo-activity'
-      ? streamHealth(await listStreams(db, s.id))
-      : { accounts: await countAccountsByStatus(db, s.id) };
-  return { ...sourceView(s), lastRun: lastRun ? runView(lastRun) : null, nextRunAt, health };
-}
-
-function streamHealth(streams: readonly StreamStatus[]) {
-  const byState: Record<string, number> = {};
-  for (const s of streams) byState[s.state] = (byState[s.state] ?? 0) + 1;
-  const lastSuccess = streams.reduce<number | null>(
-    (max, s) =>
-      s.lastSuccessAt !== null && (max === null || s.lastSuccessAt > max) ? s.lastSuccessAt : max,
-    null,
-  );
+export function sourceSummaryView(summary: SourceSummary) {
   return {
-    streams: byState,
-    failing: streams.filter((s) => s.state === 'failing').map((s) => s.stream),
-    lastSuccessAt: lastSuccess,
+    ...sourceView(summary.source),
+    lastRun: summary.lastRun ? runView(summary.lastRun) : null,
+    nextRunAt: summary.nextRunAt,
+    health: summary.health,
   };
 }

@@ -1,6 +1,7 @@
 /**
- * The product's commands: thin wrappers that parse flags, call the same functions the HTTP API
- * calls, and print. Each opens the app (config → database → secret key) and closes it.
+ * The product's commands: thin wrappers that parse flags, call the same use cases the HTTP API
+ * calls (as the person at this terminal, `cli:<OS user>` in the audit trail, with an admin's
+ * rights), and print. Each opens the app (config → database → secret key) and closes it.
  *
  * @example duo-insights sources create --type duo-activity --name "Duo logs" --owner alice@example.com
  */
@@ -23,25 +24,20 @@ import {
   searchIdentities,
 } from '../store/identities.js';
 import { listRuns } from '../store/runs.js';
-import {
-  deleteSource,
-  findSource,
-  findSourceByName,
-  listSources,
-  updateSource,
-} from '../store/sources.js';
+import { findSource, findSourceByName } from '../store/sources.js';
 import { listStreams } from '../store/streams.js';
-import { syncActivitySource } from '../sync/activity-sync.js';
-import { aggregateSource } from '../sync/aggregation.js';
+import { streamProgress } from '../sync/cursor.js';
+import { InputError, parseInput, SourceSettingsInput } from '../sync/sources.js';
+import { cliActor } from '../core/actor.js';
 import {
-  configureSourceCredentials,
-  createSourceFromInput,
-  InputError,
-  parseInput,
-  settingsFromInput,
-  SourceSettingsInput,
-  testSourceConnection,
-} from '../sync/sources.js';
+  configureSource,
+  createSource,
+  deleteSource,
+  listSourceSummaries,
+  runSourceNow,
+  showSource,
+  testConnection,
+} from '../core/sources.js';
 import {
   CommandError,
   emit,
@@ -293,7 +289,7 @@ export function sourcesCommand(): Command {
       ) => {
         await withApp(async (app) => {
           const owner = await resolveIdentity(app, opts.owner);
-          const source = await createSourceFromInput(app.sync, {
+          const source = await createSource(app, cliActor(), {
             type: opts.type,
             name: opts.name,
             ...(opts.description === undefined ? {} : { description: opts.description }),
@@ -326,10 +322,17 @@ export function sourcesCommand(): Command {
     .addOption(jsonOption())
     .action(async (opts: OutputOptions) => {
       await withApp(async (app) => {
-        const list = await listSources(app.db);
+        const list = await listSourceSummaries(app);
         emit(
-          list,
-          (l) => table(l.map(sourceSummary), ['name', 'type', 'state', 'apiHost', 'id']),
+          list.map((s) => ({ ...s.source, lastRun: s.lastRun, nextRunAt: s.nextRunAt })),
+          (l) =>
+            table(
+              l.map((s): Record<string, unknown> => ({
+                ...sourceSummary(s),
+                nextRun: formatTime(s.nextRunAt),
+              })),
+              ['name', 'type', 'state', 'nextRun', 'apiHost', 'id'],
+            ),
           opts,
         );
       });
@@ -341,12 +344,14 @@ export function sourcesCommand(): Command {
     .addOption(jsonOption())
     .action(async (ref: string, opts: OutputOptions) => {
       await withApp(async (app) => {
-        const source = await resolveSource(app, ref);
+        const { source, nextRunAt } = await showSource(app, (await resolveSource(app, ref)).id);
         const streams = await listStreams(app.db, source.id);
         emit(
-          { source, streams },
+          { source, nextRunAt, streams },
           (v) => {
-            const parts = [fields(sourceSummary(v.source))];
+            const parts = [
+              fields({ ...sourceSummary(v.source), nextRun: formatTime(v.nextRunAt) }),
+            ];
             if (v.streams.length > 0) {
               parts.push(
                 '',
@@ -355,9 +360,7 @@ export function sourcesCommand(): Command {
                     stream: s.stream,
                     state: s.state,
                     lastSuccess: formatTime(s.lastSuccessAt),
-                    syncedUntil: formatTime(
-                      (s.cursor as { syncedUntil?: number } | null)?.syncedUntil,
-                    ),
+                    syncedUntil: formatTime(streamProgress(s.cursor).syncedUntil),
                     pages: s.pages,
                     rateLimited: s.rateLimited,
                     lastError: s.lastError?.message ?? null,
@@ -436,21 +439,15 @@ export function sourcesCommand(): Command {
               2,
             );
           }
-          let configured = await configureSourceCredentials(
-            app.sync,
-            source.id,
-            {
+          const configured = await configureSource(app, cliActor(), {
+            sourceId: source.id,
+            credentials: {
               apiHost: opts.apiHost,
               integrationKey: opts.ikey,
               ...(secretKey === undefined ? {} : { secretKey }),
             },
-            app.config.allowLoopbackDuoHosts || app.config.demo,
-          );
-          if (Object.keys(network).length > 0) {
-            configured = await updateSource(app.db, source.id, {
-              settings: settingsFromInput(network),
-            });
-          }
+            network,
+          });
           emit(
             configured,
             (s) => `${fields(sourceSummary(s))}\n\nnext: duo-insights test-connection "${s.name}"`,
@@ -473,7 +470,7 @@ export function sourcesCommand(): Command {
             `deleting "${source.name}" removes all its data: run again with --yes to confirm`,
           );
         }
-        await deleteSource(app.db, source.id);
+        await deleteSource(app, cliActor(), { sourceId: source.id, confirm: source.name });
         emit({ deleted: source.id }, () => `deleted source "${source.name}"`, opts);
       });
     });
@@ -493,7 +490,7 @@ export function testConnectionCommand(): Command {
     .action(async (ref: string, opts: OutputOptions) => {
       await withApp(async (app) => {
         const source = await resolveSource(app, ref);
-        const result = await testSourceConnection(app.sync, source.id);
+        const result = await testConnection(app, cliActor(), { sourceId: source.id });
         emit(
           result,
           (r) => {
@@ -518,8 +515,9 @@ export function aggregateCommand(): Command {
         const source = await resolveSource(app, ref);
         const interrupt = interruptSignal();
         try {
-          const run = await aggregateSource(app.sync, source.id, {
-            trigger: 'manual',
+          const run = await runSourceNow(app, cliActor(), {
+            sourceId: source.id,
+            kind: 'aggregation',
             signal: interrupt.signal,
           });
           emit(run, describeRun, opts);
@@ -555,8 +553,9 @@ export function syncCommand(): Command {
           const source = await resolveSource(app, ref);
           const interrupt = interruptSignal();
           try {
-            const run = await syncActivitySource(app.sync, source.id, {
-              trigger: 'manual',
+            const run = await runSourceNow(app, cliActor(), {
+              sourceId: source.id,
+              kind: 'sync',
               signal: interrupt.signal,
               ...(streams.length > 0 ? { streams } : {}),
               ...(opts.backfillDays === undefined ? {} : { backfillDays: opts.backfillDays }),

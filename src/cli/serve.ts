@@ -93,9 +93,8 @@ async function serve(overrides: ConfigOverrides): Promise<void> {
         '(sign in, change it under Settings → Users, then delete the file)\n',
     );
   }
-  const scheduler = new Scheduler(app.sync);
+  const scheduler = new Scheduler(app.sync, { runner: app.runs });
   const server = await buildServer(app, {
-    allowLoopbackHosts: config.allowLoopbackDuoHosts || config.demo,
     scheduler,
     webRoot: fileURLToPath(new URL('../web/', import.meta.url)),
     trustProxy: config.trustProxy,

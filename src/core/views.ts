@@ -7,7 +7,7 @@
  */
 import type { StreamStatus } from '../domain/activity.js';
 import type { Run } from '../domain/runs.js';
-import { CursorSchema, backfillProgress } from '../sync/cursor.js';
+import { streamProgress } from '../sync/cursor.js';
 
 export function runView(r: Run) {
   return {
@@ -28,16 +28,14 @@ export function runView(r: Run) {
 
 /** One stream's health as the sources page and the sync-health report show it. */
 export function streamView(s: StreamStatus, now: number) {
-  const cursor = CursorSchema.safeParse(s.cursor);
-  const syncedUntil = cursor.success ? (cursor.data.syncedUntil ?? null) : null;
-  const backfill = cursor.success ? backfillProgress(cursor.data) : undefined;
+  const { syncedUntil, backfillProgress } = streamProgress(s.cursor);
   return {
     stream: s.stream,
     state: s.state,
     lastSuccessAt: s.lastSuccessAt,
     syncedUntil,
     lagMs: syncedUntil === null ? null : Math.max(0, now - syncedUntil),
-    backfillProgress: backfill ?? null,
+    backfillProgress,
     pages: s.pages,
     rateLimited: s.rateLimited,
     lastError: s.lastError,

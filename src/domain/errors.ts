@@ -22,6 +22,11 @@ export class ConflictError extends Error {
   override readonly name = 'ConflictError';
 }
 
+/** The actor may not do this (a source manager and a source that is not theirs; a viewer). */
+export class ForbiddenError extends Error {
+  override readonly name = 'ForbiddenError';
+}
+
 /**
  * The secret key cannot decrypt stored credentials (wrong key, rotated key, corrupt data) or is
  * malformed. Says which key id was expected and which was given; never the key itself.
@@ -61,9 +66,4 @@ export class MissingReferenceError extends Error {
   constructor(readonly problems: readonly MissingReference[]) {
     super(problems.map((p) => `${p.field}: ${p.message}`).join('; '));
   }
-}
-
-/** The actor may not do this (a role without the right, or a caller that never may). */
-export class ForbiddenError extends Error {
-  override readonly name = 'ForbiddenError';
 }

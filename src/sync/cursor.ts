@@ -245,3 +245,26 @@ export function backfillProgress(cursor: StreamCursor): number | undefined {
   const done = (cursor.syncedUntil ?? cursor.backfill.doneDownTo) - cursor.backfill.doneDownTo;
   return Math.min(1, Math.max(0, done / total));
 }
+
+/** How far a stream has come, as health and progress show it, read from its stored cursor. */
+export interface StreamProgress {
+  /** Everything up to this time is stored (null: nothing yet, or a cursor that cannot be read). */
+  readonly syncedUntil: number | null;
+  /** The first sync's backfill done, as a share (0–1); null when there is none. */
+  readonly backfillProgress: number | null;
+}
+
+/**
+ * A stream's progress from its stored cursor, whatever its shape: one reading for the API, the
+ * command line and the reports.
+ *
+ * @example streamProgress(stream.cursor) // → { syncedUntil: 1767225600000, backfillProgress: 0.5 }
+ */
+export function streamProgress(stored: unknown): StreamProgress {
+  const parsed = CursorSchema.safeParse(stored);
+  if (!parsed.success) return { syncedUntil: null, backfillProgress: null };
+  return {
+    syncedUntil: parsed.data.syncedUntil ?? null,
+    backfillProgress: backfillProgress(parsed.data) ?? null,
+  };
+}

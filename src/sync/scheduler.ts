@@ -3,19 +3,20 @@
  * then every sync interval (24 h by default), aggregates Duo sources that have a schedule, on
  * start-up runs whatever is overdue, and on every tick closes the runs of any source left
  * running by a process that stopped. Runs hold the source's lease, so several processes
- * sharing one PostgreSQL never run the same source twice at once. `stop()` asks running work to
- * end at a page boundary and waits for it: nothing is lost.
+ * sharing one PostgreSQL never run the same source twice at once; they start through the same
+ * `Runner` as the API and the command line. `nextRunAt` is the one answer to "when does this
+ * source run next". `stop()` asks running work to end at a page boundary and waits for it:
+ * nothing is lost.
  *
  * @example const scheduler = new Scheduler(ctx); scheduler.start(); … await scheduler.stop();
  */
-import type { Run, RunKind, RunTrigger } from '../domain/runs.js';
+import type { Run, RunTrigger } from '../domain/runs.js';
 import type { Source } from '../domain/sources.js';
 import { MINUTE_MS } from '../domain/time.js';
 import { listRuns } from '../store/runs.js';
 import { listSources } from '../store/sources.js';
-import { syncActivitySource } from './activity-sync.js';
-import { aggregateSource } from './aggregation.js';
 import { SourceBusyError, toStoredError, type SyncContext } from './context.js';
+import { isReadyToRun, runKindOf, Runner, type SourceRunKind } from './runner.js';
 import { closeAbandonedRuns, LEASE_TTL_MS } from './runs.js';
 
 export interface SchedulerOptions {
@@ -23,11 +24,16 @@ export interface SchedulerOptions {
   readonly tickMs?: number;
   /** After a failed or partial run, try again this much later (capped by the interval). */
   readonly retryAfterMs?: number;
+  /** The runner to start runs through (shared with the API); default one of its own. */
+  readonly runner?: Runner;
 }
+
+/** After a failed or partial run, the scheduler tries again this much later (capped by the interval). */
+export const RETRY_AFTER_MS = 15 * MINUTE_MS;
 
 export interface DueWork {
   readonly source: Source;
-  readonly kind: Extract<RunKind, 'sync' | 'aggregation'>;
+  readonly kind: SourceRunKind;
 }
 
 /** Whether a source has work due now, from its settings and its last run of that kind. */
@@ -37,12 +43,9 @@ export function dueKind(
   now: number,
   retryAfterMs: number,
 ): DueWork['kind'] | undefined {
-  if (source.state !== 'verified') return undefined;
-  const kind = source.type === 'duo-activity' ? 'sync' : 'aggregation';
-  const interval =
-    source.type === 'duo-activity'
-      ? source.settings.syncIntervalMs
-      : source.settings.aggregationIntervalMs;
+  if (!isReadyToRun(source)) return undefined;
+  const kind = runKindOf(source);
+  const interval = intervalOf(source);
   if (interval === null) return undefined;
   if (!last) return kind;
   if (last.status === 'running' || last.status === 'queued') {
@@ -61,11 +64,41 @@ export function dueKind(
   return undefined;
 }
 
+function intervalOf(source: Source): number | null {
+  return source.type === 'duo-activity'
+    ? source.settings.syncIntervalMs
+    : source.settings.aggregationIntervalMs;
+}
+
+/**
+ * When the scheduler next runs a source, from its settings and its last run of its kind: `now`
+ * when due, `null` when it never runs on its own (not tested, no schedule) or a run is going on.
+ *
+ * @example nextRunAt(source, last, Date.now()) // → 1767312000000
+ */
+export function nextRunAt(
+  source: Source,
+  last: Run | undefined,
+  now: number,
+  retryAfterMs: number = RETRY_AFTER_MS,
+): number | null {
+  const interval = intervalOf(source);
+  if (!isReadyToRun(source) || interval === null) return null;
+  if (dueKind(source, last, now, retryAfterMs) !== undefined) return now;
+  if (!last || last.status === 'running' || last.status === 'queued') return null;
+  const started = last.startedAt ?? last.createdAt;
+  if (last.status === 'succeeded') return started + interval;
+  return Math.min(
+    started + interval,
+    (last.finishedAt ?? started) + Math.min(retryAfterMs, interval),
+  );
+}
+
 export class Scheduler {
   readonly #ctx: SyncContext;
   readonly #tickMs: number;
   readonly #retryAfterMs: number;
-  readonly #running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  readonly #runner: Runner;
   #timer: NodeJS.Timeout | undefined;
   #ticking: Promise<void> | undefined;
   #stopped = false;
@@ -74,7 +107,8 @@ export class Scheduler {
   constructor(ctx: SyncContext, options: SchedulerOptions = {}) {
     this.#ctx = ctx;
     this.#tickMs = options.tickMs ?? 30_000;
-    this.#retryAfterMs = options.retryAfterMs ?? 15 * MINUTE_MS;
+    this.#retryAfterMs = options.retryAfterMs ?? RETRY_AFTER_MS;
+    this.#runner = options.runner ?? new Runner(ctx);
   }
 
   start(): void {
@@ -90,17 +124,14 @@ export class Scheduler {
 
   /** Whether a run of this source was started by this scheduler and has not ended. */
   isRunning(sourceId: string): boolean {
-    return this.#running.has(sourceId);
+    return this.#runner.isRunning(sourceId);
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
     await this.#ticking;
-    for (const { controller } of this.#running.values()) {
-      controller.abort(new Error('duo-insights is shutting down'));
-    }
-    await Promise.all([...this.#running.values()].map((r) => r.done));
+    await this.#runner.stop();
   }
 
   #schedule(delay: number): void {
@@ -132,9 +163,9 @@ export class Scheduler {
     }
     for (const source of sources) {
       if (this.#stopped) return;
-      if (this.#running.has(source.id)) continue;
+      if (this.#runner.isRunning(source.id)) continue;
       try {
-        const kind = source.type === 'duo-activity' ? 'sync' : 'aggregation';
+        const kind = runKindOf(source);
         const [last] = await listRuns(this.#ctx.db, { sourceId: source.id, kind, limit: 1 });
         const due = dueKind(source, last, this.#ctx.clock(), this.#retryAfterMs);
         if (due) this.#launch(source, due, last === undefined ? 'create' : trigger);
@@ -148,21 +179,12 @@ export class Scheduler {
   }
 
   #launch(source: Source, kind: DueWork['kind'], trigger: RunTrigger): void {
-    const controller = new AbortController();
-    const work =
-      kind === 'sync'
-        ? syncActivitySource(this.#ctx, source.id, { trigger, signal: controller.signal })
-        : aggregateSource(this.#ctx, source.id, { trigger, signal: controller.signal });
-    const done = work
-      .then(() => undefined)
-      .catch((error: unknown) => {
-        if (error instanceof SourceBusyError) return; // another process runs it
-        this.#ctx.log.error(
-          { err: toStoredError(error), sourceId: source.id },
-          `scheduled ${kind} failed`,
-        );
-      })
-      .finally(() => this.#running.delete(source.id));
-    this.#running.set(source.id, { controller, done });
+    this.#runner.start(source, kind, { trigger }).catch((error: unknown) => {
+      if (error instanceof SourceBusyError) return; // another process runs it
+      this.#ctx.log.error(
+        { err: toStoredError(error), sourceId: source.id },
+        `scheduled ${kind} failed`,
+      );
+    });
   }
 }

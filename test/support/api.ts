@@ -114,10 +114,9 @@ export async function startTestApi(
     ...(test.clock ? { clock: test.clock } : {}),
   });
   const scheduler = test.scheduler
-    ? new Scheduler(app.sync, { tickMs: test.scheduler.tickMs })
+    ? new Scheduler(app.sync, { tickMs: test.scheduler.tickMs, runner: app.runs })
     : undefined;
   const server = await buildServer(app, {
-    allowLoopbackHosts,
     ...(scheduler ? { scheduler } : {}),
     ...options,
   });

@@ -23,6 +23,7 @@ import { listStreams } from '../../src/store/streams.js';
 import type { SyncContext } from '../../src/sync/context.js';
 import type { StreamCursor } from '../../src/sync/cursor.js';
 import { sourceLeaseName } from '../../src/sync/runs.js';
+import { testSourceConnection } from '../../src/sync/sources.js';
 import { describeEachDatabase } from '../support/db.js';
 import {
   addFault,
@@ -133,6 +134,8 @@ describeEachDatabase('a sync killed at random moments', (t) => {
     'stores exactly what Duo shows after five SIGKILLs and a final sync',
     async () => {
       const source = await createConfiguredSource(ctx, sim, 'duo-activity', { backfillDays: 3 });
+      // `duo-insights sync` runs only a source that passed Test Connection.
+      expect((await testSourceConnection(ctx, source.id)).ok).toBe(true);
       // Slow pages: a run lasts seconds, so the kills land inside it.
       await addFault(sim, { kind: 'slow', path: '/admin/v*/logs/*', probability: 1, delayMs: 120 });
 

@@ -12,8 +12,9 @@ import { z } from 'zod';
 import { ms } from '../../domain/time.js';
 import { findUserCredentials } from '../../store/users.js';
 import { DUMMY_PASSWORD_HASH, verifyPassword } from '../../sync/users.js';
-import { endSession, startSession, userOf } from '../auth.js';
-import { audit, type ApiDeps, type ApiInstance } from '../deps.js';
+import { actorOf, endSession, startSession, userOf } from '../auth.js';
+import { recordAction } from '../../core/actor.js';
+import type { ApiDeps, ApiInstance } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { NoBody, publicUser } from '../schemas.js';
 
@@ -80,7 +81,7 @@ export function authRoutes(app: ApiInstance, deps: ApiDeps, perMinute: number): 
         ms(Math.floor(now)),
       );
       request.principal = { kind: 'session', user: found.user, sessionHash: '', csrfToken };
-      await audit(deps, request, 'auth.login', {
+      await recordAction(deps.db, actorOf(request), 'auth.login', {
         type: 'user',
         id: found.user.id,
         name: found.user.username,

@@ -1,6 +1,7 @@
 /** `POST /api/v1/demo` (admin): starts the built-in simulator and both sources against it. */
-import { requireRole } from '../auth.js';
-import { audit, type ApiDeps, type ApiInstance } from '../deps.js';
+import { actorOf, requireRole } from '../auth.js';
+import { recordAction } from '../../core/actor.js';
+import type { ApiDeps, ApiInstance } from '../deps.js';
 import { NoBody } from '../schemas.js';
 import { sourceView } from '../views.js';
 
@@ -27,7 +28,7 @@ export function demoRoutes(app: ApiInstance, deps: ApiDeps): void {
     },
     async (request, reply) => {
       const status = await deps.demo.start();
-      await audit(deps, request, 'demo.start', {
+      await recordAction(deps.db, actorOf(request), 'demo.start', {
         type: 'demo',
         details: { sources: status.sources.map((s) => s.name) },
       });

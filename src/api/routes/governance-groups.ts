@@ -10,8 +10,9 @@ import {
   removeGovernanceGroupMember,
 } from '../../store/governance-groups.js';
 import { getIdentity } from '../../store/identities.js';
-import { requireRole } from '../auth.js';
-import { audit, type ApiDeps, type ApiInstance } from '../deps.js';
+import { actorOf, requireRole } from '../auth.js';
+import { recordAction } from '../../core/actor.js';
+import type { ApiDeps, ApiInstance } from '../deps.js';
 import { IdParams } from '../schemas.js';
 import { identityView } from './identities.js';
 
@@ -45,7 +46,7 @@ export function governanceGroupRoutes(app: ApiInstance, deps: ApiDeps): void {
         name: request.body.name,
         description: request.body.description ?? null,
       });
-      await audit(deps, request, 'governance_group.create', {
+      await recordAction(deps.db, actorOf(request), 'governance_group.create', {
         type: 'governance_group',
         id: group.id,
         name: group.name,
@@ -83,7 +84,7 @@ export function governanceGroupRoutes(app: ApiInstance, deps: ApiDeps): void {
     async (request, reply) => {
       const group = await getGovernanceGroup(deps.db, request.params.id);
       await deleteGovernanceGroup(deps.db, group.id);
-      await audit(deps, request, 'governance_group.delete', {
+      await recordAction(deps.db, actorOf(request), 'governance_group.delete', {
         type: 'governance_group',
         id: group.id,
         name: group.name,
@@ -107,7 +108,7 @@ export function governanceGroupRoutes(app: ApiInstance, deps: ApiDeps): void {
       const group = await getGovernanceGroup(deps.db, request.params.id);
       await addGovernanceGroupMember(deps.db, group.id, request.body.identityId);
       const identity = await getIdentity(deps.db, request.body.identityId);
-      await audit(deps, request, 'governance_group.add_member', {
+      await recordAction(deps.db, actorOf(request), 'governance_group.add_member', {
         type: 'governance_group',
         id: group.id,
         name: group.name,
@@ -135,7 +136,7 @@ export function governanceGroupRoutes(app: ApiInstance, deps: ApiDeps): void {
     async (request, reply) => {
       const group = await getGovernanceGroup(deps.db, request.params.id);
       await removeGovernanceGroupMember(deps.db, group.id, request.params.identityId);
-      await audit(deps, request, 'governance_group.remove_member', {
+      await recordAction(deps.db, actorOf(request), 'governance_group.remove_member', {
         type: 'governance_group',
         id: group.id,
         name: group.name,

@@ -14,9 +14,11 @@ import {
   updateIdentity,
 } from '../../store/identities.js';
 import { getSource } from '../../store/sources.js';
-import { assertCanManageSource, requireRole, userOf } from '../auth.js';
+import { actorOf, requireRole } from '../auth.js';
 import { decodeCursor, encodeCursor } from '../cursors.js';
-import { audit, type ApiDeps, type ApiInstance } from '../deps.js';
+import { recordAction } from '../../core/actor.js';
+import { assertMayManageSource } from '../../core/sources.js';
+import type { ApiDeps, ApiInstance } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { IdParams, PageQuery } from '../schemas.js';
 import { accountViews } from '../views.js';
@@ -110,7 +112,7 @@ export function identityRoutes(app: ApiInstance, deps: ApiDeps): void {
         email: body.email ?? null,
         username: body.username ?? null,
       });
-      await audit(deps, request, 'identity.create', {
+      await recordAction(deps.db, actorOf(request), 'identity.create', {
         type: 'identity',
         id: identity.id,
         name: identity.displayName,
@@ -157,7 +159,7 @@ export function identityRoutes(app: ApiInstance, deps: ApiDeps): void {
         ...(patch.email === undefined ? {} : { email: patch.email }),
         ...(patch.username === undefined ? {} : { username: patch.username }),
       });
-      await audit(deps, request, 'identity.update', {
+      await recordAction(deps.db, actorOf(request), 'identity.update', {
         type: 'identity',
         id: identity.id,
         name: identity.displayName,
@@ -172,7 +174,6 @@ export function identityRoutes(app: ApiInstance, deps: ApiDeps): void {
   app.put(
     '/accounts/:accountId/identity',
     {
-      preHandler: requireRole('admin', 'source_manager'),
       schema: {
         tags: ['identities'],
         summary: 'Correlate an account to an identity by hand (kept across aggregations)',
@@ -183,13 +184,13 @@ export function identityRoutes(app: ApiInstance, deps: ApiDeps): void {
     async (request) => {
       const account = await getAccount(deps.db, request.params.accountId);
       const source = await getSource(deps.db, account.sourceId);
-      await assertCanManageSource(deps.db, userOf(request), source);
+      await assertMayManageSource(deps.db, actorOf(request), source);
       const linked = await setAccountIdentity(deps.db, account.id, {
         identityId: request.body.identityId,
         correlation: 'manual',
       });
       const identity = await getIdentity(deps.db, request.body.identityId);
-      await audit(deps, request, 'account.correlate', {
+      await recordAction(deps.db, actorOf(request), 'account.correlate', {
         type: 'account',
         id: String(account.id),
         name: account.username,
@@ -203,7 +204,6 @@ export function identityRoutes(app: ApiInstance, deps: ApiDeps): void {
   app.delete(
     '/accounts/:accountId/identity',
     {
-      preHandler: requireRole('admin', 'source_manager'),
       schema: {
         tags: ['identities'],
         summary: 'Unlink an account from its identity',
@@ -213,9 +213,9 @@ export function identityRoutes(app: ApiInstance, deps: ApiDeps): void {
     async (request) => {
       const account = await getAccount(deps.db, request.params.accountId);
       const source = await getSource(deps.db, account.sourceId);
-      await assertCanManageSource(deps.db, userOf(request), source);
+      await assertMayManageSource(deps.db, actorOf(request), source);
       const unlinked = await setAccountIdentity(deps.db, account.id, null);
-      await audit(deps, request, 'account.uncorrelate', {
+      await recordAction(deps.db, actorOf(request), 'account.uncorrelate', {
         type: 'account',
         id: String(account.id),
         name: account.username,

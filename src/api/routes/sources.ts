@@ -2,8 +2,9 @@
  * Sources: create, list (with last run, next run, health), show, change, delete (confirmed by
  * name; removes the source's data), configure (the secret key is write-only), test the
  * connection, aggregate and sync in the background (`202 {runId}`), runs, streams, accounts,
- * entitlements and their members. Admins manage every source; source managers the sources they
- * own or whose governance group they belong to; viewers read.
+ * entitlements and their members. Who may manage a source (admins every one; source managers
+ * the sources they own or whose governance group they belong to; viewers read) is decided by the
+ * use cases of `core/sources.ts`.
  */
 import { z } from 'zod';
 import { STREAMS } from '../../domain/streams.js';
@@ -14,25 +15,24 @@ import {
   listEntitlements,
 } from '../../store/entitlements.js';
 import { searchAccounts } from '../../store/accounts.js';
-import { listGovernanceGroupsOfIdentity } from '../../store/governance-groups.js';
 import { getRun, listRuns } from '../../store/runs.js';
-import { deleteSource, getSource, listSources, updateSource } from '../../store/sources.js';
+import { getSource } from '../../store/sources.js';
 import { listRejectedRecords } from '../../store/rejected-records.js';
 import { listStreams } from '../../store/streams.js';
-import { SourceNotReadyError } from '../../sync/context.js';
+import { CredentialsInput, NewSourceInput, SourceSettingsInput } from '../../sync/sources.js';
 import {
-  configureSourceCredentials,
-  createSourceFromInput,
-  CredentialsInput,
-  NewSourceInput,
-  settingsFromInput,
-  SourceSettingsInput,
-  testSourceConnection,
-} from '../../sync/sources.js';
-import type { Source } from '../../domain/sources.js';
-import { assertCanManageSource, requireRole, userOf } from '../auth.js';
+  configureSource,
+  createSource,
+  deleteSource,
+  listSourceSummaries,
+  showSource,
+  startSourceRun,
+  testConnection,
+  updateSource,
+} from '../../core/sources.js';
+import { actorOf } from '../auth.js';
 import { decodeCursor, encodeCursor } from '../cursors.js';
-import { audit, type ApiDeps, type ApiInstance } from '../deps.js';
+import type { ApiDeps, ApiInstance } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { IdParams, NoBody, PageQuery } from '../schemas.js';
 import {
@@ -72,40 +72,20 @@ const AccountsQuery = PageQuery.extend({
 });
 
 export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
-  const managers = requireRole('admin', 'source_manager');
-
-  /** The source, after checking the caller may manage it. */
-  async function managedSource(request: Parameters<typeof userOf>[0], id: string): Promise<Source> {
-    const source = await getSource(deps.db, id);
-    await assertCanManageSource(deps.db, userOf(request), source);
-    return source;
-  }
-
-  function assertVerified(source: Source): void {
-    if (source.state !== 'verified')
-      throw new SourceNotReadyError(
-        `source "${source.name}" is ${source.state}: it must pass Test Connection before it runs`,
-      );
-  }
-
   app.get(
     '/sources',
     {
       schema: { tags: ['sources'], summary: 'Every source with its last run, next run and health' },
     },
     async () => {
-      const now = deps.clock();
-      const sources = await listSources(deps.db);
-      const views = [];
-      for (const s of sources) views.push(await sourceSummaryView(deps.db, s, now));
-      return { sources: views };
+      const summaries = await listSourceSummaries(deps);
+      return { sources: summaries.map(sourceSummaryView) };
     },
   );
 
   app.post(
     '/sources',
     {
-      preHandler: managers,
       schema: {
         tags: ['sources'],
         summary: 'Create a source (type duo or duo-activity); configure and test it next',
@@ -113,29 +93,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
       },
     },
     async (request, reply) => {
-      const user = userOf(request);
-      const body = request.body;
-      if (user.role === 'source_manager') {
-        const groups =
-          user.identityId === null
-            ? []
-            : await listGovernanceGroupsOfIdentity(deps.db, user.identityId);
-        const mine =
-          body.ownerIdentityId === user.identityId ||
-          (body.governanceGroupId != null && groups.some((g) => g.id === body.governanceGroupId));
-        if (!mine)
-          throw new ApiError(
-            'forbidden',
-            'a source manager creates sources that they own or that belong to one of their governance groups',
-          );
-      }
-      const source = await createSourceFromInput(deps.sync, body);
-      await audit(deps, request, 'source.create', {
-        type: 'source',
-        id: source.id,
-        name: source.name,
-        details: { sourceType: source.type },
-      });
+      const source = await createSource(deps, actorOf(request), request.body);
       return reply.code(201).send({ source: sourceView(source) });
     },
   );
@@ -150,8 +108,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
       },
     },
     async (request) => {
-      const source = await getSource(deps.db, request.params.id);
-      const view = await sourceSummaryView(deps.db, source, deps.clock());
+      const view = sourceSummaryView(await showSource(deps, request.params.id));
       return { source: view, ...view };
     },
   );
@@ -159,7 +116,6 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
   app.patch(
     '/sources/:id',
     {
-      preHandler: managers,
       schema: {
         tags: ['sources'],
         summary: 'Change a source’s name, description, owner, governance group or settings',
@@ -168,22 +124,9 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
       },
     },
     async (request) => {
-      const source = await managedSource(request, request.params.id);
-      const patch = request.body;
-      const updated = await updateSource(deps.db, source.id, {
-        ...(patch.name === undefined ? {} : { name: patch.name }),
-        ...(patch.description === undefined ? {} : { description: patch.description }),
-        ...(patch.ownerIdentityId === undefined ? {} : { ownerIdentityId: patch.ownerIdentityId }),
-        ...(patch.governanceGroupId === undefined
-          ? {}
-          : { governanceGroupId: patch.governanceGroupId }),
-        ...(patch.settings === undefined ? {} : { settings: settingsFromInput(patch.settings) }),
-      });
-      await audit(deps, request, 'source.update', {
-        type: 'source',
-        id: source.id,
-        name: updated.name,
-        details: { fields: Object.keys(patch) },
+      const updated = await updateSource(deps, actorOf(request), {
+        sourceId: request.params.id,
+        changes: request.body,
       });
       return { source: sourceView(updated) };
     },
@@ -192,7 +135,6 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
   app.delete(
     '/sources/:id',
     {
-      preHandler: managers,
       schema: {
         tags: ['sources'],
         summary: 'Delete a source and all its data; confirm with ?confirm=<the source name>',
@@ -201,18 +143,9 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
       },
     },
     async (request, reply) => {
-      const source = await managedSource(request, request.params.id);
-      if (request.query.confirm !== source.name)
-        throw new ApiError(
-          'validation_failed',
-          `confirm: deleting "${source.name}" removes its accounts, entitlements, events and runs; send ?confirm=<the source name>`,
-          [{ field: 'confirm', message: 'must be the source name' }],
-        );
-      await deleteSource(deps.db, source.id);
-      await audit(deps, request, 'source.delete', {
-        type: 'source',
-        id: source.id,
-        name: source.name,
+      await deleteSource(deps, actorOf(request), {
+        sourceId: request.params.id,
+        confirm: request.query.confirm,
       });
       return reply.code(204).send();
     },
@@ -221,7 +154,6 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
   app.put(
     '/sources/:id/configuration',
     {
-      preHandler: managers,
       schema: {
         tags: ['sources'],
         summary: 'Set the integration key, secret key (write-only) and API host',
@@ -230,22 +162,9 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
       },
     },
     async (request) => {
-      const source = await managedSource(request, request.params.id);
-      const configured = await configureSourceCredentials(
-        deps.sync,
-        source.id,
-        request.body,
-        deps.allowLoopbackHosts,
-      );
-      await audit(deps, request, 'source.configure', {
-        type: 'source',
-        id: source.id,
-        name: source.name,
-        details: {
-          apiHost: configured.apiHost,
-          integrationKey: configured.integrationKey,
-          secretKeyChanged: request.body.secretKey !== undefined,
-        },
+      const configured = await configureSource(deps, actorOf(request), {
+        sourceId: request.params.id,
+        credentials: request.body,
       });
       return { source: sourceView(configured) };
     },
@@ -254,7 +173,6 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
   app.post(
     '/sources/:id/test-connection',
     {
-      preHandler: managers,
       schema: {
         tags: ['sources'],
         summary: 'Test the credentials with one cheap Duo call: a verdict, the cause and the fix',
@@ -263,15 +181,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
       },
     },
     async (request) => {
-      const source = await managedSource(request, request.params.id);
-      const result = await testSourceConnection(deps.sync, source.id);
-      if (result.ok) deps.scheduler?.poke();
-      await audit(deps, request, 'source.test', {
-        type: 'source',
-        id: source.id,
-        name: source.name,
-        details: { ok: result.ok, ...(result.code === undefined ? {} : { code: result.code }) },
-      });
+      const result = await testConnection(deps, actorOf(request), { sourceId: request.params.id });
       return {
         ok: result.ok,
         ...(result.code === undefined ? {} : { code: result.code }),
@@ -285,7 +195,6 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
   app.post(
     '/sources/:id/aggregate',
     {
-      preHandler: managers,
       schema: {
         tags: ['sources'],
         summary: 'Aggregate a Duo source now (in the background): 202 with the run id',
@@ -294,18 +203,9 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
       },
     },
     async (request, reply) => {
-      const source = await managedSource(request, request.params.id);
-      if (source.type !== 'duo')
-        throw new SourceNotReadyError(
-          `source "${source.name}" is an Activity Insights source: sync it instead`,
-        );
-      assertVerified(source);
-      const run = await deps.runs.start(source.id, 'aggregation');
-      await audit(deps, request, 'source.aggregate', {
-        type: 'source',
-        id: source.id,
-        name: source.name,
-        details: { runId: run.id },
+      const run = await startSourceRun(deps, actorOf(request), {
+        sourceId: request.params.id,
+        kind: 'aggregation',
       });
       return reply.code(202).send({ runId: run.id, run: runView(run) });
     },
@@ -314,7 +214,6 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
   app.post(
     '/sources/:id/sync',
     {
-      preHandler: managers,
       schema: {
         tags: ['sources'],
         summary: 'Sync an Activity Insights source now (in the background): 202 with the run id',
@@ -323,22 +222,12 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
       },
     },
     async (request, reply) => {
-      const source = await managedSource(request, request.params.id);
-      if (source.type !== 'duo-activity')
-        throw new SourceNotReadyError(
-          `source "${source.name}" is a Duo source: aggregate it instead`,
-        );
-      assertVerified(source);
       const body = request.body ?? {};
-      const run = await deps.runs.start(source.id, 'sync', {
+      const run = await startSourceRun(deps, actorOf(request), {
+        sourceId: request.params.id,
+        kind: 'sync',
         ...(body.streams === undefined ? {} : { streams: body.streams }),
         ...(body.backfillDays === undefined ? {} : { backfillDays: body.backfillDays }),
-      });
-      await audit(deps, request, 'source.sync', {
-        type: 'source',
-        id: source.id,
-        name: source.name,
-        details: { runId: run.id, ...body },
       });
       return reply.code(202).send({ runId: run.id, run: runView(run) });
     },

@@ -9,8 +9,9 @@ import { nowMs } from '../../domain/time.js';
 import type { ApiToken } from '../../domain/users.js';
 import { deleteApiToken, findApiToken, listApiTokens } from '../../store/api-tokens.js';
 import { issueApiToken } from '../../sync/users.js';
-import { requireRole, userOf } from '../auth.js';
-import { audit, type ApiDeps, type ApiInstance } from '../deps.js';
+import { actorOf, requireRole, userOf } from '../auth.js';
+import { recordAction } from '../../core/actor.js';
+import type { ApiDeps, ApiInstance } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { IdParams } from '../schemas.js';
 
@@ -65,7 +66,7 @@ export function tokenRoutes(app: ApiInstance, deps: ApiDeps): void {
         userOf(request).id,
         nowMs(deps.clock),
       );
-      await audit(deps, request, 'token.create', {
+      await recordAction(deps.db, actorOf(request), 'token.create', {
         type: 'token',
         id: apiToken.id,
         name: apiToken.name,
@@ -85,7 +86,11 @@ export function tokenRoutes(app: ApiInstance, deps: ApiDeps): void {
       const token = await findApiToken(deps.db, request.params.id);
       if (!token) throw new ApiError('not_found', `API token ${request.params.id} was not found`);
       await deleteApiToken(deps.db, token.id);
-      await audit(deps, request, 'token.delete', { type: 'token', id: token.id, name: token.name });
+      await recordAction(deps.db, actorOf(request), 'token.delete', {
+        type: 'token',
+        id: token.id,
+        name: token.name,
+      });
       return reply.code(204).send();
     },
   );

@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { ROLES } from '../../domain/users.js';
 import { listUsers } from '../../store/users.js';
 import { createUserFromInput, removeUser, updateUserFromInput } from '../../sync/users.js';
-import { requireRole, userOf } from '../auth.js';
-import { audit, type ApiDeps, type ApiInstance } from '../deps.js';
+import { actorOf, requireRole, userOf } from '../auth.js';
+import { recordAction } from '../../core/actor.js';
+import type { ApiDeps, ApiInstance } from '../deps.js';
 import { IdParams, publicUser } from '../schemas.js';
 
 const NewUserBody = z
@@ -41,7 +42,7 @@ export function userRoutes(app: ApiInstance, deps: ApiDeps): void {
     },
     async (request, reply) => {
       const user = await createUserFromInput(deps.db, request.body);
-      await audit(deps, request, 'user.create', {
+      await recordAction(deps.db, actorOf(request), 'user.create', {
         type: 'user',
         id: user.id,
         name: user.username,
@@ -64,7 +65,7 @@ export function userRoutes(app: ApiInstance, deps: ApiDeps): void {
     },
     async (request) => {
       const user = await updateUserFromInput(deps.db, request.params.id, request.body);
-      await audit(deps, request, 'user.update', {
+      await recordAction(deps.db, actorOf(request), 'user.update', {
         type: 'user',
         id: user.id,
         name: user.username,
@@ -85,7 +86,11 @@ export function userRoutes(app: ApiInstance, deps: ApiDeps): void {
     },
     async (request, reply) => {
       const user = await removeUser(deps.db, request.params.id, userOf(request).id);
-      await audit(deps, request, 'user.delete', { type: 'user', id: user.id, name: user.username });
+      await recordAction(deps.db, actorOf(request), 'user.delete', {
+        type: 'user',
+        id: user.id,
+        name: user.username,
+      });
       return reply.code(204).send();
     },
   );
