@@ -15,6 +15,9 @@ import { DUMMY_PASSWORD_HASH, verifyPassword } from '../../sync/users.js';
 import { endSession, startSession, userOf } from '../auth.js';
 import { audit, type ApiDeps, type ApiInstance } from '../deps.js';
 import { ApiError } from '../errors.js';
+import { answers } from '../contract/errors.js';
+import { NoContent } from '../contract/common.js';
+import { Me, Session } from '../contract/users.js';
 import { NoBody, publicUser } from '../schemas.js';
 
 const LoginBody = z
@@ -41,6 +44,7 @@ export function authRoutes(app: ApiInstance, deps: ApiDeps, perMinute: number): 
         tags: ['auth'],
         summary: 'Sign in: sets the session cookie and returns the CSRF token',
         body: LoginBody,
+        response: answers({ 200: Session }),
       },
     },
     async (request, reply) => {
@@ -91,16 +95,29 @@ export function authRoutes(app: ApiInstance, deps: ApiDeps, perMinute: number): 
 
   app.post(
     '/auth/logout',
-    { schema: { tags: ['auth'], summary: 'Sign out (ends the session)', body: NoBody } },
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign out (ends the session)',
+        body: NoBody,
+        response: answers({ 204: NoContent }),
+      },
+    },
     async (request, reply) => {
       await endSession(deps.db, request, reply);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
   app.get(
     '/auth/me',
-    { schema: { tags: ['auth'], summary: 'The signed-in user and the session CSRF token' } },
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'The signed-in user and the session CSRF token',
+        response: answers({ 200: Me }),
+      },
+    },
     async (request) => {
       await Promise.resolve();
       const user = userOf(request);

@@ -1,13 +1,21 @@
 /** `POST /api/v1/demo` (admin): starts the built-in simulator and both sources against it. */
 import { requireRole } from '../auth.js';
 import { audit, type ApiDeps, type ApiInstance } from '../deps.js';
+import { DemoStarted, DemoStatus } from '../contract/demo.js';
+import { answers } from '../contract/errors.js';
 import { NoBody } from '../schemas.js';
 import { sourceView } from '../views.js';
 
 export function demoRoutes(app: ApiInstance, deps: ApiDeps): void {
   app.get(
     '/demo',
-    { schema: { tags: ['demo'], summary: 'Whether the demo tenant runs in this process' } },
+    {
+      schema: {
+        tags: ['demo'],
+        summary: 'Whether the demo tenant runs in this process',
+        response: answers({ 200: DemoStatus }),
+      },
+    },
     async () => {
       await Promise.resolve();
       return { running: deps.demo.running };
@@ -23,6 +31,7 @@ export function demoRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary:
           'Start the built-in Duo simulator and create both sources against it (configured, tested); data appears within a minute (admin)',
         body: NoBody,
+        response: answers({ 201: DemoStarted }),
       },
     },
     async (request, reply) => {

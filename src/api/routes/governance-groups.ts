@@ -12,6 +12,14 @@ import {
 import { getIdentity } from '../../store/identities.js';
 import { requireRole } from '../auth.js';
 import { audit, type ApiDeps, type ApiInstance } from '../deps.js';
+import { NoContent } from '../contract/common.js';
+import { answers } from '../contract/errors.js';
+import {
+  GovernanceGroup,
+  GovernanceGroupDetail,
+  GovernanceGroupList,
+  MemberList,
+} from '../contract/governance-groups.js';
 import { IdParams } from '../schemas.js';
 import { identityView } from './identities.js';
 
@@ -26,8 +34,14 @@ export function governanceGroupRoutes(app: ApiInstance, deps: ApiDeps): void {
   const admin = requireRole('admin');
   app.get(
     '/governance-groups',
-    { schema: { tags: ['governance groups'], summary: 'Every governance group' } },
-    async () => ({ governanceGroups: await listGovernanceGroups(deps.db) }),
+    {
+      schema: {
+        tags: ['governance groups'],
+        summary: 'Every governance group',
+        response: answers({ 200: GovernanceGroupList }),
+      },
+    },
+    async () => ({ governanceGroups: await listGovernanceGroups(deps.db), next: null }),
   );
 
   app.post(
@@ -38,6 +52,7 @@ export function governanceGroupRoutes(app: ApiInstance, deps: ApiDeps): void {
         tags: ['governance groups'],
         summary: 'Create a governance group (admin)',
         body: NewGroupBody,
+        response: answers({ 201: GovernanceGroup }),
       },
     },
     async (request, reply) => {
@@ -50,7 +65,7 @@ export function governanceGroupRoutes(app: ApiInstance, deps: ApiDeps): void {
         id: group.id,
         name: group.name,
       });
-      return reply.code(201).send({ governanceGroup: group });
+      return reply.code(201).send(group);
     },
   );
 
@@ -61,12 +76,13 @@ export function governanceGroupRoutes(app: ApiInstance, deps: ApiDeps): void {
         tags: ['governance groups'],
         summary: 'A governance group and its members',
         params: IdParams,
+        response: answers({ 200: GovernanceGroupDetail }),
       },
     },
     async (request) => {
       const group = await getGovernanceGroup(deps.db, request.params.id);
       const members = await listGovernanceGroupMembers(deps.db, group.id);
-      return { governanceGroup: group, ...group, members: members.map(identityView) };
+      return { ...group, members: members.map(identityView) };
     },
   );
 
@@ -78,6 +94,7 @@ export function governanceGroupRoutes(app: ApiInstance, deps: ApiDeps): void {
         tags: ['governance groups'],
         summary: 'Delete a governance group (admin)',
         params: IdParams,
+        response: answers({ 204: NoContent }),
       },
     },
     async (request, reply) => {
@@ -88,7 +105,7 @@ export function governanceGroupRoutes(app: ApiInstance, deps: ApiDeps): void {
         id: group.id,
         name: group.name,
       });
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
@@ -101,6 +118,7 @@ export function governanceGroupRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary: 'Add an identity to a governance group (admin)',
         params: IdParams,
         body: z.object({ identityId: z.string().min(1).max(100) }).strict(),
+        response: answers({ 201: MemberList }),
       },
     },
     async (request, reply) => {
@@ -113,9 +131,8 @@ export function governanceGroupRoutes(app: ApiInstance, deps: ApiDeps): void {
         name: group.name,
         details: { identityId: identity.id, identity: identity.displayName },
       });
-      return reply
-        .code(201)
-        .send({ members: (await listGovernanceGroupMembers(deps.db, group.id)).map(identityView) });
+      const members = await listGovernanceGroupMembers(deps.db, group.id);
+      return reply.code(201).send({ members: members.map(identityView), next: null });
     },
   );
 
@@ -130,6 +147,7 @@ export function governanceGroupRoutes(app: ApiInstance, deps: ApiDeps): void {
           id: z.string().min(1).max(100),
           identityId: z.string().min(1).max(100),
         }),
+        response: answers({ 204: NoContent }),
       },
     },
     async (request, reply) => {
@@ -141,7 +159,7 @@ export function governanceGroupRoutes(app: ApiInstance, deps: ApiDeps): void {
         name: group.name,
         details: { identityId: request.params.identityId },
       });
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 }

@@ -21,6 +21,14 @@ import { listStreams } from '../../store/streams.js';
 import { csvPages, csvTime, toCsv, type CsvColumn } from '../csv.js';
 import { decodeCursor, encodeCursor } from '../cursors.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
+import { answers } from '../contract/errors.js';
+import {
+  AccessReviewReport,
+  AdminActionList,
+  DormantAccountsReport,
+  jsonOrCsv,
+  SyncHealthReport,
+} from '../contract/reports.js';
 import { FormatQuery, PageQuery, TimeQuery } from '../schemas.js';
 import { runView, streamView } from '../views.js';
 import { EventCursor } from './activity.js';
@@ -141,6 +149,7 @@ export function reportRoutes(app: ApiInstance, deps: ApiDeps): void {
           days: z.coerce.number().int().min(1).max(3650).optional(),
           sourceId: z.string().min(1).max(100).optional(),
         }),
+        response: answers({ 200: jsonOrCsv(DormantAccountsReport) }),
       },
     },
     async (request, reply) => {
@@ -174,6 +183,7 @@ export function reportRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary:
           'Members of a Duo group with last activity, days active in 90, and a keep/revoke suggestion with its reason',
         querystring: FormatQuery.extend({ entitlementId: z.coerce.number().int().positive() }),
+        response: answers({ 200: jsonOrCsv(AccessReviewReport) }),
       },
     },
     async (request, reply) => {
@@ -233,6 +243,7 @@ export function reportRoutes(app: ApiInstance, deps: ApiDeps): void {
           to: TimeQuery.optional(),
           sourceId: z.string().min(1).max(100).optional(),
         }),
+        response: answers({ 200: jsonOrCsv(AdminActionList) }),
       },
     },
     async (request, reply) => {
@@ -281,6 +292,7 @@ export function reportRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary:
           'Per source and stream: state, last success, lag, cursor time, pages, 429s, errors',
         querystring: FormatQuery,
+        response: answers({ 200: jsonOrCsv(SyncHealthReport) }),
       },
     },
     async (request, reply) => {

@@ -34,6 +34,20 @@ import { assertCanManageSource, requireRole, userOf } from '../auth.js';
 import { decodeCursor, encodeCursor } from '../cursors.js';
 import { audit, type ApiDeps, type ApiInstance } from '../deps.js';
 import { ApiError } from '../errors.js';
+import { AccountList } from '../contract/accounts.js';
+import { NoContent } from '../contract/common.js';
+import { answers } from '../contract/errors.js';
+import { Run, RunList, RunStarted } from '../contract/runs.js';
+import {
+  ConnectionTest,
+  EntitlementList,
+  EntitlementMembers,
+  RejectedRecordList,
+  Source as SourceAnswer,
+  SourceList,
+  SourceSummary,
+  StreamList,
+} from '../contract/sources.js';
 import { IdParams, NoBody, PageQuery } from '../schemas.js';
 import {
   accountViews,
@@ -91,14 +105,18 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
   app.get(
     '/sources',
     {
-      schema: { tags: ['sources'], summary: 'Every source with its last run, next run and health' },
+      schema: {
+        tags: ['sources'],
+        summary: 'Every source with its last run, next run and health',
+        response: answers({ 200: SourceList }),
+      },
     },
     async () => {
       const now = deps.clock();
       const sources = await listSources(deps.db);
       const views = [];
       for (const s of sources) views.push(await sourceSummaryView(deps.db, s, now));
-      return { sources: views };
+      return { sources: views, next: null };
     },
   );
 
@@ -110,6 +128,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         tags: ['sources'],
         summary: 'Create a source (type duo or duo-activity); configure and test it next',
         body: NewSourceInput,
+        response: answers({ 201: SourceAnswer }),
       },
     },
     async (request, reply) => {
@@ -136,7 +155,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         name: source.name,
         details: { sourceType: source.type },
       });
-      return reply.code(201).send({ source: sourceView(source) });
+      return reply.code(201).send(sourceView(source));
     },
   );
 
@@ -147,12 +166,12 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         tags: ['sources'],
         summary: 'A source with its last run, next run and health',
         params: IdParams,
+        response: answers({ 200: SourceSummary }),
       },
     },
     async (request) => {
       const source = await getSource(deps.db, request.params.id);
-      const view = await sourceSummaryView(deps.db, source, deps.clock());
-      return { source: view, ...view };
+      return sourceSummaryView(deps.db, source, deps.clock());
     },
   );
 
@@ -165,6 +184,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary: 'Change a source’s name, description, owner, governance group or settings',
         params: IdParams,
         body: SourcePatchBody,
+        response: answers({ 200: SourceAnswer }),
       },
     },
     async (request) => {
@@ -185,7 +205,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         name: updated.name,
         details: { fields: Object.keys(patch) },
       });
-      return { source: sourceView(updated) };
+      return sourceView(updated);
     },
   );
 
@@ -198,6 +218,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary: 'Delete a source and all its data; confirm with ?confirm=<the source name>',
         params: IdParams,
         querystring: z.object({ confirm: z.string().max(200).optional() }),
+        response: answers({ 204: NoContent }),
       },
     },
     async (request, reply) => {
@@ -214,7 +235,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         id: source.id,
         name: source.name,
       });
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
@@ -227,6 +248,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary: 'Set the integration key, secret key (write-only) and API host',
         params: IdParams,
         body: CredentialsInput,
+        response: answers({ 200: SourceAnswer }),
       },
     },
     async (request) => {
@@ -247,7 +269,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
           secretKeyChanged: request.body.secretKey !== undefined,
         },
       });
-      return { source: sourceView(configured) };
+      return sourceView(configured);
     },
   );
 
@@ -260,6 +282,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary: 'Test the credentials with one cheap Duo call: a verdict, the cause and the fix',
         params: IdParams,
         body: NoBody,
+        response: answers({ 200: ConnectionTest }),
       },
     },
     async (request) => {
@@ -291,6 +314,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary: 'Aggregate a Duo source now (in the background): 202 with the run id',
         params: IdParams,
         body: NoBody,
+        response: answers({ 202: RunStarted }),
       },
     },
     async (request, reply) => {
@@ -320,6 +344,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary: 'Sync an Activity Insights source now (in the background): 202 with the run id',
         params: IdParams,
         body: SyncBody.optional(),
+        response: answers({ 202: RunStarted }),
       },
     },
     async (request, reply) => {
@@ -352,6 +377,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary: 'A source’s runs, newest first',
         params: IdParams,
         querystring: PageQuery,
+        response: answers({ 200: RunList }),
       },
     },
     async (request) => {
@@ -380,11 +406,12 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         tags: ['sources'],
         summary: 'One run: status, counts, progress, error',
         params: z.object({ runId: z.string().min(1).max(100) }),
+        response: answers({ 200: Run }),
       },
     },
     async (request) => {
       const run = await getRun(deps.db, request.params.runId);
-      return { run: runView(run), ...runView(run) };
+      return runView(run);
     },
   );
 
@@ -396,12 +423,14 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary:
           'Per stream: state, last success, cursor time (syncedUntil), lag, backfill, pages, 429s, last error',
         params: IdParams,
+        response: answers({ 200: StreamList }),
       },
     },
     async (request) => {
       const source = await getSource(deps.db, request.params.id);
       const now = deps.clock();
-      return { streams: (await listStreams(deps.db, source.id)).map((s) => streamView(s, now)) };
+      const streams = (await listStreams(deps.db, source.id)).map((s) => streamView(s, now));
+      return { streams, next: null };
     },
   );
 
@@ -413,11 +442,12 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary:
           'Records Duo sent that could not be read, kept whole with their stream, run and position',
         params: IdParams,
+        response: answers({ 200: RejectedRecordList }),
       },
     },
     async (request) => {
       const source = await getSource(deps.db, request.params.id);
-      return { records: await listRejectedRecords(deps.db, source.id) };
+      return { records: await listRejectedRecords(deps.db, source.id), next: null };
     },
   );
 
@@ -430,6 +460,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
           'A source’s accounts; filters: status, group (entitlement id or Duo group id), correlated, q',
         params: IdParams,
         querystring: AccountsQuery,
+        response: answers({ 200: AccountList }),
       },
     },
     async (request) => {
@@ -466,6 +497,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         tags: ['sources'],
         summary: 'A source’s entitlements (Duo groups)',
         params: IdParams,
+        response: answers({ 200: EntitlementList }),
       },
     },
     async (request) => {
@@ -478,6 +510,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
           description: e.description,
           status: e.status,
         })),
+        next: null,
       };
     },
   );
@@ -492,6 +525,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
           id: z.string().min(1).max(100),
           entitlementId: z.coerce.number().int().positive(),
         }),
+        response: answers({ 200: EntitlementMembers }),
       },
     },
     async (request) => {
@@ -506,6 +540,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
       return {
         entitlement: groupView(entitlement),
         accounts: await accountViews(deps.db, members),
+        next: null,
       };
     },
   );

@@ -12,6 +12,9 @@ import { issueApiToken } from '../../sync/users.js';
 import { requireRole, userOf } from '../auth.js';
 import { audit, type ApiDeps, type ApiInstance } from '../deps.js';
 import { ApiError } from '../errors.js';
+import { NoContent } from '../contract/common.js';
+import { answers } from '../contract/errors.js';
+import { ApiTokenList, CreatedApiToken } from '../contract/tokens.js';
 import { IdParams } from '../schemas.js';
 
 const NewTokenBody = z
@@ -44,8 +47,15 @@ export function tokenRoutes(app: ApiInstance, deps: ApiDeps): void {
   const admin = requireRole('admin');
   app.get(
     '/tokens',
-    { preHandler: admin, schema: { tags: ['tokens'], summary: 'Every API token (admin)' } },
-    async () => ({ tokens: (await listApiTokens(deps.db)).map(tokenView) }),
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['tokens'],
+        summary: 'Every API token (admin)',
+        response: answers({ 200: ApiTokenList }),
+      },
+    },
+    async () => ({ tokens: (await listApiTokens(deps.db)).map(tokenView), next: null }),
   );
 
   app.post(
@@ -56,6 +66,7 @@ export function tokenRoutes(app: ApiInstance, deps: ApiDeps): void {
         tags: ['tokens'],
         summary: 'Create an API token acting as you; the token is in this answer only (admin)',
         body: NewTokenBody,
+        response: answers({ 201: CreatedApiToken }),
       },
     },
     async (request, reply) => {
@@ -71,7 +82,7 @@ export function tokenRoutes(app: ApiInstance, deps: ApiDeps): void {
         name: apiToken.name,
         details: { expiresAt: apiToken.expiresAt },
       });
-      return reply.code(201).send({ token, apiToken: tokenView(apiToken) });
+      return reply.code(201).send({ ...tokenView(apiToken), token });
     },
   );
 
@@ -79,14 +90,19 @@ export function tokenRoutes(app: ApiInstance, deps: ApiDeps): void {
     '/tokens/:id',
     {
       preHandler: admin,
-      schema: { tags: ['tokens'], summary: 'Revoke an API token (admin)', params: IdParams },
+      schema: {
+        tags: ['tokens'],
+        summary: 'Revoke an API token (admin)',
+        params: IdParams,
+        response: answers({ 204: NoContent }),
+      },
     },
     async (request, reply) => {
       const token = await findApiToken(deps.db, request.params.id);
       if (!token) throw new ApiError('not_found', `API token ${request.params.id} was not found`);
       await deleteApiToken(deps.db, token.id);
       await audit(deps, request, 'token.delete', { type: 'token', id: token.id, name: token.name });
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 }
