@@ -74,7 +74,10 @@ export interface ServerOptions {
 }
 
 /** The API description as answered: an OpenAPI 3 document, passed through whole. */
-const OpenApiDocument = z.looseObject({ openapi: z.string(), paths: z.record(z.string(), z.unknown()) });
+const OpenApiDocument = z.looseObject({
+  openapi: z.string(),
+  paths: z.record(z.string(), z.unknown()),
+});
 
 /** The part of an OpenAPI operation the description's last touch changes. */
 interface OpenApiOperation {

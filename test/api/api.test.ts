@@ -63,7 +63,7 @@ describe('HTTP API', () => {
   ) {
     const res = await admin.post('/api/v1/sources', { type, name, ownerIdentityId, ...extra });
     expect(res.status).toBe(201);
-    return (res.body as { id: string; name: string });
+    return res.body as { id: string; name: string };
   }
 
   async function configure(client: Client, sourceId: string, skey = credential.skey) {
@@ -379,9 +379,7 @@ describe('HTTP API', () => {
         allowed: ADMIN_ONLY,
         send: async (c, w) => {
           const g = await admin.post('/api/v1/governance-groups', { name: `D ${unique(w)}` });
-          return c.delete(
-            `/api/v1/governance-groups/${(g.body as { id: string }).id}`,
-          );
+          return c.delete(`/api/v1/governance-groups/${(g.body as { id: string }).id}`);
         },
       },
       {

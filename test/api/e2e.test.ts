@@ -118,7 +118,10 @@ describe('end to end: server and simulator as separate processes', () => {
   async function waitForRun(runId: string): Promise<{ status: string; error: unknown }> {
     const until = Date.now() + 60_000;
     for (;;) {
-      const { body } = await call<{ status: string; error: unknown }>('GET', `/api/v1/runs/${runId}`);
+      const { body } = await call<{ status: string; error: unknown }>(
+        'GET',
+        `/api/v1/runs/${runId}`,
+      );
       if (!['queued', 'running'].includes(body.status)) return body;
       if (Date.now() > until) throw new Error(`run ${runId} did not finish`);
       await new Promise((r) => setTimeout(r, 100));

@@ -134,4 +134,3 @@ export type RejectedRecord = z.infer<typeof RejectedRecord>;
 
 export const RejectedRecordList = z.object({ records: z.array(RejectedRecord), next: Next });
 export type RejectedRecordList = z.infer<typeof RejectedRecordList>;
-

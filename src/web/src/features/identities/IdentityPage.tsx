@@ -256,7 +256,7 @@ function AccountsCard({
           {
             label: 'Status',
             value: (a) => a.status,
-            render: (a) => <AccountStatusBadge status={a.status} deleted={Boolean(a.deletedAt)} />,
+            render: (a) => <AccountStatusBadge status={a.status} />,
           },
           {
             label: 'Groups',

@@ -27,8 +27,8 @@ import {
   startAggregation,
   startSync,
   type Run,
-  type Source,
-  type StreamHealth,
+  type SourceSummary,
+  type Stream,
 } from './api';
 import { AccountsTab } from './AccountsTab';
 import { RunStatusBadge, SourceStateBadge, StreamStateBadge } from './badges';
@@ -54,7 +54,7 @@ function SourceView({
   tab,
   refresh,
 }: {
-  source: Source;
+  source: SourceSummary;
   tab: string;
   refresh: () => void;
 }) {
@@ -271,13 +271,13 @@ function RunsCard({
   );
 }
 
-function lagOf(stream: StreamHealth): number | null {
+function lagOf(stream: Stream): number | null {
   if (typeof stream.lagMs === 'number') return stream.lagMs;
   const until = toMs(stream.syncedUntil ?? null);
   return until === null ? null : Date.now() - until;
 }
 
-function StreamsCard({ source, poll }: { source: Source; poll: boolean }) {
+function StreamsCard({ source, poll }: { source: SourceSummary; poll: boolean }) {
   const { api } = useSession();
   const streams = useResource(() => listStreams(api, source.id), [api, source.id]);
   useInterval(streams.refresh, poll ? 2000 : 15000, true);
@@ -296,7 +296,7 @@ function StreamsCard({ source, poll }: { source: Source; poll: boolean }) {
               </p>
             }
             columns={[
-              { label: 'Stream', value: (s) => s.label ?? sentenceCase(s.stream) },
+              { label: 'Stream', value: (s) => sentenceCase(s.stream) },
               {
                 label: 'State',
                 value: (s) => s.state,

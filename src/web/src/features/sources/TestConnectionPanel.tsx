@@ -6,7 +6,7 @@ import { useState } from 'react';
 import { Badge } from '../../ui/components';
 import { formatAgo } from '../../ui/format';
 import { useSession } from '../auth/session';
-import { testConnection, type ConnectionTest, type Source } from './api';
+import { testConnection, testDetails, type ConnectionTest, type Source } from './api';
 import { describeError } from '../../api/client';
 
 const CAUSES: Record<string, string> = {
@@ -93,7 +93,7 @@ export function Verdict({ result }: { result: ConnectionTest }) {
       </div>
     );
   }
-  const details = result.details ?? {};
+  const details = testDetails(result);
   const cause =
     details.networkReason === 'tls'
       ? 'The TLS certificate of the API host was not accepted'
