@@ -283,11 +283,11 @@ function Dormant() {
                   ),
               },
               { label: 'User name', value: (r) => r.username, optional: true },
-              { label: 'Source', value: (r) => r.sourceName ?? '', optional: true },
+              { label: 'Source', value: (r) => r.sourceName, optional: true },
               {
                 label: 'Status',
-                value: (r) => r.status ?? '',
-                render: (r) => <AccountStatusBadge status={r.status ?? 'active'} />,
+                value: (r) => r.status,
+                render: (r) => <AccountStatusBadge status={r.status} />,
               },
               {
                 label: 'Groups',
@@ -338,7 +338,7 @@ function AdminActions() {
         <DataTable
           caption="Administrator actions"
           rows={rows}
-          rowKey={(r, i) => String(r.id ?? i)}
+          rowKey={(r) => String(r.id)}
           csvHref={csvUrl(api, REPORT_PATHS.adminActions, {})}
           empty={<EmptyState title="No administrator action synced yet" />}
           columns={[
@@ -417,8 +417,8 @@ function SyncHealth() {
                 label: 'Lag',
                 value: (r) => (typeof r.lagMs === 'number' ? formatSpan(r.lagMs) : ''),
               },
-              { label: 'Pages', value: (r) => r.pages ?? 0, align: 'right', optional: true },
-              { label: '429s', value: (r) => r.rateLimited ?? 0, align: 'right' },
+              { label: 'Pages', value: (r) => r.pages, align: 'right', optional: true },
+              { label: '429s', value: (r) => r.rateLimited, align: 'right' },
               { label: 'Last error', value: (r) => r.lastError?.message ?? '', optional: true },
             ]}
           />

@@ -235,10 +235,10 @@ function RunsCard({
             },
             {
               label: 'Started',
-              value: (r) => formatDateTime(r.startedAt ?? r.createdAt ?? null),
+              value: (r) => formatDateTime(r.startedAt ?? r.createdAt),
               render: (r) => (
                 <span title={formatDateTime(r.startedAt ?? null)}>
-                  {formatAgo(r.startedAt ?? r.createdAt ?? null)}
+                  {formatAgo(r.startedAt ?? r.createdAt)}
                 </span>
               ),
             },
@@ -263,7 +263,7 @@ function RunsCard({
                 ),
               optional: true,
             },
-            { label: 'Trigger', value: (r) => r.trigger ?? '', optional: true },
+            { label: 'Trigger', value: (r) => r.trigger, optional: true },
           ]}
         />
       )}
@@ -331,14 +331,14 @@ function StreamsCard({ source, poll }: { source: SourceSummary; poll: boolean })
               },
               {
                 label: 'Pages',
-                value: (s) => s.pages ?? 0,
-                render: (s) => formatNumber(s.pages ?? 0),
+                value: (s) => s.pages,
+                render: (s) => formatNumber(s.pages),
                 align: 'right',
                 optional: true,
               },
               {
                 label: '429s',
-                value: (s) => s.rateLimited ?? 0,
+                value: (s) => s.rateLimited,
                 render: (s) =>
                   s.rateLimited ? <Badge tone="warn">{formatNumber(s.rateLimited)}</Badge> : '0',
                 align: 'right',

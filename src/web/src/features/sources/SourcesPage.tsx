@@ -101,8 +101,7 @@ function LastRun({ source }: { source: SourceSummary }) {
     <span className="inline-facts">
       <RunStatusBadge status={run.status} />
       <span className="muted">
-        {sentenceCase(run.kind)} ·{' '}
-        {formatAgo(run.finishedAt ?? run.startedAt ?? run.createdAt ?? null)}
+        {sentenceCase(run.kind)} · {formatAgo(run.finishedAt ?? run.startedAt ?? run.createdAt)}
       </span>
     </span>
   );

@@ -48,7 +48,7 @@ export function TestConnectionPanel({
     setProblem(null);
     try {
       const verdict = await testConnection(api, source.id);
-      const stamped = { ...verdict, at: verdict.at ?? Date.now() };
+      const stamped = verdict;
       setResult(stamped);
       onResult?.(stamped);
     } catch (error) {
@@ -89,7 +89,7 @@ export function Verdict({ result }: { result: ConnectionTest }) {
           <Badge tone="good">Passed</Badge> Connected to Duo
         </p>
         <p>{result.message}</p>
-        {result.at !== undefined && <p className="muted small">Tested {formatAgo(result.at)}</p>}
+        <p className="muted small">Tested {formatAgo(result.at)}</p>
       </div>
     );
   }

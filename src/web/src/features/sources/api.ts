@@ -56,7 +56,7 @@ export interface ConnectionTestDetails {
 /** A connection test's details as the console reads them (an object, or nothing). */
 export function testDetails(test: ConnectionTest): ConnectionTestDetails {
   const details = test.details;
-  return typeof details === 'object' && details !== null ? (details as ConnectionTestDetails) : {};
+  return typeof details === 'object' && details !== null ? details : {};
 }
 
 export interface NewSource {
