@@ -380,9 +380,7 @@ export async function countAccountsOfIdentities(
     .where('deleted_at', 'is', null)
     .groupBy('identity_id')
     .execute();
-  return new Map(
-    rows.flatMap((r) => (r.identity_id === null ? [] : [[r.identity_id, Number(r.count)]])),
-  );
+  return new Map(rows.flatMap((r) => (r.identity_id === null ? [] : [[r.identity_id, r.count]])));
 }
 
 /** The entitlements (Duo groups) of many accounts at once: account id → groups, by name. */

@@ -98,8 +98,6 @@ export async function lastSignIns(db: Db): Promise<Map<string, EpochMs>> {
     .groupBy('actor_user_id')
     .execute();
   return new Map(
-    rows.flatMap((r) =>
-      r.actor_user_id === null || r.at === null ? [] : [[r.actor_user_id, epochMs(r.at)]],
-    ),
+    rows.flatMap((r) => (r.actor_user_id === null ? [] : [[r.actor_user_id, epochMs(r.at)]])),
   );
 }
