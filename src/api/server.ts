@@ -120,7 +120,7 @@ export async function buildServer(
     trustProxy: fastifyTrustProxy(options.trustProxy ?? false),
     // Ids are at most 100 characters: a longer one reaches its route and is refused there by
     // name; only an absurd one stops at the router. Both answer in the one error shape.
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: handleError,
   });
   const app = fastify.withTypeProvider<ZodTypeProvider>() as unknown as ApiInstance;
