@@ -191,13 +191,13 @@ describe("a source's own CA file and proxy, set through the API", () => {
       displayName: 'Owner',
       email: `o-${randomBytes(3).toString('hex')}@example.com`,
     });
-    const ownerId = (owner.body as { identity: { id: string } }).identity.id;
+    const ownerId = (owner.body as { id: string }).id;
     const created = await admin.post('/api/v1/sources', {
       type: 'duo-activity',
       name: `logs ${randomBytes(3).toString('hex')}`,
       ownerIdentityId: ownerId,
     });
-    const id = (created.body as { source: { id: string } }).source.id;
+    const id = (created.body as { id: string }).id;
     const configured = await admin.put(`/api/v1/sources/${id}/configuration`, {
       apiHost: sim.url,
       integrationKey: credential.ikey,
@@ -217,7 +217,7 @@ describe("a source's own CA file and proxy, set through the API", () => {
     });
     expect(patched.status, patched.text).toBe(200);
     expect(patched.body).toMatchObject({
-      source: { settings: { caFile: sim.caFile, proxyUrl: proxy.url } },
+      settings: { caFile: sim.caFile, proxyUrl: proxy.url },
     });
     const before = proxy.connects.length;
     const passed = await admin.post(`/api/v1/sources/${id}/test-connection`);

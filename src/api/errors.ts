@@ -18,21 +18,9 @@ import { DuoError } from '../duo/index.js';
 import { SourceBusyError, SourceNotReadyError } from '../sync/context.js';
 import { ApiHostError } from '../sync/duo-connections.js';
 import { InputError } from '../sync/sources.js';
+import type { ErrorCode } from './contract/errors.js';
 
-export const ERROR_CODES = [
-  'validation_failed',
-  'unauthenticated',
-  'forbidden',
-  'csrf_failed',
-  'not_found',
-  'conflict',
-  'source_busy',
-  'source_not_ready',
-  'rate_limited',
-  'payload_too_large',
-  'internal',
-] as const;
-export type ErrorCode = (typeof ERROR_CODES)[number];
+export { ERROR_CODES, type ErrorCode } from './contract/errors.js';
 
 const STATUS: Readonly<Record<ErrorCode, number>> = {
   validation_failed: 400,

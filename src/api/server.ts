@@ -21,7 +21,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { ZodType } from 'zod';
+import { z, ZodType } from 'zod';
 import { ms } from '../domain/time.js';
 import type { Logger } from '../logging.js';
 import type { Db } from '../store/dialect.js';
@@ -31,6 +31,7 @@ import { VERSION } from '../version.js';
 import { authenticate, gate, LoginThrottle, type ThrottleLimits } from './auth.js';
 import type { ApiDeps, ApiInstance } from './deps.js';
 import { Demo, type DemoOptions } from './demo.js';
+import { answers } from './contract/errors.js';
 import { ApiError, handleError, MAX_PARAM_LENGTH, NO_STORE } from './errors.js';
 import { fieldWithNul } from './schemas.js';
 import { activityRoutes } from './routes/activity.js';
@@ -75,6 +76,12 @@ export interface ServerOptions {
   readonly trustProxy?: TrustProxy;
 }
 
+/** The API description as answered: an OpenAPI 3 document, passed through whole. */
+const OpenApiDocument = z.looseObject({
+  openapi: z.string(),
+  paths: z.record(z.string(), z.unknown()),
+});
+
 /** The part of an OpenAPI operation the description's last touch changes. */
 interface OpenApiOperation {
   requestBody?: { required?: boolean };
@@ -89,6 +96,8 @@ export interface RouteEntry {
   readonly public: boolean;
   /** A file of the web console (public, not logged). */
   readonly console: boolean;
+  /** The statuses its definition declares an answer schema for (`schema.response`). */
+  readonly responses: readonly string[];
 }
 
 /** Whom to believe about the client address: nobody (`false`), a hop count, or proxy addresses. */
@@ -208,12 +217,19 @@ export async function buildServer(
   // What needs sign-in is decided by the route the router matched (never by the URL's text, which
   // may be percent-encoded or in absolute form): closed unless the route's definition says public.
   // Read once the server is ready: a plugin's own onRoute hook may still mark its routes.
-  const defined: { method: string; url: string; config: () => unknown }[] = [];
+  const defined: {
+    method: string;
+    url: string;
+    config: () => unknown;
+    responses: readonly string[];
+  }[] = [];
   app.addHook('onRoute', (route) => {
-    const body = (route.schema as { body?: unknown } | undefined)?.body;
+    const schema = route.schema as { body?: unknown; response?: object } | undefined;
+    const body = schema?.body;
     const optional = body instanceof ZodType && body.safeParse(undefined).success;
+    const responses = Object.keys(schema?.response ?? {});
     for (const method of [route.method].flat()) {
-      defined.push({ method, url: route.url, config: () => route.config });
+      defined.push({ method, url: route.url, config: () => route.config, responses });
       if (optional) optionalBodyRoutes.push({ method, url: route.url });
     }
   });
@@ -282,10 +298,13 @@ export async function buildServer(
       demoRoutes(routes, deps);
       routes.get(
         '/openapi.json',
-        { schema: { hide: true }, config: { public: true } },
+        {
+          schema: { hide: true, response: answers({ 200: OpenApiDocument }) },
+          config: { public: true },
+        },
         async () => {
           await Promise.resolve();
-          return app.swagger();
+          return app.swagger() as unknown as z.infer<typeof OpenApiDocument>;
         },
       );
       done();
@@ -327,9 +346,15 @@ export async function buildServer(
   });
 
   await app.ready();
-  const routes = defined.map(({ method, url, config }): RouteEntry => {
+  const routes = defined.map(({ method, url, config, responses }): RouteEntry => {
     const marks = (config() ?? {}) as { public?: boolean; console?: boolean };
-    return { method, url, public: marks.public === true, console: marks.console === true };
+    return {
+      method,
+      url,
+      public: marks.public === true,
+      console: marks.console === true,
+      responses,
+    };
   });
   return { app, routes, runs, demo };
 }

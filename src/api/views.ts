@@ -35,7 +35,7 @@ export function accountView(
     email: a.email,
     status: a.status,
     lockoutReason: a.lockoutReason,
-    aliases: a.aliases,
+    aliases: [...a.aliases],
     isEnrolled: a.isEnrolled,
     lastLoginMs: a.lastLoginMs,
     createdMs: a.createdMs,
@@ -82,6 +82,13 @@ export function sourceSummaryView(summary: SourceSummary) {
     ...sourceView(summary.source),
     lastRun: summary.lastRun ? runView(summary.lastRun) : null,
     nextRunAt: summary.nextRunAt,
-    health: summary.health,
+    health:
+      'accounts' in summary.health
+        ? { accounts: { ...summary.health.accounts } }
+        : {
+            streams: { ...summary.health.streams },
+            failing: [...summary.health.failing],
+            lastSuccessAt: summary.health.lastSuccessAt,
+          },
   };
 }

@@ -137,7 +137,7 @@ export async function identityInsights(
     authentications: tally.authentications,
     eventsByType: tally.eventsByType,
     orgAverage: await averages.get(db, now),
-    applications: usage.applications,
+    applications: [...usage.applications],
     factors: usage.factors.map((f) => ({ ...f, label: factorLabel(f.value) })),
     locations,
     newLocations: locations.filter((l) => l.isNew),

@@ -7,7 +7,7 @@
  */
 import type { StreamStatus } from '../domain/activity.js';
 import type { Run } from '../domain/runs.js';
-import { streamProgress } from '../sync/cursor.js';
+import { backfillProgress, CursorSchema, streamProgress } from '../sync/cursor.js';
 
 export function runView(r: Run) {
   return {
@@ -18,6 +18,7 @@ export function runView(r: Run) {
     status: r.status,
     counts: r.counts,
     progress: r.progress,
+    progressShare: progressShare(r),
     error: r.error,
     createdAt: r.createdAt,
     startedAt: r.startedAt,
@@ -42,4 +43,35 @@ export function streamView(s: StreamStatus, now: number) {
     lastRunId: s.lastRunId,
     updatedAt: s.updatedAt,
   };
+}
+
+/**
+ * The share of a run done (0–1), from the runner's progress: an aggregation's accounts seen of
+ * those Duo announced; a sync's backfill done (the mean over its streams that backfill); null
+ * when the progress tells nothing.
+ *
+ * @example progressShare({ kind: 'aggregation', progress: { accounts: { seen: 50, expected: 200 } } }) // 0.25
+ */
+export function progressShare(r: Pick<Run, 'kind' | 'progress'>): number | null {
+  const progress = asRecord(r.progress);
+  if (progress === undefined) return null;
+  if (r.kind === 'aggregation') {
+    const accounts = asRecord(progress['accounts']);
+    const seen = accounts?.['seen'];
+    const expected = accounts?.['expected'];
+    if (accounts?.['done'] === true) return 1;
+    if (typeof seen !== 'number' || typeof expected !== 'number' || expected <= 0) return null;
+    return Math.min(1, Math.max(0, seen / expected));
+  }
+  const shares = Object.values(progress).flatMap((value) => {
+    const cursor = CursorSchema.safeParse(asRecord(value)?.['cursor']);
+    const share = cursor.success ? backfillProgress(cursor.data) : undefined;
+    return share === undefined ? [] : [share];
+  });
+  return shares.length === 0 ? null : shares.reduce((a, b) => a + b, 0) / shares.length;
+}
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }

@@ -5,6 +5,7 @@ import { newSource } from '../../test/support/activity-fixtures.js';
 import { describeEachDatabase } from '../../test/support/db.js';
 import {
   countAccountsByStatus,
+  countAccountsOfIdentities,
   findAccountByDuoUserId,
   findIdentitiesOfDuoUsers,
   getAccount,
@@ -194,5 +195,35 @@ describeEachDatabase('accounts and entitlements', (t) => {
     const live = await listEntitlements(t.db, { sourceId });
     expect(live).toHaveLength(9);
     expect(live[0]).toMatchObject({ duoGroupId: 'DG0', description: 'Admins', deletedAt: null });
+  });
+
+  it('count the live accounts of each identity, for many at once', async () => {
+    const { sourceId } = await newSource(t.db, 'duo');
+    await upsertAccounts(t.db, { sourceId, runId: 'r1', accounts: users(700, 703) });
+    const ann = await createIdentity(t.db, {
+      displayName: 'Ann Count',
+      email: null,
+      username: null,
+    });
+    const bob = await createIdentity(t.db, {
+      displayName: 'Bob Count',
+      email: null,
+      username: null,
+    });
+    const nobody = await createIdentity(t.db, {
+      displayName: 'No Accounts',
+      email: null,
+      username: null,
+    });
+    const [first, second, third] = await Promise.all(
+      [700, 701, 702].map((i) => findAccountByDuoUserId(t.db, sourceId, user(i).duoUserId)),
+    );
+    if (!first || !second || !third) throw new Error('the accounts were not stored');
+    await setAccountIdentity(t.db, first.id, { identityId: ann.id, correlation: 'manual' });
+    await setAccountIdentity(t.db, second.id, { identityId: ann.id, correlation: 'manual' });
+    await setAccountIdentity(t.db, third.id, { identityId: bob.id, correlation: 'manual' });
+    const counts = await countAccountsOfIdentities(t.db, [ann.id, bob.id, nobody.id]);
+    expect(Object.fromEntries(counts)).toEqual({ [ann.id]: 2, [bob.id]: 1 });
+    expect(await countAccountsOfIdentities(t.db, [])).toEqual(new Map());
   });
 });

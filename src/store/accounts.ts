@@ -362,6 +362,27 @@ export async function countAccountsByStatus(
   return Object.fromEntries(rows.map((r) => [r.status, r.count]));
 }
 
+/**
+ * How many (not deleted) accounts each identity has, for many identities at once; an identity
+ * without any is absent.
+ *
+ * @example (await countAccountsOfIdentities(db, ['id1'])).get('id1') // 2
+ */
+export async function countAccountsOfIdentities(
+  db: Db,
+  identityIds: readonly string[],
+): Promise<Map<string, number>> {
+  if (identityIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('accounts')
+    .select(['identity_id', (eb) => eb.fn.countAll<number>().as('count')])
+    .where('identity_id', 'in', [...identityIds])
+    .where('deleted_at', 'is', null)
+    .groupBy('identity_id')
+    .execute();
+  return new Map(rows.flatMap((r) => (r.identity_id === null ? [] : [[r.identity_id, r.count]])));
+}
+
 /** The entitlements (Duo groups) of many accounts at once: account id → groups, by name. */
 export async function listEntitlementsOfAccounts(
   db: Db,

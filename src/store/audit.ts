@@ -82,3 +82,22 @@ export async function listAudit(
     .execute();
   return rows.map(toAuditEntry);
 }
+
+/**
+ * Each user's latest sign-in to the console (the `auth.login` entries of the trail): user id →
+ * when. A user who never signed in is absent.
+ *
+ * @example (await lastSignIns(db)).get(user.id) // 1700000000000
+ */
+export async function lastSignIns(db: Db): Promise<Map<string, EpochMs>> {
+  const rows = await db
+    .selectFrom('audit_log')
+    .select(['actor_user_id', (eb) => eb.fn.max('at').as('at')])
+    .where('action', '=', 'auth.login')
+    .where('actor_user_id', 'is not', null)
+    .groupBy('actor_user_id')
+    .execute();
+  return new Map(
+    rows.flatMap((r) => (r.actor_user_id === null ? [] : [[r.actor_user_id, epochMs(r.at)]])),
+  );
+}

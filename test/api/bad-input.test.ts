@@ -160,11 +160,9 @@ describeEachDatabase(
       operations = (api.server.app.swagger() as { paths: typeof operations }).paths;
 
       const identity = await admin.post('/api/v1/identities', { displayName: 'Ann Owner' });
-      real.identities = (identity.body as { identity: { id: string } }).identity.id;
+      real.identities = (identity.body as { id: string }).id;
       const group = await admin.post('/api/v1/governance-groups', { name: 'Owners' });
-      real['governance-groups'] = (
-        group.body as { governanceGroup: { id: string } }
-      ).governanceGroup.id;
+      real['governance-groups'] = (group.body as { id: string }).id;
       const viewer = await api.createUser('val', 'viewer');
       real.users = viewer.id;
       const source = await admin.post('/api/v1/sources', {
@@ -172,7 +170,7 @@ describeEachDatabase(
         name: 'Duo accounts',
         ownerIdentityId: real.identities,
       });
-      real.sources = (source.body as { source: { id: string } }).source.id;
+      real.sources = (source.body as { id: string }).id;
       await admin.put(`/api/v1/sources/${real.sources}/configuration`, {
         apiHost: sim.url,
         integrationKey: credential.ikey,
@@ -198,7 +196,7 @@ describeEachDatabase(
         ownerIdentityId: real.identities,
         settings: { backfillDays: 1 },
       });
-      activitySourceId = (logs.body as { source: { id: string } }).source.id;
+      activitySourceId = (logs.body as { id: string }).id;
       await admin.put(`/api/v1/sources/${activitySourceId}/configuration`, {
         apiHost: sim.url,
         integrationKey: credential.ikey,
@@ -379,7 +377,7 @@ describeEachDatabase(
     describe('references to rows that do not exist', () => {
       it('answers a source manager who points their own source at an owner or governance group that does not exist with 400 naming the field, and changes nothing', async () => {
         const me = await admin.post('/api/v1/identities', { displayName: 'Sam Manager' });
-        const myIdentity = (me.body as { identity: { id: string } }).identity.id;
+        const myIdentity = (me.body as { id: string }).id;
         await api.createUser('sam', 'source_manager', myIdentity);
         const sam = await api.signIn('sam');
         const created = await sam.post('/api/v1/sources', {
@@ -388,7 +386,7 @@ describeEachDatabase(
           ownerIdentityId: myIdentity,
         });
         expect(created.status).toBe(201);
-        const sourceId = (created.body as { source: { id: string } }).source.id;
+        const sourceId = (created.body as { id: string }).id;
 
         for (const field of ['ownerIdentityId', 'governanceGroupId']) {
           const res = await sam.patch(`/api/v1/sources/${sourceId}`, { [field]: randomUUID() });
@@ -410,9 +408,11 @@ describeEachDatabase(
           'governanceGroupId',
         ]);
         const after = (await sam.get(`/api/v1/sources/${sourceId}`)).body as {
-          source: { name: string; ownerIdentityId: string; governanceGroupId: string | null };
+          name: string;
+          ownerIdentityId: string;
+          governanceGroupId: string | null;
         };
-        expect(after.source).toMatchObject({
+        expect(after).toMatchObject({
           name: 'Sam’s Duo',
           ownerIdentityId: myIdentity,
           governanceGroupId: null,

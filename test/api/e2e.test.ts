@@ -118,11 +118,11 @@ describe('end to end: server and simulator as separate processes', () => {
   async function waitForRun(runId: string): Promise<{ status: string; error: unknown }> {
     const until = Date.now() + 60_000;
     for (;;) {
-      const { body } = await call<{ run: { status: string; error: unknown } }>(
+      const { body } = await call<{ status: string; error: unknown }>(
         'GET',
         `/api/v1/runs/${runId}`,
       );
-      if (!['queued', 'running'].includes(body.run.status)) return body.run;
+      if (!['queued', 'running'].includes(body.status)) return body;
       if (Date.now() > until) throw new Error(`run ${runId} did not finish`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -192,25 +192,25 @@ describe('end to end: server and simulator as separate processes', () => {
   let duoId = '';
 
   it('creates both sources over HTTP', async () => {
-    const owner = await call<{ identity: { id: string } }>('POST', '/api/v1/identities', {
+    const owner = await call<{ id: string }>('POST', '/api/v1/identities', {
       displayName: 'E2E Owner',
       email: 'owner@example.org',
     });
-    const ownerId = owner.body.identity.id;
-    const activity = await call<{ source: { id: string } }>('POST', '/api/v1/sources', {
+    const ownerId = owner.body.id;
+    const activity = await call<{ id: string }>('POST', '/api/v1/sources', {
       type: 'duo-activity',
       name: 'Activity',
       ownerIdentityId: ownerId,
       settings: { backfillDays: TENANT.days + 1 },
     });
-    const duo = await call<{ source: { id: string } }>('POST', '/api/v1/sources', {
+    const duo = await call<{ id: string }>('POST', '/api/v1/sources', {
       type: 'duo',
       name: 'Accounts',
       ownerIdentityId: ownerId,
     });
     expect([activity.status, duo.status]).toEqual([201, 201]);
-    activityId = activity.body.source.id;
-    duoId = duo.body.source.id;
+    activityId = activity.body.id;
+    duoId = duo.body.id;
   });
 
   it('tests the connection: passes with a good key, and names the cause and fix of each bad one', async () => {

@@ -52,7 +52,8 @@ describe('API tokens: expiry and last use', () => {
   it('shows expiresAt and lastUsedAt when a token is created and in the list', async () => {
     const res = await create({ name: 'nightly export', expiresAt: '2026-09-01T00:00:00Z' });
     expect(res.status).toBe(201);
-    const { apiToken } = res.body as { token: string; apiToken: TokenAnswer };
+    const { token, ...apiToken } = res.body as TokenAnswer & { token: string };
+    expect(token).toMatch(/\S{20,}/);
     expect(apiToken).toMatchObject({
       name: 'nightly export',
       createdAt: START,
@@ -63,7 +64,7 @@ describe('API tokens: expiry and last use', () => {
     expect(await listed(apiToken.id)).toEqual(apiToken);
 
     const forever = await create({ name: 'no expiry' });
-    expect((forever.body as { apiToken: TokenAnswer }).apiToken.expiresAt).toBeNull();
+    expect((forever.body as TokenAnswer).expiresAt).toBeNull();
   });
 
   it('describes expiresAt in the OpenAPI document', async () => {
@@ -106,7 +107,7 @@ describe('API tokens: expiry and last use', () => {
   it('moves a token’s lastUsedAt when it is used again', async () => {
     now = START;
     const res = await create({ name: 'siem' });
-    const { token, apiToken } = res.body as { token: string; apiToken: TokenAnswer };
+    const { token, ...apiToken } = res.body as TokenAnswer & { token: string };
     expect((await listed(apiToken.id))?.lastUsedAt).toBeNull();
 
     now = START + MINUTE_MS;

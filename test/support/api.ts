@@ -216,9 +216,7 @@ export async function waitForRun(
   const until = Date.now() + timeoutMs;
   for (;;) {
     const res = await client.get(`/api/v1/runs/${runId}`);
-    const run = (
-      res.body as { run: { status: string; counts: Record<string, unknown>; error: unknown } }
-    ).run;
+    const run = res.body as { status: string; counts: Record<string, unknown>; error: unknown };
     if (!['queued', 'running'].includes(run.status)) return run;
     if (Date.now() > until)
       throw new Error(`run ${runId} still ${run.status} after ${timeoutMs} ms`);

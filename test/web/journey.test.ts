@@ -320,4 +320,56 @@ describe('the web console', () => {
     expect(page.url()).toBe(duoSourceUrl);
     await shot('16-duo-source');
   }, 60_000);
+  it('shows what the API sends: a running aggregation’s progress, group members, account counts and the last sign-in', async () => {
+    // The groups request of the next aggregation waits 15 s: the run is then running, with every
+    // account seen, and its progress bar drawn full.
+    const fault = await fetch(`${sim.url}/_sim/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'slow', path: '/admin/v1/groups*', count: 1, delayMs: 15_000 }),
+    });
+    expect(fault.status).toBe(200);
+    await page.goto(duoSourceUrl);
+    await page.getByRole('button', { name: 'Aggregate', exact: true }).click();
+    const bar = page.getByRole('progressbar', { name: 'aggregation progress' });
+    await bar.waitFor({ timeout: 30_000 });
+    expect(await bar.getAttribute('aria-valuenow')).toBe('100');
+    await shot('17-aggregation-progress', false);
+    const runs = page.locator('section', { has: page.getByRole('heading', { name: 'Runs' }) });
+    await runs
+      .locator('tbody tr', { hasText: 'Aggregation' })
+      .first()
+      .getByText('Succeeded')
+      .waitFor({ timeout: 60_000 });
+
+    await page.getByRole('link', { name: 'Identities' }).first().click();
+    const identities = page.getByRole('table', { name: 'Identities' });
+    await identities.locator('tbody tr').first().waitFor();
+    const counts = (await identities.locator('tbody tr td:last-child').allInnerTexts()).map((c) =>
+      c.trim(),
+    );
+    expect(counts.length).toBeGreaterThan(1);
+    expect(counts.every((c) => /^\d+$/.test(c))).toBe(true);
+    expect(counts.some((c) => Number(c) >= 1)).toBe(true);
+    await shot('18-identities-accounts');
+
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const users = page.getByRole('table', { name: 'Users' });
+    await users.waitFor();
+    const admin = users.locator('tbody tr', { hasText: 'admin' }).first();
+    expect(await admin.innerText()).not.toMatch(/never/i);
+    await shot('19-users-last-sign-in');
+
+    await page.getByRole('link', { name: 'Governance groups' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Access reviewers');
+    await page.getByRole('button', { name: 'Create group' }).click();
+    const picker = page.getByRole('combobox', { name: 'Add a member' });
+    await picker.fill('Al');
+    await page.getByRole('option', { name: /Alice Owner/ }).waitFor();
+    await picker.press('Enter');
+    await page.getByRole('button', { name: 'Add member' }).click();
+    const members = page.getByRole('table', { name: 'Members' });
+    await members.getByText('Alice Owner').waitFor();
+    await shot('20-governance-group-members');
+  }, 120_000);
 });

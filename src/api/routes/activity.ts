@@ -11,6 +11,8 @@ import type { ApiDeps, ApiInstance } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { OrganisationAverages, readIdentityInsights } from '../../core/insights.js';
 import { actorOf } from '../auth.js';
+import { ActivityEventList, Insights } from '../contract/activity.js';
+import { answers } from '../contract/errors.js';
 import { IdParams, ListQuery, PageQuery, TimeQuery } from '../schemas.js';
 
 export const EventCursor = z.object({ t: z.number().int(), id: z.number().int() });
@@ -71,6 +73,7 @@ export function activityRoutes(app: ApiInstance, deps: ApiDeps): void {
           'An identity’s events, newest first; filters: stream, result, factor, application (comma lists), from/to (epoch ms or ISO)',
         params: IdParams,
         querystring: ActivityQuery,
+        response: answers({ 200: ActivityEventList }),
       },
     },
     async (request) => {
@@ -104,6 +107,7 @@ export function activityRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary:
           'Last activity, last success, days active in 90, counts vs the organisation, applications, factors, locations, daily series',
         params: IdParams,
+        response: answers({ 200: Insights }),
       },
     },
     async (request) =>

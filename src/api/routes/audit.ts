@@ -4,6 +4,8 @@ import { listAudit } from '../../store/audit.js';
 import { requireRole } from '../auth.js';
 import { decodeCursor, encodeCursor } from '../cursors.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
+import { AuditList } from '../contract/audit.js';
+import { answers } from '../contract/errors.js';
 import { PageQuery } from '../schemas.js';
 
 const AuditCursor = z.object({ at: z.number().int(), id: z.number().int() });
@@ -17,6 +19,7 @@ export function auditRoutes(app: ApiInstance, deps: ApiDeps): void {
         tags: ['audit'],
         summary: 'What people did in duo-insights, newest first (admin)',
         querystring: PageQuery,
+        response: answers({ 200: AuditList }),
       },
     },
     async (request) => {

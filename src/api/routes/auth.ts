@@ -16,6 +16,9 @@ import { actorOf, endSession, startSession, userOf } from '../auth.js';
 import { recordAction } from '../../core/actor.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
 import { ApiError } from '../errors.js';
+import { answers } from '../contract/errors.js';
+import { NoContent } from '../contract/common.js';
+import { Me, Session } from '../contract/users.js';
 import { NoBody, publicUser } from '../schemas.js';
 
 const LoginBody = z
@@ -42,6 +45,7 @@ export function authRoutes(app: ApiInstance, deps: ApiDeps, perMinute: number): 
         tags: ['auth'],
         summary: 'Sign in: sets the session cookie and returns the CSRF token',
         body: LoginBody,
+        response: answers({ 200: Session }),
       },
     },
     async (request, reply) => {
@@ -92,16 +96,29 @@ export function authRoutes(app: ApiInstance, deps: ApiDeps, perMinute: number): 
 
   app.post(
     '/auth/logout',
-    { schema: { tags: ['auth'], summary: 'Sign out (ends the session)', body: NoBody } },
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign out (ends the session)',
+        body: NoBody,
+        response: answers({ 204: NoContent }),
+      },
+    },
     async (request, reply) => {
       await endSession(deps.db, request, reply);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
   app.get(
     '/auth/me',
-    { schema: { tags: ['auth'], summary: 'The signed-in user and the session CSRF token' } },
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'The signed-in user and the session CSRF token',
+        response: answers({ 200: Me }),
+      },
+    },
     async (request) => {
       await Promise.resolve();
       const user = userOf(request);

@@ -2,13 +2,21 @@
 import { actorOf, requireRole } from '../auth.js';
 import { recordAction } from '../../core/actor.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
+import { DemoStarted, DemoStatus } from '../contract/demo.js';
+import { answers } from '../contract/errors.js';
 import { NoBody } from '../schemas.js';
 import { sourceView } from '../views.js';
 
 export function demoRoutes(app: ApiInstance, deps: ApiDeps): void {
   app.get(
     '/demo',
-    { schema: { tags: ['demo'], summary: 'Whether the demo tenant runs in this process' } },
+    {
+      schema: {
+        tags: ['demo'],
+        summary: 'Whether the demo tenant runs in this process',
+        response: answers({ 200: DemoStatus }),
+      },
+    },
     async () => {
       await Promise.resolve();
       return { running: deps.demo.running };
@@ -24,6 +32,7 @@ export function demoRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary:
           'Start the built-in Duo simulator and create both sources against it (configured, tested); data appears within a minute (admin)',
         body: NoBody,
+        response: answers({ 201: DemoStarted }),
       },
     },
     async (request, reply) => {

@@ -13,6 +13,14 @@ import { getIdentity } from '../../store/identities.js';
 import { actorOf, requireRole } from '../auth.js';
 import { recordAction } from '../../core/actor.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
+import { NoContent } from '../contract/common.js';
+import { answers } from '../contract/errors.js';
+import {
+  GovernanceGroup,
+  GovernanceGroupDetail,
+  GovernanceGroupList,
+  MemberList,
+} from '../contract/governance-groups.js';
 import { IdParams } from '../schemas.js';
 import { identityView } from './identities.js';
 
@@ -27,8 +35,14 @@ export function governanceGroupRoutes(app: ApiInstance, deps: ApiDeps): void {
   const admin = requireRole('admin');
   app.get(
     '/governance-groups',
-    { schema: { tags: ['governance groups'], summary: 'Every governance group' } },
-    async () => ({ governanceGroups: await listGovernanceGroups(deps.db) }),
+    {
+      schema: {
+        tags: ['governance groups'],
+        summary: 'Every governance group',
+        response: answers({ 200: GovernanceGroupList }),
+      },
+    },
+    async () => ({ governanceGroups: await listGovernanceGroups(deps.db), next: null }),
   );
 
   app.post(
@@ -39,6 +53,7 @@ export function governanceGroupRoutes(app: ApiInstance, deps: ApiDeps): void {
         tags: ['governance groups'],
         summary: 'Create a governance group (admin)',
         body: NewGroupBody,
+        response: answers({ 201: GovernanceGroup }),
       },
     },
     async (request, reply) => {
@@ -51,7 +66,7 @@ export function governanceGroupRoutes(app: ApiInstance, deps: ApiDeps): void {
         id: group.id,
         name: group.name,
       });
-      return reply.code(201).send({ governanceGroup: group });
+      return reply.code(201).send(group);
     },
   );
 
@@ -62,12 +77,13 @@ export function governanceGroupRoutes(app: ApiInstance, deps: ApiDeps): void {
         tags: ['governance groups'],
         summary: 'A governance group and its members',
         params: IdParams,
+        response: answers({ 200: GovernanceGroupDetail }),
       },
     },
     async (request) => {
       const group = await getGovernanceGroup(deps.db, request.params.id);
       const members = await listGovernanceGroupMembers(deps.db, group.id);
-      return { governanceGroup: group, ...group, members: members.map(identityView) };
+      return { ...group, members: members.map(identityView) };
     },
   );
 
@@ -79,6 +95,7 @@ export function governanceGroupRoutes(app: ApiInstance, deps: ApiDeps): void {
         tags: ['governance groups'],
         summary: 'Delete a governance group (admin)',
         params: IdParams,
+        response: answers({ 204: NoContent }),
       },
     },
     async (request, reply) => {
@@ -89,7 +106,7 @@ export function governanceGroupRoutes(app: ApiInstance, deps: ApiDeps): void {
         id: group.id,
         name: group.name,
       });
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
@@ -102,6 +119,7 @@ export function governanceGroupRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary: 'Add an identity to a governance group (admin)',
         params: IdParams,
         body: z.object({ identityId: z.string().min(1).max(100) }).strict(),
+        response: answers({ 201: MemberList }),
       },
     },
     async (request, reply) => {
@@ -114,9 +132,8 @@ export function governanceGroupRoutes(app: ApiInstance, deps: ApiDeps): void {
         name: group.name,
         details: { identityId: identity.id, identity: identity.displayName },
       });
-      return reply
-        .code(201)
-        .send({ members: (await listGovernanceGroupMembers(deps.db, group.id)).map(identityView) });
+      const members = await listGovernanceGroupMembers(deps.db, group.id);
+      return reply.code(201).send({ members: members.map(identityView), next: null });
     },
   );
 
@@ -131,6 +148,7 @@ export function governanceGroupRoutes(app: ApiInstance, deps: ApiDeps): void {
           id: z.string().min(1).max(100),
           identityId: z.string().min(1).max(100),
         }),
+        response: answers({ 204: NoContent }),
       },
     },
     async (request, reply) => {
@@ -142,7 +160,7 @@ export function governanceGroupRoutes(app: ApiInstance, deps: ApiDeps): void {
         name: group.name,
         details: { identityId: request.params.identityId },
       });
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 }

@@ -1,5 +1,6 @@
 /** `GET /api/v1/health`: open to all, for load balancers and the first screen. */
-import { z } from 'zod';
+import { answers } from '../contract/errors.js';
+import { Health } from '../contract/health.js';
 import { VERSION } from '../../version.js';
 import type { ApiInstance } from '../deps.js';
 
@@ -11,7 +12,7 @@ export function healthRoutes(app: ApiInstance): void {
       schema: {
         tags: ['health'],
         summary: 'Whether the server is up, and its version (no sign-in needed)',
-        response: { 200: z.object({ status: z.literal('ok'), version: z.string() }) },
+        response: answers({ 200: Health }),
       },
     },
     async () => {

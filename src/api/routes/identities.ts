@@ -6,7 +6,12 @@
 import { z } from 'zod';
 import type { Identity } from '../../domain/identities.js';
 import { ms } from '../../domain/time.js';
-import { getAccount, listAccounts, setAccountIdentity } from '../../store/accounts.js';
+import {
+  countAccountsOfIdentities,
+  getAccount,
+  listAccounts,
+  setAccountIdentity,
+} from '../../store/accounts.js';
 import {
   createIdentity,
   getIdentity,
@@ -20,6 +25,13 @@ import { recordAction } from '../../core/actor.js';
 import { assertMayManageSource } from '../../core/sources.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
 import { ApiError } from '../errors.js';
+import { Account } from '../contract/accounts.js';
+import { answers } from '../contract/errors.js';
+import {
+  Identity as IdentityAnswer,
+  IdentityDetail,
+  IdentityList,
+} from '../contract/identities.js';
 import { IdParams, PageQuery } from '../schemas.js';
 import { accountViews } from '../views.js';
 
@@ -58,6 +70,7 @@ export function identityRoutes(app: ApiInstance, deps: ApiDeps): void {
         tags: ['identities'],
         summary: 'List or search identities by name, e-mail or username (q: two letters or more)',
         querystring: ListQuery,
+        response: answers({ 200: IdentityList }),
       },
     },
     async (request) => {
@@ -85,8 +98,15 @@ export function identityRoutes(app: ApiInstance, deps: ApiDeps): void {
       });
       const page = identities.slice(0, limit);
       const last = page[page.length - 1];
+      const accountCounts = await countAccountsOfIdentities(
+        deps.db,
+        page.map((i) => i.id),
+      );
       return {
-        identities: page.map(identityView),
+        identities: page.map((i) => ({
+          ...identityView(i),
+          accountCount: accountCounts.get(i.id) ?? 0,
+        })),
         next:
           identities.length > limit && last
             ? encodeCursor({ n: last.displayName, id: last.id })
@@ -103,6 +123,7 @@ export function identityRoutes(app: ApiInstance, deps: ApiDeps): void {
         tags: ['identities'],
         summary: 'Create an identity (admin)',
         body: NewIdentityBody,
+        response: answers({ 201: IdentityAnswer }),
       },
     },
     async (request, reply) => {
@@ -117,7 +138,7 @@ export function identityRoutes(app: ApiInstance, deps: ApiDeps): void {
         id: identity.id,
         name: identity.displayName,
       });
-      return reply.code(201).send({ identity: identityView(identity) });
+      return reply.code(201).send(identityView(identity));
     },
   );
 
@@ -128,13 +149,13 @@ export function identityRoutes(app: ApiInstance, deps: ApiDeps): void {
         tags: ['identities'],
         summary: 'An identity with its Duo accounts (status, groups, source)',
         params: IdParams,
+        response: answers({ 200: IdentityDetail }),
       },
     },
     async (request) => {
       const identity = await getIdentity(deps.db, request.params.id);
       const accounts = await listAccounts(deps.db, { identityId: identity.id, limit: 1000 });
       return {
-        identity: identityView(identity),
         ...identityView(identity),
         accounts: await accountViews(deps.db, accounts),
       };
@@ -150,6 +171,7 @@ export function identityRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary: 'Change an identity’s name, e-mail or username (admin)',
         params: IdParams,
         body: IdentityPatchBody,
+        response: answers({ 200: IdentityAnswer }),
       },
     },
     async (request) => {
@@ -165,7 +187,7 @@ export function identityRoutes(app: ApiInstance, deps: ApiDeps): void {
         name: identity.displayName,
         details: { fields: Object.keys(patch) },
       });
-      return { identity: identityView(identity) };
+      return identityView(identity);
     },
   );
 
@@ -179,6 +201,7 @@ export function identityRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary: 'Correlate an account to an identity by hand (kept across aggregations)',
         params: AccountParams,
         body: z.object({ identityId: z.string().min(1).max(100) }).strict(),
+        response: answers({ 200: Account }),
       },
     },
     async (request) => {
@@ -197,7 +220,8 @@ export function identityRoutes(app: ApiInstance, deps: ApiDeps): void {
         details: { identityId: identity.id, previousIdentityId: account.identityId },
       });
       const [view] = await accountViews(deps.db, [linked]);
-      return { account: view };
+      if (!view) throw new Error(`account ${account.id} has no view`);
+      return view;
     },
   );
 
@@ -208,6 +232,7 @@ export function identityRoutes(app: ApiInstance, deps: ApiDeps): void {
         tags: ['identities'],
         summary: 'Unlink an account from its identity',
         params: AccountParams,
+        response: answers({ 200: Account }),
       },
     },
     async (request) => {
@@ -222,7 +247,8 @@ export function identityRoutes(app: ApiInstance, deps: ApiDeps): void {
         details: { previousIdentityId: account.identityId },
       });
       const [view] = await accountViews(deps.db, [unlinked]);
-      return { account: view };
+      if (!view) throw new Error(`account ${account.id} has no view`);
+      return view;
     },
   );
 }

@@ -28,6 +28,14 @@ import {
 import { actorOf } from '../auth.js';
 import { decodeCursor, encodeCursor } from '../cursors.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
+import { answers } from '../contract/errors.js';
+import {
+  AccessReviewReport,
+  AdminActionList,
+  DormantAccountsReport,
+  jsonOrCsv,
+  SyncHealthReport,
+} from '../contract/reports.js';
 import { FormatQuery, PageQuery, TimeQuery } from '../schemas.js';
 import { EventCursor } from './activity.js';
 
@@ -54,6 +62,7 @@ export function reportRoutes(app: ApiInstance, deps: ApiDeps): void {
           days: z.coerce.number().int().min(1).max(MAX_DORMANT_DAYS).optional(),
           sourceId: z.string().min(1).max(100).optional(),
         }),
+        response: answers({ 200: jsonOrCsv(DormantAccountsReport) }),
       },
     },
     async (request, reply) => {
@@ -80,6 +89,7 @@ export function reportRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary:
           'Members of a Duo group with last activity, days active in 90, and a keep/revoke suggestion with its reason',
         querystring: FormatQuery.extend({ entitlementId: z.coerce.number().int().positive() }),
+        response: answers({ 200: jsonOrCsv(AccessReviewReport) }),
       },
     },
     async (request, reply) => {
@@ -107,6 +117,7 @@ export function reportRoutes(app: ApiInstance, deps: ApiDeps): void {
           to: TimeQuery.optional(),
           sourceId: z.string().min(1).max(100).optional(),
         }),
+        response: answers({ 200: jsonOrCsv(AdminActionList) }),
       },
     },
     async (request, reply) => {
@@ -143,6 +154,7 @@ export function reportRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary:
           'Per source and stream: state, last success, lag, cursor time, pages, 429s, errors',
         querystring: FormatQuery,
+        response: answers({ 200: jsonOrCsv(SyncHealthReport) }),
       },
     },
     async (request, reply) => {

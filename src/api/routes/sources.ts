@@ -34,6 +34,20 @@ import { actorOf } from '../auth.js';
 import { decodeCursor, encodeCursor } from '../cursors.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
 import { ApiError } from '../errors.js';
+import { AccountList } from '../contract/accounts.js';
+import { NoContent } from '../contract/common.js';
+import { answers } from '../contract/errors.js';
+import { Run, RunList, RunStarted } from '../contract/runs.js';
+import {
+  ConnectionTest,
+  EntitlementList,
+  EntitlementMembers,
+  RejectedRecordList,
+  Source as SourceAnswer,
+  SourceList,
+  SourceSummary,
+  StreamList,
+} from '../contract/sources.js';
 import { IdParams, NoBody, PageQuery } from '../schemas.js';
 import {
   accountViews,
@@ -75,11 +89,15 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
   app.get(
     '/sources',
     {
-      schema: { tags: ['sources'], summary: 'Every source with its last run, next run and health' },
+      schema: {
+        tags: ['sources'],
+        summary: 'Every source with its last run, next run and health',
+        response: answers({ 200: SourceList }),
+      },
     },
     async () => {
       const summaries = await listSourceSummaries(deps);
-      return { sources: summaries.map(sourceSummaryView) };
+      return { sources: summaries.map(sourceSummaryView), next: null };
     },
   );
 
@@ -90,11 +108,12 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         tags: ['sources'],
         summary: 'Create a source (type duo or duo-activity); configure and test it next',
         body: NewSourceInput,
+        response: answers({ 201: SourceAnswer }),
       },
     },
     async (request, reply) => {
       const source = await createSource(deps, actorOf(request), request.body);
-      return reply.code(201).send({ source: sourceView(source) });
+      return reply.code(201).send(sourceView(source));
     },
   );
 
@@ -105,11 +124,11 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         tags: ['sources'],
         summary: 'A source with its last run, next run and health',
         params: IdParams,
+        response: answers({ 200: SourceSummary }),
       },
     },
     async (request) => {
-      const view = sourceSummaryView(await showSource(deps, request.params.id));
-      return { source: view, ...view };
+      return sourceSummaryView(await showSource(deps, request.params.id));
     },
   );
 
@@ -121,6 +140,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary: 'Change a source’s name, description, owner, governance group or settings',
         params: IdParams,
         body: SourcePatchBody,
+        response: answers({ 200: SourceAnswer }),
       },
     },
     async (request) => {
@@ -128,7 +148,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         sourceId: request.params.id,
         changes: request.body,
       });
-      return { source: sourceView(updated) };
+      return sourceView(updated);
     },
   );
 
@@ -140,6 +160,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary: 'Delete a source and all its data; confirm with ?confirm=<the source name>',
         params: IdParams,
         querystring: z.object({ confirm: z.string().max(200).optional() }),
+        response: answers({ 204: NoContent }),
       },
     },
     async (request, reply) => {
@@ -147,7 +168,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         sourceId: request.params.id,
         confirm: request.query.confirm,
       });
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
@@ -159,6 +180,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary: 'Set the integration key, secret key (write-only) and API host',
         params: IdParams,
         body: CredentialsInput,
+        response: answers({ 200: SourceAnswer }),
       },
     },
     async (request) => {
@@ -166,7 +188,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         sourceId: request.params.id,
         credentials: request.body,
       });
-      return { source: sourceView(configured) };
+      return sourceView(configured);
     },
   );
 
@@ -178,6 +200,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary: 'Test the credentials with one cheap Duo call: a verdict, the cause and the fix',
         params: IdParams,
         body: NoBody,
+        response: answers({ 200: ConnectionTest }),
       },
     },
     async (request) => {
@@ -200,6 +223,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary: 'Aggregate a Duo source now (in the background): 202 with the run id',
         params: IdParams,
         body: NoBody,
+        response: answers({ 202: RunStarted }),
       },
     },
     async (request, reply) => {
@@ -219,6 +243,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary: 'Sync an Activity Insights source now (in the background): 202 with the run id',
         params: IdParams,
         body: SyncBody.optional(),
+        response: answers({ 202: RunStarted }),
       },
     },
     async (request, reply) => {
@@ -241,6 +266,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary: 'A source’s runs, newest first',
         params: IdParams,
         querystring: PageQuery,
+        response: answers({ 200: RunList }),
       },
     },
     async (request) => {
@@ -269,11 +295,12 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         tags: ['sources'],
         summary: 'One run: status, counts, progress, error',
         params: z.object({ runId: z.string().min(1).max(100) }),
+        response: answers({ 200: Run }),
       },
     },
     async (request) => {
       const run = await getRun(deps.db, request.params.runId);
-      return { run: runView(run), ...runView(run) };
+      return runView(run);
     },
   );
 
@@ -285,12 +312,14 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary:
           'Per stream: state, last success, cursor time (syncedUntil), lag, backfill, pages, 429s, last error',
         params: IdParams,
+        response: answers({ 200: StreamList }),
       },
     },
     async (request) => {
       const source = await getSource(deps.db, request.params.id);
       const now = deps.clock();
-      return { streams: (await listStreams(deps.db, source.id)).map((s) => streamView(s, now)) };
+      const streams = (await listStreams(deps.db, source.id)).map((s) => streamView(s, now));
+      return { streams, next: null };
     },
   );
 
@@ -302,11 +331,12 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary:
           'Records Duo sent that could not be read, kept whole with their stream, run and position',
         params: IdParams,
+        response: answers({ 200: RejectedRecordList }),
       },
     },
     async (request) => {
       const source = await getSource(deps.db, request.params.id);
-      return { records: await listRejectedRecords(deps.db, source.id) };
+      return { records: await listRejectedRecords(deps.db, source.id), next: null };
     },
   );
 
@@ -319,6 +349,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
           'A source’s accounts; filters: status, group (entitlement id or Duo group id), correlated, q',
         params: IdParams,
         querystring: AccountsQuery,
+        response: answers({ 200: AccountList }),
       },
     },
     async (request) => {
@@ -355,6 +386,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
         tags: ['sources'],
         summary: 'A source’s entitlements (Duo groups)',
         params: IdParams,
+        response: answers({ 200: EntitlementList }),
       },
     },
     async (request) => {
@@ -367,6 +399,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
           description: e.description,
           status: e.status,
         })),
+        next: null,
       };
     },
   );
@@ -381,6 +414,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
           id: z.string().min(1).max(100),
           entitlementId: z.coerce.number().int().positive(),
         }),
+        response: answers({ 200: EntitlementMembers }),
       },
     },
     async (request) => {
@@ -395,6 +429,7 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
       return {
         entitlement: groupView(entitlement),
         accounts: await accountViews(deps.db, members),
+        next: null,
       };
     },
   );

@@ -13,6 +13,9 @@ import { actorOf, requireRole, userOf } from '../auth.js';
 import { recordAction } from '../../core/actor.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
 import { ApiError } from '../errors.js';
+import { NoContent } from '../contract/common.js';
+import { answers } from '../contract/errors.js';
+import { ApiTokenList, CreatedApiToken } from '../contract/tokens.js';
 import { IdParams } from '../schemas.js';
 
 const NewTokenBody = z
@@ -45,8 +48,15 @@ export function tokenRoutes(app: ApiInstance, deps: ApiDeps): void {
   const admin = requireRole('admin');
   app.get(
     '/tokens',
-    { preHandler: admin, schema: { tags: ['tokens'], summary: 'Every API token (admin)' } },
-    async () => ({ tokens: (await listApiTokens(deps.db)).map(tokenView) }),
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['tokens'],
+        summary: 'Every API token (admin)',
+        response: answers({ 200: ApiTokenList }),
+      },
+    },
+    async () => ({ tokens: (await listApiTokens(deps.db)).map(tokenView), next: null }),
   );
 
   app.post(
@@ -57,6 +67,7 @@ export function tokenRoutes(app: ApiInstance, deps: ApiDeps): void {
         tags: ['tokens'],
         summary: 'Create an API token acting as you; the token is in this answer only (admin)',
         body: NewTokenBody,
+        response: answers({ 201: CreatedApiToken }),
       },
     },
     async (request, reply) => {
@@ -72,7 +83,7 @@ export function tokenRoutes(app: ApiInstance, deps: ApiDeps): void {
         name: apiToken.name,
         details: { expiresAt: apiToken.expiresAt },
       });
-      return reply.code(201).send({ token, apiToken: tokenView(apiToken) });
+      return reply.code(201).send({ ...tokenView(apiToken), token });
     },
   );
 
@@ -80,7 +91,12 @@ export function tokenRoutes(app: ApiInstance, deps: ApiDeps): void {
     '/tokens/:id',
     {
       preHandler: admin,
-      schema: { tags: ['tokens'], summary: 'Revoke an API token (admin)', params: IdParams },
+      schema: {
+        tags: ['tokens'],
+        summary: 'Revoke an API token (admin)',
+        params: IdParams,
+        response: answers({ 204: NoContent }),
+      },
     },
     async (request, reply) => {
       const token = await findApiToken(deps.db, request.params.id);
@@ -91,7 +107,7 @@ export function tokenRoutes(app: ApiInstance, deps: ApiDeps): void {
         id: token.id,
         name: token.name,
       });
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 }

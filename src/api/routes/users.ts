@@ -1,11 +1,15 @@
 /** Users of duo-insights (admins only): list, create, change role/password/identity, delete. */
 import { z } from 'zod';
 import { ROLES } from '../../domain/users.js';
+import { lastSignIns } from '../../store/audit.js';
 import { listUsers } from '../../store/users.js';
 import { createUserFromInput, removeUser, updateUserFromInput } from '../../sync/users.js';
 import { actorOf, requireRole, userOf } from '../auth.js';
 import { recordAction } from '../../core/actor.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
+import { NoContent } from '../contract/common.js';
+import { answers } from '../contract/errors.js';
+import { User, UserList } from '../contract/users.js';
 import { IdParams, publicUser } from '../schemas.js';
 
 const NewUserBody = z
@@ -30,15 +34,34 @@ export function userRoutes(app: ApiInstance, deps: ApiDeps): void {
   const admin = requireRole('admin');
   app.get(
     '/users',
-    { preHandler: admin, schema: { tags: ['users'], summary: 'Every user (admin)' } },
-    async () => ({ users: (await listUsers(deps.db)).map(publicUser) }),
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['users'],
+        summary: 'Every user with their latest sign-in (admin)',
+        response: answers({ 200: UserList }),
+      },
+    },
+    async () => {
+      const signIns = await lastSignIns(deps.db);
+      const users = (await listUsers(deps.db)).map((u) => ({
+        ...publicUser(u),
+        lastSignInAt: signIns.get(u.id) ?? null,
+      }));
+      return { users, next: null };
+    },
   );
 
   app.post(
     '/users',
     {
       preHandler: admin,
-      schema: { tags: ['users'], summary: 'Create a user (admin)', body: NewUserBody },
+      schema: {
+        tags: ['users'],
+        summary: 'Create a user (admin)',
+        body: NewUserBody,
+        response: answers({ 201: User }),
+      },
     },
     async (request, reply) => {
       const user = await createUserFromInput(deps.db, request.body);
@@ -48,7 +71,7 @@ export function userRoutes(app: ApiInstance, deps: ApiDeps): void {
         name: user.username,
         details: { role: user.role },
       });
-      return reply.code(201).send({ user: publicUser(user) });
+      return reply.code(201).send(publicUser(user));
     },
   );
 
@@ -61,6 +84,7 @@ export function userRoutes(app: ApiInstance, deps: ApiDeps): void {
         summary: 'Change a user: password, role, identity, disabled (admin)',
         params: IdParams,
         body: UserPatchBody,
+        response: answers({ 200: User }),
       },
     },
     async (request) => {
@@ -74,7 +98,7 @@ export function userRoutes(app: ApiInstance, deps: ApiDeps): void {
           ...(request.body.role === undefined ? {} : { role: request.body.role }),
         },
       });
-      return { user: publicUser(user) };
+      return publicUser(user);
     },
   );
 
@@ -82,7 +106,12 @@ export function userRoutes(app: ApiInstance, deps: ApiDeps): void {
     '/users/:id',
     {
       preHandler: admin,
-      schema: { tags: ['users'], summary: 'Delete a user (admin)', params: IdParams },
+      schema: {
+        tags: ['users'],
+        summary: 'Delete a user (admin)',
+        params: IdParams,
+        response: answers({ 204: NoContent }),
+      },
     },
     async (request, reply) => {
       const user = await removeUser(deps.db, request.params.id, userOf(request).id);
@@ -91,7 +120,7 @@ export function userRoutes(app: ApiInstance, deps: ApiDeps): void {
         id: user.id,
         name: user.username,
       });
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 }

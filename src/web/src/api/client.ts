@@ -5,20 +5,10 @@
  * @example const sources = await api.get<SourceList>('/sources');
  */
 
+import type { ErrorCode } from '../../../api/contract/errors.js';
+
 /** The closed set of error codes the API answers with (plus `network` when it is unreachable). */
-export type ApiErrorCode =
-  | 'validation_failed'
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'csrf_failed'
-  | 'not_found'
-  | 'conflict'
-  | 'source_busy'
-  | 'source_not_ready'
-  | 'rate_limited'
-  | 'payload_too_large'
-  | 'internal'
-  | 'network';
+export type ApiErrorCode = ErrorCode | 'network';
 
 export interface FieldProblem {
   readonly field: string;

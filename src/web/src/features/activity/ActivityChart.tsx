@@ -63,7 +63,7 @@ export function dailySeries(
   };
   const totals: Record<ResultBucket, number> = { success: 0, denied: 0, fraud: 0 };
   for (const cell of daily) {
-    const index = Math.floor(dayStartMs(cell.day) / DAY) - firstDay;
+    const index = Math.floor(dayStartMs(cell) / DAY) - firstDay;
     if (index < 0 || index >= span) continue;
     const bucket = resultBucket(cell.result);
     const row = counts[bucket];
@@ -72,7 +72,7 @@ export function dailySeries(
   }
   const byType = new Map<string, { type: string; counts: number[]; total: number }>();
   for (const cell of others) {
-    const index = Math.floor(dayStartMs(cell.day) / DAY) - firstDay;
+    const index = Math.floor(dayStartMs(cell) / DAY) - firstDay;
     if (index < 0 || index >= span) continue;
     const entry = byType.get(cell.type) ?? {
       type: cell.type,

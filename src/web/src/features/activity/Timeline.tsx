@@ -13,7 +13,13 @@ import {
 } from '../../ui/components';
 import { formatAgo, formatDateTime, sentenceCase } from '../../ui/format';
 import { useSession } from '../auth/session';
-import { listActivity, type ActivityEvent, type ActivityFilter, type UsageCount } from './api';
+import {
+  listActivity,
+  type ActivityEvent,
+  type ActivityFilter,
+  type FactorCount,
+  type UsageCount,
+} from './api';
 
 const STREAMS = [
   ['authentication', 'Authentication'],
@@ -55,7 +61,7 @@ export function Timeline({
   applications,
 }: {
   identityId: string;
-  factors: readonly UsageCount[];
+  factors: readonly FactorCount[];
   applications: readonly UsageCount[];
 }) {
   const { api } = useSession();
@@ -163,7 +169,7 @@ export function Timeline({
           onChange={setFactor}
           options={[
             { value: '', label: 'Any factor' },
-            ...factors.map((f) => ({ value: f.value, label: f.label ?? sentenceCase(f.value) })),
+            ...factors.map((f) => ({ value: f.value, label: f.label })),
           ]}
         />
         <SelectField

@@ -4,26 +4,16 @@
  * @example const page = await listActivity(api, id, { result: 'denied' });
  */
 import type { Api } from '../../api/client';
-import { isRecord } from '../../api/client';
-import { cursorText } from '../../api/shapes';
+import type { ActivityEvent, ActivityEventList, Insights } from '../../../../api/contract/index.js';
 
-export interface ActivityEvent {
-  readonly id: number | string;
-  readonly stream: string;
-  readonly tsMs: number;
-  readonly result: string | null;
-  readonly reason: string | null;
-  readonly factor: string | null;
-  /** The factor as people say it (`SMS passcode`). */
-  readonly factorLabel?: string | null;
-  readonly application: string | null;
-  readonly location: string | null;
-  readonly ip: string | null;
-  readonly accessOs?: string | null;
-  readonly accessBrowser?: string | null;
-  readonly username?: string | null;
-  readonly sourceName?: string | null;
-}
+export type { ActivityEvent, Insights, UsageCount } from '../../../../api/contract/index.js';
+
+/** A factor seen, with its name as people say it (`SMS passcode`). */
+export type FactorCount = Insights['factors'][number];
+/** Authentication results on a day (the chart's stacked series). */
+export type DailyCount = Insights['daily'][number];
+/** Events of a type other than authentication (telephony, administrator, …) on a day. */
+export type DailyTypeCount = Insights['dailyByType'][number];
 
 export interface ActivityFilter {
   readonly stream?: string;
@@ -39,63 +29,6 @@ export interface ActivityPage {
   readonly next: string | undefined;
 }
 
-export interface UsageCount {
-  readonly value: string;
-  /** Factors: the name as people say it (`SMS passcode`). */
-  readonly label?: string;
-  readonly count: number;
-  readonly firstMs?: number;
-  readonly lastMs?: number;
-}
-
-export interface DailyCount {
-  /** Days since 1970-01-01 (UTC), or an ISO date. */
-  readonly day: number | string;
-  readonly result: string | null;
-  readonly stream?: string;
-  readonly count: number;
-}
-
-/** Events of a type other than authentication (telephony, administrator, …) on a day. */
-export interface DailyTypeCount {
-  readonly day: number | string;
-  readonly type: string;
-  readonly count: number;
-}
-
-/** Authentications in the last 90 days by result; `denied` includes errors. */
-export interface AuthenticationTotals {
-  readonly total: number;
-  readonly success: number;
-  readonly denied: number;
-  readonly fraud: number;
-}
-
-export interface Insights {
-  readonly lastActivityMs: number | null;
-  readonly lastSuccessMs: number | null;
-  readonly daysActive90: number;
-  readonly counts: { readonly d30: number; readonly d90: number };
-  readonly orgAverage: { readonly d30: number; readonly d90: number };
-  readonly applications: readonly UsageCount[];
-  readonly factors: readonly UsageCount[];
-  readonly locations: readonly UsageCount[];
-  readonly newLocations: readonly (UsageCount | string)[];
-  /** Whether places can be called new: not before the identity has a long enough history. */
-  readonly locationHistory?: {
-    readonly newWithinDays: number;
-    readonly enough: boolean;
-    readonly firstActivityMs: number | null;
-  };
-  readonly authentications?: AuthenticationTotals;
-  /** Events of the last 90 days per type (`authentication`, `telephony`, …). */
-  readonly eventsByType?: Readonly<Record<string, number>>;
-  /** Authentication results per day (the chart's stacked series). */
-  readonly daily: readonly DailyCount[];
-  /** Every other type per day, shown apart from the authentication results. */
-  readonly dailyByType?: readonly DailyTypeCount[];
-}
-
 export async function listActivity(
   api: Api,
   identityId: string,
@@ -103,14 +36,12 @@ export async function listActivity(
   cursor?: string,
   limit = 50,
 ): Promise<ActivityPage> {
-  const body = await api.get<unknown>(`/identities/${identityId}/activity`, {
+  const body = await api.get<ActivityEventList>(`/identities/${identityId}/activity`, {
     ...filter,
     cursor,
     limit,
   });
-  const events =
-    isRecord(body) && Array.isArray(body['events']) ? (body['events'] as ActivityEvent[]) : [];
-  return { events, next: isRecord(body) ? cursorText(body['next']) : undefined };
+  return { events: body.events, next: body.next ?? undefined };
 }
 
 export function getInsights(api: Api, identityId: string): Promise<Insights> {
@@ -128,8 +59,6 @@ export function resultBucket(result: string | null | undefined): ResultBucket {
 }
 
 /** The UTC midnight (ms) of a daily bucket. */
-export function dayStartMs(day: number | string): number {
-  if (typeof day === 'number') return day < 1e7 ? day * 86_400_000 : day;
-  const parsed = Date.parse(day.length === 10 ? `${day}T00:00:00Z` : day);
-  return Number.isNaN(parsed) ? 0 : parsed;
+export function dayStartMs(cell: { readonly dayMs: number }): number {
+  return cell.dayMs;
 }

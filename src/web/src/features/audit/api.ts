@@ -1,19 +1,11 @@
 /** The audit trail (admin): who created, configured, tested, synced or deleted what. */
 import type { Api } from '../../api/client';
-import { pageFrom, type Page } from '../../api/shapes';
+import { pageOf, type Page } from '../../api/shapes';
+import type { AuditEntry, AuditList } from '../../../../api/contract/index.js';
 
-export interface AuditEntry {
-  readonly id: number;
-  readonly at: number;
-  readonly actor: string;
-  readonly action: string;
-  readonly targetType: string;
-  readonly targetId: string | null;
-  readonly targetName: string | null;
-  readonly details?: unknown;
-  readonly ip?: string | null;
-}
+export type { AuditEntry } from '../../../../api/contract/index.js';
 
 export async function listAudit(api: Api, cursor?: string): Promise<Page<AuditEntry>> {
-  return pageFrom<AuditEntry>(await api.get('/audit', { cursor }), 'entries');
+  const body = await api.get<AuditList>('/audit', { cursor });
+  return pageOf(body.entries, body.next);
 }

@@ -1,26 +1,18 @@
 /** Sessions: `POST /auth/login`, `POST /auth/logout`, `GET /auth/me`. */
 import type { Api } from '../../api/client';
 
-export type Role = 'admin' | 'source_manager' | 'viewer';
+import type { Me, Role, Session } from '../../../../api/contract/index.js';
 
-export interface User {
-  readonly id: string;
-  readonly username: string;
-  readonly role: Role;
-  readonly identityId?: string | null;
-}
-
-export interface Session {
-  readonly user: User;
-  readonly csrfToken: string;
-}
+export type { Role, Session, User } from '../../../../api/contract/index.js';
 
 export function signIn(api: Api, username: string, password: string): Promise<Session> {
   return api.post<Session>('/auth/login', { username, password });
 }
 
-export function currentSession(api: Api): Promise<Session> {
-  return api.get<Session>('/auth/me');
+/** The signed-in user; `csrfToken` is null only for an API token, which the console never uses. */
+export async function currentSession(api: Api): Promise<Session> {
+  const me = await api.get<Me>('/auth/me');
+  return { user: me.user, csrfToken: me.csrfToken ?? '' };
 }
 
 export async function signOut(api: Api): Promise<void> {

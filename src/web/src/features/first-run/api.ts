@@ -1,6 +1,7 @@
 /** The built-in demo: starts the Duo simulator in the server and creates both sources. */
 import type { Api } from '../../api/client';
+import type { DemoStarted } from '../../../../api/contract/index.js';
 
 export async function startDemo(api: Api): Promise<void> {
-  await api.post('/demo');
+  await api.post<DemoStarted>('/demo');
 }

@@ -14,7 +14,6 @@ import {
   deleteGovernanceGroup,
   getGovernanceGroup,
   listGovernanceGroups,
-  membersOf,
   removeGroupMember,
   type GovernanceGroup,
 } from './api';
@@ -90,7 +89,6 @@ export function GovernanceGroupsTab() {
                   ),
                 },
                 { label: 'Description', value: (g) => g.description ?? '', optional: true },
-                { label: 'Members', value: (g) => g.memberCount ?? '', align: 'right' },
                 ...(admin
                   ? [
                       {
@@ -179,7 +177,7 @@ function GroupMembers({
           <>
             <DataTable
               caption="Members"
-              rows={membersOf(data)}
+              rows={data.members}
               rowKey={(i) => i.id}
               empty={<p className="muted table-empty">No member yet.</p>}
               columns={[

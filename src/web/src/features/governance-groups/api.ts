@@ -1,32 +1,30 @@
-/** Governance groups: named sets of identities that may manage the sources attached to them. */
+/**
+ * Governance groups: named sets of identities that may manage the sources attached to them.
+ *
+ * @example const group = await getGovernanceGroup(api, id); group.members
+ */
 import type { Api } from '../../api/client';
-import { listFrom, objectFrom } from '../../api/shapes';
-import type { Identity } from '../identities/api';
+import type {
+  GovernanceGroup,
+  GovernanceGroupDetail,
+  GovernanceGroupList,
+} from '../../../../api/contract/index.js';
 
-export interface GovernanceGroup {
-  readonly id: string;
-  readonly name: string;
-  readonly description: string | null;
-  readonly memberCount?: number;
-  readonly members?: readonly Identity[];
-}
+export type { GovernanceGroup, GovernanceGroupDetail } from '../../../../api/contract/index.js';
 
 export async function listGovernanceGroups(api: Api): Promise<GovernanceGroup[]> {
-  return listFrom<GovernanceGroup>(await api.get('/governance-groups'), 'governanceGroups');
+  return (await api.get<GovernanceGroupList>('/governance-groups')).governanceGroups;
 }
 
-export async function getGovernanceGroup(api: Api, id: string): Promise<GovernanceGroup> {
-  return objectFrom<GovernanceGroup>(await api.get(`/governance-groups/${id}`), 'governanceGroup');
+export function getGovernanceGroup(api: Api, id: string): Promise<GovernanceGroupDetail> {
+  return api.get<GovernanceGroupDetail>(`/governance-groups/${id}`);
 }
 
-export async function createGovernanceGroup(
+export function createGovernanceGroup(
   api: Api,
   input: { name: string; description?: string | null },
 ): Promise<GovernanceGroup> {
-  return objectFrom<GovernanceGroup>(
-    await api.post('/governance-groups', input),
-    'governanceGroup',
-  );
+  return api.post<GovernanceGroup>('/governance-groups', input);
 }
 
 export async function deleteGovernanceGroup(api: Api, id: string): Promise<void> {
@@ -39,9 +37,4 @@ export async function addGroupMember(api: Api, id: string, identityId: string): 
 
 export async function removeGroupMember(api: Api, id: string, identityId: string): Promise<void> {
   await api.del(`/governance-groups/${id}/members/${identityId}`);
-}
-
-/** Members of a group detail, wherever the API puts them. */
-export function membersOf(group: GovernanceGroup): readonly Identity[] {
-  return group.members ?? [];
 }

@@ -6,14 +6,14 @@ import { formatNumber } from '../../ui/format';
 import { href, navigate, useRoute } from '../../ui/router';
 import { DataTable } from '../../ui/table';
 import { useSession } from '../auth/session';
-import { searchIdentities, type Identity } from './api';
+import { searchIdentities, type IdentityListItem } from './api';
 import { initials } from './IdentityPicker';
 
 export function IdentitiesPage() {
   const { api } = useSession();
   const route = useRoute();
   const [text, setText] = useState(route.query.get('q') ?? '');
-  const [rows, setRows] = useState<Identity[]>([]);
+  const [rows, setRows] = useState<IdentityListItem[]>([]);
   const [next, setNext] = useState<string | undefined>(undefined);
   const [state, setState] = useState<'loading' | 'ready' | 'needs-query' | { error: unknown }>(
     'loading',
@@ -129,8 +129,8 @@ export function IdentitiesPage() {
               { label: 'User name', value: (i) => i.username ?? '', optional: true },
               {
                 label: 'Accounts',
-                value: (i) => i.accountCount ?? '',
-                render: (i) => formatNumber(i.accountCount ?? null),
+                value: (i) => i.accountCount,
+                render: (i) => formatNumber(i.accountCount),
                 align: 'right',
                 optional: true,
               },

@@ -130,7 +130,7 @@ function InsightsView({ insights }: { insights: Insights }) {
         {insights.daily.length === 0 ? (
           <EmptyState title="No activity in the last 90 days" />
         ) : (
-          <ActivityChart daily={insights.daily} others={insights.dailyByType ?? []} />
+          <ActivityChart daily={insights.daily} others={insights.dailyByType} />
         )}
       </Card>
       <div className="grid-3">
@@ -147,7 +147,7 @@ function InsightsView({ insights }: { insights: Insights }) {
           usage={insights.locations}
           isNew={(v) => newValues.has(v)}
           note={
-            insights.locationHistory && !insights.locationHistory.enough
+            !insights.locationHistory.enough
               ? `Less than ${String(insights.locationHistory.newWithinDays)} days of history: no place is marked new yet.`
               : undefined
           }
@@ -194,10 +194,10 @@ function UsageCard({
               <div className="usage-bar" aria-hidden="true">
                 <div style={{ width: `${(u.count / max) * 100}%` }} />
               </div>
-              {u.lastMs !== undefined && (
+              {u.lastMs > 0 && (
                 <span className="muted small">
                   last {formatAgo(u.lastMs)}
-                  {u.firstMs !== undefined && ` · first ${formatAgo(u.firstMs)}`}
+                  {u.firstMs > 0 && ` · first ${formatAgo(u.firstMs)}`}
                 </span>
               )}
             </li>
@@ -256,7 +256,7 @@ function AccountsCard({
           {
             label: 'Status',
             value: (a) => a.status,
-            render: (a) => <AccountStatusBadge status={a.status} deleted={Boolean(a.deletedAt)} />,
+            render: (a) => <AccountStatusBadge status={a.status} />,
           },
           {
             label: 'Groups',

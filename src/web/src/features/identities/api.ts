@@ -4,21 +4,15 @@
  * @example const { items } = await searchIdentities(api, 'al');
  */
 import type { Api } from '../../api/client';
-import { listFrom, objectFrom, pageFrom, type Page } from '../../api/shapes';
-import type { Account } from '../sources/api';
+import { pageOf, type Page } from '../../api/shapes';
+import type {
+  Identity,
+  IdentityDetail,
+  IdentityList,
+  IdentityListItem,
+} from '../../../../api/contract/index.js';
 
-export interface Identity {
-  readonly id: string;
-  readonly displayName: string;
-  readonly email: string | null;
-  readonly username: string | null;
-  readonly accountCount?: number;
-  readonly createdAt?: number;
-}
-
-export interface IdentityDetail extends Identity {
-  readonly accounts: readonly Account[];
-}
+export type { Identity, IdentityDetail, IdentityListItem } from '../../../../api/contract/index.js';
 
 export interface NewIdentity {
   readonly displayName: string;
@@ -31,18 +25,17 @@ export async function searchIdentities(
   api: Api,
   q: string,
   options: { limit?: number; cursor?: string } = {},
-): Promise<Page<Identity>> {
-  return pageFrom<Identity>(await api.get('/identities', { q, ...options }), 'identities');
+): Promise<Page<IdentityListItem>> {
+  const body = await api.get<IdentityList>('/identities', { q, ...options });
+  return pageOf(body.identities, body.next);
 }
 
-export async function getIdentity(api: Api, id: string): Promise<IdentityDetail> {
-  const body = await api.get<unknown>(`/identities/${id}`);
-  const identity = objectFrom<Identity>(body, 'identity');
-  return { ...identity, accounts: listFrom<Account>(body, 'accounts') };
+export function getIdentity(api: Api, id: string): Promise<IdentityDetail> {
+  return api.get<IdentityDetail>(`/identities/${id}`);
 }
 
-export async function createIdentity(api: Api, input: NewIdentity): Promise<Identity> {
-  return objectFrom<Identity>(await api.post('/identities', input), 'identity');
+export function createIdentity(api: Api, input: NewIdentity): Promise<Identity> {
+  return api.post<Identity>('/identities', input);
 }
 
 export async function linkAccount(

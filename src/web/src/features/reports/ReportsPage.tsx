@@ -29,7 +29,7 @@ import {
   dormantAccounts,
   REPORT_PATHS,
   syncHealth,
-  type AccessReviewRow,
+  type AccessReviewMember,
   type AdminAction,
 } from './api';
 
@@ -86,7 +86,7 @@ function AccessReview() {
   }, [chosen]);
 
   const review = useResource(
-    () => (chosen ? accessReview(api, chosen) : Promise.resolve<AccessReviewRow[]>([])),
+    () => (chosen ? accessReview(api, chosen) : Promise.resolve<AccessReviewMember[]>([])),
     [api, chosen],
   );
 
@@ -162,7 +162,7 @@ function AccessReview() {
                 <DataTable
                   caption="Access review"
                   rows={list}
-                  rowKey={(r, i) => String(r.accountId ?? `${r.username}-${i}`)}
+                  rowKey={(r) => String(r.accountId)}
                   csvHref={csvUrl(api, REPORT_PATHS.accessReview, { entitlementId: chosen })}
                   empty={<EmptyState title="This group has no members" />}
                   columns={[
@@ -264,7 +264,7 @@ function Dormant() {
           <DataTable
             caption="Dormant accounts"
             rows={rows}
-            rowKey={(r, i) => String(r.accountId ?? `${r.username}-${i}`)}
+            rowKey={(r) => String(r.accountId)}
             csvHref={csvUrl(api, REPORT_PATHS.dormant, { days })}
             empty={
               <EmptyState title={`No dormant account`}>
@@ -283,11 +283,11 @@ function Dormant() {
                   ),
               },
               { label: 'User name', value: (r) => r.username, optional: true },
-              { label: 'Source', value: (r) => r.sourceName ?? '', optional: true },
+              { label: 'Source', value: (r) => r.sourceName, optional: true },
               {
                 label: 'Status',
-                value: (r) => r.status ?? '',
-                render: (r) => <AccountStatusBadge status={r.status ?? 'active'} />,
+                value: (r) => r.status,
+                render: (r) => <AccountStatusBadge status={r.status} />,
               },
               {
                 label: 'Groups',
@@ -338,7 +338,7 @@ function AdminActions() {
         <DataTable
           caption="Administrator actions"
           rows={rows}
-          rowKey={(r, i) => String(r.id ?? i)}
+          rowKey={(r) => String(r.id)}
           csvHref={csvUrl(api, REPORT_PATHS.adminActions, {})}
           empty={<EmptyState title="No administrator action synced yet" />}
           columns={[
@@ -347,7 +347,7 @@ function AdminActions() {
               value: (r) => formatDateTime(r.tsMs),
               render: (r) => <span title={formatDateTime(r.tsMs)}>{formatAgo(r.tsMs)}</span>,
             },
-            { label: 'Administrator', value: (r) => r.admin ?? r.username ?? '' },
+            { label: 'Administrator', value: (r) => r.admin ?? '' },
             { label: 'Action', value: (r) => r.action, render: (r) => <code>{r.action}</code> },
             { label: 'Object', value: (r) => r.object ?? '', optional: true },
             {
@@ -417,8 +417,8 @@ function SyncHealth() {
                 label: 'Lag',
                 value: (r) => (typeof r.lagMs === 'number' ? formatSpan(r.lagMs) : ''),
               },
-              { label: 'Pages', value: (r) => r.pages ?? 0, align: 'right', optional: true },
-              { label: '429s', value: (r) => r.rateLimited ?? 0, align: 'right' },
+              { label: 'Pages', value: (r) => r.pages, align: 'right', optional: true },
+              { label: '429s', value: (r) => r.rateLimited, align: 'right' },
               { label: 'Last error', value: (r) => r.lastError?.message ?? '', optional: true },
             ]}
           />

@@ -5,59 +5,28 @@
  * @example const review = await accessReview(api, entitlementId);
  */
 import type { Api, Query } from '../../api/client';
-import { listFrom, pageFrom, type Page } from '../../api/shapes';
-import type { StreamHealth } from '../sources/api';
+import { pageOf, type Page } from '../../api/shapes';
+import type {
+  AccessReviewMember,
+  AccessReviewReport,
+  AdminAction,
+  AdminActionList,
+  DormantAccount,
+  DormantAccountsReport,
+  Stream,
+  SyncHealthReport,
+} from '../../../../api/contract/index.js';
 
-export interface DormantAccount {
-  readonly accountId?: number | string;
-  readonly sourceId?: string;
-  readonly sourceName?: string;
-  readonly identityId?: string | null;
-  readonly identityName?: string | null;
-  readonly displayName?: string | null;
-  readonly username: string;
-  readonly email?: string | null;
-  readonly status?: string;
-  readonly groups?: readonly (string | { readonly name: string })[];
-  readonly lastActivityMs?: number | null;
-  readonly lastLoginMs?: number | null;
-  readonly daysInactive?: number | null;
-}
+export type {
+  AccessReviewMember,
+  AdminAction,
+  DormantAccount,
+} from '../../../../api/contract/index.js';
 
-export interface AccessReviewRow {
-  readonly accountId?: number | string;
-  readonly identityId?: string | null;
-  readonly identityName?: string | null;
-  readonly displayName?: string | null;
-  readonly username: string;
-  readonly email?: string | null;
-  readonly status: string;
-  readonly lastActivityMs: number | null;
-  readonly daysActive90: number;
-  readonly suggestion: 'keep' | 'revoke';
-  readonly reason: string;
-}
-
-export interface AdminAction {
-  readonly id?: number | string;
-  readonly tsMs: number;
-  readonly admin?: string | null;
-  readonly username?: string | null;
-  readonly action: string;
-  readonly object?: string | null;
-  readonly description?: unknown;
-  readonly sourceName?: string | null;
-}
-
-export interface SyncHealthRow extends StreamHealth {
+/** One stream of one source, as the sync-health table shows it. */
+export interface SyncHealthRow extends Stream {
   readonly sourceId: string;
   readonly sourceName: string;
-}
-
-interface SyncHealthSource {
-  readonly sourceId: string;
-  readonly sourceName: string;
-  readonly streams: readonly StreamHealth[];
 }
 
 export const REPORT_PATHS = {
@@ -72,29 +41,25 @@ export async function dormantAccounts(
   days: number,
   sourceId?: string,
 ): Promise<DormantAccount[]> {
-  return pageFrom<DormantAccount>(
-    await api.get(REPORT_PATHS.dormant, { days, sourceId }),
-    'accounts',
-  ).items;
+  const body = await api.get<DormantAccountsReport>(REPORT_PATHS.dormant, { days, sourceId });
+  return body.accounts;
 }
 
-export async function accessReview(api: Api, entitlementId: string): Promise<AccessReviewRow[]> {
-  return pageFrom<AccessReviewRow>(
-    await api.get(REPORT_PATHS.accessReview, { entitlementId }),
-    'members',
-  ).items;
+export async function accessReview(api: Api, entitlementId: string): Promise<AccessReviewMember[]> {
+  return (await api.get<AccessReviewReport>(REPORT_PATHS.accessReview, { entitlementId })).members;
 }
 
 export async function adminActions(
   api: Api,
   query: { from?: number; to?: number; cursor?: string },
 ): Promise<Page<AdminAction>> {
-  return pageFrom<AdminAction>(await api.get(REPORT_PATHS.adminActions, query), 'actions');
+  const body = await api.get<AdminActionList>(REPORT_PATHS.adminActions, query);
+  return pageOf(body.actions, body.next);
 }
 
 export async function syncHealth(api: Api): Promise<SyncHealthRow[]> {
-  const sources = listFrom<SyncHealthSource>(await api.get(REPORT_PATHS.syncHealth), 'sources');
-  return sources.flatMap((s) =>
+  const body = await api.get<SyncHealthReport>(REPORT_PATHS.syncHealth);
+  return body.sources.flatMap((s) =>
     s.streams.map((stream) => ({ ...stream, sourceId: s.sourceId, sourceName: s.sourceName })),
   );
 }

@@ -159,9 +159,7 @@ export function AccountsTab({ source }: { source: Source }) {
             {
               label: 'Status',
               value: (a) => a.status,
-              render: (a) => (
-                <AccountStatusBadge status={a.status} deleted={Boolean(a.deletedAt)} />
-              ),
+              render: (a) => <AccountStatusBadge status={a.status} />,
             },
             {
               label: 'Groups',

@@ -27,8 +27,8 @@ import {
   startAggregation,
   startSync,
   type Run,
-  type Source,
-  type StreamHealth,
+  type SourceSummary,
+  type Stream,
 } from './api';
 import { AccountsTab } from './AccountsTab';
 import { RunStatusBadge, SourceStateBadge, StreamStateBadge } from './badges';
@@ -54,7 +54,7 @@ function SourceView({
   tab,
   refresh,
 }: {
-  source: Source;
+  source: SourceSummary;
   tab: string;
   refresh: () => void;
 }) {
@@ -235,10 +235,10 @@ function RunsCard({
             },
             {
               label: 'Started',
-              value: (r) => formatDateTime(r.startedAt ?? r.createdAt ?? null),
+              value: (r) => formatDateTime(r.startedAt ?? r.createdAt),
               render: (r) => (
                 <span title={formatDateTime(r.startedAt ?? null)}>
-                  {formatAgo(r.startedAt ?? r.createdAt ?? null)}
+                  {formatAgo(r.startedAt ?? r.createdAt)}
                 </span>
               ),
             },
@@ -263,7 +263,7 @@ function RunsCard({
                 ),
               optional: true,
             },
-            { label: 'Trigger', value: (r) => r.trigger ?? '', optional: true },
+            { label: 'Trigger', value: (r) => r.trigger, optional: true },
           ]}
         />
       )}
@@ -271,13 +271,13 @@ function RunsCard({
   );
 }
 
-function lagOf(stream: StreamHealth): number | null {
+function lagOf(stream: Stream): number | null {
   if (typeof stream.lagMs === 'number') return stream.lagMs;
   const until = toMs(stream.syncedUntil ?? null);
   return until === null ? null : Date.now() - until;
 }
 
-function StreamsCard({ source, poll }: { source: Source; poll: boolean }) {
+function StreamsCard({ source, poll }: { source: SourceSummary; poll: boolean }) {
   const { api } = useSession();
   const streams = useResource(() => listStreams(api, source.id), [api, source.id]);
   useInterval(streams.refresh, poll ? 2000 : 15000, true);
@@ -296,7 +296,7 @@ function StreamsCard({ source, poll }: { source: Source; poll: boolean }) {
               </p>
             }
             columns={[
-              { label: 'Stream', value: (s) => s.label ?? sentenceCase(s.stream) },
+              { label: 'Stream', value: (s) => sentenceCase(s.stream) },
               {
                 label: 'State',
                 value: (s) => s.state,
@@ -331,14 +331,14 @@ function StreamsCard({ source, poll }: { source: Source; poll: boolean }) {
               },
               {
                 label: 'Pages',
-                value: (s) => s.pages ?? 0,
-                render: (s) => formatNumber(s.pages ?? 0),
+                value: (s) => s.pages,
+                render: (s) => formatNumber(s.pages),
                 align: 'right',
                 optional: true,
               },
               {
                 label: '429s',
-                value: (s) => s.rateLimited ?? 0,
+                value: (s) => s.rateLimited,
                 render: (s) =>
                   s.rateLimited ? <Badge tone="warn">{formatNumber(s.rateLimited)}</Badge> : '0',
                 align: 'right',

@@ -12,14 +12,14 @@ const HOUR = 3_600_000;
 export function SourceSettingsTab({ source, onSaved }: { source: Source; onSaved: () => void }) {
   const { api, user } = useSession();
   const toast = useToast();
-  const settings = source.settings ?? {};
+  const settings = source.settings;
   const [name, setName] = useState(source.name);
   const [description, setDescription] = useState(source.description ?? '');
-  const [syncHours, setSyncHours] = useState(String((settings.syncIntervalMs ?? 24 * HOUR) / HOUR));
+  const [syncHours, setSyncHours] = useState(String(settings.syncIntervalMs / HOUR));
   const [aggregationHours, setAggregationHours] = useState(
     settings.aggregationIntervalMs ? String(settings.aggregationIntervalMs / HOUR) : '',
   );
-  const [backfillDays, setBackfillDays] = useState(String(settings.backfillDays ?? 30));
+  const [backfillDays, setBackfillDays] = useState(String(settings.backfillDays));
   const [problems, setProblems] = useState<Record<string, string>>({});
   const [confirm, setConfirm] = useState('');
   const manage = canManage(user);

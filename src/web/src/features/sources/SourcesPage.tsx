@@ -6,7 +6,7 @@ import { formatAgo, formatDateTime, sentenceCase } from '../../ui/format';
 import { useInterval, useResource } from '../../ui/resource';
 import { href } from '../../ui/router';
 import { DataTable } from '../../ui/table';
-import { isRunActive, listSources, SOURCE_TYPE_LABELS, type Source } from './api';
+import { isRunActive, listSources, SOURCE_TYPE_LABELS, type SourceSummary } from './api';
 import { RunStatusBadge, SourceStateBadge } from './badges';
 import { HealthSummary } from './HealthSummary';
 import { useIdentityNames } from '../identities/useIdentityNames';
@@ -94,15 +94,14 @@ export function SourcesPage() {
   );
 }
 
-function LastRun({ source }: { source: Source }) {
+function LastRun({ source }: { source: SourceSummary }) {
   const run = source.lastRun;
   if (!run) return <span className="muted">Never</span>;
   return (
     <span className="inline-facts">
       <RunStatusBadge status={run.status} />
       <span className="muted">
-        {sentenceCase(run.kind)} ·{' '}
-        {formatAgo(run.finishedAt ?? run.startedAt ?? run.createdAt ?? null)}
+        {sentenceCase(run.kind)} · {formatAgo(run.finishedAt ?? run.startedAt ?? run.createdAt)}
       </span>
     </span>
   );

@@ -6,7 +6,7 @@ import { useState } from 'react';
 import { Badge } from '../../ui/components';
 import { formatAgo } from '../../ui/format';
 import { useSession } from '../auth/session';
-import { testConnection, type ConnectionTest, type Source } from './api';
+import { testConnection, testDetails, type ConnectionTest, type Source } from './api';
 import { describeError } from '../../api/client';
 
 const CAUSES: Record<string, string> = {
@@ -48,7 +48,7 @@ export function TestConnectionPanel({
     setProblem(null);
     try {
       const verdict = await testConnection(api, source.id);
-      const stamped = { ...verdict, at: verdict.at ?? Date.now() };
+      const stamped = verdict;
       setResult(stamped);
       onResult?.(stamped);
     } catch (error) {
@@ -89,11 +89,11 @@ export function Verdict({ result }: { result: ConnectionTest }) {
           <Badge tone="good">Passed</Badge> Connected to Duo
         </p>
         <p>{result.message}</p>
-        {result.at !== undefined && <p className="muted small">Tested {formatAgo(result.at)}</p>}
+        <p className="muted small">Tested {formatAgo(result.at)}</p>
       </div>
     );
   }
-  const details = result.details ?? {};
+  const details = testDetails(result);
   const cause =
     details.networkReason === 'tls'
       ? 'The TLS certificate of the API host was not accepted'

@@ -5,76 +5,58 @@
  * @example const { runId } = await startAggregation(api, source.id);
  */
 import type { Api } from '../../api/client';
-import { listFrom, objectFrom, pageFrom, type Page } from '../../api/shapes';
+import { pageOf, type Page } from '../../api/shapes';
+import type {
+  Account,
+  AccountList,
+  ConnectionTest,
+  Entitlement,
+  EntitlementList,
+  EntitlementMembers,
+  Run,
+  RunList,
+  RunStarted,
+  Source,
+  SourceList,
+  SourceSummary,
+  SourceType,
+  Stream,
+  StreamList,
+} from '../../../../api/contract/index.js';
 
-export type SourceType = 'duo' | 'duo-activity';
-export type SourceState = 'unconfigured' | 'configured' | 'verified' | 'failing';
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled';
-export type StreamState = 'ok' | 'failing' | 'not_available' | 'idle';
+export type {
+  Account,
+  ConnectionTest,
+  Entitlement,
+  Run,
+  RunStatus,
+  Source,
+  SourceSettings,
+  SourceState,
+  SourceSummary,
+  SourceType,
+  Stream,
+  StreamState,
+} from '../../../../api/contract/index.js';
 
 export const SOURCE_TYPE_LABELS: Record<SourceType, string> = {
   duo: 'Duo',
   'duo-activity': 'Activity Insights – Duo',
 };
 
-export interface StoredError {
-  readonly code: string;
-  readonly message: string;
-  readonly cause?: string;
+/** The fix, permission, clock skew, … a connection test found (its `details`). */
+export interface ConnectionTestDetails {
+  readonly fix?: string;
+  readonly permission?: string;
+  readonly clockSkewSeconds?: number;
+  readonly networkReason?: string;
+  readonly httpStatus?: number;
 }
 
-export interface Run {
-  readonly id: string;
-  readonly sourceId: string;
-  readonly kind: 'test' | 'aggregation' | 'sync';
-  readonly trigger?: string;
-  readonly status: RunStatus;
-  readonly counts?: Record<string, unknown>;
-  readonly progress?: unknown;
-  readonly error?: StoredError | null;
-  readonly startedAt?: number | null;
-  readonly finishedAt?: number | null;
-  readonly createdAt?: number;
-}
-
-export interface ConnectionTest {
-  readonly ok: boolean;
-  readonly code?: string;
-  readonly message: string;
-  readonly at?: number;
-  readonly details?: {
-    readonly fix?: string;
-    readonly permission?: string;
-    readonly clockSkewSeconds?: number;
-    readonly networkReason?: string;
-    readonly httpStatus?: number;
-  };
-}
-
-export interface SourceSettings {
-  readonly syncIntervalMs?: number;
-  readonly aggregationIntervalMs?: number | null;
-  readonly reconciliationHours?: number;
-  readonly backfillDays?: number;
-}
-
-export interface Source {
-  readonly id: string;
-  readonly type: SourceType;
-  readonly name: string;
-  readonly description: string | null;
-  readonly ownerIdentityId: string;
-  readonly governanceGroupId: string | null;
-  readonly apiHost: string | null;
-  readonly integrationKey: string | null;
-  readonly hasSecret: boolean;
-  readonly state: SourceState;
-  readonly settings?: SourceSettings;
-  readonly lastTest?: ConnectionTest | null;
-  readonly lastRun?: Run | null;
-  readonly nextRunAt?: number | string | null;
-  readonly health?: unknown;
-  readonly createdAt?: number;
+/** A connection test's details as the console reads them (an object, or nothing). */
+export function testDetails(test: ConnectionTest): ConnectionTestDetails {
+  const details = test.details;
+  return typeof details === 'object' && details !== null ? details : {};
 }
 
 export interface NewSource {
@@ -91,70 +73,32 @@ export interface Configuration {
   readonly secretKey?: string;
 }
 
-export interface StreamHealth {
-  readonly stream: string;
-  readonly label?: string;
-  readonly state: StreamState;
-  readonly lastSuccessAt?: number | null;
-  readonly syncedUntil?: number | null;
-  readonly lagMs?: number | null;
-  /** Share of the backfill done, 0–1; null when there is none. */
-  readonly backfillProgress?: number | null;
-  readonly pages?: number;
-  readonly rateLimited?: number;
-  readonly lastError?: StoredError | null;
+export async function listSources(api: Api): Promise<SourceSummary[]> {
+  return (await api.get<SourceList>('/sources')).sources;
 }
 
-export interface Account {
-  readonly id: number | string;
-  readonly sourceId?: string;
-  readonly sourceName?: string;
-  readonly duoUserId: string;
-  readonly username: string;
-  readonly realname?: string | null;
-  readonly email?: string | null;
-  readonly status: string;
-  readonly groups?: readonly (string | { readonly name: string })[];
-  readonly lastLoginMs?: number | null;
-  readonly identityId?: string | null;
-  readonly correlation?: string | null;
-  readonly deletedAt?: number | null;
+export function getSource(api: Api, id: string): Promise<SourceSummary> {
+  return api.get<SourceSummary>(`/sources/${id}`);
 }
 
-export interface Entitlement {
-  readonly id: number | string;
-  readonly duoGroupId: string;
-  readonly name: string;
-  readonly description?: string | null;
-  readonly status?: string | null;
+export function createSource(api: Api, input: NewSource): Promise<Source> {
+  return api.post<Source>('/sources', input);
 }
 
-export async function listSources(api: Api): Promise<Source[]> {
-  return listFrom<Source>(await api.get('/sources'), 'sources');
-}
-
-export async function getSource(api: Api, id: string): Promise<Source> {
-  return objectFrom<Source>(await api.get(`/sources/${id}`), 'source');
-}
-
-export async function createSource(api: Api, input: NewSource): Promise<Source> {
-  return objectFrom<Source>(await api.post('/sources', input), 'source');
-}
-
-export async function updateSource(
+export function updateSource(
   api: Api,
   id: string,
   patch: Record<string, unknown>,
 ): Promise<Source> {
-  return objectFrom<Source>(await api.patch(`/sources/${id}`, patch), 'source');
+  return api.patch<Source>(`/sources/${id}`, patch);
 }
 
 export async function deleteSource(api: Api, id: string, confirmName: string): Promise<void> {
   await api.del(`/sources/${id}`, { confirm: confirmName });
 }
 
-export async function configureSource(api: Api, id: string, input: Configuration): Promise<Source> {
-  return objectFrom<Source>(await api.put(`/sources/${id}/configuration`, input), 'source');
+export function configureSource(api: Api, id: string, input: Configuration): Promise<Source> {
+  return api.put<Source>(`/sources/${id}/configuration`, input);
 }
 
 export function testConnection(api: Api, id: string): Promise<ConnectionTest> {
@@ -162,23 +106,23 @@ export function testConnection(api: Api, id: string): Promise<ConnectionTest> {
 }
 
 export async function startAggregation(api: Api, id: string): Promise<string> {
-  return (await api.post<{ runId: string }>(`/sources/${id}/aggregate`)).runId;
+  return (await api.post<RunStarted>(`/sources/${id}/aggregate`)).runId;
 }
 
 export async function startSync(api: Api, id: string): Promise<string> {
-  return (await api.post<{ runId: string }>(`/sources/${id}/sync`)).runId;
+  return (await api.post<RunStarted>(`/sources/${id}/sync`)).runId;
 }
 
 export async function listRuns(api: Api, id: string): Promise<Run[]> {
-  return listFrom<Run>(await api.get(`/sources/${id}/runs`), 'runs');
+  return (await api.get<RunList>(`/sources/${id}/runs`)).runs;
 }
 
-export async function getRun(api: Api, runId: string): Promise<Run> {
-  return objectFrom<Run>(await api.get(`/runs/${runId}`), 'run');
+export function getRun(api: Api, runId: string): Promise<Run> {
+  return api.get<Run>(`/runs/${runId}`);
 }
 
-export async function listStreams(api: Api, id: string): Promise<StreamHealth[]> {
-  return listFrom<StreamHealth>(await api.get(`/sources/${id}/streams`), 'streams');
+export async function listStreams(api: Api, id: string): Promise<Stream[]> {
+  return (await api.get<StreamList>(`/sources/${id}/streams`)).streams;
 }
 
 export interface AccountFilter {
@@ -194,11 +138,12 @@ export async function listAccounts(
   id: string,
   filter: AccountFilter,
 ): Promise<Page<Account>> {
-  return pageFrom<Account>(await api.get(`/sources/${id}/accounts`, { ...filter }), 'accounts');
+  const body = await api.get<AccountList>(`/sources/${id}/accounts`, { ...filter });
+  return pageOf(body.accounts, body.next);
 }
 
 export async function listEntitlements(api: Api, id: string): Promise<Entitlement[]> {
-  return listFrom<Entitlement>(await api.get(`/sources/${id}/entitlements`), 'entitlements');
+  return (await api.get<EntitlementList>(`/sources/${id}/entitlements`)).entitlements;
 }
 
 export async function listEntitlementMembers(
@@ -206,15 +151,15 @@ export async function listEntitlementMembers(
   id: string,
   entitlementId: string,
 ): Promise<Account[]> {
-  return listFrom<Account>(
-    await api.get(`/sources/${id}/entitlements/${entitlementId}/members`),
-    'accounts',
+  const body = await api.get<EntitlementMembers>(
+    `/sources/${id}/entitlements/${entitlementId}/members`,
   );
+  return body.accounts;
 }
 
-/** Group names of an account, whether the API sends names or objects. */
+/** Group names of an account. */
 export function groupNames(account: Account): string[] {
-  return (account.groups ?? []).map((g) => (typeof g === 'string' ? g : g.name));
+  return account.groups.map((g) => g.name);
 }
 
 export function isRunActive(run: Run | null | undefined): boolean {

@@ -1,27 +1,10 @@
 /**
- * Progress of long runs and backfills. The runner owns the shape of `progress`, so this reads
- * the common forms (a share 0–1, a percent, done/total) and falls back to the counts.
+ * Progress of long runs and backfills: the share done comes from the API (`progressShare` of a
+ * run, `backfillProgress` of a stream, each 0–1 or null); the counts summarise what was read.
  */
-import { isRecord } from '../../api/client';
 import { Meter } from '../../ui/components';
-import { formatDate, formatNumber } from '../../ui/format';
+import { formatNumber } from '../../ui/format';
 import type { Run } from './api';
-
-/** A share from 0 to 1 found in a progress value, if there is one. */
-export function shareOf(progress: unknown): number | undefined {
-  if (typeof progress === 'number') return progress > 1 ? progress / 100 : progress;
-  if (!isRecord(progress)) return undefined;
-  for (const key of ['share', 'fraction', 'ratio']) {
-    const value = progress[key];
-    if (typeof value === 'number') return value;
-  }
-  const percent = progress['percent'];
-  if (typeof percent === 'number') return percent / 100;
-  const done = progress['done'] ?? progress['processed'];
-  const total = progress['total'];
-  if (typeof done === 'number' && typeof total === 'number' && total > 0) return done / total;
-  return undefined;
-}
 
 /** Events and pages of a run, summed over its streams. */
 export function runTotals(run: Run): {
@@ -34,19 +17,15 @@ export function runTotals(run: Run): {
   let pages = 0;
   let rateLimited = 0;
   const other: [string, number][] = [];
-  for (const [key, value] of Object.entries(run.counts ?? {})) {
+  for (const [key, value] of Object.entries(run.counts)) {
     if (typeof value === 'number') other.push([key, value]);
-    else if (isRecord(value)) {
-      events += num(value['eventsNew']) + num(value['eventsUpdated']);
-      pages += num(value['pages']);
-      rateLimited += num(value['rateLimited']);
+    else {
+      events += value.eventsNew + value.eventsUpdated;
+      pages += value.pages;
+      rateLimited += value.rateLimited;
     }
   }
   return { events, pages, rateLimited, other };
-}
-
-function num(value: unknown): number {
-  return typeof value === 'number' ? value : 0;
 }
 
 const AGGREGATION_COUNTS: readonly [string, string, boolean][] = [
@@ -71,7 +50,7 @@ function aggregationSummary(counts: readonly [string, number][]): string {
 }
 
 export function RunProgress({ run }: { run: Run }) {
-  const share = shareOf(run.progress);
+  const share = run.progressShare;
   const totals = runTotals(run);
   const summary =
     run.kind === 'sync'
@@ -79,7 +58,7 @@ export function RunProgress({ run }: { run: Run }) {
       : aggregationSummary(totals.other);
   return (
     <div className="run-progress">
-      {share !== undefined && (run.status === 'running' || run.status === 'queued') && (
+      {share !== null && (run.status === 'running' || run.status === 'queued') && (
         <Meter value={share} label={`${run.kind} progress`} />
       )}
       <span className="muted small">{summary || '—'}</span>
@@ -87,30 +66,13 @@ export function RunProgress({ run }: { run: Run }) {
   );
 }
 
-export function BackfillProgress({ backfill }: { backfill: unknown }) {
-  if (backfill === null || backfill === undefined) return <span className="muted">—</span>;
-  const share = shareOf(backfill);
-  if (share !== undefined) {
-    return (
-      <span className="inline-facts">
-        <Meter value={share} label="Backfill progress" />
-        <span className="small">{Math.round(share * 100)} %</span>
-      </span>
-    );
-  }
-  if (isRecord(backfill)) {
-    const from = backfill['from'];
-    const down = backfill['doneDownTo'];
-    if (typeof from === 'number' && typeof down === 'number') {
-      return down <= from ? (
-        <span>Done</span>
-      ) : (
-        <span className="small">
-          down to {formatDate(down)} of {formatDate(from)}
-        </span>
-      );
-    }
-    if (backfill['done'] === true || backfill['complete'] === true) return <span>Done</span>;
-  }
-  return <span className="muted">—</span>;
+export function BackfillProgress({ backfill }: { backfill: number | null }) {
+  if (backfill === null) return <span className="muted">—</span>;
+  if (backfill >= 1) return <span>Done</span>;
+  return (
+    <span className="inline-facts">
+      <Meter value={backfill} label="Backfill progress" />
+      <span className="small">{Math.round(backfill * 100)} %</span>
+    </span>
+  );
 }

@@ -83,7 +83,7 @@ export function TokensTab() {
                 { label: 'Name', value: (t) => t.name },
                 {
                   label: 'Created',
-                  value: (t) => formatAgo(t.createdAt ?? null),
+                  value: (t) => formatAgo(t.createdAt),
                   optional: true,
                 },
                 {
@@ -98,9 +98,7 @@ export function TokensTab() {
                 {
                   label: 'Expires',
                   value: (t) =>
-                    t.expiresAt === null || t.expiresAt === undefined
-                      ? 'never'
-                      : new Date(t.expiresAt).toISOString(),
+                    t.expiresAt === null ? 'never' : new Date(t.expiresAt).toISOString(),
                   render: (t) => <Expires token={t} />,
                 },
                 {

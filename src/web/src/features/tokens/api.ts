@@ -5,51 +5,33 @@
  * @example await createToken(api, 'SIEM export', 90) // expires in 90 days
  */
 import type { Api } from '../../api/client';
-import { isRecord } from '../../api/client';
-import { listFrom } from '../../api/shapes';
+import type { ApiToken, ApiTokenList, CreatedApiToken } from '../../../../api/contract/index.js';
 
-export interface ApiToken {
-  readonly id: string;
-  readonly name: string;
-  readonly createdAt?: number;
-  readonly lastUsedAt?: number | null;
-  readonly expiresAt?: number | null;
-  readonly prefix?: string;
-}
+export type { ApiToken, CreatedApiToken } from '../../../../api/contract/index.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Whether the token has expired (it then authenticates nowhere). */
 export function isExpired(token: ApiToken, now = Date.now()): boolean {
-  return typeof token.expiresAt === 'number' && now >= token.expiresAt;
+  return token.expiresAt !== null && now >= token.expiresAt;
 }
 
 export async function listTokens(api: Api): Promise<ApiToken[]> {
-  return listFrom<ApiToken>(await api.get('/tokens'), 'tokens');
+  return (await api.get<ApiTokenList>('/tokens')).tokens;
 }
 
 /**
  * Creates a token expiring in `expiresInDays` days (null: never); the answer's `token` text is
  * shown once and never again.
  */
-export async function createToken(
+export function createToken(
   api: Api,
   name: string,
   expiresInDays: number | null,
-): Promise<{ token: string; id?: string; expiresAt: number | null }> {
+): Promise<CreatedApiToken> {
   const expiresAt =
     expiresInDays === null ? null : new Date(Date.now() + expiresInDays * DAY_MS).toISOString();
-  const body = await api.post<unknown>('/tokens', { name, expiresAt });
-  if (!isRecord(body)) return { token: '', expiresAt: null };
-  const token = body['token'];
-  const apiToken = isRecord(body['apiToken']) ? body['apiToken'] : {};
-  const id = apiToken['id'];
-  const expires = apiToken['expiresAt'];
-  return {
-    token: typeof token === 'string' ? token : '',
-    ...(typeof id === 'string' ? { id } : {}),
-    expiresAt: typeof expires === 'number' ? expires : null,
-  };
+  return api.post<CreatedApiToken>('/tokens', { name, expiresAt });
 }
 
 export async function revokeToken(api: Api, id: string): Promise<void> {

@@ -94,7 +94,7 @@ export function UsersTab() {
                 },
                 {
                   label: 'Last sign-in',
-                  value: (u) => formatAgo(u.lastLoginAt ?? null),
+                  value: (u) => formatAgo(u.lastSignInAt),
                   optional: true,
                 },
                 {

@@ -1,23 +1,18 @@
 /** Console users (admin only): `GET/POST /users`, `PATCH/DELETE /users/:id`. */
 import type { Api } from '../../api/client';
-import { listFrom, objectFrom } from '../../api/shapes';
-import type { Role, User } from '../auth/api';
+import type { ConsoleUser, Role, User, UserList } from '../../../../api/contract/index.js';
 
-export interface ConsoleUser extends User {
-  readonly createdAt?: number;
-  readonly lastLoginAt?: number | null;
-  readonly disabled?: boolean;
-}
+export type { ConsoleUser } from '../../../../api/contract/index.js';
 
 export async function listUsers(api: Api): Promise<ConsoleUser[]> {
-  return listFrom<ConsoleUser>(await api.get('/users'), 'users');
+  return (await api.get<UserList>('/users')).users;
 }
 
-export async function createUser(
+export function createUser(
   api: Api,
   input: { username: string; password: string; role: Role },
-): Promise<ConsoleUser> {
-  return objectFrom<ConsoleUser>(await api.post('/users', input), 'user');
+): Promise<User> {
+  return api.post<User>('/users', input);
 }
 
 export async function updateUser(

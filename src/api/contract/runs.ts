@@ -1,0 +1,60 @@
+/**
+ * Runs (a connection test, an aggregation or a sync): status from a closed set, counts per
+ * stream, the runner's progress and `progressShare`, the share done (0–1) when it can be told.
+ *
+ * @example { "id": "…", "kind": "sync", "status": "running", "progressShare": 0.4, … }
+ */
+import { z } from 'zod';
+import { EpochMs, Next, StoredError } from './common.js';
+
+export const RUN_KINDS = ['test', 'aggregation', 'sync'] as const;
+export const RUN_TRIGGERS = ['manual', 'schedule', 'startup', 'create'] as const;
+export const RUN_STATUSES = [
+  'queued',
+  'running',
+  'succeeded',
+  'partial',
+  'failed',
+  'cancelled',
+] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** What a sync counted for one stream. */
+export const StreamRunCounts = z.object({
+  pages: z.number(),
+  eventsNew: z.number(),
+  eventsUpdated: z.number(),
+  rejected: z.number(),
+  rateLimited: z.number(),
+});
+
+export const Run = z.object({
+  id: z.string(),
+  sourceId: z.string(),
+  kind: z.enum(RUN_KINDS),
+  trigger: z.enum(RUN_TRIGGERS),
+  status: z.enum(RUN_STATUSES),
+  counts: z
+    .record(z.string(), z.union([StreamRunCounts, z.number()]))
+    .describe('a sync: per stream; an aggregation: accounts, entitlements, …'),
+  progress: z.unknown().describe('the runner’s own progress record, shown as is'),
+  progressShare: z
+    .number()
+    .min(0)
+    .max(1)
+    .nullable()
+    .describe('share done, 0–1 (accounts seen of expected; backfill done); null: unknown'),
+  error: StoredError.nullable(),
+  createdAt: EpochMs,
+  startedAt: EpochMs.nullable(),
+  finishedAt: EpochMs.nullable(),
+  heartbeatAt: EpochMs.nullable(),
+});
+export type Run = z.infer<typeof Run>;
+
+export const RunList = z.object({ runs: z.array(Run), next: Next });
+export type RunList = z.infer<typeof RunList>;
+
+/** The answer of `aggregate` and `sync` (202): the run started, to poll at `/runs/:runId`. */
+export const RunStarted = z.object({ runId: z.string(), run: Run });
+export type RunStarted = z.infer<typeof RunStarted>;

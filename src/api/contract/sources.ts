@@ -1,0 +1,136 @@
+/**
+ * Sources: a source (never its secret key: `hasSecret` only), in lists and alone with its last
+ * run, next run and health; a connection test's verdict; streams; entitlements and their members;
+ * rejected records.
+ *
+ * @example { "id": "…", "type": "duo", "name": "Duo accounts", "state": "verified", "lastRun": null, … }
+ */
+import { z } from 'zod';
+import { Account, Group } from './accounts.js';
+import { EpochMs, Next, StoredError } from './common.js';
+import { Run } from './runs.js';
+
+export const SOURCE_TYPES = ['duo', 'duo-activity'] as const;
+export type SourceType = (typeof SOURCE_TYPES)[number];
+export const SOURCE_STATES = ['unconfigured', 'configured', 'verified', 'failing'] as const;
+export type SourceState = (typeof SOURCE_STATES)[number];
+export const STREAM_STATES = ['idle', 'ok', 'failing', 'not_available'] as const;
+export type StreamState = (typeof STREAM_STATES)[number];
+
+export const SourceSettings = z.object({
+  syncIntervalMs: z.number(),
+  aggregationIntervalMs: z.number().nullable(),
+  reconciliationHours: z.number(),
+  backfillDays: z.number(),
+  maxDeleteShare: z.number(),
+  createIdentities: z.boolean(),
+  caFile: z.string().nullable(),
+  proxyUrl: z.string().nullable(),
+});
+export type SourceSettings = z.infer<typeof SourceSettings>;
+
+/** A connection test's verdict: the cause in `code`/`message` and the fix in `details.fix`. */
+export const ConnectionTest = z.object({
+  ok: z.boolean(),
+  at: EpochMs,
+  code: z.string().optional(),
+  message: z.string(),
+  details: z
+    .unknown()
+    .optional()
+    .describe('an object: fix, permission, clockSkewSeconds, networkReason, httpStatus, …'),
+});
+export type ConnectionTest = z.infer<typeof ConnectionTest>;
+
+export const Source = z.object({
+  id: z.string(),
+  type: z.enum(SOURCE_TYPES),
+  name: z.string(),
+  description: z.string().nullable(),
+  ownerIdentityId: z.string(),
+  governanceGroupId: z.string().nullable(),
+  apiHost: z.string().nullable(),
+  integrationKey: z.string().nullable(),
+  hasSecret: z.boolean().describe('whether a secret key is stored (it is never answered)'),
+  settings: SourceSettings,
+  state: z.enum(SOURCE_STATES),
+  lastTest: ConnectionTest.nullable(),
+  createdAt: EpochMs,
+  updatedAt: EpochMs,
+});
+export type Source = z.infer<typeof Source>;
+
+/** An activity source's streams by state; a Duo source's accounts by status. */
+export const SourceHealth = z.union([
+  z.object({
+    streams: z.record(z.string(), z.number()),
+    failing: z.array(z.string()),
+    lastSuccessAt: EpochMs.nullable(),
+  }),
+  z.object({ accounts: z.record(z.string(), z.number()) }),
+]);
+export type SourceHealth = z.infer<typeof SourceHealth>;
+
+/** A source with its last run, when it runs next (null: not scheduled) and its health. */
+export const SourceSummary = Source.extend({
+  lastRun: Run.nullable(),
+  nextRunAt: EpochMs.nullable(),
+  health: SourceHealth,
+});
+export type SourceSummary = z.infer<typeof SourceSummary>;
+
+export const SourceList = z.object({ sources: z.array(SourceSummary), next: Next });
+export type SourceList = z.infer<typeof SourceList>;
+
+/** One stream's health: state, last success, cursor time, lag, backfill, pages, 429s, error. */
+export const Stream = z.object({
+  stream: z.string(),
+  state: z.enum(STREAM_STATES),
+  lastSuccessAt: EpochMs.nullable(),
+  syncedUntil: EpochMs.nullable(),
+  lagMs: z.number().nullable(),
+  backfillProgress: z.number().nullable().describe('share of the backfill done, 0–1'),
+  pages: z.number(),
+  rateLimited: z.number(),
+  lastError: StoredError.nullable(),
+  lastRunId: z.string().nullable(),
+  updatedAt: EpochMs,
+});
+export type Stream = z.infer<typeof Stream>;
+
+export const StreamList = z.object({ streams: z.array(Stream), next: Next });
+export type StreamList = z.infer<typeof StreamList>;
+
+/** An entitlement (a Duo group) of a source. */
+export const Entitlement = Group.extend({
+  sourceId: z.string(),
+  description: z.string().nullable(),
+  status: z.string().nullable(),
+});
+export type Entitlement = z.infer<typeof Entitlement>;
+
+export const EntitlementList = z.object({ entitlements: z.array(Entitlement), next: Next });
+export type EntitlementList = z.infer<typeof EntitlementList>;
+
+/** The accounts holding one entitlement. */
+export const EntitlementMembers = z.object({
+  entitlement: Group,
+  accounts: z.array(Account),
+  next: Next,
+});
+export type EntitlementMembers = z.infer<typeof EntitlementMembers>;
+
+/** A record Duo sent that could not be read, kept whole with where it came from. */
+export const RejectedRecord = z.object({
+  sourceId: z.string(),
+  stream: z.string(),
+  runId: z.string().nullable(),
+  position: z.number(),
+  error: z.string(),
+  raw: z.unknown(),
+  firstSeenAt: EpochMs,
+});
+export type RejectedRecord = z.infer<typeof RejectedRecord>;
+
+export const RejectedRecordList = z.object({ records: z.array(RejectedRecord), next: Next });
+export type RejectedRecordList = z.infer<typeof RejectedRecordList>;
