@@ -118,11 +118,11 @@ describe('duo-insights reports', () => {
       displayName: 'Report Owner',
       email: 'report.owner@example.org',
     });
-    const ownerIdentityId = (owner.body as { identity: { id: string } }).identity.id;
+    const ownerIdentityId = (owner.body as { id: string }).id;
     const create = async (type: string, name: string) => {
       const res = await admin.post('/api/v1/sources', { type, name, ownerIdentityId });
       expect(res.status, res.text).toBe(201);
-      const source = (res.body as { source: { id: string; name: string } }).source;
+      const source = res.body as { id: string; name: string };
       const configured = await admin.put(`/api/v1/sources/${source.id}/configuration`, {
         apiHost: sim.url,
         integrationKey: credential.ikey,
