@@ -149,7 +149,7 @@ export interface ActivityPageInput {
   readonly events: readonly NormalisedEvent[];
   /** The stream's cursor after this page; saved with the page's rows. */
   readonly cursor: unknown;
-  /** Stream health saved with the page (e.g. `{ state: 'ok', lastRunId }`). */
+  /** Stream health saved with the page (e.g. `{ state: 'ok' }`). */
   readonly streamPatch?: StreamPatch;
   /** The caller's string-id cache; interning works without one, only slower. */
   readonly strings?: StringCache;
