@@ -40,7 +40,6 @@ export function streamView(s: StreamStatus, now: number) {
     pages: s.pages,
     rateLimited: s.rateLimited,
     lastError: s.lastError,
-    lastRunId: s.lastRunId,
     updatedAt: s.updatedAt,
   };
 }

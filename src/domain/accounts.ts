@@ -11,15 +11,6 @@ import type { EpochMs } from './time.js';
 export const CORRELATIONS = ['user_id', 'email', 'username', 'alias', 'created', 'manual'] as const;
 export type Correlation = (typeof CORRELATIONS)[number];
 
-/** Duo's user statuses. Stored as Duo sends them, so an unknown new status is shown, not lost. */
-export const KNOWN_ACCOUNT_STATUSES = [
-  'active',
-  'bypass',
-  'disabled',
-  'locked out',
-  'pending deletion',
-] as const;
-
 export interface Account {
   readonly id: number;
   readonly sourceId: string;
@@ -27,6 +18,10 @@ export interface Account {
   readonly username: string;
   readonly realname: string | null;
   readonly email: string | null;
+  /**
+   * As Duo sends it (`active`, `bypass`, `disabled`, `locked out`, `pending deletion`), so a new
+   * status is shown, not lost.
+   */
   readonly status: string;
   readonly lockoutReason: string | null;
   readonly aliases: readonly string[];

@@ -155,11 +155,8 @@ export interface StreamStatus {
   readonly state: StreamState;
   /** The sync engine's cursor (sync/cursor.ts), stored as JSON; null before the first page. */
   readonly cursor: unknown;
-  /** Backfill progress, as the sync engine defines it. */
-  readonly backfill: unknown;
   readonly lastSuccessAt: EpochMs | null;
   readonly lastError: StoredError | null;
-  readonly lastRunId: string | null;
   /** Pages ingested since the stream began. */
   readonly pages: number;
   /** Requests answered 429 since the stream began. */
@@ -170,10 +167,8 @@ export interface StreamStatus {
 /** What a caller may change on a stream; `null` clears a nullable field. */
 export interface StreamPatch {
   readonly state?: StreamState;
-  readonly backfill?: unknown;
   readonly lastSuccessAt?: EpochMs | null;
   readonly lastError?: StoredError | null;
-  readonly lastRunId?: string | null;
   readonly pages?: number;
   readonly rateLimited?: number;
 }

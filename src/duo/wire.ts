@@ -74,16 +74,6 @@ export type FailEnvelope = z.infer<typeof FailEnvelopeSchema>;
 
 // ---- users and groups ---------------------------------------------------------------------------
 
-/** Duo's user statuses; the group status may override them (not shown in the user). */
-export const USER_STATUSES = [
-  'active',
-  'bypass',
-  'disabled',
-  'locked out',
-  'pending deletion',
-] as const;
-export type DuoUserStatus = (typeof USER_STATUSES)[number];
-
 export const UserGroupSchema = z.looseObject({
   group_id: z.string(),
   name: z.string(),

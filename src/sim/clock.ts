@@ -1,10 +1,28 @@
 /**
  * The simulator's clock: sim time = start + real elapsed × speed + every manual advance. Rate
- * limits and the `Date` skew check use real time; visibility of events uses sim time.
+ * limits, the `Date` skew check, the request log and `slow` faults use real time (a `RealClock`,
+ * injected by tests to move it without waiting); visibility of events uses sim time.
  *
  * @example const clock = createSimClock({ start: ms(Date.now()), speed: 60 }); clock.now();
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { ms, nowMs, type EpochMs } from '../domain/time.js';
+
+/** Real time as the simulator reads and waits for it. */
+export interface RealClock {
+  /** Milliseconds since the epoch, as `Date.now()`. */
+  readonly now: () => number;
+  /** Resolves after `delayMs` of this clock; rejects when `signal` aborts. */
+  readonly sleep: (delayMs: number, signal: AbortSignal) => Promise<void>;
+}
+
+/** The machine's clock (the default everywhere). */
+export const SYSTEM_CLOCK: RealClock = {
+  now: () => Date.now(),
+  sleep: async (delayMs, signal) => {
+    await delay(delayMs, undefined, { signal });
+  },
+};
 
 export interface SimClock {
   /** Sim time now. */

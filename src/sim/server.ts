@@ -16,11 +16,10 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { isIPv6 } from 'node:net';
-import { setTimeout as delay } from 'node:timers/promises';
 import { nowMs, type EpochMs } from '../domain/time.js';
 import type { DuoParams } from '../duo/signing.js';
 import { authenticate, type Credential } from './auth.js';
-import { createSimClock, type SimClock } from './clock.js';
+import { createSimClock, SYSTEM_CLOCK, type RealClock, type SimClock } from './clock.js';
 import { handleControl, type ControlState } from './control.js';
 import { createDataset } from './dataset.js';
 import type { Dataset } from './dataset-types.js';
@@ -90,6 +89,8 @@ export interface SimulatorOptions {
   readonly repeatedRecords?: number;
   /** Sim time = start (default: now) + real elapsed × speed (default 1). */
   readonly clock?: { readonly start?: EpochMs; readonly speed?: number };
+  /** Real time (rate limits, the date check, the request log, `slow`); default the system's. */
+  readonly realClock?: RealClock;
   /** Default 'off' (tests and benchmarks); the CLI defaults to 'duo'. */
   readonly rateLimits?: RateLimitConfig;
   /** Duo's delay before an event is served (default 120_000). */
@@ -144,8 +145,9 @@ export const KEEP_ALIVE_MS = 65_000;
 
 export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
   const host = options.host ?? SIMULATOR_DEFAULTS.host;
-  const start = options.clock?.start ?? nowMs();
-  const clock = createSimClock({ start, speed: options.clock?.speed ?? 1 });
+  const realClock = options.realClock ?? SYSTEM_CLOCK;
+  const start = options.clock?.start ?? nowMs(realClock.now);
+  const clock = createSimClock({ start, speed: options.clock?.speed ?? 1 }, realClock.now);
   const seed = options.seed ?? SIMULATOR_DEFAULTS.seed;
   const dataset =
     options.dataset ??
@@ -170,6 +172,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const state: SimulatorState = {
     dataset,
     clock,
+    realClock,
     credentials,
     publishDelayMs: options.publishDelayMs ?? SIMULATOR_DEFAULTS.publishDelayMs,
     maxSkewMs: options.maxSkewMs ?? SIMULATOR_DEFAULTS.maxSkewMs,
@@ -178,7 +181,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     v1LastSecond: options.v1LastSecond ?? 'cut',
     faults: createFaultBook(seededRandom(`${seed}/faults`)),
     requests: createRequestLog(options.requestLogSize ?? 10_000),
-    limiter: createRateLimiter(options.rateLimits ?? 'off'),
+    limiter: createRateLimiter(options.rateLimits ?? 'off', realClock.now),
     closing: new AbortController(),
   };
 
@@ -237,6 +240,7 @@ interface SimulatorState extends ControlState {
   readonly requests: RequestLog;
   readonly limiter: RateLimiter;
   readonly clock: SimClock;
+  readonly realClock: RealClock;
   readonly closing: AbortController;
 }
 
@@ -400,7 +404,7 @@ async function handleRequest(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const at = nowMs();
+  const at = nowMs(state.realClock.now);
   const simAt = state.clock.now();
   const method = req.method ?? 'GET';
   const target = req.url ?? '/';
@@ -453,7 +457,7 @@ async function handleRequest(
   const auth = authenticate(
     { method, path, headers: req.headers, query: params, body },
     state.credentials,
-    Date.now(),
+    state.realClock.now(),
     state.maxSkewMs,
     state.apiHostname,
   );
@@ -496,7 +500,7 @@ async function handleRequest(
   const slow = take('slow');
   if (slow) {
     try {
-      await delay(slow.delayMs ?? 2000, undefined, { signal: state.closing.signal });
+      await state.realClock.sleep(slow.delayMs ?? 2000, state.closing.signal);
     } catch {
       res.destroy();
       return;

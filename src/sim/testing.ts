@@ -1,11 +1,13 @@
 /**
  * Helpers for tests that talk to the simulator over real HTTP: a tiny Duo-signed GET (undici +
- * duo/signing.ts, independent of our Duo client) and the control API. Test support only.
+ * duo/signing.ts, independent of our Duo client), the control API, and a real clock that moves
+ * only when told (`manualClock`, for `startSimulator({ realClock })`). Test support only.
  *
  * @example const page = await duoGet(sim, cred, '/admin/v1/users', [['limit', '300']]);
  */
 import { request, type Dispatcher } from 'undici';
 import { canonicalParams, formatDuoDate, signV2, signV5, type DuoParams } from '../duo/signing.js';
+import type { RealClock } from './clock.js';
 
 export interface SimTarget {
   readonly url: string;
@@ -92,4 +94,30 @@ export async function control<T = Record<string, unknown>>(
   if (response.statusCode >= 300)
     throw new Error(`${method} ${path}: ${response.statusCode} ${text}`);
   return JSON.parse(text) as T;
+}
+
+/** A real clock for the simulator that moves only by `advance` and by what `sleep` waits. */
+export interface ManualClock extends RealClock {
+  advance(deltaMs: number): void;
+}
+
+/**
+ * A clock starting at `start` (default now) that never moves by itself: `sleep` returns at once,
+ * having moved it by the delay, so a test sees waits without waiting.
+ *
+ * @example const clock = manualClock(); await startSimulator({ credentials, realClock: clock });
+ */
+export function manualClock(start: number = Date.now()): ManualClock {
+  let now = start;
+  return {
+    now: () => now,
+    advance(deltaMs) {
+      now += deltaMs;
+    },
+    sleep(delayMs, signal) {
+      if (signal.aborted) return Promise.reject(new Error('aborted'));
+      now += delayMs;
+      return Promise.resolve();
+    },
+  };
 }

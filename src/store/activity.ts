@@ -4,7 +4,7 @@
  *
  * Repeated strings (user keys, usernames, results, factors, applications, locations, devices)
  * are stored once in `strings` and referenced by id; payloads are the original JSON compressed
- * with raw deflate.
+ * with LZ4 and the stream's dictionary (`payload.ts`; rows of earlier versions use raw deflate).
  *
  * @example
  *   const strings = new StringCache();
@@ -149,7 +149,7 @@ export interface ActivityPageInput {
   readonly events: readonly NormalisedEvent[];
   /** The stream's cursor after this page; saved with the page's rows. */
   readonly cursor: unknown;
-  /** Stream health saved with the page (e.g. `{ state: 'ok', lastRunId }`). */
+  /** Stream health saved with the page (e.g. `{ state: 'ok' }`). */
   readonly streamPatch?: StreamPatch;
   /** The caller's string-id cache; interning works without one, only slower. */
   readonly strings?: StringCache;
@@ -570,24 +570,6 @@ function toDailyRollupRow(row: {
     result: row.result,
     count: row.count,
   };
-}
-
-/** Rebuilds a source's daily rollup from its raw events (repair; normally never needed). */
-export async function rebuildActivityDaily(db: Db, sourceId: string): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('activity_daily').where('source_id', '=', sourceId).execute();
-    const recount = await recountActivityDaily(trx, sourceId);
-    const rows = recount.map((r) => ({
-      source_id: sourceId,
-      user_key: r.userKey,
-      day: r.day,
-      stream: r.stream,
-      result: r.result,
-      count: r.count,
-    }));
-    for (const batch of chunks(rows, rowsPerStatement(trx, 6)))
-      await trx.insertInto('activity_daily').values(batch).execute();
-  });
 }
 
 // ---- timeline --------------------------------------------------------------------------------------

@@ -56,10 +56,8 @@ describeEachDatabase('dialect', (t) => {
           rate_limited: 0,
           updated_at: 0,
           cursor: null,
-          backfill: null,
           last_success_at: null,
           last_error: null,
-          last_run_id: null,
         })
         .execute(),
     ).rejects.toThrow();

@@ -1,21 +1,25 @@
 import { expect, it } from 'vitest';
+import { ms } from '../domain/time.js';
 import { describeEachDatabase } from '../../test/support/db.js';
 import { acquireLease, findLease, releaseLease, renewLease } from './leases.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const NOW = ms(Date.UTC(2026, 0, 1));
+/** `ms` after NOW, the time the test judges leases by (no waiting). */
+const at = (after: number) => ms(NOW + after);
 
 describeEachDatabase('leases', (t) => {
   it('let one holder in and keep a second one out until the lease expires, across connections', async () => {
     const other = t.connect();
     const name = `source:${String(Math.random())}`;
-    expect(await acquireLease(t.db, { name, holder: 'process-a', ttlMs: 400 })).toBe(true);
-    expect(await acquireLease(other, { name, holder: 'process-b', ttlMs: 400 })).toBe(false);
+    const a = { name, holder: 'process-a' };
+    const b = { name, holder: 'process-b' };
+    expect(await acquireLease(t.db, { ...a, ttlMs: 400, at: at(0) })).toBe(true);
+    expect(await acquireLease(other, { ...b, ttlMs: 400, at: at(399) })).toBe(false);
     expect((await findLease(other, name))?.holder).toBe('process-a');
 
-    await sleep(500);
-    expect(await acquireLease(other, { name, holder: 'process-b', ttlMs: 60_000 })).toBe(true);
-    expect(await renewLease(t.db, { name, holder: 'process-a', ttlMs: 60_000 })).toBe(false);
-    expect(await acquireLease(t.db, { name, holder: 'process-a', ttlMs: 60_000 })).toBe(false);
+    expect(await acquireLease(other, { ...b, ttlMs: 60_000, at: at(500) })).toBe(true);
+    expect(await renewLease(t.db, { ...a, ttlMs: 60_000, at: at(500) })).toBe(false);
+    expect(await acquireLease(t.db, { ...a, ttlMs: 60_000, at: at(500) })).toBe(false);
   });
 
   it('let only one of many simultaneous contenders win', async () => {
@@ -33,12 +37,11 @@ describeEachDatabase('leases', (t) => {
 
   it('renew for the holder and free the name on release', async () => {
     const name = `source:${String(Math.random())}`;
-    expect(await acquireLease(t.db, { name, holder: 'a', ttlMs: 300 })).toBe(true);
-    expect(await renewLease(t.db, { name, holder: 'a', ttlMs: 60_000 })).toBe(true);
-    await sleep(400);
-    expect(await acquireLease(t.db, { name, holder: 'b', ttlMs: 1000 })).toBe(false);
+    expect(await acquireLease(t.db, { name, holder: 'a', ttlMs: 300, at: at(0) })).toBe(true);
+    expect(await renewLease(t.db, { name, holder: 'a', ttlMs: 60_000, at: at(0) })).toBe(true);
+    expect(await acquireLease(t.db, { name, holder: 'b', ttlMs: 1000, at: at(400) })).toBe(false);
     expect(await releaseLease(t.db, { name, holder: 'b' })).toBe(false);
     expect(await releaseLease(t.db, { name, holder: 'a' })).toBe(true);
-    expect(await acquireLease(t.db, { name, holder: 'b', ttlMs: 1000 })).toBe(true);
+    expect(await acquireLease(t.db, { name, holder: 'b', ttlMs: 1000, at: at(400) })).toBe(true);
   });
 });

@@ -8,7 +8,7 @@
  * @example
  *   if (await acquireLease(db, { name: `source:${id}`, holder: processId, ttlMs: 60_000 })) { ... }
  */
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { epochMs } from './columns.js';
 import { dialectOf, type Db } from './dialect.js';
 import type { EpochMs } from '../domain/time.js';
@@ -27,6 +27,11 @@ export interface LeaseRequest {
   readonly ttlMs: number;
   /** The holder's process, so a lease of a process that is gone can be taken over at once. */
   readonly process?: LeaseProcess;
+  /**
+   * The time to judge expiry by; the database's clock when absent (as every caller but a test
+   * leaves it). Tests set it to let a lease expire without waiting.
+   */
+  readonly at?: EpochMs;
 }
 
 /** A lease as stored: who holds it, until when, and from which process (when known). */
@@ -35,6 +40,10 @@ export interface Lease {
   readonly holder: string;
   readonly expiresAt: EpochMs;
   readonly process?: LeaseProcess;
+}
+
+function nowOf(db: Db, request: LeaseRequest): RawBuilder<number> {
+  return request.at === undefined ? dialectOf(db).now() : sql.lit<number>(request.at);
 }
 
 function processColumns(request: LeaseRequest): {
@@ -49,7 +58,7 @@ function processColumns(request: LeaseRequest): {
  * holder's lease is still valid.
  */
 export async function acquireLease(db: Db, request: LeaseRequest): Promise<boolean> {
-  const now = dialectOf(db).now();
+  const now = nowOf(db, request);
   const expires = sql<number>`${now} + ${request.ttlMs}`;
   const row = await db
     .insertInto('leases')
@@ -81,7 +90,7 @@ export async function takeOverLease(
   db: Db,
   request: LeaseRequest & { readonly from: string },
 ): Promise<boolean> {
-  const now = dialectOf(db).now();
+  const now = nowOf(db, request);
   const result = await db
     .updateTable('leases')
     .set({
@@ -97,7 +106,7 @@ export async function takeOverLease(
 
 /** Extends our lease; false when it is no longer ours (expired and taken over). */
 export async function renewLease(db: Db, request: LeaseRequest): Promise<boolean> {
-  const now = dialectOf(db).now();
+  const now = nowOf(db, request);
   const result = await db
     .updateTable('leases')
     .set({ expires_at: sql<number>`${now} + ${request.ttlMs}` })

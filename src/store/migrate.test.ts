@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { ms } from '../domain/time.js';
 import { authEvents, newSource, telephonyEvent } from '../../test/support/activity-fixtures.js';
@@ -5,6 +6,7 @@ import { describeEachDatabase } from '../../test/support/db.js';
 import { activityUsage, ingestActivityPage, listActivityEvents } from './activity.js';
 import { appliedMigrations, migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { getStream } from './streams.js';
 
 describeEachDatabase(
   'migrations',
@@ -85,6 +87,45 @@ describeEachDatabase(
         toMs: ms(start + 86_400_000),
       });
       expect(usage.factors.map((f) => f.value).sort()).toEqual(['phone_call', 'sms_passcode']);
+    });
+  },
+  { migrate: false },
+);
+
+describeEachDatabase(
+  'migration 0007_drop_unused_stream_columns',
+  (t) => {
+    it('drops the never-written backfill and last_run_id columns of streams, keeping each stream', async () => {
+      const before = MIGRATIONS.findIndex((m) => m.id === '0007_drop_unused_stream_columns');
+      expect(before).toBeGreaterThan(0);
+      await migrate(t.db, MIGRATIONS.slice(0, before));
+      const { sourceId } = await newSource(t.db);
+      await sql`insert into streams (source_id, stream, state, cursor, backfill, last_success_at,
+        last_error, last_run_id, pages, rate_limited, updated_at)
+        values (${sourceId}, 'authentication', 'ok', '{"version":1}', null, 1000, null, null,
+        3, 1, 2000)`.execute(t.db);
+
+      expect(await migrate(t.db)).toEqual(MIGRATIONS.slice(before).map((m) => m.id));
+
+      const streams = (await t.db.introspection.getTables()).find((x) => x.name === 'streams');
+      expect(streams?.columns.map((c) => c.name).sort()).toEqual([
+        'cursor',
+        'last_error',
+        'last_success_at',
+        'pages',
+        'rate_limited',
+        'source_id',
+        'state',
+        'stream',
+        'updated_at',
+      ]);
+      expect(await getStream(t.db, sourceId, 'authentication')).toMatchObject({
+        state: 'ok',
+        cursor: { version: 1 },
+        lastSuccessAt: 1000,
+        pages: 3,
+        rateLimited: 1,
+      });
     });
   },
   { migrate: false },

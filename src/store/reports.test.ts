@@ -1,4 +1,4 @@
-import { expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/support/db.js';
 import type { NormalisedEvent } from '../domain/activity.js';
 import { dayOf } from '../domain/activity.js';
@@ -28,7 +28,8 @@ describeEachDatabase('reports', (t) => {
   let sourceId = '';
   let activityId = '';
 
-  it('stores a tenant: four accounts in one group, activity for three of them', async () => {
+  // A tenant: four accounts in one group (one disabled), activity for three of them.
+  beforeAll(async () => {
     const owner = await createIdentity(t.db, { displayName: 'Owner' });
     sourceId = (await createSource(t.db, { type: 'duo', name: 'Duo', ownerIdentityId: owner.id }))
       .id;

@@ -118,10 +118,8 @@ export interface StreamsTable {
   stream: string;
   state: string;
   cursor: string | null;
-  backfill: string | null;
   last_success_at: number | null;
   last_error: string | null;
-  last_run_id: string | null;
   pages: number;
   rate_limited: number;
   updated_at: number;

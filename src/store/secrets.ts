@@ -144,12 +144,6 @@ export function encryptSecret(key: SecretKey, plaintext: string): string {
   ].join(':');
 }
 
-/** The key id a stored ciphertext was made with, or undefined when it is not ours. */
-export function ciphertextKeyId(stored: string): string | undefined {
-  const parts = stored.split(':');
-  return parts.length === 5 && parts[0] === FORMAT ? parts[1] : undefined;
-}
-
 export function decryptSecret(key: SecretKey, stored: string): string {
   const [format, keyId, iv, tag, body] = stored.split(':');
   if (

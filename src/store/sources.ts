@@ -248,17 +248,6 @@ export async function recordConnectionTest(
   return toSource(row);
 }
 
-export async function setSourceState(db: Db, id: string, state: SourceState): Promise<Source> {
-  const row = await db
-    .updateTable('sources')
-    .set({ state, updated_at: nowMs() })
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirst();
-  if (!row) throw new NotFoundError('source', id);
-  return toSource(row);
-}
-
 /** Deletes a source with its accounts, entitlements, events, streams and runs. */
 export async function deleteSource(db: Db, id: string): Promise<void> {
   const result = await db.deleteFrom('sources').where('id', '=', id).executeTakeFirst();

@@ -93,7 +93,6 @@ export const Stream = z.object({
   pages: z.number(),
   rateLimited: z.number(),
   lastError: StoredError.nullable(),
-  lastRunId: z.string().nullable(),
   updatedAt: EpochMs,
 });
 export type Stream = z.infer<typeof Stream>;
