@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ms } from '../domain/time.js';
 import { authEvents, newSource, telephonyEvent } from '../../test/support/activity-fixtures.js';
 import { describeEachDatabase } from '../../test/support/db.js';
-import { activityUsage, ingestActivityPage, listActivityEvents } from './activity.js';
+import { ingestActivityPage } from './activity/ingest.js';
+import { activityUsage } from './activity/insights.js';
+import { listActivityEvents } from './activity/timeline.js';
 import { appliedMigrations, migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations/index.js';
 
