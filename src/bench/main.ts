@@ -21,7 +21,7 @@ import type { FamilyRate } from '../duo/index.js';
 import { startSimulator, type Simulator } from '../sim/server.js';
 import { createDataset } from '../sim/dataset.js';
 import type { Dataset, LogType } from '../sim/dataset-types.js';
-import { countActivityEvents, storageStats, type StorageStats } from '../store/activity.js';
+import { countActivityEvents, storageStats, type StorageStats } from '../store/activity/storage.js';
 import { openDatabase, type DatabaseKind, type Db } from '../store/dialect.js';
 import { createIdentity } from '../store/identities.js';
 import { migrate } from '../store/migrate.js';

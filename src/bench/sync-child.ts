@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { STREAMS } from '../domain/streams.js';
 import { ENDPOINT_FAMILIES } from '../duo/index.js';
 import { createLogger } from '../logging.js';
-import { StringCache } from '../store/activity.js';
+import { StringCache } from '../store/activity/strings.js';
 import { openDatabase } from '../store/dialect.js';
 import { parseSecretKey } from '../store/secrets.js';
 import { syncActivitySource } from '../sync/activity-sync.js';

@@ -9,7 +9,7 @@ import {
   userKey,
 } from '../../test/support/activity-fixtures.js';
 import { describeEachDatabase } from '../../test/support/db.js';
-import { ingestActivityPage } from '../store/activity.js';
+import { ingestActivityPage } from '../store/activity/ingest.js';
 import type { Db } from '../store/dialect.js';
 import { cliActor, SCHEDULER } from './actor.js';
 import { identityInsights, OrganisationAverages, readIdentityInsights } from './insights.js';

@@ -24,7 +24,7 @@ import {
   dailyActivity,
   firstActivityMs,
   locationsSeenBefore,
-} from '../store/activity.js';
+} from '../store/activity/insights.js';
 import type { Db } from '../store/dialect.js';
 import { getIdentity } from '../store/identities.js';
 import { organisationActivity } from '../store/reports.js';

@@ -15,7 +15,7 @@ import { ForbiddenError } from '../domain/errors.js';
 import { suggestAccess } from '../domain/reports.js';
 import { DAY_MS, ms, type EpochMs } from '../domain/time.js';
 import { listEntitlementsOfAccounts } from '../store/accounts.js';
-import { listActivityEvents } from '../store/activity.js';
+import { listActivityEvents } from '../store/activity/timeline.js';
 import type { Db } from '../store/dialect.js';
 import { getEntitlement } from '../store/entitlements.js';
 import { accessReviewRows, dormantAccounts } from '../store/reports.js';

@@ -70,3 +70,15 @@ export async function runBatches<Row, Out>(
   }
   return results;
 }
+
+/**
+ * The row's fields in `columns` order: the order Kysely binds them in, so a statement's
+ * `build` binds its parameters in the order of `BatchStatement.columns`.
+ *
+ * @example db.insertInto('activity_daily').values(rows.map((r) => pick(r, DAILY_COLUMNS)))
+ */
+export function pick<Row extends object>(row: Row, columns: readonly (keyof Row)[]): Row {
+  const out: Partial<Row> = {};
+  for (const column of columns) out[column] = row[column];
+  return out as Row;
+}

@@ -5,7 +5,7 @@
  *
  * @example const store = await openStore(config); ... await store.close();
  */
-import { StringCache } from './activity.js';
+import { StringCache } from './activity/strings.js';
 import { openDatabase, type Db, type OpenOptions } from './dialect.js';
 import { secureStoreFiles, type LoosePath } from './files.js';
 import { migrate } from './migrate.js';

@@ -5,7 +5,7 @@ import { dayOf } from '../domain/activity.js';
 import { DAY_MS, ms } from '../domain/time.js';
 import { findEntitlementByDuoGroupId } from './entitlements.js';
 import { upsertAccounts } from './accounts.js';
-import { ingestActivityPage } from './activity.js';
+import { ingestActivityPage } from './activity/ingest.js';
 import { createIdentity } from './identities.js';
 import { accessReviewRows, dormantAccounts, organisationActivity } from './reports.js';
 import { createSource } from './sources.js';

@@ -12,7 +12,7 @@ import type { Run, RunTrigger, StreamRunCounts } from '../domain/runs.js';
 import { STREAM_INFO, STREAMS, type StreamName } from '../domain/streams.js';
 import { DAY_MS, HOUR_MS, ms, type EpochMs } from '../domain/time.js';
 import { DuoError, type DuoClient } from '../duo/index.js';
-import { ingestActivityPage } from '../store/activity.js';
+import { ingestActivityPage } from '../store/activity/ingest.js';
 import { saveRejectedRecords } from '../store/rejected-records.js';
 import { getSourceCredentials, getSource } from '../store/sources.js';
 import { ensureStreams, findStream, saveStreamCursor, updateStream } from '../store/streams.js';

@@ -8,7 +8,7 @@
 import type { Logger } from '../logging.js';
 import type { Db } from '../store/dialect.js';
 import type { SecretKey } from '../store/secrets.js';
-import type { StringCache } from '../store/activity.js';
+import type { StringCache } from '../store/activity/strings.js';
 import type { DuoConnections } from './duo-connections.js';
 import type { StoredError } from '../domain/activity.js';
 import type { RunKind } from '../domain/runs.js';

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ms } from '../../src/domain/time.js';
 import { upsertAccounts } from '../../src/store/accounts.js';
-import { ingestActivityPage } from '../../src/store/activity.js';
+import { ingestActivityPage } from '../../src/store/activity/ingest.js';
 import { listEntitlements } from '../../src/store/entitlements.js';
 import { normalise } from '../../src/sync/normalise.js';
 import { newSource } from '../support/activity-fixtures.js';

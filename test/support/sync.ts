@@ -14,7 +14,7 @@ import type { StreamName } from '../../src/domain/streams.js';
 import type { Source } from '../../src/domain/sources.js';
 import type { Account } from '../../src/domain/accounts.js';
 import { createLogger } from '../../src/logging.js';
-import { StringCache } from '../../src/store/activity.js';
+import { StringCache } from '../../src/store/activity/strings.js';
 import type { Db } from '../../src/store/dialect.js';
 import { createIdentity } from '../../src/store/identities.js';
 import { streamAccounts } from '../../src/store/accounts.js';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { StreamRunCounts } from '../../src/domain/runs.js';
 import { STREAM_INFO, STREAMS } from '../../src/domain/streams.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../src/domain/time.js';
-import { listActivityDaily, recountActivityDaily } from '../../src/store/activity.js';
+import { listActivityDaily, recountActivityDaily } from '../../src/store/activity/daily.js';
 import { listStreams } from '../../src/store/streams.js';
 import { syncActivitySource } from '../../src/sync/activity-sync.js';
 import type { SyncContext } from '../../src/sync/context.js';

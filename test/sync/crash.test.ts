@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isFinished } from '../../src/domain/runs.js';
 import { STREAMS } from '../../src/domain/streams.js';
-import { listActivityDaily, recountActivityDaily } from '../../src/store/activity.js';
+import { listActivityDaily, recountActivityDaily } from '../../src/store/activity/daily.js';
 import { listRuns } from '../../src/store/runs.js';
 import { listStreams } from '../../src/store/streams.js';
 import type { SyncContext } from '../../src/sync/context.js';

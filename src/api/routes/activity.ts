@@ -4,7 +4,7 @@ import type { ActivityEvent } from '../../domain/activity.js';
 import { factorLabel } from '../../domain/factors.js';
 import { STREAMS, type StreamName } from '../../domain/streams.js';
 import { ms } from '../../domain/time.js';
-import { listActivityEvents } from '../../store/activity.js';
+import { listActivityEvents } from '../../store/activity/timeline.js';
 import { getIdentity } from '../../store/identities.js';
 import { decodeCursor, encodeCursor } from '../cursors.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';

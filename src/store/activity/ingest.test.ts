@@ -1,30 +1,18 @@
 import { expect, it } from 'vitest';
-import type { NormalisedEvent } from '../domain/activity.js';
-import { DAY_MS, HOUR_MS, ms } from '../domain/time.js';
-import {
-  authEvents,
-  newSource,
-  telephonyEvent,
-  userKey,
-} from '../../test/support/activity-fixtures.js';
-import { describeEachDatabase } from '../../test/support/db.js';
-import {
-  StringCache,
-  activitySummaries,
-  activityUsage,
-  countActivityEvents,
-  dailyActivity,
-  ingestActivityPage,
-  listActivityDaily,
-  listActivityEvents,
-  recountActivityDaily,
-  storageStats,
-} from './activity.js';
-import { getStream } from './streams.js';
+import type { NormalisedEvent } from '../../domain/activity.js';
+import { DAY_MS, ms } from '../../domain/time.js';
+import { authEvents, newSource, telephonyEvent } from '../../../test/support/activity-fixtures.js';
+import { describeEachDatabase } from '../../../test/support/db.js';
+import { getStream } from '../streams.js';
+import { listActivityDaily, recountActivityDaily } from './daily.js';
+import { ingestActivityPage } from './ingest.js';
+import { countActivityEvents } from './storage.js';
+import { StringCache } from './strings.js';
+import { listActivityEvents } from './timeline.js';
 
 const START = ms(Date.UTC(2025, 0, 6));
 
-describeEachDatabase('activity store', (t) => {
+describeEachDatabase('activity ingest', (t) => {
   it('stores a page once: replaying it inserts nothing, updates nothing and keeps counts', async () => {
     const { sourceId } = await newSource(t.db);
     const events = authEvents({ count: 300, startMs: START });
@@ -293,142 +281,5 @@ describeEachDatabase('activity store', (t) => {
       .execute();
     expect(duplicates).toEqual([]);
     expect(strings.get('Interning Test App')).toBeTypeOf('number');
-  });
-
-  it('pages a timeline newest first with filters and a keyset cursor', async () => {
-    const { sourceId } = await newSource(t.db);
-    const events = authEvents({ count: 400, startMs: START, users: 4, seed: 31 });
-    await ingestActivityPage(t.db, { sourceId, stream: 'authentication', events, cursor: 1 });
-    const key = userKey(2, 31);
-    const expected = events
-      .filter((e) => e.userKey === key && e.factor === 'duo_push')
-      .sort((a, b) => b.tsMs - a.tsMs)
-      .map((e) => e.naturalKey);
-    const seen: string[] = [];
-    let cursor = undefined as Parameters<typeof listActivityEvents>[1]['cursor'];
-    for (;;) {
-      const page = await listActivityEvents(t.db, {
-        userKeys: [key],
-        factors: ['duo_push'],
-        limit: 7,
-        ...(cursor ? { cursor } : {}),
-      });
-      seen.push(...page.events.map((e) => e.naturalKey));
-      if (!page.next) break;
-      cursor = page.next;
-    }
-    expect(seen).toEqual(expected);
-
-    const windowed = await listActivityEvents(t.db, {
-      sourceId,
-      fromMs: ms(START + HOUR_MS),
-      toMs: ms(START + 2 * HOUR_MS),
-      limit: 1000,
-    });
-    expect(windowed.events.length).toBe(
-      events.filter((e) => e.tsMs >= START + HOUR_MS && e.tsMs < START + 2 * HOUR_MS).length,
-    );
-    const one = windowed.events[0];
-    expect(one?.payload).toMatchObject({ event_type: 'authentication' });
-  });
-
-  it("lists an identity's events through its accounts' Duo user ids", async () => {
-    const { sourceId, ownerId } = await newSource(t.db);
-    const events = authEvents({ count: 50, startMs: START, users: 3, seed: 41 });
-    await ingestActivityPage(t.db, { sourceId, stream: 'authentication', events, cursor: 1 });
-    const { sourceId: duoSource } = await newSource(t.db, 'duo');
-    await t.db
-      .insertInto('accounts')
-      .values({
-        source_id: duoSource,
-        duo_user_id: userKey(1, 41),
-        username: 'user1@example.com',
-        status: 'active',
-        aliases: '[]',
-        identity_id: ownerId,
-        first_seen_at: START,
-        last_seen_at: START,
-      })
-      .execute();
-    const page = await listActivityEvents(t.db, { identityId: ownerId, limit: 1000 });
-    expect(page.events.length).toBe(events.filter((e) => e.userKey === userKey(1, 41)).length);
-  });
-
-  it('summarises last activity, last success, days active and usage per user', async () => {
-    const { sourceId } = await newSource(t.db);
-    const events = authEvents({
-      count: 600,
-      startMs: START,
-      gapMs: 2 * HOUR_MS,
-      users: 3,
-      seed: 51,
-    });
-    await ingestActivityPage(t.db, { sourceId, stream: 'authentication', events, cursor: 1 });
-    const key = userKey(0, 51);
-    const mine = events.filter((e) => e.userKey === key);
-    const since = ms(START + 10 * DAY_MS);
-    const [summary, nobody] = await activitySummaries(t.db, {
-      userKeys: [key, 'DU-never-seen'],
-      sinceMs: since,
-    });
-    expect(summary).toEqual({
-      userKey: key,
-      lastActivityMs: Math.max(...mine.map((e) => e.tsMs)),
-      lastSuccessMs: Math.max(...mine.filter((e) => e.result === 'success').map((e) => e.tsMs)),
-      daysActive: new Set(
-        mine.filter((e) => e.tsMs >= since).map((e) => Math.floor(e.tsMs / DAY_MS)),
-      ).size,
-      events: mine.filter((e) => Math.floor(e.tsMs / DAY_MS) >= Math.floor(since / DAY_MS)).length,
-    });
-    expect(nobody).toEqual({
-      userKey: 'DU-never-seen',
-      lastActivityMs: null,
-      lastSuccessMs: null,
-      daysActive: 0,
-      events: 0,
-    });
-
-    const daily = await dailyActivity(t.db, {
-      userKeys: [key],
-      fromDay: Math.floor(START / DAY_MS),
-      toDay: Math.floor(START / DAY_MS) + 1000,
-    });
-    expect(daily.reduce((s, d) => s + d.count, 0)).toBe(mine.length);
-    expect(new Set(daily.map((d) => d.result))).toEqual(new Set(mine.map((e) => e.result ?? null)));
-
-    const usage = await activityUsage(t.db, {
-      userKeys: [key],
-      fromMs: START,
-      toMs: ms(START + 1000 * DAY_MS),
-    });
-    expect(usage.applications.reduce((s, a) => s + a.count, 0)).toBe(mine.length);
-    expect(usage.factors.map((f) => f.value).sort()).toEqual(
-      [...new Set(mine.map((e) => e.factor ?? ''))].sort(),
-    );
-    expect(usage.locations.length).toBeGreaterThan(0);
-  });
-
-  it('stores 10k realistic auth events in less space than their raw JSON', async () => {
-    const { sourceId } = await newSource(t.db);
-    const events = authEvents({ count: 10_000, startMs: START, users: 500, seed: 61 });
-    const strings = new StringCache();
-    const before = await storageStats(t.db);
-    for (let i = 0; i < events.length; i += 1000)
-      await ingestActivityPage(t.db, {
-        sourceId,
-        stream: 'authentication',
-        events: events.slice(i, i + 1000),
-        cursor: i,
-        strings,
-      });
-    const after = await storageStats(t.db);
-    const rawPerEvent =
-      events.reduce((s, e) => s + Buffer.byteLength(e.payload), 0) / events.length;
-    const stored = (after.activityBytes - before.activityBytes) / (after.events - before.events);
-    console.log(
-      `[${t.kind}] storage: ${stored.toFixed(0)} bytes/event stored (indexes included) vs ` +
-        `${rawPerEvent.toFixed(0)} bytes/event raw JSON`,
-    );
-    expect(stored).toBeLessThan(rawPerEvent);
   });
 });

@@ -1,0 +1,69 @@
+import { expect, it } from 'vitest';
+import { HOUR_MS, ms } from '../../domain/time.js';
+import { authEvents, newSource, userKey } from '../../../test/support/activity-fixtures.js';
+import { describeEachDatabase } from '../../../test/support/db.js';
+import { ingestActivityPage } from './ingest.js';
+import { listActivityEvents } from './timeline.js';
+
+const START = ms(Date.UTC(2025, 0, 6));
+
+describeEachDatabase('activity timeline', (t) => {
+  it('pages a timeline newest first with filters and a keyset cursor', async () => {
+    const { sourceId } = await newSource(t.db);
+    const events = authEvents({ count: 400, startMs: START, users: 4, seed: 31 });
+    await ingestActivityPage(t.db, { sourceId, stream: 'authentication', events, cursor: 1 });
+    const key = userKey(2, 31);
+    const expected = events
+      .filter((e) => e.userKey === key && e.factor === 'duo_push')
+      .sort((a, b) => b.tsMs - a.tsMs)
+      .map((e) => e.naturalKey);
+    const seen: string[] = [];
+    let cursor = undefined as Parameters<typeof listActivityEvents>[1]['cursor'];
+    for (;;) {
+      const page = await listActivityEvents(t.db, {
+        userKeys: [key],
+        factors: ['duo_push'],
+        limit: 7,
+        ...(cursor ? { cursor } : {}),
+      });
+      seen.push(...page.events.map((e) => e.naturalKey));
+      if (!page.next) break;
+      cursor = page.next;
+    }
+    expect(seen).toEqual(expected);
+
+    const windowed = await listActivityEvents(t.db, {
+      sourceId,
+      fromMs: ms(START + HOUR_MS),
+      toMs: ms(START + 2 * HOUR_MS),
+      limit: 1000,
+    });
+    expect(windowed.events.length).toBe(
+      events.filter((e) => e.tsMs >= START + HOUR_MS && e.tsMs < START + 2 * HOUR_MS).length,
+    );
+    const one = windowed.events[0];
+    expect(one?.payload).toMatchObject({ event_type: 'authentication' });
+  });
+
+  it("lists an identity's events through its accounts' Duo user ids", async () => {
+    const { sourceId, ownerId } = await newSource(t.db);
+    const events = authEvents({ count: 50, startMs: START, users: 3, seed: 41 });
+    await ingestActivityPage(t.db, { sourceId, stream: 'authentication', events, cursor: 1 });
+    const { sourceId: duoSource } = await newSource(t.db, 'duo');
+    await t.db
+      .insertInto('accounts')
+      .values({
+        source_id: duoSource,
+        duo_user_id: userKey(1, 41),
+        username: 'user1@example.com',
+        status: 'active',
+        aliases: '[]',
+        identity_id: ownerId,
+        first_seen_at: START,
+        last_seen_at: START,
+      })
+      .execute();
+    const page = await listActivityEvents(t.db, { identityId: ownerId, limit: 1000 });
+    expect(page.events.length).toBe(events.filter((e) => e.userKey === userKey(1, 41)).length);
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * The activity timeline: stored events, newest first, filtered by Duo user, identity, source,
+ * stream, result, factor, application and time, keyset-paged on (ts_ms, id), each with its
+ * strings resolved and its payload decoded.
+ *
+ * @example const page = await listActivityEvents(db, { identityId, streams: ['authentication'] });
+ */
+import type {
+  ActivityEvent,
+  ActivityFilter,
+  ActivityPage,
+  ActivityCursor,
+} from '../../domain/activity.js';
+import type { StreamName } from '../../domain/streams.js';
+import { epochMs } from '../columns.js';
+import type { Db } from '../dialect.js';
+import { decodePayload } from '../payload.js';
+import { lookupStrings, stringValues } from './strings.js';
+
+export interface ActivityQuery extends ActivityFilter {
+  /** Events of these Duo users (`user.key`). */
+  readonly userKeys?: readonly string[];
+  /** Events of the Duo users of this identity's accounts. */
+  readonly identityId?: string;
+  readonly sourceId?: string;
+  /** The last event of the previous page. */
+  readonly cursor?: ActivityCursor;
+  /** Default 50, at most 1000. */
+  readonly limit?: number;
+}
+
+/**
+ * A page of events, newest first, keyset-paged on (ts_ms, id).
+ *
+ * @example const page = await listActivityEvents(db, { identityId, streams: ['authentication'] });
+ */
+export async function listActivityEvents(db: Db, query: ActivityQuery): Promise<ActivityPage> {
+  const limit = Math.min(Math.max(query.limit ?? 50, 1), 1000);
+  const filterValues = [
+    ...(query.userKeys ?? []),
+    ...(query.results ?? []),
+    ...(query.factors ?? []),
+    ...(query.applications ?? []),
+  ];
+  const ids = await lookupStrings(db, filterValues);
+  const idsOf = (values: readonly string[]): number[] =>
+    values.flatMap((v) => {
+      const id = ids.get(v);
+      return id === undefined ? [] : [id];
+    });
+
+  let q = db.selectFrom('activity_events').selectAll();
+  if (query.sourceId !== undefined) q = q.where('source_id', '=', query.sourceId);
+  if (query.userKeys !== undefined) q = q.where('user_key', 'in', [...idsOf(query.userKeys), -1]);
+  if (query.identityId !== undefined) {
+    const identityId = query.identityId;
+    q = q.where('user_key', 'in', (eb) =>
+      eb
+        .selectFrom('accounts')
+        .innerJoin('strings', 'strings.value', 'accounts.duo_user_id')
+        .select('strings.id')
+        .where('accounts.identity_id', '=', identityId),
+    );
+  }
+  if (query.streams !== undefined) q = q.where('stream', 'in', [...query.streams, '']);
+  if (query.results !== undefined) q = q.where('result', 'in', [...idsOf(query.results), -1]);
+  if (query.factors !== undefined) q = q.where('factor', 'in', [...idsOf(query.factors), -1]);
+  if (query.applications !== undefined)
+    q = q.where('application', 'in', [...idsOf(query.applications), -1]);
+  if (query.fromMs !== undefined) q = q.where('ts_ms', '>=', query.fromMs);
+  if (query.toMs !== undefined) q = q.where('ts_ms', '<', query.toMs);
+  const cursor = query.cursor;
+  if (cursor)
+    q = q.where((eb) =>
+      eb.or([
+        eb('ts_ms', '<', cursor.tsMs),
+        eb.and([eb('ts_ms', '=', cursor.tsMs), eb('id', '<', cursor.id)]),
+      ]),
+    );
+  const rows = await q
+    .orderBy('ts_ms', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
+  const page = rows.slice(0, limit);
+  const values = await stringValues(
+    db,
+    page.flatMap((r) =>
+      [
+        r.user_key,
+        r.username,
+        r.result,
+        r.reason,
+        r.factor,
+        r.application,
+        r.location,
+        r.access_os,
+        r.access_browser,
+      ].flatMap((v) => (v === null ? [] : [v])),
+    ),
+  );
+  const text = (id: number | null): string | null =>
+    id === null ? null : (values.get(id) ?? null);
+  const events: ActivityEvent[] = page.map((r) => ({
+    id: r.id,
+    sourceId: r.source_id,
+    stream: r.stream as StreamName,
+    naturalKey: r.natural_key,
+    tsMs: epochMs(r.ts_ms),
+    userKey: text(r.user_key),
+    username: text(r.username),
+    result: text(r.result),
+    reason: text(r.reason),
+    factor: text(r.factor),
+    application: text(r.application),
+    location: text(r.location),
+    accessOs: text(r.access_os),
+    accessBrowser: text(r.access_browser),
+    ip: r.ip,
+    txid: r.txid ?? (r.stream === 'authentication' ? r.natural_key : null),
+    payload: JSON.parse(decodePayload(r.payload)) as unknown,
+  }));
+  const last = events[events.length - 1];
+  return {
+    events,
+    next: rows.length > limit && last ? { tsMs: last.tsMs, id: last.id } : undefined,
+  };
+}
