@@ -38,7 +38,7 @@ import { ApiError } from '../api/errors.js';
 import { decodeCursor, encodeCursor } from '../api/cursors.js';
 import { EventCursor } from '../api/routes/activity.js';
 import { TimeQuery } from '../api/schemas.js';
-import { positiveInt, resolveSource, withApp } from './commands.js';
+import { positiveInt, resolveSource, withApp } from './common.js';
 import { CommandError, display, emit, formatTime, table, type OutputOptions } from './output.js';
 
 interface FormatOptions extends OutputOptions {
