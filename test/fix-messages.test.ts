@@ -4,15 +4,10 @@
  */
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import {
-  aggregateCommand,
-  identitiesCommand,
-  migrateCommand,
-  runsCommand,
-  sourcesCommand,
-  syncCommand,
-  testConnectionCommand,
-} from '../src/cli/commands.js';
+import { identitiesCommand } from '../src/cli/identities.js';
+import { migrateCommand } from '../src/cli/migrate.js';
+import { aggregateCommand, runsCommand, syncCommand } from '../src/cli/runs.js';
+import { sourcesCommand, testConnectionCommand } from '../src/cli/sources.js';
 import { serveCommand } from '../src/cli/serve.js';
 import { simCommand } from '../src/cli/sim.js';
 import { tokenCommand, userCommand } from '../src/cli/users.js';

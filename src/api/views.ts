@@ -1,9 +1,9 @@
 /**
- * How domain objects appear in answers: accounts with their source's name and groups, sources
+ * How domain objects appear in answers: accounts with their source's name and entitlements, sources
  * with their last run, next run and health. Every view is built from explicit fields, so a
  * secret can never ride along.
  *
- * @example return { accounts: accounts.map((a) => accountView(a, names, groups)) };
+ * @example return { accounts: accounts.map((a) => accountView(a, names, entitlements)) };
  */
 import type { Account, Entitlement } from '../domain/accounts.js';
 import type { Source } from '../domain/sources.js';
@@ -16,14 +16,15 @@ import { runView } from '../core/views.js';
 /** Runs and streams render the same way in every front door (reports, the CLI). */
 export { runView, streamView } from '../core/views.js';
 
-export function groupView(e: Entitlement) {
+/** An entitlement (a Duo group) as an account's `groups` and an entitlement list show it. */
+export function entitlementView(e: Entitlement) {
   return { id: e.id, duoGroupId: e.duoGroupId, name: e.name };
 }
 
 export function accountView(
   a: Account,
   sourceNames: ReadonlyMap<string, string>,
-  groups: ReadonlyMap<number, readonly Entitlement[]>,
+  entitlements: ReadonlyMap<number, readonly Entitlement[]>,
 ) {
   return {
     id: a.id,
@@ -43,18 +44,18 @@ export function accountView(
     correlation: a.correlation,
     firstSeenAt: a.firstSeenAt,
     lastSeenAt: a.lastSeenAt,
-    groups: (groups.get(a.id) ?? []).map(groupView),
+    groups: (entitlements.get(a.id) ?? []).map(entitlementView),
   };
 }
 
-/** Accounts with source names and groups, in two queries for the whole list. */
+/** Accounts with source names and entitlements, in two queries for the whole list. */
 export async function accountViews(db: Db, accounts: readonly Account[]) {
   const names = new Map((await listSources(db)).map((s) => [s.id, s.name]));
-  const groups = await listEntitlementsOfAccounts(
+  const entitlements = await listEntitlementsOfAccounts(
     db,
     accounts.map((a) => a.id),
   );
-  return accounts.map((a) => accountView(a, names, groups));
+  return accounts.map((a) => accountView(a, names, entitlements));
 }
 
 export function sourceView(s: Source) {

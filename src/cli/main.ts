@@ -1,18 +1,13 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
-import {
-  aggregateCommand,
-  identitiesCommand,
-  migrateCommand,
-  runsCommand,
-  sourcesCommand,
-  syncCommand,
-  testConnectionCommand,
-} from './commands.js';
+import { identitiesCommand } from './identities.js';
+import { migrateCommand } from './migrate.js';
 import { reportsCommand } from './reports.js';
+import { aggregateCommand, runsCommand, syncCommand } from './runs.js';
 import { serveCommand } from './serve.js';
 import { simCommand } from './sim.js';
+import { sourcesCommand, testConnectionCommand } from './sources.js';
 import { tokenCommand, userCommand } from './users.js';
 
 const program = new Command('duo-insights')

@@ -38,7 +38,7 @@ import { ApiError } from '../api/errors.js';
 import { decodeCursor, encodeCursor } from '../api/cursors.js';
 import { EventCursor } from '../api/routes/activity.js';
 import { TimeQuery } from '../api/schemas.js';
-import { positiveInt, resolveSource, withApp } from './commands.js';
+import { positiveInt, resolveSource, withApp } from './common.js';
 import { CommandError, display, emit, formatTime, table, type OutputOptions } from './output.js';
 
 interface FormatOptions extends OutputOptions {
@@ -81,10 +81,10 @@ async function writeCsv(csv: string | AsyncIterable<string>): Promise<void> {
 }
 
 /**
- * A Duo group named by its id (a number, as the API's `entitlementId`), its Duo group id or its
- * name: exactly one group of the `duo` sources (or of `--source`) must match.
+ * An entitlement (a Duo group) named by its id (a number, as the API's `entitlementId`), its Duo
+ * group id or its name: exactly one entitlement of the `duo` sources (or of `--source`) must match.
  */
-async function resolveGroup(app: App, ref: string, sourceRef?: string): Promise<Entitlement> {
+async function resolveEntitlement(app: App, ref: string, sourceRef?: string): Promise<Entitlement> {
   if (/^\d+$/.test(ref)) return getEntitlement(app.db, Number(ref));
   const sources =
     sourceRef === undefined
@@ -98,10 +98,10 @@ async function resolveGroup(app: App, ref: string, sourceRef?: string): Promise<
   if (matches.length === 1 && only) return only;
   if (matches.length > 1)
     throw new CommandError(
-      `--group "${ref}" matches ${String(matches.length)} Duo groups (ids ${matches.map((e) => e.id).join(', ')}): give the id, or --source`,
+      `--group "${ref}" matches ${String(matches.length)} entitlements (ids ${matches.map((e) => e.id).join(', ')}): give the id, or --source`,
       2,
     );
-  throw new NotFoundError('Duo group', ref);
+  throw new NotFoundError('entitlement', ref);
 }
 
 function dormantAccountsCommand(): Command {
@@ -151,13 +151,16 @@ function accessReviewCommand(): Command {
       .description(
         'the members of a Duo group with last activity, days active in 90 and a keep/revoke suggestion',
       )
-      .requiredOption('--group <group>', 'the Duo group: its id, Duo group id or name')
-      .option('--source <source>', 'the Duo source the group name belongs to (id or name)'),
+      .requiredOption(
+        '--group <entitlement>',
+        'the entitlement (Duo group): its id, Duo group id or name',
+      )
+      .option('--source <source>', 'the Duo source the entitlement name belongs to (id or name)'),
   ).action(async (opts: { group: string; source?: string } & FormatOptions) => {
     await withApp(async (app) => {
-      const group = await resolveGroup(app, opts.group, opts.source);
+      const entitlement = await resolveEntitlement(app, opts.group, opts.source);
       const report = await accessReviewReport(depsOf(app), cliActor(), {
-        entitlementId: group.id,
+        entitlementId: entitlement.id,
       });
       if (opts.csv === true) return writeCsv(toCsv(report.members, ACCESS_REVIEW_COLUMNS));
       emit(

@@ -14,7 +14,7 @@ import { listApiTokens } from '../store/api-tokens.js';
 import { recordAudit } from '../store/audit.js';
 import { findUserCredentials, listUsers } from '../store/users.js';
 import { createUserFromInput, issueApiToken, MAX_TOKEN_DAYS } from '../sync/users.js';
-import { positiveInt, withApp } from './commands.js';
+import { positiveInt, withApp } from './common.js';
 import { emit, fields, formatTime, readFlagFile, table, type OutputOptions } from './output.js';
 
 async function readPassword(path: string): Promise<string> {

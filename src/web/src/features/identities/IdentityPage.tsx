@@ -1,5 +1,5 @@
 /**
- * One identity: Duo accounts (status, groups, correlation), insight cards, the daily chart,
+ * One identity: Duo accounts (status, entitlements, correlation), insight cards, the daily chart,
  * applications, factors and locations (new ones marked), and the activity timeline.
  */
 import { useState } from 'react';
@@ -23,7 +23,7 @@ import { ActivityChart } from '../activity/ActivityChart';
 import { getInsights, type Insights, type UsageCount } from '../activity/api';
 import { Timeline } from '../activity/Timeline';
 import { canManage, useSession } from '../auth/session';
-import { groupNames, type Account } from '../sources/api';
+import { entitlementNames, type Account } from '../accounts/api';
 import { AccountStatusBadge } from '../sources/badges';
 import { getIdentity, linkAccount, type Identity, type IdentityDetail } from './api';
 import { IdentityPicker, initials } from './IdentityPicker';
@@ -259,9 +259,9 @@ function AccountsCard({
             render: (a) => <AccountStatusBadge status={a.status} />,
           },
           {
-            label: 'Groups',
-            value: (a) => groupNames(a).join('; '),
-            render: (a) => <Tags values={groupNames(a)} />,
+            label: 'Entitlements',
+            value: (a) => entitlementNames(a).join('; '),
+            render: (a) => <Tags values={entitlementNames(a)} />,
           },
           {
             label: 'Last Duo login',

@@ -20,7 +20,9 @@ import { usePagedList, useResource } from '../../ui/resource';
 import { href, navigate, useRoute } from '../../ui/router';
 import { DataTable } from '../../ui/table';
 import { useSession } from '../auth/session';
-import { groupNames, listEntitlements, listSources, type Account } from '../sources/api';
+import { entitlementNames, type Account } from '../accounts/api';
+import { listEntitlements } from '../entitlements/api';
+import { listSources } from '../sources/api';
 import { AccountStatusBadge, StreamStateBadge } from '../sources/badges';
 import {
   accessReview,
@@ -76,7 +78,7 @@ function AccessReview() {
   const [sourceId, setSourceId] = useState('');
   const firstSource = sources.state.data?.[0]?.id ?? '';
   const activeSource = sourceId || firstSource;
-  const groups = useResource(
+  const entitlements = useResource(
     () => (activeSource ? listEntitlements(api, activeSource) : Promise.resolve([])),
     [api, activeSource],
   );
@@ -96,7 +98,7 @@ function AccessReview() {
       navigate(`/reports/access-review?entitlementId=${encodeURIComponent(entitlementId)}`);
   }
 
-  const groupName = groups.state.data?.find((g) => String(g.id) === chosen)?.name;
+  const entitlementName = entitlements.state.data?.find((g) => String(g.id) === chosen)?.name;
   const rows = review.state.data ?? [];
   const revoke = rows.filter((r) => r.suggestion === 'revoke').length;
 
@@ -129,9 +131,13 @@ function AccessReview() {
             options={[
               {
                 value: '',
-                label: groups.state.status === 'loading' ? 'Loading…' : 'Choose a group',
+                label:
+                  entitlements.state.status === 'loading' ? 'Loading…' : 'Choose an entitlement',
               },
-              ...(groups.state.data ?? []).map((g) => ({ value: String(g.id), label: g.name })),
+              ...(entitlements.state.data ?? []).map((g) => ({
+                value: String(g.id),
+                label: g.name,
+              })),
             ]}
           />
           <div className="filters-submit">
@@ -142,13 +148,13 @@ function AccessReview() {
         </form>
         {sources.state.status === 'ready' && sources.state.data.length === 0 && (
           <p className="muted">
-            An access review needs a Duo source with aggregated groups.{' '}
+            An access review needs a Duo source with aggregated entitlements.{' '}
             <a href={href('/sources/new')}>Create one</a>.
           </p>
         )}
       </Card>
       {chosen && (
-        <Card title={groupName ? `Access review: ${groupName}` : 'Access review'}>
+        <Card title={entitlementName ? `Access review: ${entitlementName}` : 'Access review'}>
           <Loaded resource={review.state} retry={review.reload} label="Running the review…">
             {(list) => (
               <>
@@ -164,7 +170,7 @@ function AccessReview() {
                   rows={list}
                   rowKey={(r) => String(r.accountId)}
                   csvHref={csvUrl(api, REPORT_PATHS.accessReview, { entitlementId: chosen })}
-                  empty={<EmptyState title="This group has no members" />}
+                  empty={<EmptyState title="This entitlement has no members" />}
                   columns={[
                     {
                       label: 'Person',
@@ -290,8 +296,8 @@ function Dormant() {
                 render: (r) => <AccountStatusBadge status={r.status} />,
               },
               {
-                label: 'Groups',
-                value: (r) => groupNames(r as unknown as Account).join('; '),
+                label: 'Entitlements',
+                value: (r) => entitlementNames(r as unknown as Account).join('; '),
                 optional: true,
               },
               {

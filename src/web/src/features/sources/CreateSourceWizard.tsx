@@ -268,7 +268,7 @@ function ReviewStep({ source, onEdit }: { source: Source; onEdit: () => void }) 
   async function aggregate() {
     try {
       await startAggregation(api, source.id);
-      toast.success('Aggregation started: accounts and groups are being gathered.');
+      toast.success('Aggregation started: accounts and entitlements are being gathered.');
       navigate(`/sources/${source.id}`);
     } catch (error) {
       toast.failure(error, 'The aggregation did not start');

@@ -30,10 +30,10 @@ import {
   type SourceSummary,
   type Stream,
 } from './api';
-import { AccountsTab } from './AccountsTab';
+import { AccountsTab } from '../accounts/AccountsTab';
 import { RunStatusBadge, SourceStateBadge, StreamStateBadge } from './badges';
 import { ConfigurationForm } from './ConfigurationForm';
-import { EntitlementsTab } from './EntitlementsTab';
+import { EntitlementsTab } from '../entitlements/EntitlementsTab';
 import { BackfillProgress, RunProgress } from './progress';
 import { SourceSettingsTab } from './SourceSettingsTab';
 import { useIdentityNames } from '../identities/useIdentityNames';

@@ -126,8 +126,8 @@ export function SourceSettingsTab({ source, onSaved }: { source: Source; onSaved
       {manage && (
         <Card title="Delete source" className="danger-card">
           <p>
-            Deleting removes the source, its credentials and all the accounts, groups and activity
-            it gathered. This cannot be undone.
+            Deleting removes the source, its credentials and all the accounts, entitlements and
+            activity it gathered. This cannot be undone.
           </p>
           <TextField
             label={`Type “${source.name}” to confirm`}

@@ -27,7 +27,7 @@ export function SourcesPage() {
           <>
             <PageHeader
               title="Sources"
-              subtitle="Duo connections: accounts and groups by aggregation, activity by log sync."
+              subtitle="Duo connections: accounts and entitlements by aggregation, activity by log sync."
               actions={
                 canManage(user) && (
                   <a className="button button-primary" href={href('/sources/new')}>

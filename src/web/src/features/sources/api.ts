@@ -1,18 +1,12 @@
 /**
- * Sources, their configuration, Test Connection, runs, streams, accounts and entitlements
- * (`/sources`, `/runs`). Field names of the REST contract live here and nowhere else.
+ * Sources, their configuration, Test Connection, runs and streams (`/sources`, `/runs`); accounts
+ * and entitlements have their own folders. Field names of the REST contract live here and nowhere else.
  *
  * @example const { runId } = await startAggregation(api, source.id);
  */
 import type { Api } from '../../api/client';
-import { pageOf, type Page } from '../../api/shapes';
 import type {
-  Account,
-  AccountList,
   ConnectionTest,
-  Entitlement,
-  EntitlementList,
-  EntitlementMembers,
   Run,
   RunList,
   RunStarted,
@@ -25,9 +19,7 @@ import type {
 } from '../../../../api/contract/index.js';
 
 export type {
-  Account,
   ConnectionTest,
-  Entitlement,
   Run,
   RunStatus,
   Source,
@@ -123,43 +115,6 @@ export function getRun(api: Api, runId: string): Promise<Run> {
 
 export async function listStreams(api: Api, id: string): Promise<Stream[]> {
   return (await api.get<StreamList>(`/sources/${id}/streams`)).streams;
-}
-
-export interface AccountFilter {
-  readonly status?: string;
-  readonly group?: string;
-  readonly correlated?: string;
-  readonly q?: string;
-  readonly cursor?: string;
-}
-
-export async function listAccounts(
-  api: Api,
-  id: string,
-  filter: AccountFilter,
-): Promise<Page<Account>> {
-  const body = await api.get<AccountList>(`/sources/${id}/accounts`, { ...filter });
-  return pageOf(body.accounts, body.next);
-}
-
-export async function listEntitlements(api: Api, id: string): Promise<Entitlement[]> {
-  return (await api.get<EntitlementList>(`/sources/${id}/entitlements`)).entitlements;
-}
-
-export async function listEntitlementMembers(
-  api: Api,
-  id: string,
-  entitlementId: string,
-): Promise<Account[]> {
-  const body = await api.get<EntitlementMembers>(
-    `/sources/${id}/entitlements/${entitlementId}/members`,
-  );
-  return body.accounts;
-}
-
-/** Group names of an account. */
-export function groupNames(account: Account): string[] {
-  return account.groups.map((g) => g.name);
 }
 
 export function isRunActive(run: Run | null | undefined): boolean {

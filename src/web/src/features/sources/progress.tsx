@@ -30,10 +30,10 @@ export function runTotals(run: Run): {
 
 const AGGREGATION_COUNTS: readonly [string, string, boolean][] = [
   ['accounts', 'accounts', true],
-  ['entitlements', 'groups', true],
+  ['entitlements', 'entitlements', true],
   ['accountsNew', 'new', false],
   ['accountsDeleted', 'deleted', false],
-  ['entitlementsDeleted', 'groups deleted', false],
+  ['entitlementsDeleted', 'entitlements deleted', false],
   ['uncorrelated', 'not linked', false],
   ['rejected', 'rejected', false],
 ];

@@ -1,4 +1,4 @@
-/** A Duo source's accounts with filters (status, group, correlated, search) and paging. */
+/** A Duo source's accounts with filters (status, entitlement, correlated, search) and paging. */
 import { useEffect, useState } from 'react';
 import {
   Badge,
@@ -14,29 +14,24 @@ import { useResource } from '../../ui/resource';
 import { href } from '../../ui/router';
 import { DataTable } from '../../ui/table';
 import { useSession } from '../auth/session';
-import {
-  groupNames,
-  listAccounts,
-  listEntitlements,
-  type Account,
-  type AccountFilter,
-  type Source,
-} from './api';
-import { AccountStatusBadge } from './badges';
+import { listEntitlements } from '../entitlements/api';
+import type { Source } from '../sources/api';
+import { AccountStatusBadge } from '../sources/badges';
+import { entitlementNames, listAccounts, type Account, type AccountFilter } from './api';
 
 const STATUSES = ['active', 'bypass', 'disabled', 'locked out', 'pending deletion'];
 
 export function AccountsTab({ source }: { source: Source }) {
   const { api } = useSession();
   const [status, setStatus] = useState('');
-  const [group, setGroup] = useState('');
+  const [entitlement, setEntitlement] = useState('');
   const [correlated, setCorrelated] = useState('');
   const [text, setText] = useState('');
   const [q, setQ] = useState('');
   const [accounts, setAccounts] = useState<Account[]>([]);
   const [next, setNext] = useState<string | undefined>(undefined);
   const [state, setState] = useState<'loading' | 'ready' | 'more' | { error: unknown }>('loading');
-  const groups = useResource(() => listEntitlements(api, source.id), [api, source.id]);
+  const entitlements = useResource(() => listEntitlements(api, source.id), [api, source.id]);
 
   useEffect(() => {
     const timer = window.setTimeout(() => {
@@ -49,7 +44,7 @@ export function AccountsTab({ source }: { source: Source }) {
 
   const filter: AccountFilter = {
     ...(status ? { status } : {}),
-    ...(group ? { group } : {}),
+    ...(entitlement ? { group: entitlement } : {}),
     ...(correlated ? { correlated } : {}),
     ...(q.length >= 2 ? { q } : {}),
   };
@@ -107,12 +102,12 @@ export function AccountsTab({ source }: { source: Source }) {
           ]}
         />
         <SelectField
-          label="Group"
-          value={group}
-          onChange={setGroup}
+          label="Entitlement"
+          value={entitlement}
+          onChange={setEntitlement}
           options={[
-            { value: '', label: 'Any group' },
-            ...(groups.state.data ?? []).map((g) => ({ value: String(g.id), label: g.name })),
+            { value: '', label: 'Any entitlement' },
+            ...(entitlements.state.data ?? []).map((e) => ({ value: String(e.id), label: e.name })),
           ]}
         />
         <SelectField
@@ -162,9 +157,9 @@ export function AccountsTab({ source }: { source: Source }) {
               render: (a) => <AccountStatusBadge status={a.status} />,
             },
             {
-              label: 'Groups',
-              value: (a) => groupNames(a).join('; '),
-              render: (a) => <Tags values={groupNames(a)} />,
+              label: 'Entitlements',
+              value: (a) => entitlementNames(a).join('; '),
+              render: (a) => <Tags values={entitlementNames(a)} />,
               optional: true,
             },
             {

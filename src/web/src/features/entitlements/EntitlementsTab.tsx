@@ -5,8 +5,9 @@ import { useResource } from '../../ui/resource';
 import { href } from '../../ui/router';
 import { DataTable } from '../../ui/table';
 import { useSession } from '../auth/session';
-import { listEntitlementMembers, listEntitlements, type Entitlement, type Source } from './api';
-import { AccountStatusBadge } from './badges';
+import type { Source } from '../sources/api';
+import { AccountStatusBadge } from '../sources/badges';
+import { listEntitlementMembers, listEntitlements, type Entitlement } from './api';
 
 export function EntitlementsTab({ source }: { source: Source }) {
   const { api } = useSession();
@@ -28,12 +29,12 @@ export function EntitlementsTab({ source }: { source: Source }) {
               csvName={`${source.name}-entitlements`}
               empty={
                 <p className="muted table-empty">
-                  No group yet. Run an aggregation to gather the Duo groups.
+                  No entitlement yet. Run an aggregation to gather the Duo groups.
                 </p>
               }
               columns={[
                 {
-                  label: 'Group',
+                  label: 'Entitlement',
                   value: (e) => e.name,
                   render: (e) => (
                     <button
@@ -87,7 +88,7 @@ function MembersCard({ source, entitlement }: { source: Source; entitlement: Ent
             rows={list}
             rowKey={(a) => String(a.id)}
             csvName={`${entitlement.name}-members`}
-            empty={<p className="muted table-empty">This group has no members.</p>}
+            empty={<p className="muted table-empty">This entitlement has no members.</p>}
             columns={[
               {
                 label: 'User name',
