@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { EpochMs } from '../domain/time.js';
@@ -553,3 +554,65 @@ function at<T>(list: readonly T[], index: number): T {
   if (value === undefined) throw new RangeError(`nothing at ${index}`);
   return value;
 }
+
+/** sha256 of the JSON of everything `ds` answers for a few users, groups and a few hours of logs. */
+function fingerprint(ds: SimDataset): Record<string, string> {
+  const digest = (value: unknown): string =>
+    createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
+  const positions = [0, 1, 2, 3, 250, ds.userCount() - 1];
+  const out: Record<string, string> = {
+    users: digest(positions.map((p) => ds.userAt(p))),
+    groups: digest(
+      [0, 1, ds.groupCount() - 1].map((p) => {
+        const group = ds.groupAt(p);
+        return { group, members: ds.groupMembers(group.group_id, 0, 5) };
+      }),
+    ),
+    admins: digest(ds.admins()),
+  };
+  const from = ms(START - 3 * HOUR_MS);
+  for (const type of LOG_TYPES) {
+    out[type] = digest([
+      ...take(ds.events(type, from, ms(START)), 60),
+      ...take(ds.events(type, ds.historyStart, ms(ds.historyStart + HOUR_MS)), 20),
+      ds.count(type, ms(START - 8 * DAY_MS), ms(START), ms(START)),
+    ]);
+  }
+  return out;
+}
+
+describe('the generated records for a fixed seed', () => {
+  it('stay byte-identical (users, groups, admins, every log type and its counts)', () => {
+    expect(fingerprint(small())).toEqual({
+      activity: '81f07371281c7489',
+      administrator: '46f6c5a697f3d11d',
+      admins: '196ddbcb5abf937c',
+      authentication: '29054c455c40c08d',
+      groups: '7b80ce4fa15eaf35',
+      offline_enrollment: '129325774d32e343',
+      telephony: '8cbb76ed80d84a96',
+      users: 'e8fbd3154dc6d46f',
+    });
+  });
+
+  it('stay byte-identical with repeated v1 records', () => {
+    const ds = createDataset({
+      seed: 'repeats',
+      users: 300,
+      days: 10,
+      start: START,
+      authEventsPerDay: 30_000,
+      repeatedRecords: 0.3,
+    });
+    expect(fingerprint(ds)).toEqual({
+      activity: 'a1df846b14e3d047',
+      administrator: '3ca51ef1b1057eb5',
+      admins: '59a4dd82eaaac3c3',
+      authentication: '85a009b48dd869d8',
+      groups: '417990a231e1f6b4',
+      offline_enrollment: '62843d01a3ad79e9',
+      telephony: '65ebc8e79e81437a',
+      users: '7c04c272408ab771',
+    });
+  });
+});

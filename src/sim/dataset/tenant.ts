@@ -1,0 +1,161 @@
+/**
+ * The tenant's fixed parameters, computed once from the options: the seed and its per-purpose
+ * keys, the history cut (`historyStart`, `days` before the live clock's `start`), group and rank
+ * arithmetic, the daily volume of each log type, the applications and administrators tables, and
+ * the overlay of changes (deleted users, status overrides, injected events).
+ *
+ * @example const t = createTenant({ seed: 'demo', users: 1000, days: 30, start, authEventsPerDay: 5000 });
+ */
+import { DAY_MS, ms } from '../../domain/time.js';
+import type { DuoAdmin } from '../../duo/wire.js';
+import type { DatasetOptions, LogType, SimEvent } from '../dataset-types.js';
+import { at, choose, coprimeMultiplier, hashText, mix, modInverse } from './hash.js';
+import { makeId } from './ids.js';
+import {
+  ADMIN_ROLES,
+  APPLICATION_NAMES,
+  CAPITALS,
+  FIRST_NAMES,
+  LAST_NAMES,
+  NAME_COMBOS,
+} from './tables.js';
+
+export const WEEK_MINUTES = 7 * 1440;
+export const ADMIN_BURST_MIN = 1000;
+export const ADMIN_BURST_SPREAD = 800;
+export const ADMIN_BURSTS_PER_DAY = (ADMIN_BURST_MIN + ADMIN_BURST_SPREAD / 2) / 7;
+
+export const SALT = {
+  user: 0x1001,
+  userId: 0x1002,
+  group: 0x2001,
+  groupId: 0x2002,
+  phone: 0x3001,
+  token: 0x3002,
+  app: 0x4001,
+  admin: 0x5001,
+  authentication: 0x6001,
+  administrator: 0x6002,
+  telephony: 0x6003,
+  offline_enrollment: 0x6004,
+  activity: 0x6005,
+  burst: 0x6006,
+  burstEvent: 0x6007,
+  pick: 0x7001,
+} as const;
+
+export type GeneratedType = Exclude<LogType, 'telephony'>;
+
+/** The functions createTenant returns, as the modules built on them receive them. */
+export type Tenant = ReturnType<typeof createTenant>;
+
+/** Validates `options` and computes the fixed parameters; throws a RangeError naming a bad option. */
+export function createTenant(options: DatasetOptions) {
+  if (!Number.isSafeInteger(options.users) || options.users < 0)
+    throw new RangeError(`users must be a whole number >= 0, got ${options.users}`);
+  if (!(options.days >= 0)) throw new RangeError(`days must be >= 0, got ${options.days}`);
+  if (!(options.authEventsPerDay >= 0))
+    throw new RangeError(`authEventsPerDay must be >= 0, got ${options.authEventsPerDay}`);
+  const repeatedShare = options.repeatedRecords ?? 0;
+  if (!(repeatedShare >= 0 && repeatedShare <= 1))
+    throw new RangeError(`repeatedRecords must be a share from 0 to 1, got ${repeatedShare}`);
+
+  const seed = hashText(options.seed);
+  const salt = (value: number): number => mix(seed, value);
+  const userCountTotal = options.users;
+  const start = options.start;
+  const historyStart = ms(Math.round(start - options.days * DAY_MS));
+
+  const userKey = salt(SALT.user);
+  const userIdKey = salt(SALT.userId);
+  const groupKey = salt(SALT.group);
+  const groupIdKey = salt(SALT.groupId);
+  const phoneKey = salt(SALT.phone);
+  const tokenKey = salt(SALT.token);
+  const pickKey = salt(SALT.pick);
+  const burstKey = salt(SALT.burst);
+  const burstEventKey = salt(SALT.burstEvent);
+  const nameOffset = mix(seed, 77) % NAME_COMBOS;
+
+  const groupTotal = Math.max(3, Math.round(userCountTotal / 40));
+  const thirdShift = Math.max(1, Math.floor((groupTotal - 1) / 2));
+
+  /** Users ranked by activity are a permutation of indexes: rank r → (a·r + b) mod N. */
+  const rankStep = coprimeMultiplier(Math.max(1, userCountTotal), 1 + (mix(seed, 91) % 1_000_003));
+  const rankOffset = mix(seed, 92) % Math.max(1, userCountTotal);
+  const rankStepInverse = modInverse(rankStep, Math.max(1, userCountTotal));
+  const userStride = coprimeMultiplier(Math.max(1, userCountTotal), 7919);
+
+  const perDay: Record<GeneratedType, number> = {
+    authentication: options.authEventsPerDay,
+    administrator: Math.max(
+      options.authEventsPerDay * 0.01 - ADMIN_BURSTS_PER_DAY,
+      options.authEventsPerDay * 0.0025,
+    ),
+    offline_enrollment: options.authEventsPerDay * 0.002,
+    activity: options.authEventsPerDay * 0.05,
+  };
+  const typeKey: Record<LogType, number> = {
+    authentication: salt(SALT.authentication),
+    administrator: salt(SALT.administrator),
+    telephony: salt(SALT.telephony),
+    offline_enrollment: salt(SALT.offline_enrollment),
+    activity: salt(SALT.activity),
+  };
+
+  const applications = Array.from({ length: 10 + (mix(seed, 5) % 11) }, (_, i) => ({
+    key: makeId('DI', salt(SALT.app), i),
+    name: at(APPLICATION_NAMES, i),
+  }));
+  const admins: DuoAdmin[] = Array.from({ length: 4 + (mix(seed, 6) % 4) }, (_, i) => {
+    const h = mix(salt(SALT.admin), i);
+    const first = choose(FIRST_NAMES, mix(h, 1));
+    const last = choose(LAST_NAMES, mix(h, 2));
+    return {
+      admin_id: makeId('DE', salt(SALT.admin), i),
+      name: `${CAPITALS(first)} ${CAPITALS(last)}`,
+      email: `${first}.${last}@example.com`,
+      role: i === 0 ? 'Owner' : choose(ADMIN_ROLES, mix(h, 3)),
+      status: 'Active',
+      last_login: Math.floor(start / 1000) - (mix(h, 4) % (7 * 86400)),
+    };
+  });
+
+  // overlay
+  const deleted: number[] = []; // ascending user indexes
+  const statusOverrides = new Map<number, { status: string; lockoutReason: string | null }>();
+  const injected = new Map<LogType, SimEvent[]>();
+
+  return {
+    options,
+    repeatedShare,
+    seed,
+    salt,
+    userCountTotal,
+    start,
+    historyStart,
+    userKey,
+    userIdKey,
+    groupKey,
+    groupIdKey,
+    phoneKey,
+    tokenKey,
+    pickKey,
+    burstKey,
+    burstEventKey,
+    nameOffset,
+    groupTotal,
+    thirdShift,
+    rankStep,
+    rankOffset,
+    rankStepInverse,
+    userStride,
+    perDay,
+    typeKey,
+    applications,
+    admins,
+    deleted,
+    statusOverrides,
+    injected,
+  };
+}
