@@ -5,9 +5,11 @@
  * @example { "id": 7, "username": "alice", "status": "active", "groups": [{ "name": "VPN" }], … }
  */
 import { z } from 'zod';
+import { CORRELATIONS } from '../../domain/accounts.js';
 import { EpochMs, Next } from './common.js';
 
-export const CORRELATIONS = ['user_id', 'email', 'username', 'alias', 'created', 'manual'] as const;
+// The closed sets are the domain's own: an answer never drifts from what the product stores.
+export { CORRELATIONS };
 
 /** A Duo group an account belongs to. */
 export const Group = z.object({ id: z.number(), duoGroupId: z.string(), name: z.string() });

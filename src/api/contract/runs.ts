@@ -5,19 +5,12 @@
  * @example { "id": "…", "kind": "sync", "status": "running", "progressShare": 0.4, … }
  */
 import { z } from 'zod';
+import { RUN_KINDS, RUN_TRIGGERS, RUN_STATUSES } from '../../domain/runs.js';
 import { EpochMs, Next, StoredError } from './common.js';
 
-export const RUN_KINDS = ['test', 'aggregation', 'sync'] as const;
-export const RUN_TRIGGERS = ['manual', 'schedule', 'startup', 'create'] as const;
-export const RUN_STATUSES = [
-  'queued',
-  'running',
-  'succeeded',
-  'partial',
-  'failed',
-  'cancelled',
-] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
+// The closed sets are the domain's own: an answer never drifts from what the product stores.
+export { RUN_KINDS, RUN_TRIGGERS, RUN_STATUSES };
+export type { RunStatus } from '../../domain/runs.js';
 
 /** What a sync counted for one stream. */
 export const StreamRunCounts = z.object({

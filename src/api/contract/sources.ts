@@ -6,15 +6,17 @@
  * @example { "id": "…", "type": "duo", "name": "Duo accounts", "state": "verified", "lastRun": null, … }
  */
 import { z } from 'zod';
+import { SOURCE_TYPES, SOURCE_STATES } from '../../domain/sources.js';
+import { STREAM_STATES } from '../../domain/activity.js';
 import { Account, Group } from './accounts.js';
 import { EpochMs, Next, StoredError } from './common.js';
 import { Run } from './runs.js';
 
-export const SOURCE_TYPES = ['duo', 'duo-activity'] as const;
+// The closed sets are the domain's own: an answer never drifts from what the product stores.
+export { SOURCE_TYPES, SOURCE_STATES, STREAM_STATES };
+
 export type SourceType = (typeof SOURCE_TYPES)[number];
-export const SOURCE_STATES = ['unconfigured', 'configured', 'verified', 'failing'] as const;
 export type SourceState = (typeof SOURCE_STATES)[number];
-export const STREAM_STATES = ['idle', 'ok', 'failing', 'not_available'] as const;
 export type StreamState = (typeof STREAM_STATES)[number];
 
 export const SourceSettings = z.object({

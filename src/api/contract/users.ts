@@ -5,9 +5,12 @@
  * @example { "users": [{ "id": "…", "username": "admin", "role": "admin", … }], "next": null }
  */
 import { z } from 'zod';
+import { ROLES } from '../../domain/users.js';
 import { EpochMs, Next } from './common.js';
 
-export const ROLES = ['admin', 'source_manager', 'viewer'] as const;
+// The closed sets are the domain's own: an answer never drifts from what the product stores.
+export { ROLES };
+
 export type Role = (typeof ROLES)[number];
 
 export const User = z.object({
