@@ -69,12 +69,8 @@ export async function listAudit(
   let q = db.selectFrom('audit_log').selectAll();
   const before = query.before;
   if (before)
-    q = q.where((eb) =>
-      eb.or([
-        eb('at', '<', before.at),
-        eb.and([eb('at', '=', before.at), eb('id', '<', before.id)]),
-      ]),
-    );
+    // A row value walks the (at, id) index from the cursor; both columns are NOT NULL.
+    q = q.where((eb) => eb(eb.refTuple('at', 'id'), '<', eb.tuple(before.at, before.id)));
   const rows = await q
     .orderBy('at', 'desc')
     .orderBy('id', 'desc')

@@ -92,11 +92,9 @@ export async function searchIdentities(
   }
   const after = options.after;
   if (after)
+    // A row value, as every keyset page of the store; both columns are NOT NULL.
     q = q.where((eb) =>
-      eb.or([
-        eb('display_name', '>', after.displayName),
-        eb.and([eb('display_name', '=', after.displayName), eb('id', '>', after.id)]),
-      ]),
+      eb(eb.refTuple('display_name', 'id'), '>', eb.tuple(after.displayName, after.id)),
     );
   const rows = await q
     .orderBy('display_name')

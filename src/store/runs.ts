@@ -145,11 +145,10 @@ export async function listRuns(
   if (query.kind !== undefined) q = q.where('kind', '=', query.kind);
   const before = query.before;
   if (before)
+    // A row value starts the (source_id, created_at) index range at the cursor; both columns
+    // are NOT NULL.
     q = q.where((eb) =>
-      eb.or([
-        eb('created_at', '<', before.createdAt),
-        eb.and([eb('created_at', '=', before.createdAt), eb('id', '<', before.id)]),
-      ]),
+      eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(before.createdAt, before.id)),
     );
   const rows = await q
     .orderBy('created_at', 'desc')

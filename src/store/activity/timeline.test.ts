@@ -67,3 +67,37 @@ describeEachDatabase('activity timeline', (t) => {
     expect(page.events.length).toBe(events.filter((e) => e.userKey === userKey(1, 41)).length);
   });
 });
+
+describeEachDatabase('activity timeline pages of events at the same instant', (t) => {
+  it('shows every event once, newest first, when a page ends inside a second', async () => {
+    const { sourceId } = await newSource(t.db);
+    const user = 'DUSAMEINSTANT000001';
+    // Five events per millisecond at three instants: a page of four ends among equal times.
+    const events = [0, 1, 2].flatMap((step) =>
+      [0, 1, 2, 3, 4].map((n) => ({
+        naturalKey: `same-${String(step)}-${String(n)}`,
+        tsMs: ms(START + step * 1000),
+        userKey: user,
+        payload: JSON.stringify({ txid: `same-${String(step)}-${String(n)}` }),
+      })),
+    );
+    await ingestActivityPage(t.db, { sourceId, stream: 'authentication', events, cursor: 1 });
+    const all = await listActivityEvents(t.db, { userKeys: [user], limit: 1000 });
+    const seen: number[] = [];
+    let cursor = undefined as Parameters<typeof listActivityEvents>[1]['cursor'];
+    for (;;) {
+      const page = await listActivityEvents(t.db, {
+        userKeys: [user],
+        limit: 4,
+        ...(cursor ? { cursor } : {}),
+      });
+      seen.push(...page.events.map((e) => e.id));
+      if (!page.next) break;
+      cursor = page.next;
+    }
+    expect(all.events).toHaveLength(15);
+    expect(seen).toEqual(all.events.map((e) => e.id));
+    const order = all.events.map((e) => [e.tsMs, e.id] as const);
+    expect(order).toEqual([...order].sort((a, b) => b[0] - a[0] || b[1] - a[1]));
+  });
+});

@@ -71,12 +71,9 @@ export async function listActivityEvents(db: Db, query: ActivityQuery): Promise<
   if (query.toMs !== undefined) q = q.where('ts_ms', '<', query.toMs);
   const cursor = query.cursor;
   if (cursor)
-    q = q.where((eb) =>
-      eb.or([
-        eb('ts_ms', '<', cursor.tsMs),
-        eb.and([eb('ts_ms', '=', cursor.tsMs), eb('id', '<', cursor.id)]),
-      ]),
-    );
+    // A row value, so the index range starts at the cursor (an OR of the two cases plans as
+    // a scan); both columns are NOT NULL, so it means exactly "older than the cursor".
+    q = q.where((eb) => eb(eb.refTuple('ts_ms', 'id'), '<', eb.tuple(cursor.tsMs, cursor.id)));
   const rows = await q
     .orderBy('ts_ms', 'desc')
     .orderBy('id', 'desc')
