@@ -68,6 +68,29 @@ describeEachDatabase('activity timeline', (t) => {
   });
 });
 
+describeEachDatabase('activity timeline filters naming nothing stored', (t) => {
+  it('answers no events for an unknown Duo user, factor or an empty stream list', async () => {
+    const { sourceId } = await newSource(t.db);
+    const events = authEvents({ count: 20, startMs: START, users: 2, seed: 51 });
+    await ingestActivityPage(t.db, { sourceId, stream: 'authentication', events, cursor: 1 });
+    const known = userKey(1, 51);
+    const unknown = 'DUNOSUCHUSER00000001';
+    const empty = { events: [], next: undefined };
+    expect(await listActivityEvents(t.db, { sourceId, userKeys: [unknown] })).toEqual(empty);
+    expect(await listActivityEvents(t.db, { sourceId, factors: ['no_such_factor'] })).toEqual(
+      empty,
+    );
+    expect(await listActivityEvents(t.db, { sourceId, streams: [] })).toEqual(empty);
+    const mixed = await listActivityEvents(t.db, { userKeys: [unknown, known], limit: 1000 });
+    expect(mixed.events.map((e) => e.naturalKey)).toEqual(
+      events
+        .filter((e) => e.userKey === known)
+        .sort((a, b) => b.tsMs - a.tsMs)
+        .map((e) => e.naturalKey),
+    );
+  });
+});
+
 describeEachDatabase('activity timeline pages of events at the same instant', (t) => {
   it('shows every event once, newest first, when a page ends inside a second', async () => {
     const { sourceId } = await newSource(t.db);

@@ -49,9 +49,19 @@ export async function listActivityEvents(db: Db, query: ActivityQuery): Promise<
       return id === undefined ? [] : [id];
     });
 
+  // A filter value never stored matches no event. The lists carry no placeholder value: a list
+  // of one compiles to `=`, which reads the index in the page's order instead of sorting every
+  // matching event.
+  const userKeys = query.userKeys && idsOf(query.userKeys);
+  const results = query.results && idsOf(query.results);
+  const factors = query.factors && idsOf(query.factors);
+  const applications = query.applications && idsOf(query.applications);
+  const filters = [query.streams, userKeys, results, factors, applications];
+  if (filters.some((values) => values?.length === 0)) return { events: [], next: undefined };
+
   let q = db.selectFrom('activity_events').selectAll();
   if (query.sourceId !== undefined) q = q.where('source_id', '=', query.sourceId);
-  if (query.userKeys !== undefined) q = q.where('user_key', 'in', [...idsOf(query.userKeys), -1]);
+  if (userKeys !== undefined) q = q.where('user_key', 'in', userKeys);
   if (query.identityId !== undefined) {
     const identityId = query.identityId;
     q = q.where('user_key', 'in', (eb) =>
@@ -62,11 +72,10 @@ export async function listActivityEvents(db: Db, query: ActivityQuery): Promise<
         .where('accounts.identity_id', '=', identityId),
     );
   }
-  if (query.streams !== undefined) q = q.where('stream', 'in', [...query.streams, '']);
-  if (query.results !== undefined) q = q.where('result', 'in', [...idsOf(query.results), -1]);
-  if (query.factors !== undefined) q = q.where('factor', 'in', [...idsOf(query.factors), -1]);
-  if (query.applications !== undefined)
-    q = q.where('application', 'in', [...idsOf(query.applications), -1]);
+  if (query.streams !== undefined) q = q.where('stream', 'in', query.streams);
+  if (results !== undefined) q = q.where('result', 'in', results);
+  if (factors !== undefined) q = q.where('factor', 'in', factors);
+  if (applications !== undefined) q = q.where('application', 'in', applications);
   if (query.fromMs !== undefined) q = q.where('ts_ms', '>=', query.fromMs);
   if (query.toMs !== undefined) q = q.where('ts_ms', '<', query.toMs);
   const cursor = query.cursor;
