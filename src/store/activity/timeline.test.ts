@@ -68,6 +68,51 @@ describeEachDatabase('activity timeline', (t) => {
   });
 });
 
+describeEachDatabase('activity timeline of an identity with several Duo accounts', (t) => {
+  it("merges the events of all the identity's accounts, newest first, page by page", async () => {
+    const { sourceId, ownerId } = await newSource(t.db);
+    const events = authEvents({ count: 60, startMs: START, users: 3, seed: 61 });
+    await ingestActivityPage(t.db, { sourceId, stream: 'authentication', events, cursor: 1 });
+    const { sourceId: duoSource } = await newSource(t.db, 'duo');
+    const mine = [userKey(0, 61), userKey(2, 61)];
+    for (const [n, key] of mine.entries())
+      await t.db
+        .insertInto('accounts')
+        .values({
+          source_id: duoSource,
+          duo_user_id: key,
+          username: `person${String(n)}@example.com`,
+          status: 'active',
+          aliases: '[]',
+          identity_id: ownerId,
+          first_seen_at: START,
+          last_seen_at: START,
+        })
+        .execute();
+    const seen: number[] = [];
+    let cursor = undefined as Parameters<typeof listActivityEvents>[1]['cursor'];
+    for (;;) {
+      const page = await listActivityEvents(t.db, {
+        identityId: ownerId,
+        limit: 7,
+        ...(cursor ? { cursor } : {}),
+      });
+      seen.push(...page.events.map((e) => e.tsMs));
+      if (!page.next) break;
+      cursor = page.next;
+    }
+    const expected = events
+      .filter((e) => e.userKey !== undefined && mine.includes(e.userKey))
+      .map((e) => e.tsMs as number)
+      .sort((a, b) => b - a);
+    expect(seen).toEqual(expected);
+    expect(await listActivityEvents(t.db, { identityId: 'no-such-identity' })).toEqual({
+      events: [],
+      next: undefined,
+    });
+  });
+});
+
 describeEachDatabase('activity timeline filters naming nothing stored', (t) => {
   it('answers no events for an unknown Duo user, factor or an empty stream list', async () => {
     const { sourceId } = await newSource(t.db);
