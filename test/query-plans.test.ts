@@ -18,22 +18,22 @@ import {
   type UnknownRow,
 } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
-import { describeEachDatabase, type TestDatabase } from '../../test/support/db.js';
-import { newSource } from '../../test/support/activity-fixtures.js';
-import { cliActor } from '../core/actor.js';
+import { describeEachDatabase, type TestDatabase } from './support/db.js';
+import { newSource } from './support/activity-fixtures.js';
+import { cliActor } from '../src/core/actor.js';
 import {
   accessReviewReport,
   adminActionsReport,
   dormantAccountsReport,
   syncHealthReport,
-} from '../core/reports.js';
-import { dayOf, type ActivityCursor } from '../domain/activity.js';
-import { ms } from '../domain/time.js';
-import { listActivityEvents } from './activity/timeline.js';
-import { listAudit, recordAudit } from './audit.js';
-import { dialectOf, type Db } from './dialect.js';
-import { encodePayload } from './payload.js';
-import { createRun, listRuns } from './runs.js';
+} from '../src/core/reports.js';
+import { dayOf, type ActivityCursor } from '../src/domain/activity.js';
+import { ms } from '../src/domain/time.js';
+import { listActivityEvents } from '../src/store/activity/timeline.js';
+import { listAudit, recordAudit } from '../src/store/audit.js';
+import { dialectOf, type Db } from '../src/store/dialect.js';
+import { encodePayload } from '../src/store/payload.js';
+import { createRun, listRuns } from '../src/store/runs.js';
 
 const EVENT_TABLES = ['activity_events', 'activity_daily'];
 const USERS = 200;
