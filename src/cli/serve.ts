@@ -93,7 +93,7 @@ async function serve(overrides: ConfigOverrides): Promise<void> {
         '(sign in, change it under Settings → Users, then delete the file)\n',
     );
   }
-  const scheduler = new Scheduler(app.sync, { runner: app.runs });
+  const scheduler = new Scheduler(app.sync, { runner: app.runs, tickMs: config.schedulerTickMs });
   const server = await buildServer(app, {
     scheduler,
     webRoot: fileURLToPath(new URL('../web/', import.meta.url)),

@@ -161,14 +161,18 @@ export class Scheduler {
       this.#ctx.log.error({ err: toStoredError(error) }, 'scheduler could not list sources');
       return;
     }
+    let due = 0;
     for (const source of sources) {
       if (this.#stopped) return;
       if (this.#runner.isRunning(source.id)) continue;
       try {
         const kind = runKindOf(source);
         const [last] = await listRuns(this.#ctx.db, { sourceId: source.id, kind, limit: 1 });
-        const due = dueKind(source, last, this.#ctx.clock(), this.#retryAfterMs);
-        if (due) this.#launch(source, due, last === undefined ? 'create' : trigger);
+        const dueNow = dueKind(source, last, this.#ctx.clock(), this.#retryAfterMs);
+        if (dueNow) {
+          due++;
+          this.#launch(source, dueNow, last === undefined ? 'create' : trigger);
+        }
       } catch (error) {
         this.#ctx.log.error(
           { err: toStoredError(error), sourceId: source.id },
@@ -176,6 +180,7 @@ export class Scheduler {
         );
       }
     }
+    this.#ctx.log.debug({ sources: sources.length, due }, 'scheduler looked for due work');
   }
 
   #launch(source: Source, kind: DueWork['kind'], trigger: RunTrigger): void {
