@@ -48,6 +48,7 @@ export async function openApp(config: Config, options: AppOptions = {}): Promise
     ...(config.secretKey === undefined ? {} : { secretKey: config.secretKey }),
   });
   warnAboutLooseFiles(log, store.loosePaths);
+  if (store.migrated.length > 0) log.info({ migrations: store.migrated }, 'applied migrations');
   const { db, strings } = store;
   const loaded = store.secretKey;
   if (loaded.origin === 'created') {

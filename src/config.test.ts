@@ -22,6 +22,7 @@ describe('configuration', () => {
       demo: false,
       host: '127.0.0.1',
       trustProxy: false,
+      schedulerTickMs: 30_000,
     });
   });
 
@@ -39,6 +40,7 @@ describe('configuration', () => {
         HOST: '0.0.0.0',
         DUO_INSIGHTS_ADMIN_PASSWORD: 'first admin password',
         TRUST_PROXY: '1',
+        DUO_INSIGHTS_SCHEDULER_TICK_MS: '500',
       },
       { port: 9100 },
     );
@@ -54,6 +56,7 @@ describe('configuration', () => {
       host: '0.0.0.0',
       adminPassword: 'first admin password',
       trustProxy: 1,
+      schedulerTickMs: 500,
     });
     expect(loadConfig({ DUO_INSIGHTS_DATA_DIR: '/srv/di' }).databaseUrl).toBe(
       'sqlite:/srv/di/duo-insights.db',
@@ -82,6 +85,13 @@ describe('configuration', () => {
       /DUO_INSIGHTS_ADMIN_PASSWORD must be at least 12 characters/,
     );
     expect(() => loadConfig({ DUO_INSIGHTS_ADMIN_PASSWORD: 'hunter2' })).not.toThrow(/hunter2/);
+  });
+
+  it('refuses a scheduler tick that is not a whole number of milliseconds from 10 ms to an hour', () => {
+    for (const bad of ['soon', '2.5', '5', '3600001'])
+      expect(() => loadConfig({ DUO_INSIGHTS_SCHEDULER_TICK_MS: bad }), bad).toThrow(
+        /DUO_INSIGHTS_SCHEDULER_TICK_MS must be/,
+      );
   });
 
   it('refuses a database URL of an unknown kind', () => {

@@ -60,6 +60,11 @@ export interface Config {
   readonly httpsProxy?: string;
   /** `NO_PROXY` (or `no_proxy`): hosts reached without the proxy (`.example.com,10.0.0.1`). */
   readonly noProxy?: string;
+  /**
+   * `DUO_INSIGHTS_SCHEDULER_TICK_MS`: how often `serve`'s scheduler looks for due work
+   * (default 30000 = 30 s; 10 ms to 1 h).
+   */
+  readonly schedulerTickMs: number;
 }
 
 /** Whom to believe about the client address; see `Config.trustProxy`. */
@@ -91,6 +96,7 @@ const VARIABLES = {
   caFile: 'DUO_INSIGHTS_CA_FILE',
   httpsProxy: 'HTTPS_PROXY',
   noProxy: 'NO_PROXY',
+  schedulerTickMs: 'DUO_INSIGHTS_SCHEDULER_TICK_MS',
 } as const satisfies Record<keyof Config, string>;
 
 /** Every environment variable the configuration reads (fix messages name only these). */
@@ -163,6 +169,12 @@ const EnvSchema = z.object({
     })
     .optional(),
   NO_PROXY: z.string().optional(),
+  DUO_INSIGHTS_SCHEDULER_TICK_MS: z.coerce
+    .number({ error: 'must be a whole number of milliseconds' })
+    .int({ error: 'must be a whole number of milliseconds' })
+    .min(10, { error: 'must be at least 10 (milliseconds)' })
+    .max(3_600_000, { error: 'must be at most 3600000 (one hour, in milliseconds)' })
+    .default(30_000),
 });
 
 const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
@@ -249,6 +261,7 @@ export function loadConfig(
     duoRateLimit: overrides.duoRateLimit ?? e.DUO_INSIGHTS_DUO_RATE_LIMIT,
     host: overrides.host ?? e.HOST,
     trustProxy: overrides.trustProxy ?? e.TRUST_PROXY,
+    schedulerTickMs: overrides.schedulerTickMs ?? e.DUO_INSIGHTS_SCHEDULER_TICK_MS,
     ...(adminPassword === undefined ? {} : { adminPassword }),
     ...(secretKey === undefined ? {} : { secretKey: secretKey.trim() }),
     ...(e.DUO_INSIGHTS_CA_FILE === undefined ? {} : { caFile: e.DUO_INSIGHTS_CA_FILE }),

@@ -14,7 +14,6 @@ import { Command, InvalidArgumentError } from 'commander';
 import { buildServer } from '../api/server.js';
 import { openApp } from '../app.js';
 import { loadConfig, type ConfigOverrides } from '../config.js';
-import { countAdmins } from '../store/users.js';
 import { Scheduler } from '../sync/scheduler.js';
 import { ensureFirstAdmin } from '../sync/users.js';
 import { VERSION } from '../version.js';
@@ -74,26 +73,32 @@ async function serve(overrides: ConfigOverrides): Promise<void> {
   const config = loadConfig(process.env, overrides);
   const app = await openApp(config);
   const { log } = app;
-  const admin = await ensureFirstAdmin(app.db, config.adminPassword);
-  if (admin)
-    log.info(
-      { username: admin.username },
-      'created the first admin from DUO_INSIGHTS_ADMIN_PASSWORD',
-    );
-  else if ((await countAdmins(app.db)) === 0) {
+  if (config.adminPassword !== undefined) {
+    const admin = await ensureFirstAdmin(app.db, config.adminPassword);
+    if (admin)
+      log.info(
+        { username: admin.username },
+        'created the first admin from DUO_INSIGHTS_ADMIN_PASSWORD',
+      );
+  } else {
     // `npm ci && npm start` must be enough: the first admin gets a generated password, written
-    // to a file only the owner can read (never to the log or the terminal).
+    // to a file only the owner can read (never to the log or the terminal). Of several servers
+    // starting at once on one empty database, the one that creates the admin writes the file.
     const path = join(config.dataDir, INITIAL_PASSWORD_FILE);
     const password = randomBytes(18).toString('base64url');
-    await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-    await writeFile(path, `${password}\n`, { mode: 0o600 });
-    await ensureFirstAdmin(app.db, password);
-    process.stdout.write(
-      `first start: created the user "admin"; its password is in ${path}\n` +
-        '(sign in, change it under Settings → Users, then delete the file)\n',
-    );
+    const admin = await ensureFirstAdmin(app.db, password, {
+      keepPassword: async () => {
+        await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+        await writeFile(path, `${password}\n`, { mode: 0o600 });
+      },
+    });
+    if (admin)
+      process.stdout.write(
+        `first start: created the user "admin"; its password is in ${path}\n` +
+          '(sign in, change it under Settings → Users, then delete the file)\n',
+      );
   }
-  const scheduler = new Scheduler(app.sync, { runner: app.runs });
+  const scheduler = new Scheduler(app.sync, { runner: app.runs, tickMs: config.schedulerTickMs });
   const server = await buildServer(app, {
     scheduler,
     webRoot: fileURLToPath(new URL('../web/', import.meta.url)),

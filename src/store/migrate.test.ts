@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { ms } from '../domain/time.js';
 import { authEvents, newSource, telephonyEvent } from '../../test/support/activity-fixtures.js';
-import { describeEachDatabase } from '../../test/support/db.js';
+import { describeEachDatabase, describeOnPostgres } from '../../test/support/db.js';
 import { ingestActivityPage } from './activity/ingest.js';
 import { activityUsage } from './activity/insights.js';
 import { listActivityEvents } from './activity/timeline.js';
@@ -38,6 +38,24 @@ describeEachDatabase(
     it('change nothing when run again, from the same or another connection', async () => {
       expect(await migrate(t.db)).toEqual([]);
       expect(await migrate(t.connect())).toEqual([]);
+      expect(await appliedMigrations(t.db)).toEqual(MIGRATIONS.map((m) => m.id));
+    });
+  },
+  { migrate: false },
+);
+
+// PostgreSQL only: SQLite connections of one process block its one thread while they wait for
+// the write lock, so they cannot wait for each other here (processes can, with busy_timeout).
+describeOnPostgres(
+  'migrations started by several servers at once',
+  (t) => {
+    it('run once between them on an empty database, and every start succeeds', async () => {
+      const servers = [t.db, t.connect(), t.connect(), t.connect()];
+      const outcomes = await Promise.allSettled(servers.map((db) => migrate(db)));
+      const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [String(o.reason)] : []));
+      expect(failures).toEqual([]);
+      const applied = outcomes.flatMap((o) => (o.status === 'fulfilled' ? o.value : []));
+      expect(applied.sort()).toEqual(MIGRATIONS.map((m) => m.id).sort());
       expect(await appliedMigrations(t.db)).toEqual(MIGRATIONS.map((m) => m.id));
     });
   },

@@ -1,7 +1,9 @@
 /**
  * Brings a database to the current schema by running, in order, each migration not yet
  * recorded in `schema_migrations`. Each migration commits with its record, so a crash leaves
- * the schema at a known step; concurrent starts wait for each other.
+ * the schema at a known step. Servers starting at once wait for each other: each step holds the
+ * migration lock (PostgreSQL: an advisory lock; SQLite: the write lock), so every migration runs
+ * once and the others find it recorded.
  *
  * @example const applied = await migrate(db); // ['0001_initial'] on an empty database
  */
@@ -14,12 +16,17 @@ export async function migrate(
   migrations: readonly Migration[] = MIGRATIONS,
 ): Promise<string[]> {
   const d = dialectOf(db);
-  await db.schema
-    .createTable('schema_migrations')
-    .ifNotExists()
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('applied_at', d.bigint, (c) => c.notNull())
-    .execute();
+  // Under the lock too: PostgreSQL's `create table if not exists` is not safe against itself
+  // (two at once: one fails on a duplicate key in pg_type).
+  await db.transaction().execute(async (trx) => {
+    await d.lockForMigration(trx);
+    await trx.schema
+      .createTable('schema_migrations')
+      .ifNotExists()
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('applied_at', d.bigint, (c) => c.notNull())
+      .execute();
+  });
   const applied: string[] = [];
   for (const migration of migrations) {
     const ran = await db.transaction().execute(async (trx) => {

@@ -163,3 +163,20 @@ describeEachDatabase('credentials at rest', (t) => {
     expect((await getSourceCredentials(t.db, a.sourceId, oldKey)).secretKey).toBe('one');
   });
 });
+
+describeEachDatabase('the first start of two servers with different secret keys', (t) => {
+  it('refuses one of them: the database keeps the key of the first, never both', async () => {
+    const keys = [generateSecretKey(), generateSecretKey()];
+    const outcomes = await Promise.allSettled([
+      checkSecretKey(t.db, keys[0] ?? generateSecretKey()),
+      checkSecretKey(t.connect(), keys[1] ?? generateSecretKey()),
+    ]);
+    const refused = outcomes.filter((o) => o.status === 'rejected');
+    expect(refused).toHaveLength(1);
+    expect(String((refused[0] as PromiseRejectedResult).reason)).toMatch(
+      /encrypted with key [0-9a-f]{8}, but the configured secret key is [0-9a-f]{8}/,
+    );
+    const kept = outcomes.findIndex((o) => o.status === 'fulfilled');
+    await expect(checkSecretKey(t.db, keys[kept] ?? generateSecretKey())).resolves.toBeUndefined();
+  });
+});

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { SecretKeyError } from '../domain/errors.js';
 import type { Db } from './dialect.js';
-import { getSetting, setSetting } from './settings.js';
+import { getSetting, setSetting, setSettingIfAbsent } from './settings.js';
 
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
@@ -181,11 +181,11 @@ export function decryptSecret(key: SecretKey, stored: string): string {
  * records it on first use. Throws `SecretKeyError` naming both key ids otherwise.
  */
 export async function checkSecretKey(db: Db, key: SecretKey): Promise<void> {
-  const recorded = await getSetting(db, KEY_ID_SETTING);
-  if (recorded === undefined) {
-    await setSetting(db, KEY_ID_SETTING, key.id);
-    return;
-  }
+  // Recorded by the first start only: of two servers starting at once with different keys,
+  // the second is refused instead of silently replacing the first one's key.
+  const recorded =
+    (await getSetting(db, KEY_ID_SETTING)) ??
+    (await setSettingIfAbsent(db, KEY_ID_SETTING, key.id));
   if (recorded !== key.id)
     throw new SecretKeyError(
       `this database's credentials are encrypted with key ${recorded}, but the configured ` +

@@ -41,6 +41,8 @@ export interface SyncOptions {
   readonly signal?: AbortSignal;
   /** Told the run as soon as it is recorded, before it works. */
   readonly onRunStarted?: (run: Run) => void;
+  /** Asked once the run holds the source (see `RunRequest.stillDue`): the scheduler's re-check. */
+  readonly stillDue?: () => Promise<boolean>;
 }
 
 const MAX_BACKFILL_DAYS = 180;
@@ -68,6 +70,7 @@ export async function syncActivitySource(
       kind: 'sync',
       trigger: options.trigger,
       ...(options.onRunStarted === undefined ? {} : { onStarted: options.onRunStarted }),
+      ...(options.stillDue === undefined ? {} : { stillDue: options.stillDue }),
     },
     async (report, signal) => {
       const duo = ctx.duo.clientFor(credentials, source.settings);

@@ -23,6 +23,8 @@ export interface AggregationOptions {
   readonly signal?: AbortSignal;
   /** Told the run as soon as it is recorded, before it works. */
   readonly onRunStarted?: (run: Run) => void;
+  /** Asked once the run holds the source (see `RunRequest.stillDue`): the scheduler's re-check. */
+  readonly stillDue?: () => Promise<boolean>;
 }
 
 export async function aggregateSource(
@@ -44,6 +46,7 @@ export async function aggregateSource(
       kind: 'aggregation',
       trigger: options.trigger,
       ...(options.onRunStarted === undefined ? {} : { onStarted: options.onRunStarted }),
+      ...(options.stillDue === undefined ? {} : { stillDue: options.stillDue }),
     },
     async (report, signal) => {
       const duo = ctx.duo.clientFor(credentials, source.settings);

@@ -64,6 +64,17 @@ export class SourceBusyError extends Error {
   }
 }
 
+/**
+ * A scheduled run that, once it held its source, was no longer due: another server ran it
+ * between this scheduler's look and its start. Nothing was recorded; the scheduler moves on.
+ */
+export class RunNoLongerDueError extends Error {
+  override readonly name = 'RunNoLongerDueError';
+  constructor(readonly sourceId: string) {
+    super(`source ${sourceId} is no longer due: another server has just run it`);
+  }
+}
+
 /** A source cannot run yet (no credentials, wrong type, connection never tested). */
 export class SourceNotReadyError extends Error {
   override readonly name = 'SourceNotReadyError';

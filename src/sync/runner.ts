@@ -30,6 +30,8 @@ export interface SourceRunOptions {
   readonly backfillDays?: number;
   /** Stops the run at its next page boundary (the command line's Ctrl-C). */
   readonly signal?: AbortSignal;
+  /** Asked once the run holds the source (see `RunRequest.stillDue`): the scheduler's re-check. */
+  readonly stillDue?: () => Promise<boolean>;
 }
 
 /** The kind of run a source has: `aggregation` for a Duo source, `sync` for an activity one. */
@@ -136,6 +138,7 @@ export class Runner {
       trigger: options.trigger,
       signal: controller.signal,
       onRunStarted: markStarted,
+      ...(options.stillDue === undefined ? {} : { stillDue: options.stillDue }),
     };
     const finished =
       kind === 'sync'

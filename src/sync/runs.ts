@@ -38,7 +38,12 @@ import {
   recordRunProgress,
   startRun,
 } from '../store/runs.js';
-import { SourceBusyError, toStoredError, type SyncContext } from './context.js';
+import {
+  RunNoLongerDueError,
+  SourceBusyError,
+  toStoredError,
+  type SyncContext,
+} from './context.js';
 
 export const LEASE_TTL_MS = 60_000;
 const HEARTBEAT_MS = 15_000;
@@ -51,6 +56,12 @@ export interface RunRequest {
   readonly trigger: RunTrigger;
   /** Told the run as soon as it is recorded (the HTTP API answers `202 {runId}` with it). */
   readonly onStarted?: (run: Run) => void;
+  /**
+   * Asked once the run holds the source's lease, before it is recorded (the scheduler: is the
+   * source still due, or did another server just run it?). False: nothing is recorded, the lease
+   * is given back and the run rejects with `RunNoLongerDueError`.
+   */
+  readonly stillDue?: () => Promise<boolean>;
 }
 
 export interface RunOutcome {
@@ -95,7 +106,15 @@ export async function runExclusive(
     // Holding the lease, any run of this source still queued or running was left by a dead process.
     const abandoned = await failAbandonedRunsOfSource(ctx.db, request.sourceId, ms(ctx.clock()));
     if (abandoned > 0) log.warn({ abandoned }, 'closed runs left running by a stopped process');
-    const created = await createRun(ctx.db, request);
+    if (request.stillDue !== undefined && !(await request.stillDue())) {
+      log.debug('not due any more: another server has just run it');
+      throw new RunNoLongerDueError(request.sourceId);
+    }
+    const created = await createRun(ctx.db, {
+      sourceId: request.sourceId,
+      kind: request.kind,
+      trigger: request.trigger,
+    });
     const run = await startRun(ctx.db, created.id, ms(ctx.clock()));
     request.onStarted?.(run);
     const reporter = new Reporter(ctx, run.id);

@@ -3,7 +3,9 @@
  * then every sync interval (24 h by default), aggregates Duo sources that have a schedule, on
  * start-up runs whatever is overdue, and on every tick closes the runs of any source left
  * running by a process that stopped. Runs hold the source's lease, so several processes
- * sharing one PostgreSQL never run the same source twice at once; they start through the same
+ * sharing one PostgreSQL never run the same source twice at once, and a scheduled run asks
+ * again, holding the lease, whether the source is still due, so a run another process has just
+ * finished is not done twice. Runs start through the same
  * `Runner` as the API and the command line. `nextRunAt` is the one answer to "when does this
  * source run next". `stop()` asks running work to end at a page boundary and waits for it:
  * nothing is lost.
@@ -14,8 +16,13 @@ import type { Run, RunTrigger } from '../domain/runs.js';
 import type { Source } from '../domain/sources.js';
 import { MINUTE_MS } from '../domain/time.js';
 import { listRuns } from '../store/runs.js';
-import { listSources } from '../store/sources.js';
-import { SourceBusyError, toStoredError, type SyncContext } from './context.js';
+import { findSource, listSources } from '../store/sources.js';
+import {
+  RunNoLongerDueError,
+  SourceBusyError,
+  toStoredError,
+  type SyncContext,
+} from './context.js';
 import { isReadyToRun, runKindOf, Runner, type SourceRunKind } from './runner.js';
 import { closeAbandonedRuns, LEASE_TTL_MS } from './runs.js';
 
@@ -94,6 +101,25 @@ export function nextRunAt(
   );
 }
 
+/**
+ * Whether a source has `kind` of work due now, read afresh from the database: what a scheduled
+ * run asks once it holds the source's lease, so that a run another server finished after this
+ * scheduler looked is not done again.
+ *
+ * @example await isStillDue(ctx, source.id, 'sync') // false: another server has just synced it
+ */
+export async function isStillDue(
+  ctx: SyncContext,
+  sourceId: string,
+  kind: SourceRunKind,
+  retryAfterMs: number = RETRY_AFTER_MS,
+): Promise<boolean> {
+  const source = await findSource(ctx.db, sourceId);
+  if (!source) return false;
+  const [last] = await listRuns(ctx.db, { sourceId, kind, limit: 1 });
+  return dueKind(source, last, ctx.clock(), retryAfterMs) === kind;
+}
+
 export class Scheduler {
   readonly #ctx: SyncContext;
   readonly #tickMs: number;
@@ -161,14 +187,18 @@ export class Scheduler {
       this.#ctx.log.error({ err: toStoredError(error) }, 'scheduler could not list sources');
       return;
     }
+    let due = 0;
     for (const source of sources) {
       if (this.#stopped) return;
       if (this.#runner.isRunning(source.id)) continue;
       try {
         const kind = runKindOf(source);
         const [last] = await listRuns(this.#ctx.db, { sourceId: source.id, kind, limit: 1 });
-        const due = dueKind(source, last, this.#ctx.clock(), this.#retryAfterMs);
-        if (due) this.#launch(source, due, last === undefined ? 'create' : trigger);
+        const dueNow = dueKind(source, last, this.#ctx.clock(), this.#retryAfterMs);
+        if (dueNow) {
+          due++;
+          this.#launch(source, dueNow, last === undefined ? 'create' : trigger);
+        }
       } catch (error) {
         this.#ctx.log.error(
           { err: toStoredError(error), sourceId: source.id },
@@ -176,11 +206,17 @@ export class Scheduler {
         );
       }
     }
+    this.#ctx.log.debug({ sources: sources.length, due }, 'scheduler looked for due work');
   }
 
   #launch(source: Source, kind: DueWork['kind'], trigger: RunTrigger): void {
-    this.#runner.start(source, kind, { trigger }).catch((error: unknown) => {
+    // Looked at before the run held the source: another server may have run it since. Asked
+    // again under the source's lease, the answer cannot change until the run is recorded.
+    const stillDue = (): Promise<boolean> =>
+      isStillDue(this.#ctx, source.id, kind, this.#retryAfterMs);
+    this.#runner.start(source, kind, { trigger, stillDue }).catch((error: unknown) => {
       if (error instanceof SourceBusyError) return; // another process runs it
+      if (error instanceof RunNoLongerDueError) return; // another process has just run it
       this.#ctx.log.error(
         { err: toStoredError(error), sourceId: source.id },
         `scheduled ${kind} failed`,

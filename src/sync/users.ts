@@ -165,15 +165,37 @@ export async function removeUser(db: Db, id: string, actingUserId: string): Prom
 }
 
 /**
- * On first start: when no admin exists and a password is configured, creates the user `admin`.
- * Returns the user created, or undefined when there was nothing to do.
+ * On first start: when no admin exists and a password is given, creates the user `admin`.
+ * The check and the creation are one transaction holding the admins lock, so servers starting
+ * at once on one empty database create one admin between them (the others find it and do
+ * nothing). `keepPassword` runs inside that transaction once the admin is created — only in the
+ * process that created it — to put a generated password where its owner finds it; when it
+ * throws, no admin is created. Returns the user created, or undefined when there was nothing
+ * to do.
+ *
+ * @example await ensureFirstAdmin(db, generated, { keepPassword: () => writeFile(path, generated) });
  */
 export async function ensureFirstAdmin(
   db: Db,
   password: string | undefined,
+  options: { readonly keepPassword?: () => Promise<void> } = {},
 ): Promise<User | undefined> {
+  // Every later start: one count, no hashing.
   if (password === undefined || (await countAdmins(db)) > 0) return undefined;
-  return createUserFromInput(db, { username: 'admin', password, role: 'admin' });
+  const parsed = parseInput(NewUserInput, { username: 'admin', password, role: 'admin' });
+  // Hashing takes a while: before taking the lock, not while other servers wait for it.
+  const passwordHash = await hashPassword(parsed.password);
+  return withAdminsLocked(db, async (trx) => {
+    if ((await countAdmins(trx)) > 0) return undefined;
+    const admin = await createUser(trx, {
+      username: parsed.username,
+      passwordHash,
+      role: parsed.role,
+      identityId: null,
+    });
+    await options.keepPassword?.();
+    return admin;
+  });
 }
 
 // ---- API tokens ------------------------------------------------------------------------------------

@@ -42,6 +42,25 @@ export function describeEachDatabase(
   }
 }
 
+/**
+ * A suite that needs PostgreSQL itself (several processes on one database, which SQLite does not
+ * serve): one database on `TEST_DATABASE_URL`, left empty with `migrate: false`.
+ *
+ * @example describeOnPostgres('two servers', (t) => { it('…', () => start(t.url)); }, { migrate: false });
+ */
+export function describeOnPostgres(
+  name: string,
+  body: (t: TestDatabase) => void,
+  options: { readonly migrate?: boolean } = {},
+): void {
+  describe(`${name} [postgres]`, () => {
+    const harness = new DatabaseHarness('postgres', options.migrate ?? true);
+    beforeAll(() => harness.start());
+    afterAll(() => harness.stop());
+    body(harness);
+  });
+}
+
 /** The same helper under the name the store brief uses. */
 export const forEachDatabase = describeEachDatabase;
 

@@ -30,9 +30,11 @@ async function startCli(
   ready: RegExp,
 ): Promise<{ child: Child; match: RegExpExecArray }> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  // The console is tested on SQLite in a temporary directory, whatever the shell points at.
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  // The console is tested on SQLite in a temporary directory, whatever the shell points at,
+  // unless the test names a database itself.
   delete childEnv['DATABASE_URL'];
+  Object.assign(childEnv, env);
   const child = spawn(process.execPath, [CLI, ...args], {
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

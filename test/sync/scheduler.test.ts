@@ -12,10 +12,14 @@ import { STREAMS } from '../../src/domain/streams.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, ms } from '../../src/domain/time.js';
 import { createRun, getRun, listRuns, startRun } from '../../src/store/runs.js';
 import { syncActivitySource } from '../../src/sync/activity-sync.js';
-import { SourceBusyError, type SyncContext } from '../../src/sync/context.js';
+import { RunNoLongerDueError, SourceBusyError, type SyncContext } from '../../src/sync/context.js';
+import { Runner } from '../../src/sync/runner.js';
+import { sourceLeaseName } from '../../src/sync/runs.js';
+import { findLease } from '../../src/store/leases.js';
+import { getSource } from '../../src/store/sources.js';
 import { PUBLISH_DELAY_MS } from '../../src/sync/cursor.js';
 import { canonicalHash } from '../../src/sync/normalise.js';
-import { Scheduler } from '../../src/sync/scheduler.js';
+import { isStillDue, Scheduler } from '../../src/sync/scheduler.js';
 import { testSourceConnection } from '../../src/sync/sources.js';
 import { control } from '../../src/sim/testing.js';
 import { describeEachDatabase } from '../support/db.js';
@@ -213,6 +217,39 @@ describeEachDatabase('two schedulers on one database', (t) => {
       expect(refused).toHaveLength(1);
       expect(refused[0]?.reason).toBeInstanceOf(SourceBusyError);
       expect(await syncRuns(one, source.id)).toHaveLength(1);
+    } finally {
+      one.duo.close();
+      two.duo.close();
+    }
+  });
+
+  it('a sync one scheduler saw due, started after the other server has just run it, records nothing and frees the source', async () => {
+    const clock = (): number => sim.sim.now();
+    const one = syncContext(t.db, { clock, holder: 'server-one' });
+    const two = syncContext(t.connect(), { clock, holder: 'server-two', secretKey: one.secretKey });
+    const source = await createConfiguredSource(one, sim, 'duo-activity', { backfillDays: 1 });
+    expect((await testSourceConnection(one, source.id)).ok).toBe(true);
+    // Both schedulers look and see the source due (it never ran)...
+    expect(await isStillDue(two, source.id, 'sync')).toBe(true);
+    // ...the first server runs it...
+    const ran = await new Runner(one).run(await getSource(t.db, source.id), 'sync', {
+      trigger: 'create',
+    });
+    expect(ran.status).toBe('succeeded');
+    // ...and the second, starting what it saw due, finds it done once it holds the source.
+    const refused = await new Runner(two)
+      .start(await getSource(t.db, source.id), 'sync', {
+        trigger: 'create',
+        stillDue: () => isStillDue(two, source.id, 'sync'),
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    try {
+      expect(refused).toBeInstanceOf(RunNoLongerDueError);
+      expect((await syncRuns(one, source.id)).map((r) => r.id)).toEqual([ran.id]);
+      expect(await findLease(t.db, sourceLeaseName(source.id))).toBeUndefined();
     } finally {
       one.duo.close();
       two.duo.close();
