@@ -6,6 +6,7 @@
  * @example curl -X POST /api/v1/sources/src_1/aggregate -d '{}'   # 202 {"runId":"run_…"}
  */
 import { z } from 'zod';
+import { MAX_BACKFILL_DAYS } from '../../domain/sources.js';
 import { STREAMS } from '../../domain/streams.js';
 import { getRun, listRuns } from '../../store/runs.js';
 import { getSource } from '../../store/sources.js';
@@ -21,7 +22,7 @@ import { runView } from '../views.js';
 const SyncBody = z
   .object({
     streams: z.array(z.enum(STREAMS)).min(1).optional(),
-    backfillDays: z.number().int().min(1).max(180).optional(),
+    backfillDays: z.number().int().min(1).max(MAX_BACKFILL_DAYS).optional(),
   })
   .strict();
 
