@@ -1,9 +1,10 @@
 /**
  * The one composition root: config → logger → the store (`openStore`: data directory made
  * owner-only, database migrated, secret key checked) → Duo connections → sync context → the
- * runner every aggregation and sync starts through. `serve`, every command and the tests open
- * it; everything else receives what it needs from here (the use cases of `core/` take the `App`
- * itself as their deps); nothing is a singleton.
+ * runner every aggregation and sync starts through; `createScheduler` wires the scheduler to the
+ * use case "sync now" goes through. `serve`, every command and the tests open it; everything else
+ * receives what it needs from here (the use cases of `core/` take the `App` itself as their
+ * deps); nothing is a singleton.
  *
  * @example const app = await openApp(loadConfig(process.env)); try { … } finally { await app.close(); }
  */
@@ -17,7 +18,9 @@ import { openStore } from './store/open.js';
 import type { SecretKey } from './store/secrets.js';
 import type { SyncContext } from './sync/context.js';
 import { DuoConnections, type DuoConnectionOptions } from './sync/duo-connections.js';
+import { scheduledRuns, type SourceDeps } from './core/sources.js';
 import { Runner } from './sync/runner.js';
+import { Scheduler, type SchedulerOptions } from './sync/scheduler.js';
 
 export interface App {
   readonly config: Config;
@@ -86,6 +89,19 @@ export async function openApp(config: Config, options: AppOptions = {}): Promise
       await store.close();
     },
   };
+}
+
+/**
+ * The scheduler of this process (or of a test): its runs start through the same use case as the
+ * API's "sync now" and the command line's `sync`, as the actor `scheduler`, on the app's runner.
+ *
+ * @example const scheduler = createScheduler(app); scheduler.start(); … await scheduler.stop();
+ */
+export function createScheduler(
+  deps: SourceDeps,
+  options: Pick<SchedulerOptions, 'tickMs' | 'retryAfterMs'> = {},
+): Scheduler {
+  return new Scheduler(deps.sync, { ...options, runner: deps.runs, startRun: scheduledRuns(deps) });
 }
 
 /** The data directory and database files hold password hashes and activity: owner-only. */

@@ -12,10 +12,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { buildServer } from '../api/server.js';
-import { openApp } from '../app.js';
+import { createScheduler, openApp } from '../app.js';
 import { loadConfig, type ConfigOverrides } from '../config.js';
 import { countAdmins } from '../store/users.js';
-import { Scheduler } from '../sync/scheduler.js';
 import { ensureFirstAdmin } from '../sync/users.js';
 import { VERSION } from '../version.js';
 import { CommandError, reportError } from './output.js';
@@ -93,7 +92,7 @@ async function serve(overrides: ConfigOverrides): Promise<void> {
         '(sign in, change it under Settings → Users, then delete the file)\n',
     );
   }
-  const scheduler = new Scheduler(app.sync, { runner: app.runs });
+  const scheduler = createScheduler(app);
   const server = await buildServer(app, {
     scheduler,
     webRoot: fileURLToPath(new URL('../web/', import.meta.url)),

@@ -3,12 +3,13 @@
  * then every sync interval (24 h by default), aggregates Duo sources that have a schedule, on
  * start-up runs whatever is overdue, and on every tick closes the runs of any source left
  * running by a process that stopped. Runs hold the source's lease, so several processes
- * sharing one PostgreSQL never run the same source twice at once; they start through the same
- * `Runner` as the API and the command line. `nextRunAt` is the one answer to "when does this
- * source run next". `stop()` asks running work to end at a page boundary and waits for it:
- * nothing is lost.
+ * sharing one PostgreSQL never run the same source twice at once. It starts each run through
+ * `startRun`, the use case the API's "sync now" and the command line's `sync` call (given by the
+ * composition root, as the actor `scheduler`): the same rule checks, the same audit record.
+ * `nextRunAt` is the one answer to "when does this source run next". `stop()` asks running work
+ * to end at a page boundary and waits for it: nothing is lost.
  *
- * @example const scheduler = new Scheduler(ctx); scheduler.start(); … await scheduler.stop();
+ * @example const scheduler = new Scheduler(ctx, { runner, startRun }); scheduler.start(); … await scheduler.stop();
  */
 import type { Run, RunTrigger } from '../domain/runs.js';
 import type { Source } from '../domain/sources.js';
@@ -16,16 +17,30 @@ import { MINUTE_MS } from '../domain/time.js';
 import { listRuns } from '../store/runs.js';
 import { listSources } from '../store/sources.js';
 import { SourceBusyError, toStoredError, type SyncContext } from './context.js';
-import { isReadyToRun, runKindOf, Runner, type SourceRunKind } from './runner.js';
+import { isReadyToRun, runKindOf, type Runner, type SourceRunKind } from './runner.js';
 import { closeAbandonedRuns, LEASE_TTL_MS } from './runs.js';
 
+/**
+ * Starts one due run and resolves with it once it is recorded: the use case every front door's
+ * "run now" goes through, as the actor `scheduler` (it checks the rules and writes the audit
+ * record). The composition root gives it; this folder cannot import the use cases.
+ *
+ * @example const startRun: StartScheduledRun = (source, kind, trigger) => startSourceRun(app, SCHEDULER, { sourceId: source.id, kind, trigger });
+ */
+export type StartScheduledRun = (
+  source: Source,
+  kind: SourceRunKind,
+  trigger: RunTrigger,
+) => Promise<Run>;
+
 export interface SchedulerOptions {
+  /** The runner `startRun` starts through: asked what runs, and stopped with the scheduler. */
+  readonly runner: Runner;
+  readonly startRun: StartScheduledRun;
   /** How often to look for due work. Default 30 s. */
   readonly tickMs?: number;
   /** After a failed or partial run, try again this much later (capped by the interval). */
   readonly retryAfterMs?: number;
-  /** The runner to start runs through (shared with the API); default one of its own. */
-  readonly runner?: Runner;
 }
 
 /** After a failed or partial run, the scheduler tries again this much later (capped by the interval). */
@@ -99,16 +114,18 @@ export class Scheduler {
   readonly #tickMs: number;
   readonly #retryAfterMs: number;
   readonly #runner: Runner;
+  readonly #startRun: StartScheduledRun;
   #timer: NodeJS.Timeout | undefined;
   #ticking: Promise<void> | undefined;
   #stopped = false;
   #firstTick = true;
 
-  constructor(ctx: SyncContext, options: SchedulerOptions = {}) {
+  constructor(ctx: SyncContext, options: SchedulerOptions) {
     this.#ctx = ctx;
     this.#tickMs = options.tickMs ?? 30_000;
     this.#retryAfterMs = options.retryAfterMs ?? RETRY_AFTER_MS;
-    this.#runner = options.runner ?? new Runner(ctx);
+    this.#runner = options.runner;
+    this.#startRun = options.startRun;
   }
 
   start(): void {
@@ -179,7 +196,7 @@ export class Scheduler {
   }
 
   #launch(source: Source, kind: DueWork['kind'], trigger: RunTrigger): void {
-    this.#runner.start(source, kind, { trigger }).catch((error: unknown) => {
+    this.#startRun(source, kind, trigger).catch((error: unknown) => {
       if (error instanceof SourceBusyError) return; // another process runs it
       this.#ctx.log.error(
         { err: toStoredError(error), sourceId: source.id },
