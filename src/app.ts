@@ -2,7 +2,8 @@
  * The one composition root: config → logger → the store (`openStore`: data directory made
  * owner-only, database migrated, secret key checked) → Duo connections → sync context → the
  * runner every aggregation and sync starts through; `createScheduler` wires the scheduler to the
- * use case "sync now" goes through. `serve`, every command and the tests open it; everything else
+ * use case "sync now" goes through, and `serveApp` the scheduler and the HTTP server to a port.
+ * `serve`, every command and the tests open it; everything else
  * receives what it needs from here (the use cases of `core/` take the `App` itself as their
  * deps); nothing is a singleton.
  *
@@ -10,6 +11,7 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import type { DemoStatus } from './api/demo.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './logging.js';
 import type { Db } from './store/dialect.js';
@@ -102,6 +104,57 @@ export function createScheduler(
   options: Pick<SchedulerOptions, 'tickMs' | 'retryAfterMs'> = {},
 ): Scheduler {
   return new Scheduler(deps.sync, { ...options, runner: deps.runs, startRun: scheduledRuns(deps) });
+}
+
+export interface ServeOptions {
+  readonly port: number;
+  readonly host: string;
+  /** The built web console (`dist/web`). */
+  readonly webRoot: string;
+  readonly trustProxy: Config['trustProxy'];
+}
+
+/** The HTTP server and the scheduler of `serveApp`, listening. */
+export interface Serving {
+  /** The port listened on (the one chosen when asked for port 0). */
+  readonly port: number;
+  /** Starts the built-in simulator with both sources against it (`--demo`). */
+  startDemo(): Promise<DemoStatus>;
+  /** Stops the scheduler (running work ends at a page boundary), then the server; not the app. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the API and the console on `host:port` and starts the scheduler once listening. A
+ * failure to listen (port in use, …) closes the server and rejects with the system's error.
+ * The server's code is loaded only here, so the other commands start without it.
+ *
+ * @example const serving = await serveApp(app, { port: 8080, host: '127.0.0.1', webRoot, trustProxy: false });
+ */
+export async function serveApp(app: App, options: ServeOptions): Promise<Serving> {
+  const { buildServer } = await import('./api/server.js');
+  const scheduler = createScheduler(app);
+  const server = await buildServer(app, {
+    scheduler,
+    webRoot: options.webRoot,
+    trustProxy: options.trustProxy,
+  });
+  try {
+    await server.app.listen({ port: options.port, host: options.host });
+  } catch (error) {
+    await server.app.close();
+    throw error;
+  }
+  const address = server.app.server.address();
+  scheduler.start();
+  return {
+    port: typeof address === 'object' && address !== null ? address.port : options.port,
+    startDemo: () => server.demo.start(),
+    async close() {
+      await scheduler.stop();
+      await server.app.close();
+    },
+  };
 }
 
 /** The data directory and database files hold password hashes and activity: owner-only. */

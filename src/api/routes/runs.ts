@@ -12,7 +12,7 @@ import { getRun, listRuns } from '../../store/runs.js';
 import { getSource } from '../../store/sources.js';
 import { startSourceRun } from '../../core/sources.js';
 import { actorOf } from '../auth.js';
-import { decodeCursor, encodeCursor } from '../cursors.js';
+import { decodeCursor, encodeCursor } from '../../core/cursors.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
 import { answers } from '../contract/errors.js';
 import { Run, RunList, RunStarted } from '../contract/runs.js';
