@@ -21,6 +21,25 @@ export default tseslint.config(
     },
   },
   {
+    // The command line calls the use cases of core/, as the HTTP routes do; the HTTP server is
+    // app.ts's to start (test/layers.test.ts checks every layer, dynamic imports included).
+    files: ['src/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+api(/|$)',
+              message:
+                'src/cli/ imports nothing from src/api/: call the use case in src/core/ (or move what both need there)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The web console imports without extensions (Vite resolves .ts/.tsx).
     files: ['src/web/**/*.{ts,tsx}'],
     settings: {

@@ -1,14 +1,17 @@
 /**
  * The one composition root: config → logger → the store (`openStore`: data directory made
  * owner-only, database migrated, secret key checked) → Duo connections → sync context → the
- * runner every aggregation and sync starts through. `serve`, every command and the tests open
- * it; everything else receives what it needs from here (the use cases of `core/` take the `App`
- * itself as their deps); nothing is a singleton.
+ * runner every aggregation and sync starts through; `createScheduler` wires the scheduler to the
+ * use case "sync now" goes through, and `serveApp` the scheduler and the HTTP server to a port.
+ * `serve`, every command and the tests open it; everything else
+ * receives what it needs from here (the use cases of `core/` take the `App` itself as their
+ * deps); nothing is a singleton.
  *
  * @example const app = await openApp(loadConfig(process.env)); try { … } finally { await app.close(); }
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import type { DemoStatus } from './api/demo.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './logging.js';
 import type { Db } from './store/dialect.js';
@@ -17,7 +20,9 @@ import { openStore } from './store/open.js';
 import type { SecretKey } from './store/secrets.js';
 import type { SyncContext } from './sync/context.js';
 import { DuoConnections, type DuoConnectionOptions } from './sync/duo-connections.js';
+import { scheduledRuns, type SourceDeps } from './core/sources.js';
 import { Runner } from './sync/runner.js';
+import { Scheduler, type SchedulerOptions } from './sync/scheduler.js';
 
 export interface App {
   readonly config: Config;
@@ -85,6 +90,75 @@ export async function openApp(config: Config, options: AppOptions = {}): Promise
       await runs.stop();
       duo.close();
       await store.close();
+    },
+  };
+}
+
+/**
+ * The scheduler of this process (or of a test): its runs start through the same use case as the
+ * API's "sync now" and the command line's `sync`, as the actor `scheduler`, on the app's runner.
+ *
+ * @example const scheduler = createScheduler(app); scheduler.start(); … await scheduler.stop();
+ */
+export function createScheduler(
+  deps: SourceDeps,
+  options: Pick<SchedulerOptions, 'tickMs' | 'retryAfterMs'> = {},
+): Scheduler {
+  return new Scheduler(deps.sync, { ...options, runner: deps.runs, startRun: scheduledRuns(deps) });
+}
+
+export interface ServeOptions {
+  readonly port: number;
+  readonly host: string;
+  /** The built web console (`dist/web`). */
+  readonly webRoot: string;
+  readonly trustProxy: Config['trustProxy'];
+  /** How often the scheduler looks for due work (default 30 s). */
+  readonly schedulerTickMs?: number;
+}
+
+/** The HTTP server and the scheduler of `serveApp`, listening. */
+export interface Serving {
+  /** The port listened on (the one chosen when asked for port 0). */
+  readonly port: number;
+  /** Starts the built-in simulator with both sources against it (`--demo`). */
+  startDemo(): Promise<DemoStatus>;
+  /** Stops the scheduler (running work ends at a page boundary), then the server; not the app. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the API and the console on `host:port` and starts the scheduler once listening. A
+ * failure to listen (port in use, …) closes the server and rejects with the system's error.
+ * The server's code is loaded only here, so the other commands start without it.
+ *
+ * @example const serving = await serveApp(app, { port: 8080, host: '127.0.0.1', webRoot, trustProxy: false });
+ */
+export async function serveApp(app: App, options: ServeOptions): Promise<Serving> {
+  const { buildServer } = await import('./api/server.js');
+  const scheduler = createScheduler(
+    app,
+    options.schedulerTickMs === undefined ? {} : { tickMs: options.schedulerTickMs },
+  );
+  const server = await buildServer(app, {
+    scheduler,
+    webRoot: options.webRoot,
+    trustProxy: options.trustProxy,
+  });
+  try {
+    await server.app.listen({ port: options.port, host: options.host });
+  } catch (error) {
+    await server.app.close();
+    throw error;
+  }
+  const address = server.app.server.address();
+  scheduler.start();
+  return {
+    port: typeof address === 'object' && address !== null ? address.port : options.port,
+    startDemo: () => server.demo.start(),
+    async close() {
+      await scheduler.stop();
+      await server.app.close();
     },
   };
 }

@@ -37,11 +37,6 @@ export function publicUser(user: z.input<typeof PublicUser>): z.output<typeof Pu
   return PublicUser.parse(user);
 }
 
-/** A time given as epoch milliseconds or an ISO 8601 text. */
-export const TimeQuery = z
-  .union([z.coerce.number().int().nonnegative(), z.iso.datetime({ offset: true })])
-  .transform((v) => (typeof v === 'number' ? v : Date.parse(v)));
-
 /** `a,b` or repeated parameters, as a list. */
 export const ListQuery = z
   .union([z.string(), z.array(z.string())])

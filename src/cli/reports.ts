@@ -12,6 +12,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { App } from '../app.js';
 import { cliActor } from '../core/actor.js';
 import { csvPages, toCsv } from '../core/csv.js';
+import { decodeCursor, encodeCursor, EventCursor } from '../core/cursors.js';
+import { TimeQuery } from '../core/queries.js';
 import {
   ACCESS_REVIEW_COLUMNS,
   accessReviewReport,
@@ -34,10 +36,7 @@ import { NotFoundError } from '../domain/errors.js';
 import { ms } from '../domain/time.js';
 import { getEntitlement, listEntitlements } from '../store/entitlements.js';
 import { listSources } from '../store/sources.js';
-import { ApiError } from '../api/errors.js';
-import { decodeCursor, encodeCursor } from '../api/cursors.js';
-import { EventCursor } from '../api/routes/activity.js';
-import { TimeQuery } from '../api/schemas.js';
+import { InputError } from '../sync/sources.js';
 import { positiveInt, resolveSource, withApp } from './common.js';
 import { CommandError, display, emit, formatTime, table, type OutputOptions } from './output.js';
 
@@ -264,7 +263,7 @@ function parseCursor(text: string | undefined) {
     const cursor = decodeCursor(EventCursor, text);
     return cursor === undefined ? undefined : { tsMs: ms(cursor.t), id: cursor.id };
   } catch (error) {
-    if (error instanceof ApiError)
+    if (error instanceof InputError)
       throw new CommandError(
         '--cursor is not a cursor this report gave out: give the "next" of the previous page',
         2,

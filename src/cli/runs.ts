@@ -7,6 +7,7 @@
  */
 import { Command } from 'commander';
 import type { Run } from '../domain/runs.js';
+import { MAX_BACKFILL_DAYS } from '../domain/sources.js';
 import { isStreamName, STREAMS, type StreamName } from '../domain/streams.js';
 import { listRuns } from '../store/runs.js';
 import { InputError } from '../sync/sources.js';
@@ -92,8 +93,8 @@ export function syncCommand(): Command {
     .option('--stream <stream...>', `only these streams (${STREAMS.join(', ')})`)
     .option(
       '--backfill-days <n>',
-      'history to fetch on the first sync (1–180)',
-      positiveInt('--backfill-days', 1, 180),
+      `history to fetch on the first sync (1–${String(MAX_BACKFILL_DAYS)})`,
+      positiveInt('--backfill-days', 1, MAX_BACKFILL_DAYS),
     )
     .addOption(jsonOption())
     .action(

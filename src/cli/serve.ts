@@ -11,10 +11,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { buildServer } from '../api/server.js';
-import { openApp } from '../app.js';
+import { openApp, serveApp, type Serving } from '../app.js';
 import { loadConfig, type ConfigOverrides } from '../config.js';
-import { Scheduler } from '../sync/scheduler.js';
 import { ensureFirstAdmin } from '../sync/users.js';
 import { VERSION } from '../version.js';
 import { CommandError, reportError } from './output.js';
@@ -98,24 +96,23 @@ async function serve(overrides: ConfigOverrides): Promise<void> {
           '(sign in, change it under Settings → Users, then delete the file)\n',
       );
   }
-  const scheduler = new Scheduler(app.sync, { runner: app.runs, tickMs: config.schedulerTickMs });
-  const server = await buildServer(app, {
-    scheduler,
-    webRoot: fileURLToPath(new URL('../web/', import.meta.url)),
-    trustProxy: config.trustProxy,
-  });
+  let serving: Serving;
   try {
-    await server.app.listen({ port: config.port, host: config.host });
+    serving = await serveApp(app, {
+      port: config.port,
+      host: config.host,
+      webRoot: fileURLToPath(new URL('../web/', import.meta.url)),
+      trustProxy: config.trustProxy,
+      schedulerTickMs: config.schedulerTickMs,
+    });
   } catch (error) {
-    await server.app.close();
     await app.close();
     throw listenFailure(error, config.host, config.port);
   }
-  const address = server.app.server.address();
-  const listening = typeof address === 'object' && address !== null ? address.port : config.port;
   const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
-  process.stdout.write(`duo-insights ${VERSION} listening on http://${shownHost}:${listening}\n`);
-  scheduler.start();
+  process.stdout.write(
+    `duo-insights ${VERSION} listening on http://${shownHost}:${serving.port}\n`,
+  );
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -127,8 +124,7 @@ async function serve(overrides: ConfigOverrides): Promise<void> {
     log.info({ signal }, 'shutting down: running syncs stop at their next page boundary');
     void (async () => {
       try {
-        await scheduler.stop();
-        await server.app.close();
+        await serving.close();
       } finally {
         await app.close();
         log.info('stopped');
@@ -144,7 +140,7 @@ async function serve(overrides: ConfigOverrides): Promise<void> {
 
   if (config.demo) {
     try {
-      const demo = await server.demo.start();
+      const demo = await serving.startDemo();
       process.stdout.write(
         `demo: a simulated Duo tenant at ${demo.apiHost ?? '?'} with sources ${demo.sources.map((s) => `"${s.name}"`).join(' and ')}\n`,
       );

@@ -7,7 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import type { Source } from '../domain/sources.js';
+import { MAX_BACKFILL_DAYS, type Source } from '../domain/sources.js';
 import { listStreams } from '../store/streams.js';
 import { streamProgress } from '../sync/cursor.js';
 import { InputError, parseInput, SourceSettingsInput } from '../sync/sources.js';
@@ -69,8 +69,8 @@ export function sourcesCommand(): Command {
     .option('--governance-group <id>', 'a governance group that may manage the source')
     .option(
       '--backfill-days <n>',
-      'history fetched on the first sync (1–180, default 30)',
-      positiveInt('--backfill-days', 1, 180),
+      `history fetched on the first sync (1–${String(MAX_BACKFILL_DAYS)}, default 30)`,
+      positiveInt('--backfill-days', 1, MAX_BACKFILL_DAYS),
     )
     .option(
       '--sync-interval-hours <n>',

@@ -11,7 +11,7 @@ import { NotFoundError } from '../domain/errors.js';
 import { DAY_MS, nowMs } from '../domain/time.js';
 import { ROLES, type Role } from '../domain/users.js';
 import { listApiTokens } from '../store/api-tokens.js';
-import { recordAudit } from '../store/audit.js';
+import { cliActor, recordAction } from '../core/actor.js';
 import { findUserCredentials, listUsers } from '../store/users.js';
 import { createUserFromInput, issueApiToken, MAX_TOKEN_DAYS } from '../sync/users.js';
 import { positiveInt, withApp } from './common.js';
@@ -56,12 +56,10 @@ export function userCommand(): Command {
             role,
             ...(opts.identity === undefined ? {} : { identityId: opts.identity }),
           });
-          await recordAudit(app.db, {
-            actor: 'cli',
-            action: 'user.create',
-            targetType: 'user',
-            targetId: user.id,
-            targetName: user.username,
+          await recordAction(app.db, cliActor(), 'user.create', {
+            type: 'user',
+            id: user.id,
+            name: user.username,
             details: { role: user.role },
           });
           emit(
@@ -127,12 +125,10 @@ export function tokenCommand(): Command {
             found.user.id,
             now,
           );
-          await recordAudit(app.db, {
-            actor: 'cli',
-            action: 'token.create',
-            targetType: 'token',
-            targetId: apiToken.id,
-            targetName: apiToken.name,
+          await recordAction(app.db, cliActor(), 'token.create', {
+            type: 'token',
+            id: apiToken.id,
+            name: apiToken.name,
             details: { user: found.user.username, expiresAt: apiToken.expiresAt },
           });
           emit(

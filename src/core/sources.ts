@@ -10,7 +10,7 @@
  */
 import { ForbiddenError } from '../domain/errors.js';
 import type { ConnectionTestResult, Source } from '../domain/sources.js';
-import type { Run } from '../domain/runs.js';
+import type { Run, RunTrigger } from '../domain/runs.js';
 import type { StreamName } from '../domain/streams.js';
 import type { StreamStatus } from '../domain/activity.js';
 import { countAccountsByStatus } from '../store/accounts.js';
@@ -26,7 +26,7 @@ import {
 import { listStreams } from '../store/streams.js';
 import type { SyncContext } from '../sync/context.js';
 import { runKindOf, type Runner, type SourceRunKind } from '../sync/runner.js';
-import { nextRunAt } from '../sync/scheduler.js';
+import { nextRunAt, type StartScheduledRun } from '../sync/scheduler.js';
 import {
   configureSourceCredentials,
   createSourceFromInput,
@@ -37,7 +37,7 @@ import {
   SourceSettingsInput,
   testSourceConnection,
 } from '../sync/sources.js';
-import { recordAction, type Actor } from './actor.js';
+import { recordAction, SCHEDULER, type Actor } from './actor.js';
 import type { z } from 'zod';
 
 /** What the source use cases need from the composition root. */
@@ -256,8 +256,12 @@ export interface SourceRunInput {
   readonly sourceId: string;
   /** `aggregation` (Duo sources) or `sync` (Activity Insights sources). */
   readonly kind: SourceRunKind;
+  /** Why it runs: `manual` (default) for a person, the scheduler's own for its runs. */
+  readonly trigger?: RunTrigger;
   readonly streams?: readonly StreamName[];
   readonly backfillDays?: number;
+  /** The scheduler's re-check once the run holds the source's lease (not audited). */
+  readonly stillDue?: () => Promise<boolean>;
 }
 
 function runOptions(input: SourceRunInput) {
@@ -278,7 +282,11 @@ async function auditRun(
     deps.db,
     actor,
     input.kind === 'sync' ? 'source.sync' : 'source.aggregate',
-    target(source, { runId: run.id, ...runOptions(input) }),
+    target(source, {
+      runId: run.id,
+      ...(run.trigger === 'manual' ? {} : { trigger: run.trigger }),
+      ...runOptions(input),
+    }),
   );
 }
 
@@ -293,11 +301,29 @@ export async function startSourceRun(
 ): Promise<Run> {
   const source = await managedSource(deps, actor, input.sourceId);
   const run = await deps.runs.start(source, input.kind, {
-    trigger: 'manual',
+    trigger: input.trigger ?? 'manual',
     ...runOptions(input),
+    ...(input.stillDue === undefined ? {} : { stillDue: input.stillDue }),
   });
   await auditRun(deps, actor, source, run, input);
   return run;
+}
+
+/**
+ * How the scheduler starts its runs: `startSourceRun` as the actor `scheduler`, with the
+ * scheduler's trigger, so a scheduled run passes the same checks and leaves the same audit
+ * record (`source.sync`, `source.aggregate`) as "sync now".
+ *
+ * @example new Scheduler(app.sync, { runner: app.runs, startRun: scheduledRuns(app) });
+ */
+export function scheduledRuns(deps: SourceDeps): StartScheduledRun {
+  return (source, kind, trigger, stillDue) =>
+    startSourceRun(deps, SCHEDULER, {
+      sourceId: source.id,
+      kind,
+      trigger,
+      ...(stillDue === undefined ? {} : { stillDue }),
+    });
 }
 
 /** Runs an aggregation or sync to its end (the command line); `signal` stops it at a page boundary. */
@@ -308,7 +334,7 @@ export async function runSourceNow(
 ): Promise<Run> {
   const source = await managedSource(deps, actor, input.sourceId);
   const { started, finished } = deps.runs.begin(source, input.kind, {
-    trigger: 'manual',
+    trigger: input.trigger ?? 'manual',
     ...runOptions(input),
     ...(input.signal === undefined ? {} : { signal: input.signal }),
   });

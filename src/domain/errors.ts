@@ -22,6 +22,14 @@ export class ConflictError extends Error {
   override readonly name = 'ConflictError';
 }
 
+/**
+ * A source cannot run yet, or not this way: no credentials, the wrong kind of run for its type,
+ * or a connection never tested. The message says what to do instead.
+ */
+export class SourceNotReadyError extends Error {
+  override readonly name = 'SourceNotReadyError';
+}
+
 /** The actor may not do this (a source manager and a source that is not theirs; a viewer). */
 export class ForbiddenError extends Error {
   override readonly name = 'ForbiddenError';

@@ -5,6 +5,8 @@
  *
  * @example if (source.state !== 'verified') throw new Error('test the connection first');
  */
+import { SourceNotReadyError } from './errors.js';
+import type { RunKind } from './runs.js';
 import { DAY_MS, HOUR_MS, type EpochMs } from './time.js';
 
 export const SOURCE_TYPES = ['duo', 'duo-activity'] as const;
@@ -98,6 +100,32 @@ export interface SourceCredentials {
   readonly secretKey: string;
 }
 
+/** The deepest backfill a first sync may fetch, in days: Duo keeps logs for 180 days. */
+export const MAX_BACKFILL_DAYS = 180;
+
 export function backfillMs(settings: SourceSettings): number {
   return settings.backfillDays * DAY_MS;
+}
+
+/** What a source runs: Duo sources aggregate, Activity Insights sources sync. */
+export type SourceRunKind = Extract<RunKind, 'sync' | 'aggregation'>;
+
+/** The kind of run a source has: `aggregation` for a Duo source, `sync` for an activity one. */
+export function runKindOf(source: Pick<Source, 'type'>): SourceRunKind {
+  return source.type === 'duo-activity' ? 'sync' : 'aggregation';
+}
+
+/**
+ * Refuses a run of the wrong kind for the source's type, with the one wording every front door
+ * (the API, the command line, the scheduler) and the sync engine give.
+ *
+ * @example assertRunKind(source, 'sync') // throws 'source "Duo" is a Duo source: aggregate it instead'
+ */
+export function assertRunKind(source: Pick<Source, 'name' | 'type'>, kind: SourceRunKind): void {
+  if (kind === runKindOf(source)) return;
+  throw new SourceNotReadyError(
+    source.type === 'duo'
+      ? `source "${source.name}" is a Duo source: aggregate it instead`
+      : `source "${source.name}" is an Activity Insights source: sync it instead`,
+  );
 }

@@ -9,6 +9,7 @@
  */
 import type { StoredError } from '../domain/activity.js';
 import type { Run, RunTrigger, StreamRunCounts } from '../domain/runs.js';
+import { assertRunKind, MAX_BACKFILL_DAYS } from '../domain/sources.js';
 import { STREAM_INFO, STREAMS, type StreamName } from '../domain/streams.js';
 import { DAY_MS, HOUR_MS, ms, type EpochMs } from '../domain/time.js';
 import { DuoError, type DuoClient } from '../duo/index.js';
@@ -16,7 +17,7 @@ import { ingestActivityPage } from '../store/activity/ingest.js';
 import { saveRejectedRecords } from '../store/rejected-records.js';
 import { getSourceCredentials, getSource } from '../store/sources.js';
 import { ensureStreams, findStream, saveStreamCursor, updateStream } from '../store/streams.js';
-import { SourceNotReadyError, toStoredError, type SyncContext } from './context.js';
+import { toStoredError, type SyncContext } from './context.js';
 import {
   advanceWindow,
   completeWindow,
@@ -45,19 +46,13 @@ export interface SyncOptions {
   readonly stillDue?: () => Promise<boolean>;
 }
 
-const MAX_BACKFILL_DAYS = 180;
-
 export async function syncActivitySource(
   ctx: SyncContext,
   sourceId: string,
   options: SyncOptions,
 ): Promise<Run> {
   const source = await getSource(ctx.db, sourceId);
-  if (source.type !== 'duo-activity') {
-    throw new SourceNotReadyError(
-      `source "${source.name}" is a ${source.type} source: run an aggregation for it, not a sync`,
-    );
-  }
+  assertRunKind(source, 'sync');
   if (options.backfillDays !== undefined) checkBackfillDays(options.backfillDays);
   const credentials = await getSourceCredentials(ctx.db, sourceId, ctx.secretKey);
   const streams = options.streams ?? STREAMS;
@@ -126,7 +121,9 @@ export async function syncActivitySource(
 
 function checkBackfillDays(days: number): void {
   if (!Number.isInteger(days) || days < 1 || days > MAX_BACKFILL_DAYS) {
-    throw new RangeError(`backfill days must be a whole number from 1 to 180 (got ${days})`);
+    throw new RangeError(
+      `backfill days must be a whole number from 1 to ${MAX_BACKFILL_DAYS} (got ${days})`,
+    );
   }
 }
 

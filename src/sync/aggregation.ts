@@ -9,12 +9,13 @@
  */
 import type { AccountSnapshot, DeletionOutcome, EntitlementSnapshot } from '../domain/accounts.js';
 import type { Run, RunTrigger } from '../domain/runs.js';
+import { assertRunKind } from '../domain/sources.js';
 import { ms, seconds, secondsToMs } from '../domain/time.js';
 import type { DuoGroup, DuoUser } from '../duo/wire.js';
 import { markMissingAccountsDeleted, upsertAccounts } from '../store/accounts.js';
 import { markMissingEntitlementsDeleted, upsertEntitlements } from '../store/entitlements.js';
 import { getSource, getSourceCredentials } from '../store/sources.js';
-import { SourceNotReadyError, type SyncContext } from './context.js';
+import type { SyncContext } from './context.js';
 import { correlateAccounts } from './correlation.js';
 import { runExclusive } from './runs.js';
 
@@ -33,11 +34,7 @@ export async function aggregateSource(
   options: AggregationOptions,
 ): Promise<Run> {
   const source = await getSource(ctx.db, sourceId);
-  if (source.type !== 'duo') {
-    throw new SourceNotReadyError(
-      `source "${source.name}" is an Activity Insights source: sync it, aggregation is for Duo sources`,
-    );
-  }
+  assertRunKind(source, 'aggregation');
   const credentials = await getSourceCredentials(ctx.db, sourceId, ctx.secretKey);
   return runExclusive(
     ctx,

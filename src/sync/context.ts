@@ -76,9 +76,7 @@ export class RunNoLongerDueError extends Error {
 }
 
 /** A source cannot run yet (no credentials, wrong type, connection never tested). */
-export class SourceNotReadyError extends Error {
-  override readonly name = 'SourceNotReadyError';
-}
+export { SourceNotReadyError } from '../domain/errors.js';
 
 /** The stored, secret-free form of any error a run meets. */
 export function toStoredError(error: unknown): StoredError {

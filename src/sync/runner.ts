@@ -7,20 +7,15 @@
  *
  * @example const runs = new Runner(ctx); const run = await runs.start(source, 'sync', { trigger: 'manual' });
  */
-import type { Run, RunKind, RunTrigger } from '../domain/runs.js';
-import type { Source } from '../domain/sources.js';
+import type { Run, RunTrigger } from '../domain/runs.js';
+import { SourceNotReadyError } from '../domain/errors.js';
+import { assertRunKind, type Source, type SourceRunKind } from '../domain/sources.js';
 import type { StreamName } from '../domain/streams.js';
 import { syncActivitySource } from './activity-sync.js';
 import { aggregateSource } from './aggregation.js';
-import {
-  SourceBusyError,
-  SourceNotReadyError,
-  toStoredError,
-  type SyncContext,
-} from './context.js';
+import { SourceBusyError, toStoredError, type SyncContext } from './context.js';
 
-/** What a source runs: Duo sources aggregate, Activity Insights sources sync. */
-export type SourceRunKind = Extract<RunKind, 'sync' | 'aggregation'>;
+export { runKindOf, type SourceRunKind } from '../domain/sources.js';
 
 export interface SourceRunOptions {
   readonly trigger: RunTrigger;
@@ -34,27 +29,17 @@ export interface SourceRunOptions {
   readonly stillDue?: () => Promise<boolean>;
 }
 
-/** The kind of run a source has: `aggregation` for a Duo source, `sync` for an activity one. */
-export function runKindOf(source: Source): SourceRunKind {
-  return source.type === 'duo-activity' ? 'sync' : 'aggregation';
-}
-
 /** Whether a source may run now: it passed its last Test Connection (credentials unchanged). */
 export function isReadyToRun(source: Source): boolean {
   return source.state === 'verified';
 }
 
 /**
- * Refuses a run the source cannot have: the wrong kind for its type, or a source that has not
- * passed Test Connection. The one place this rule lives.
+ * Refuses a run the source cannot have: the wrong kind for its type (`assertRunKind`), or a
+ * source that has not passed Test Connection (the one place this rule lives).
  */
 export function assertReadyToRun(source: Source, kind: SourceRunKind): void {
-  if (kind !== runKindOf(source))
-    throw new SourceNotReadyError(
-      source.type === 'duo'
-        ? `source "${source.name}" is a Duo source: aggregate it instead`
-        : `source "${source.name}" is an Activity Insights source: sync it instead`,
-    );
+  assertRunKind(source, kind);
   if (!isReadyToRun(source))
     throw new SourceNotReadyError(
       `source "${source.name}" is ${source.state}: it must pass Test Connection before it runs`,

@@ -5,12 +5,13 @@
  * running by a process that stopped. Runs hold the source's lease, so several processes
  * sharing one PostgreSQL never run the same source twice at once, and a scheduled run asks
  * again, holding the lease, whether the source is still due, so a run another process has just
- * finished is not done twice. Runs start through the same
- * `Runner` as the API and the command line. `nextRunAt` is the one answer to "when does this
- * source run next". `stop()` asks running work to end at a page boundary and waits for it:
- * nothing is lost.
+ * finished is not done twice. It starts each run through
+ * `startRun`, the use case the API's "sync now" and the command line's `sync` call (given by the
+ * composition root, as the actor `scheduler`): the same rule checks, the same audit record.
+ * `nextRunAt` is the one answer to "when does this source run next". `stop()` asks running work
+ * to end at a page boundary and waits for it: nothing is lost.
  *
- * @example const scheduler = new Scheduler(ctx); scheduler.start(); … await scheduler.stop();
+ * @example const scheduler = new Scheduler(ctx, { runner, startRun }); scheduler.start(); … await scheduler.stop();
  */
 import type { Run, RunTrigger } from '../domain/runs.js';
 import type { Source } from '../domain/sources.js';
@@ -23,16 +24,32 @@ import {
   toStoredError,
   type SyncContext,
 } from './context.js';
-import { isReadyToRun, runKindOf, Runner, type SourceRunKind } from './runner.js';
+import { isReadyToRun, runKindOf, type Runner, type SourceRunKind } from './runner.js';
 import { closeAbandonedRuns, LEASE_TTL_MS } from './runs.js';
 
+/**
+ * Starts one due run and resolves with it once it is recorded: the use case every front door's
+ * "run now" goes through, as the actor `scheduler` (it checks the rules and writes the audit
+ * record). The composition root gives it; this folder cannot import the use cases.
+ *
+ * @example const startRun: StartScheduledRun = (source, kind, trigger) => startSourceRun(app, SCHEDULER, { sourceId: source.id, kind, trigger });
+ */
+export type StartScheduledRun = (
+  source: Source,
+  kind: SourceRunKind,
+  trigger: RunTrigger,
+  /** Asked once the run holds the source's lease: false ends it unrecorded (another process ran it). */
+  stillDue?: () => Promise<boolean>,
+) => Promise<Run>;
+
 export interface SchedulerOptions {
+  /** The runner `startRun` starts through: asked what runs, and stopped with the scheduler. */
+  readonly runner: Runner;
+  readonly startRun: StartScheduledRun;
   /** How often to look for due work. Default 30 s. */
   readonly tickMs?: number;
   /** After a failed or partial run, try again this much later (capped by the interval). */
   readonly retryAfterMs?: number;
-  /** The runner to start runs through (shared with the API); default one of its own. */
-  readonly runner?: Runner;
 }
 
 /** After a failed or partial run, the scheduler tries again this much later (capped by the interval). */
@@ -125,16 +142,18 @@ export class Scheduler {
   readonly #tickMs: number;
   readonly #retryAfterMs: number;
   readonly #runner: Runner;
+  readonly #startRun: StartScheduledRun;
   #timer: NodeJS.Timeout | undefined;
   #ticking: Promise<void> | undefined;
   #stopped = false;
   #firstTick = true;
 
-  constructor(ctx: SyncContext, options: SchedulerOptions = {}) {
+  constructor(ctx: SyncContext, options: SchedulerOptions) {
     this.#ctx = ctx;
     this.#tickMs = options.tickMs ?? 30_000;
     this.#retryAfterMs = options.retryAfterMs ?? RETRY_AFTER_MS;
-    this.#runner = options.runner ?? new Runner(ctx);
+    this.#runner = options.runner;
+    this.#startRun = options.startRun;
   }
 
   start(): void {
@@ -214,7 +233,7 @@ export class Scheduler {
     // again under the source's lease, the answer cannot change until the run is recorded.
     const stillDue = (): Promise<boolean> =>
       isStillDue(this.#ctx, source.id, kind, this.#retryAfterMs);
-    this.#runner.start(source, kind, { trigger, stillDue }).catch((error: unknown) => {
+    this.#startRun(source, kind, trigger, stillDue).catch((error: unknown) => {
       if (error instanceof SourceBusyError) return; // another process runs it
       if (error instanceof RunNoLongerDueError) return; // another process has just run it
       this.#ctx.log.error(

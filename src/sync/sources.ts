@@ -8,7 +8,7 @@
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import type { ConnectionTestResult, Source } from '../domain/sources.js';
-import { SOURCE_TYPES } from '../domain/sources.js';
+import { MAX_BACKFILL_DAYS, SOURCE_TYPES } from '../domain/sources.js';
 import { ms } from '../domain/time.js';
 import {
   caFileProblem,
@@ -64,7 +64,7 @@ export const SourceSettingsInput = z
       .int()
       .min(0)
       .max(24 * 14),
-    backfillDays: z.number().int().min(1).max(180),
+    backfillDays: z.number().int().min(1).max(MAX_BACKFILL_DAYS),
     maxDeleteShare: z.number().min(0).max(1),
     createIdentities: z.boolean(),
     caFile: z

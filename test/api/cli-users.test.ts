@@ -4,7 +4,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -132,6 +132,27 @@ describe('duo-insights user create and token create', () => {
         expiresAt: quarterly.expiresAt,
         lastUsedAt: null,
       });
+      // What the command line did is in the audit trail under the person at the terminal.
+      const audit = await fetch(`${base}/api/v1/audit`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      const { entries } = (await audit.json()) as {
+        entries: { actor: string; action: string; targetName: string | null }[];
+      };
+      const cli = `cli:${userInfo().username}`;
+      expect(
+        entries
+          .filter((e) => e.action === 'user.create' || e.action === 'token.create')
+          .map((e) => [e.actor, e.action, e.targetName])
+          .sort(),
+      ).toEqual(
+        [
+          [cli, 'token.create', 'ci'],
+          [cli, 'token.create', 'quarterly'],
+          [cli, 'user.create', 'root'],
+          [cli, 'user.create', 'val'],
+        ].sort(),
+      );
       const page = await fetch(`${base}/`);
       expect(await page.text()).toMatch(/openapi\.json|<div id="root"|<script/);
     } finally {

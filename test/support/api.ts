@@ -13,12 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildServer, type ApiServer, type ServerOptions } from '../../src/api/server.js';
-import { openApp, type App } from '../../src/app.js';
+import { createScheduler, openApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { nowMs } from '../../src/domain/time.js';
 import type { Role, User } from '../../src/domain/users.js';
 import { createLogger } from '../../src/logging.js';
-import { Scheduler } from '../../src/sync/scheduler.js';
 import { createUserFromInput, issueApiToken } from '../../src/sync/users.js';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
@@ -114,7 +113,7 @@ export async function startTestApi(
     ...(test.clock ? { clock: test.clock } : {}),
   });
   const scheduler = test.scheduler
-    ? new Scheduler(app.sync, { tickMs: test.scheduler.tickMs, runner: app.runs })
+    ? createScheduler(app, { tickMs: test.scheduler.tickMs })
     : undefined;
   const server = await buildServer(app, {
     ...(scheduler ? { scheduler } : {}),

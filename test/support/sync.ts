@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import type { StreamName } from '../../src/domain/streams.js';
 import type { Source } from '../../src/domain/sources.js';
 import type { Account } from '../../src/domain/accounts.js';
+import { createScheduler } from '../../src/app.js';
 import { createLogger } from '../../src/logging.js';
 import { StringCache } from '../../src/store/activity/strings.js';
 import type { Db } from '../../src/store/dialect.js';
@@ -22,6 +23,8 @@ import { generateSecretKey, type SecretKey } from '../../src/store/secrets.js';
 import type { SyncContext } from '../../src/sync/context.js';
 import { DuoConnections } from '../../src/sync/duo-connections.js';
 import { canonicalHash, v1NaturalKey } from '../../src/sync/normalise.js';
+import { Runner } from '../../src/sync/runner.js';
+import type { Scheduler, SchedulerOptions } from '../../src/sync/scheduler.js';
 import {
   configureSourceCredentials,
   createSourceFromInput,
@@ -112,6 +115,20 @@ export function syncContext(db: Db, options: TestContextOptions): SyncContext {
     holder: options.holder ?? `test:${process.pid}:${randomBytes(4).toString('hex')}`,
     strings: new StringCache(),
   };
+}
+
+/**
+ * A scheduler on `ctx` as the composition root wires one: its own runner, and its runs started
+ * through the use case "sync now" goes through, as the actor `scheduler`.
+ */
+export function schedulerOf(
+  ctx: SyncContext,
+  options: Pick<SchedulerOptions, 'tickMs' | 'retryAfterMs'> = {},
+): Scheduler {
+  return createScheduler(
+    { db: ctx.db, sync: ctx, runs: new Runner(ctx), allowLoopbackHosts: true },
+    options,
+  );
 }
 
 type Settings = z.input<typeof SourceSettingsInput>;

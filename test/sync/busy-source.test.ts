@@ -13,10 +13,9 @@ import { acquireLease, findLease } from '../../src/store/leases.js';
 import { createRun, getRun, startRun } from '../../src/store/runs.js';
 import { SourceBusyError, type SyncContext } from '../../src/sync/context.js';
 import { runExclusive, sourceLeaseName } from '../../src/sync/runs.js';
-import { Scheduler } from '../../src/sync/scheduler.js';
 import { createSourceFromInput } from '../../src/sync/sources.js';
 import { describeEachDatabase } from '../support/db.js';
-import { eventually, syncContext } from '../support/sync.js';
+import { eventually, schedulerOf, syncContext } from '../support/sync.js';
 
 /** The pid of a process of this host that has exited: spawned, then killed. */
 async function pidOfAStoppedProcess(): Promise<number> {
@@ -126,7 +125,7 @@ describeEachDatabase('a busy source', (t) => {
     const live = await newSource(context, 'duo');
     const running = await runLeftBy(context, live.id, { host: hostname(), pid: process.ppid });
 
-    const scheduler = new Scheduler(context, { tickMs: 20 });
+    const scheduler = schedulerOf(context, { tickMs: 20 });
     scheduler.start();
     try {
       await eventually(async () => (await getRun(t.db, dead)).status !== 'running');

@@ -1,7 +1,8 @@
 /**
  * The scheduler against the simulator: a verified activity source syncs at once, not again
  * before its interval, again when overdue (and that sync catches events Duo published late);
- * two schedulers sharing one database never run one source twice at once.
+ * two schedulers sharing one database never run one source twice at once; each run it starts is
+ * in the audit trail under the actor `scheduler`.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import type { Source } from '../../src/domain/sources.js';
 import { isFinished } from '../../src/domain/runs.js';
 import { STREAMS } from '../../src/domain/streams.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, ms } from '../../src/domain/time.js';
+import { listAudit } from '../../src/store/audit.js';
 import { createRun, getRun, listRuns, startRun } from '../../src/store/runs.js';
 import { syncActivitySource } from '../../src/sync/activity-sync.js';
 import { RunNoLongerDueError, SourceBusyError, type SyncContext } from '../../src/sync/context.js';
@@ -19,7 +21,7 @@ import { findLease } from '../../src/store/leases.js';
 import { getSource } from '../../src/store/sources.js';
 import { PUBLISH_DELAY_MS } from '../../src/sync/cursor.js';
 import { canonicalHash } from '../../src/sync/normalise.js';
-import { isStillDue, Scheduler } from '../../src/sync/scheduler.js';
+import { isStillDue } from '../../src/sync/scheduler.js';
 import { testSourceConnection } from '../../src/sync/sources.js';
 import { control } from '../../src/sim/testing.js';
 import { describeEachDatabase } from '../support/db.js';
@@ -30,6 +32,7 @@ import {
   createConfiguredSource,
   EQUAL_TO_TRUTH,
   eventually,
+  schedulerOf,
   startTestSimulator,
   storedKeys,
   syncContext,
@@ -71,7 +74,7 @@ describeEachDatabase('the scheduler', (t) => {
     const verdict = await testSourceConnection(ctx, source.id);
     expect(verdict.ok, verdict.message).toBe(true);
 
-    const scheduler = new Scheduler(ctx, { tickMs: 10 });
+    const scheduler = schedulerOf(ctx, { tickMs: 10 });
     scheduler.start();
     try {
       await eventually(async () => {
@@ -141,6 +144,44 @@ describeEachDatabase('the scheduler', (t) => {
       ctx.duo.close();
     }
   });
+
+  it('leaves an audit record of each run it starts, under the actor scheduler, as "aggregate now" does', async () => {
+    const ctx = syncContext(t.db, { clock: () => sim.sim.now() });
+    const source = await createConfiguredSource(ctx, sim, 'duo', { aggregationIntervalHours: 6 });
+    expect((await testSourceConnection(ctx, source.id)).ok).toBe(true);
+
+    const scheduler = schedulerOf(ctx, { tickMs: 10 });
+    scheduler.start();
+    try {
+      await eventually(async () => {
+        const runs = await listRuns(ctx.db, { sourceId: source.id, kind: 'aggregation' });
+        return runs.length > 0 && runs.every((r) => isFinished(r.status));
+      });
+    } finally {
+      await scheduler.stop();
+      ctx.duo.close();
+    }
+    const [run, ...more] = await listRuns(ctx.db, { sourceId: source.id, kind: 'aggregation' });
+    expect(more).toEqual([]);
+    const audited = (await listAudit(ctx.db)).filter((e) => e.targetId === source.id);
+    expect(
+      audited.map((e) => ({
+        actor: e.actor,
+        actorUserId: e.actorUserId,
+        action: e.action,
+        targetName: e.targetName,
+        details: e.details,
+      })),
+    ).toEqual([
+      {
+        actor: 'scheduler',
+        actorUserId: null,
+        action: 'source.aggregate',
+        targetName: source.name,
+        details: { runId: run?.id, trigger: 'create' },
+      },
+    ]);
+  });
 });
 
 describeEachDatabase('the scheduler after a crash', (t) => {
@@ -167,7 +208,7 @@ describeEachDatabase('the scheduler after a crash', (t) => {
     const dead = await createRun(t.db, { sourceId: source.id, kind: 'sync', trigger: 'schedule' });
     await startRun(t.db, dead.id, ms(sim.sim.now() - 2 * HOUR_MS));
 
-    const scheduler = new Scheduler(ctx, { tickMs: 10 });
+    const scheduler = schedulerOf(ctx, { tickMs: 10 });
     scheduler.start();
     try {
       await eventually(async () => {
@@ -273,7 +314,7 @@ describeEachDatabase('two schedulers on one database', (t) => {
     // Slow pages, so runs last long enough for the other scheduler to try to start them too.
     await addFault(sim, { kind: 'slow', path: '/admin/v*/logs/*', probability: 1, delayMs: 30 });
 
-    const schedulers = [new Scheduler(one, { tickMs: 5 }), new Scheduler(two, { tickMs: 5 })];
+    const schedulers = [schedulerOf(one, { tickMs: 5 }), schedulerOf(two, { tickMs: 5 })];
     for (const s of schedulers) s.start();
     try {
       await eventually(async () => {

@@ -10,7 +10,7 @@ import { findEntitlementByDuoGroupId } from '../../store/entitlements.js';
 import { searchAccounts } from '../../store/accounts.js';
 import { getSource } from '../../store/sources.js';
 import type { Db } from '../../store/dialect.js';
-import { decodeCursor, encodeCursor } from '../cursors.js';
+import { decodeCursor, encodeCursor } from '../../core/cursors.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
 import { AccountList } from '../contract/accounts.js';
 import { answers } from '../contract/errors.js';

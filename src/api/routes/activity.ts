@@ -1,21 +1,19 @@
 /** An identity's activity timeline (filtered, cursor-paged) and its insights. */
-import { z } from 'zod';
 import type { ActivityEvent } from '../../domain/activity.js';
 import { factorLabel } from '../../domain/factors.js';
 import { STREAMS, type StreamName } from '../../domain/streams.js';
 import { ms } from '../../domain/time.js';
 import { listActivityEvents } from '../../store/activity/timeline.js';
 import { getIdentity } from '../../store/identities.js';
-import { decodeCursor, encodeCursor } from '../cursors.js';
+import { decodeCursor, encodeCursor, EventCursor } from '../../core/cursors.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { OrganisationAverages, readIdentityInsights } from '../../core/insights.js';
 import { actorOf } from '../auth.js';
 import { ActivityEventList, Insights } from '../contract/activity.js';
 import { answers } from '../contract/errors.js';
-import { IdParams, ListQuery, PageQuery, TimeQuery } from '../schemas.js';
-
-export const EventCursor = z.object({ t: z.number().int(), id: z.number().int() });
+import { IdParams, ListQuery, PageQuery } from '../schemas.js';
+import { TimeQuery } from '../../core/queries.js';
 
 export const ActivityQuery = PageQuery.extend({
   stream: ListQuery.optional(),

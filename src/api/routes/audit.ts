@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { listAudit } from '../../store/audit.js';
 import { requireRole } from '../auth.js';
-import { decodeCursor, encodeCursor } from '../cursors.js';
+import { decodeCursor, encodeCursor } from '../../core/cursors.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
 import { AuditList } from '../contract/audit.js';
 import { answers } from '../contract/errors.js';

@@ -20,7 +20,7 @@ import {
 } from '../../store/identities.js';
 import { getSource } from '../../store/sources.js';
 import { actorOf, requireRole } from '../auth.js';
-import { decodeCursor, encodeCursor } from '../cursors.js';
+import { decodeCursor, encodeCursor } from '../../core/cursors.js';
 import { recordAction } from '../../core/actor.js';
 import { assertMayManageSource } from '../../core/sources.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';

@@ -26,7 +26,7 @@ import {
   syncHealthRows,
 } from '../../core/reports.js';
 import { actorOf } from '../auth.js';
-import { decodeCursor, encodeCursor } from '../cursors.js';
+import { decodeCursor, encodeCursor, EventCursor } from '../../core/cursors.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
 import { answers } from '../contract/errors.js';
 import {
@@ -36,8 +36,8 @@ import {
   jsonOrCsv,
   SyncHealthReport,
 } from '../contract/reports.js';
-import { FormatQuery, PageQuery, TimeQuery } from '../schemas.js';
-import { EventCursor } from './activity.js';
+import { FormatQuery, PageQuery } from '../schemas.js';
+import { TimeQuery } from '../../core/queries.js';
 
 function sendCsv(
   reply: FastifyReply,

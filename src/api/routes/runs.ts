@@ -6,12 +6,13 @@
  * @example curl -X POST /api/v1/sources/src_1/aggregate -d '{}'   # 202 {"runId":"run_…"}
  */
 import { z } from 'zod';
+import { MAX_BACKFILL_DAYS } from '../../domain/sources.js';
 import { STREAMS } from '../../domain/streams.js';
 import { getRun, listRuns } from '../../store/runs.js';
 import { getSource } from '../../store/sources.js';
 import { startSourceRun } from '../../core/sources.js';
 import { actorOf } from '../auth.js';
-import { decodeCursor, encodeCursor } from '../cursors.js';
+import { decodeCursor, encodeCursor } from '../../core/cursors.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
 import { answers } from '../contract/errors.js';
 import { Run, RunList, RunStarted } from '../contract/runs.js';
@@ -21,7 +22,7 @@ import { runView } from '../views.js';
 const SyncBody = z
   .object({
     streams: z.array(z.enum(STREAMS)).min(1).optional(),
-    backfillDays: z.number().int().min(1).max(180).optional(),
+    backfillDays: z.number().int().min(1).max(MAX_BACKFILL_DAYS).optional(),
   })
   .strict();
 

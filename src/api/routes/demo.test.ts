@@ -4,7 +4,7 @@
  * otherwise, with the real scheduler — data within a minute.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type Client, type TestApi } from '../support/api.js';
+import { startTestApi, type Client, type TestApi } from '../../../test/support/api.js';
 
 describe('the demo', () => {
   let api: TestApi;

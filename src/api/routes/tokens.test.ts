@@ -4,8 +4,8 @@
  * the past, malformed or too far ahead is refused, naming `expiresAt`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAY_MS, MINUTE_MS } from '../../src/domain/time.js';
-import { startTestApi, type Client, type TestApi } from '../support/api.js';
+import { DAY_MS, MINUTE_MS } from '../../domain/time.js';
+import { startTestApi, type Client, type TestApi } from '../../../test/support/api.js';
 
 interface TokenAnswer {
   readonly id: string;

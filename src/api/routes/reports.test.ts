@@ -4,13 +4,13 @@
  * dormant accounts and access-review members), each exactly once and in the report's order.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ms } from '../../src/domain/time.js';
-import { upsertAccounts } from '../../src/store/accounts.js';
-import { ingestActivityPage } from '../../src/store/activity/ingest.js';
-import { listEntitlements } from '../../src/store/entitlements.js';
-import { normalise } from '../../src/sync/normalise.js';
-import { newSource } from '../support/activity-fixtures.js';
-import { startTestApi, type Client, type TestApi } from '../support/api.js';
+import { ms } from '../../domain/time.js';
+import { upsertAccounts } from '../../store/accounts.js';
+import { ingestActivityPage } from '../../store/activity/ingest.js';
+import { listEntitlements } from '../../store/entitlements.js';
+import { normalise } from '../../sync/normalise.js';
+import { newSource } from '../../../test/support/activity-fixtures.js';
+import { startTestApi, type Client, type TestApi } from '../../../test/support/api.js';
 
 const START = Date.UTC(2025, 0, 6) / 1000;
 const ADMIN_ACTIONS = { first: 1_500, second: 800 };

@@ -1,14 +1,28 @@
 /**
- * Sign-in under attack, in-process (`app.inject`) on SQLite: a concurrent burst never gets more
+ * Signing in and out over HTTP, in-process (`app.inject`) on SQLite: the session cookie's flags,
+ * one answer for a wrong username and a wrong password, CSRF on cookie sessions (API tokens need
+ * none), sign-out. Sign-in under attack: a concurrent burst never gets more
  * password checks than the limit, nobody at another address can lock a named user out, one
  * address spraying usernames is stopped, the client address comes from `X-Forwarded-For` only
  * behind `TRUST_PROXY`, and a failed sign-in never logs what was typed as the username.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { ServerOptions } from '../../src/api/server.js';
-import { loadConfig } from '../../src/config.js';
-import { listAudit } from '../../src/store/audit.js';
-import { startTestApi, TEST_PASSWORD, type Answer, type TestApi } from '../support/api.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ServerOptions } from '../server.js';
+import { loadConfig } from '../../config.js';
+import { listAudit } from '../../store/audit.js';
+import type { User } from '../../domain/users.js';
+import {
+  startTestApi,
+  TEST_PASSWORD,
+  type Answer,
+  type Client,
+  type TestApi,
+} from '../../../test/support/api.js';
+
+interface ErrorShape {
+  error: { code: string; message: string; details?: { field: string; message: string }[] };
+}
+const errorOf = (body: unknown) => (body as ErrorShape).error;
 
 const opened: TestApi[] = [];
 
@@ -187,5 +201,103 @@ describe('the failed sign-in log line', () => {
       .map((l) => (JSON.parse(l) as { usernameHash?: string }).usernameHash);
     expect(hashes[1]).toBe(hashes[0]);
     expect(hashes[2]).not.toBe(hashes[0]);
+  });
+});
+
+describe('sessions, sign-in and CSRF', () => {
+  let api: TestApi;
+  let admin: Client & { csrfToken: string; cookie: string };
+  let adminUser: User;
+
+  beforeAll(async () => {
+    api = await startTestApi({ throttle: { perUsernameAndAddress: 5, perAddress: 50 } });
+    adminUser = await api.createUser('admin', 'admin');
+    admin = await api.signIn('admin');
+  });
+
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('signs in with an HttpOnly SameSite=Strict cookie, Secure behind TLS, and tells who is signed in', async () => {
+    const plain = await api.anonymous('POST', '/api/v1/auth/login', {
+      username: 'admin',
+      password: TEST_PASSWORD,
+    });
+    const cookie = String(plain.headers['set-cookie']);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).not.toMatch(/Secure/);
+    const tls = await api.anonymous(
+      'POST',
+      '/api/v1/auth/login',
+      { username: 'admin', password: TEST_PASSWORD },
+      { 'x-forwarded-proto': 'https' },
+    );
+    expect(String(tls.headers['set-cookie'])).toMatch(/Secure/);
+    const me = await admin.get('/api/v1/auth/me');
+    expect(me.body).toMatchObject({
+      user: { username: 'admin', role: 'admin' },
+      csrfToken: admin.csrfToken,
+    });
+    expect(JSON.stringify(me.body)).not.toMatch(/password/i);
+  });
+  it('gives a wrong username and a wrong password the same answer, then throttles even the right password', async () => {
+    await api.createUser('throttled', 'viewer');
+    const unknown = await api.anonymous('POST', '/api/v1/auth/login', {
+      username: 'nobody',
+      password: 'x',
+    });
+    const wrong = await api.anonymous('POST', '/api/v1/auth/login', {
+      username: 'throttled',
+      password: 'wrong password',
+    });
+    expect(unknown.status).toBe(401);
+    expect(wrong.status).toBe(401);
+    expect(errorOf(unknown.body).message).toBe(errorOf(wrong.body).message);
+    for (let i = 0; i < 4; i++)
+      await api.anonymous('POST', '/api/v1/auth/login', {
+        username: 'throttled',
+        password: 'wrong password',
+      });
+    const right = await api.anonymous('POST', '/api/v1/auth/login', {
+      username: 'throttled',
+      password: TEST_PASSWORD,
+    });
+    expect(right.status).toBe(429);
+    expect(errorOf(right.body).code).toBe('rate_limited');
+    expect(Number(right.headers['retry-after'])).toBeGreaterThan(0);
+    // Another user from the same address is not locked out by it.
+    const other = await api.signIn('admin');
+    expect(other.user.username).toBe('admin');
+  });
+  it('refuses a change without the session’s CSRF token, and API tokens need none', async () => {
+    const noHeader = await admin.request(
+      'POST',
+      '/api/v1/identities',
+      { displayName: 'No Csrf' },
+      { 'x-csrf-token': '' },
+    );
+    expect(noHeader.status).toBe(403);
+    expect(errorOf(noHeader.body).code).toBe('csrf_failed');
+    const wrongHeader = await admin.request(
+      'POST',
+      '/api/v1/identities',
+      { displayName: 'No Csrf' },
+      { 'x-csrf-token': 'guess' },
+    );
+    expect(errorOf(wrongHeader.body).code).toBe('csrf_failed');
+    const token = await api.withToken(adminUser);
+    const viaToken = await token.post('/api/v1/identities', { displayName: 'Via Token' });
+    expect(viaToken.status).toBe(201);
+    const bad = await api.anonymous('GET', '/api/v1/sources', undefined, {
+      authorization: 'Bearer dit_not-a-token',
+    });
+    expect(errorOf(bad.body).code).toBe('unauthenticated');
+  });
+  it('signs out: the session no longer opens anything', async () => {
+    const session = await api.signIn('admin');
+    expect((await session.post('/api/v1/auth/logout')).status).toBe(204);
+    expect((await session.get('/api/v1/auth/me')).status).toBe(401);
   });
 });
