@@ -51,11 +51,11 @@ export type StreamReader = (
 
 export const STREAM_READERS: Readonly<Record<StreamName, StreamReader>> = {
   authentication: (duo, window, signal, now) =>
-    readV2('authentication', window, now, (query) => duo.authLogs(query, signal)),
+    readV2Window('authentication', window, now, (query) => duo.authLogs(query, signal)),
   telephony: (duo, window, signal, now) =>
-    readV2('telephony', window, now, (query) => duo.telephonyLogs(query, signal)),
+    readV2Window('telephony', window, now, (query) => duo.telephonyLogs(query, signal)),
   activity: (duo, window, signal, now) =>
-    readV2('activity', window, now, (query) => duo.activityLogs(query, signal)),
+    readV2Window('activity', window, now, (query) => duo.activityLogs(query, signal)),
   administrator: (duo, window, signal) =>
     readV1('administrator', window, (mintime) => duo.administratorLogs({ mintime }, signal)),
   offline_enrollment: (duo, window, signal) =>
@@ -72,7 +72,7 @@ export const STREAM_READERS: Readonly<Record<StreamName, StreamReader>> = {
  * turns the proof off, and the window then ends the old way, at a page without `next_offset` or
  * an empty one. Before each request the window's `mintime` is kept inside Duo's retention.
  */
-async function* readV2(
+export async function* readV2Window(
   stream: StreamName,
   window: SyncWindow,
   now: () => EpochMs,
