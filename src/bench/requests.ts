@@ -152,10 +152,12 @@ async function measureTenant(plan: TenantPlan): Promise<{
 
     const firstWindowStart = ms(sim.now() - PUBLISH_DELAY_MS - FIRST_WINDOW_MS);
     const first = await syncAndCount(ctx, sim, sourceId, plan.backfillDays);
-    const backfillRequests = perStream(
-      (stream) =>
-        first.log.filter((r) => r.stream === stream && r.mintimeMs < firstWindowStart).length,
-    );
+    // v1 logs ask from the first window's whole second (their mintime is in seconds).
+    const firstWindowSecond = Math.floor(firstWindowStart / 1000) * 1000;
+    const backfillRequests = perStream((stream) => {
+      const start = STREAM_INFO[stream].api === 'v1' ? firstWindowSecond : firstWindowStart;
+      return first.log.filter((r) => r.stream === stream && r.mintimeMs < start).length;
+    });
 
     await control(sim, 'POST', '/_sim/clock', { advanceMs: DAY_MS });
     const nextDay = await syncAndCount(ctx, sim, sourceId, undefined);
