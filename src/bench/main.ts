@@ -36,6 +36,7 @@ import {
   type IngestFigures,
   type StorageFigures,
 } from './report.js';
+import { DEFAULT_REQUEST_BENCH, measureRequests, QUICK_REQUEST_BENCH } from './requests.js';
 import type { ChildInput, ChildResult } from './sync-child.js';
 
 export interface BenchOptions {
@@ -211,6 +212,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     `catch-up: ${String(catchUp.events)} events in ${catchUp.seconds.toFixed(1)} s, ${String(catchUp.rateLimited)} of ${String(catchUp.requests)} requests answered 429`,
   );
 
+  const requests = await measureRequests(
+    options.quick ? QUICK_REQUEST_BENCH : DEFAULT_REQUEST_BENCH,
+  );
+  progress(
+    `requests: ${requests.busy.firstSync.requestsPer1000Events.toFixed(2)} per 1,000 events stored`,
+  );
+
   const figures = {
     name: options.name,
     at: new Date().toISOString(),
@@ -228,6 +236,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     memory: { peakRssMb, whileSyncingEvents },
     storage,
     catchUp,
+    requests,
   };
   return { ...figures, checks: checkTargets(figures) };
 }

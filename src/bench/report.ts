@@ -5,6 +5,7 @@
  * @example const checks = checkTargets(results); process.stdout.write(formatTable(results, checks));
  */
 import type { DatabaseKind } from '../store/dialect.js';
+import type { RequestFigures } from './requests.js';
 
 export interface IngestFigures {
   /** Authentication events stored by a sync of the authentication stream alone. */
@@ -73,6 +74,8 @@ export interface BenchResults {
   readonly memory: { readonly peakRssMb: number; readonly whileSyncingEvents: number };
   readonly storage: Partial<Record<DatabaseKind, StorageFigures>>;
   readonly catchUp: CatchUpFigures;
+  /** Duo log requests per 1,000 events stored, and a quiet stream's 30-day backfill. */
+  readonly requests: RequestFigures;
   readonly checks: readonly Check[];
 }
 
@@ -149,6 +152,29 @@ export function checkTargets(results: Figures): Check[] {
     target: `≤ ${percent(TARGETS.rateLimitedShare)}`,
     pass: c.rateLimitedShare <= TARGETS.rateLimitedShare,
   });
+  const r = results.requests;
+  const quietV2 = Math.max(
+    r.quiet.backfillRequests.authentication,
+    r.quiet.backfillRequests.telephony,
+    r.quiet.backfillRequests.activity,
+  );
+  checks.push({
+    figure: "requests for a quiet v2 stream's 30-day backfill",
+    measured: String(quietV2),
+    target: '1',
+    pass: quietV2 <= 1,
+  });
+  for (const [label, cost] of [
+    ['first sync', r.busy.firstSync],
+    ["next day's sync (72 h re-read)", r.busy.nextDay],
+  ] as const) {
+    checks.push({
+      figure: `Duo log requests per 1,000 events stored, ${label}`,
+      measured: `${cost.requestsPer1000Events.toFixed(2)} (${whole(cost.totalRequests)} for ${whole(cost.totalEvents)})`,
+      target: '—',
+      pass: undefined,
+    });
+  }
   return checks;
 }
 

@@ -151,7 +151,9 @@ async function* readV2Log<S extends z.ZodType>(
       records,
       rejected,
       next,
-      ...(page.total === undefined ? {} : { totalObjects: page.total }),
+      ...(page.total === undefined
+        ? {}
+        : { totalObjects: page.total.value, totalObjectsExact: page.total.exact }),
       warnings: [],
     };
     if (next === undefined) return;
@@ -162,7 +164,7 @@ async function* readV2Log<S extends z.ZodType>(
 function parseV2Page(
   spec: V2Spec<z.ZodType>,
   response: unknown,
-): { raw: unknown[]; metadata: LogMetadata | null | undefined; total: number | undefined } {
+): { raw: unknown[]; metadata: LogMetadata | null | undefined; total: LogTotal | undefined } {
   if (spec.recordsKey === 'authlogs') {
     const parsed = AuthLogPageSchema.safeParse(response);
     if (!parsed.success) throw badResponse(spec.path, describeIssues(parsed.error));
@@ -181,10 +183,17 @@ function parseV2Page(
   };
 }
 
-function totalOf(metadata: LogMetadata | null | undefined): number | undefined {
+/** `total_objects` of a v2 log query: its value, and whether Duo says it is exact. */
+interface LogTotal {
+  readonly value: number;
+  readonly exact: boolean;
+}
+
+function totalOf(metadata: LogMetadata | null | undefined): LogTotal | undefined {
   const total = metadata?.total_objects;
   if (total === null || total === undefined) return undefined;
-  return typeof total === 'number' ? total : total.value;
+  if (typeof total === 'number') return { value: total, exact: true };
+  return { value: total.value, exact: total.relation === 'eq' };
 }
 
 /** `["ms","txid"]` → `"ms,txid"`; a string stays; absent, null or empty → undefined. */

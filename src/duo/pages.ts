@@ -29,6 +29,11 @@ export interface DuoPage<T, C> {
   readonly rejected: RejectedRecord[];
   readonly next: C | undefined;
   readonly totalObjects?: number;
+  /**
+   * Whether `totalObjects` is an exact count: true for a plain number or `relation: "eq"`,
+   * false for a lower bound (`relation: "gte"`). Absent when there is no total.
+   */
+  readonly totalObjectsExact?: boolean;
   readonly warnings: string[];
 }
 

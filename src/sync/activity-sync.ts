@@ -177,8 +177,8 @@ class StreamSyncer {
           await saveStreamCursor(this.#ctx.db, this.#sourceId, stream, cursor);
         }
       }
-      // Recent: an unfinished window first, then one window up to now − 2 min. Backfill: every
-      // older chunk until none is left.
+      // Recent: an unfinished window first, then one window up to now − 2 min. Backfill: one
+      // window down to the backfill's start (more only when it was widened meanwhile).
       let windows = 0;
       for (;;) {
         const window = planNextWindow(cursor, this.#settings(), phase);
@@ -228,12 +228,13 @@ class StreamSyncer {
     window: SyncWindow,
   ): Promise<StreamCursor> {
     let cursor = start;
-    const pages = readAhead(STREAM_READERS[stream](this.#duo, window, this.#signal));
+    const now = (): EpochMs => ms(this.#ctx.clock());
+    const pages = readAhead(STREAM_READERS[stream](this.#duo, window, this.#signal, now));
     for await (const page of pages) {
       const next =
         page.resume === undefined
           ? completeWindow(cursor, window, this.#settings())
-          : advanceWindow(cursor, window, page.resume);
+          : advanceWindow(cursor, window, page.resume, page.progress);
       // Unreadable records are kept whole before the cursor moves past them (idempotent).
       await saveRejectedRecords(this.#ctx.db, {
         sourceId: this.#sourceId,

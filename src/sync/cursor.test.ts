@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DAY_MS, HOUR_MS, MINUTE_MS, ms } from '../domain/time.js';
 import {
   advanceWindow,
+  backfillProgress,
   completeWindow,
   DEFAULT_CURSOR_SETTINGS,
   EMPTY_CURSOR,
@@ -25,7 +26,7 @@ describe('stream cursors', () => {
     });
   });
 
-  it('schedules a 30-day backfill after the first window, walked backwards a day at a time', () => {
+  it('schedules a 30-day backfill after the first window, read as one window', () => {
     const first = planNextWindow(EMPTY_CURSOR, settings, 'recent');
     if (!first) throw new Error('expected a window');
     const after = completeWindow(EMPTY_CURSOR, first, settings);
@@ -33,22 +34,34 @@ describe('stream cursors', () => {
     expect(after.backfill).toEqual({ from: end - 30 * DAY_MS, doneDownTo: end - DAY_MS });
     expect(planNextWindow(after, settings, 'recent')).toBeUndefined();
     const back = planNextWindow(after, settings, 'backfill');
-    expect(back).toEqual({ purpose: 'backfill', min: end - 2 * DAY_MS, max: end - DAY_MS });
+    expect(back).toEqual({ purpose: 'backfill', min: end - 30 * DAY_MS, max: end - DAY_MS });
   });
 
-  it('finishes the backfill when it reaches its start', () => {
+  it('reads a 180-day backfill as one window that starts inside Duo’s retention', () => {
+    const deep = { ...settings, backfillMs: 180 * DAY_MS };
+    const first = planNextWindow(EMPTY_CURSOR, deep, 'recent');
+    if (!first) throw new Error('expected a window');
+    const back = planNextWindow(completeWindow(EMPTY_CURSOR, first, deep), deep, 'backfill');
+    expect(back).toEqual({ purpose: 'backfill', min: retentionFloor(now), max: end - DAY_MS });
+    // Duo's longest mintime..maxtime span is 180 days.
+    if (!back) throw new Error('expected a backfill window');
+    expect(back.max - back.min).toBeLessThan(180 * DAY_MS);
+  });
+
+  it('still walks the backfill in chunks when a smaller window size is set', () => {
+    const daily = { ...settings, backfillChunkMs: DAY_MS };
     let cursor: StreamCursor = completeWindow(
       EMPTY_CURSOR,
       { purpose: 'recent', min: ms(end - DAY_MS), max: ms(end) },
-      settings,
+      daily,
     );
     let windows = 0;
     for (
-      let w = planNextWindow(cursor, settings, 'backfill');
+      let w = planNextWindow(cursor, daily, 'backfill');
       w;
-      w = planNextWindow(cursor, settings, 'backfill')
+      w = planNextWindow(cursor, daily, 'backfill')
     ) {
-      cursor = completeWindow(cursor, w, settings);
+      cursor = completeWindow(cursor, w, daily);
       windows++;
     }
     expect(windows).toBe(29);
@@ -65,6 +78,54 @@ describe('stream cursors', () => {
     const window = { purpose: 'recent' as const, min: ms(end - HOUR_MS), max: ms(end) };
     const cursor = advanceWindow({ version: 1, syncedUntil: ms(end - HOUR_MS) }, window, '123,abc');
     expect(planNextWindow(cursor, settings, 'recent')).toEqual({ ...window, resume: '123,abc' });
+  });
+
+  it('saves with a v2 page the records read so far and Duo’s total, and resumes with them', () => {
+    const window = { purpose: 'recent' as const, min: ms(end - HOUR_MS), max: ms(end) };
+    const cursor = advanceWindow({ version: 1 }, window, '123,abc', {
+      min: window.min,
+      read: 1000,
+      total: 1500,
+    });
+    expect(planNextWindow(cursor, settings, 'recent')).toEqual({
+      ...window,
+      resume: '123,abc',
+      read: 1000,
+      total: 1500,
+    });
+  });
+
+  it('drops the count of a resumed window whose start fell out of retention (it no longer matches Duo’s total)', () => {
+    const old = ms(now - 180 * DAY_MS - HOUR_MS);
+    const window = { purpose: 'recent' as const, min: old, max: ms(end) };
+    const cursor = advanceWindow({ version: 1 }, window, '123,abc', {
+      min: old,
+      read: 1000,
+      total: 1500,
+    });
+    expect(planNextWindow(cursor, settings, 'recent')).toEqual({
+      purpose: 'recent',
+      min: retentionFloor(now),
+      max: end,
+      resume: '123,abc',
+    });
+  });
+
+  it('counts the backfill window read so far in the backfill’s progress', () => {
+    const first = completeWindow(
+      EMPTY_CURSOR,
+      { purpose: 'recent', min: ms(end - DAY_MS), max: ms(end) },
+      settings,
+    );
+    const back = planNextWindow(first, settings, 'backfill');
+    if (!back) throw new Error('expected a backfill window');
+    expect(backfillProgress(first)).toBeCloseTo(1 / 30);
+    // 14 of the window's 29 days read (records come oldest first): with the first day, half.
+    const halfway = ms(back.min + 14 * DAY_MS);
+    const v2 = advanceWindow(first, back, `${String(halfway)},txid`, { min: back.min });
+    expect(backfillProgress(v2)).toBeCloseTo(0.5);
+    const v1 = advanceWindow(first, back, Math.floor(halfway / 1000));
+    expect(backfillProgress(v1)).toBeCloseTo(0.5);
   });
 
   it('keeps an unfinished backfill window while a recent window is read', () => {

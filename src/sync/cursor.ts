@@ -5,8 +5,10 @@
  *
  * - `syncedUntil`: every event with `ts <= syncedUntil` that Duo showed at that time is stored.
  * - `window`: the window being read; v2 streams resume with the same `mintime`/`maxtime` and the
- *   saved `next_offset`, v1 streams at the saved inclusive `mintime` (seconds).
- * - `backfill`: older history still to fetch, `[from, doneDownTo]`.
+ *   saved `next_offset` (and the count of records read so far, which proves the window's end
+ *   against Duo's `total_objects`), v1 streams at the saved inclusive `mintime` (seconds).
+ * - `backfill`: older history still to fetch, `[from, doneDownTo]`, read as one window: every
+ *   window is resumable, so splitting history into smaller ones would only cost requests.
  *
  * @example planNextWindow(parseCursor(raw).cursor, { now, ...settings })
  */
@@ -17,6 +19,11 @@ export const PUBLISH_DELAY_MS = 2 * MINUTE_MS;
 export const RETENTION_MS = 180 * DAY_MS;
 /** Keep clear of the retention edge: Duo rejects a mintime older than 180 days. */
 const RETENTION_MARGIN_MS = 10 * MINUTE_MS;
+/**
+ * A window being read moves its `mintime` up to the retention floor once it is this close to
+ * 180 days (a long read, e.g. a 180-day backfill at Duo's pace, outlives the margin above).
+ */
+const RETENTION_REFRESH_MS = 5 * MINUTE_MS;
 
 const msSchema = z
   .number()
@@ -29,6 +36,13 @@ const ResumableSchema = z.object({
   max: msSchema,
   /** v2: the opaque next_offset to resume with; v1: the inclusive mintime in seconds. */
   resume: z.union([z.string(), z.number().int()]).optional(),
+  /**
+   * v2: records Duo has sent for this window so far, and the exact `total_objects` it gave for
+   * the window. When the two meet the window is complete without asking Duo for the empty page
+   * after its last. Absent when unknown (the count then proves nothing).
+   */
+  read: z.number().int().nonnegative().optional(),
+  total: z.number().int().nonnegative().optional(),
 });
 type Resumable = z.infer<typeof ResumableSchema>;
 
@@ -61,7 +75,10 @@ export interface CursorSettings {
   readonly backfillMs: number;
   /** First sync: the quick first window. Default 24 h. */
   readonly firstWindowMs: number;
-  /** Backfill window size. */
+  /**
+   * Longest backfill window. Default: Duo's whole retention, so a backfill is one window (a
+   * quiet stream's 30 days cost one request); Duo allows a mintime..maxtime span up to 180 days.
+   */
   readonly backfillChunkMs: number;
 }
 
@@ -69,7 +86,7 @@ export const DEFAULT_CURSOR_SETTINGS = {
   reconciliationMs: 72 * HOUR_MS,
   backfillMs: 30 * DAY_MS,
   firstWindowMs: 24 * HOUR_MS,
-  backfillChunkMs: DAY_MS,
+  backfillChunkMs: RETENTION_MS,
 } as const;
 
 export interface ParsedCursor {
@@ -134,6 +151,16 @@ export function retentionFloor(now: EpochMs): EpochMs {
   return ms(now - RETENTION_MS + RETENTION_MARGIN_MS);
 }
 
+/**
+ * Whether a window starting at `min` must move its start up to the retention floor before its
+ * next request: Duo rejects a `mintime` older than 180 days, and a long read gets there.
+ *
+ * @example needsRetentionRefresh(window.min, now) ? retentionFloor(now) : window.min
+ */
+export function needsRetentionRefresh(min: EpochMs, now: EpochMs): boolean {
+  return min < now - RETENTION_MS + RETENTION_REFRESH_MS;
+}
+
 /** The newest instant Duo will show: now − 2 minutes. */
 export function windowEnd(now: EpochMs): EpochMs {
   return ms(now - PUBLISH_DELAY_MS);
@@ -169,10 +196,28 @@ export function planNextWindow(
   return { purpose: 'backfill', min, max: backfill.doneDownTo };
 }
 
-/** A resumed window whose start fell out of retention starts again at the floor. */
+/**
+ * A resumed window whose start fell out of retention starts again at the floor, at the same
+ * resume point; its count no longer matches Duo's total for the moved window, so it is dropped.
+ */
 function clampWindow(window: SyncWindow, floor: EpochMs): SyncWindow {
   if (window.min >= floor) return window;
-  return { purpose: window.purpose, min: floor, max: ms(Math.max(floor, window.max)) };
+  return {
+    purpose: window.purpose,
+    min: floor,
+    max: ms(Math.max(floor, window.max)),
+    ...(window.resume === undefined ? {} : { resume: window.resume }),
+  };
+}
+
+/** Where a page leaves its window, beyond the resume point (v2 windows only). */
+export interface WindowProgress {
+  /** The window's `mintime` now (moved up when it reached the retention floor). */
+  readonly min: EpochMs;
+  /** Records Duo has sent for the window so far; undefined when unknown. */
+  readonly read?: number | undefined;
+  /** Duo's exact `total_objects` for the window; undefined when unknown. */
+  readonly total?: number | undefined;
 }
 
 /** The cursor after one page of a window: the same window, a new resume point. */
@@ -180,8 +225,15 @@ export function advanceWindow(
   cursor: StreamCursor,
   window: SyncWindow,
   resume: string | number,
+  position?: WindowProgress,
 ): StreamCursor {
-  const progress: Resumable = { min: window.min, max: window.max, resume };
+  const progress: Resumable = {
+    min: position?.min ?? window.min,
+    max: window.max,
+    resume,
+    ...(position?.read === undefined ? {} : { read: position.read }),
+    ...(position?.total === undefined ? {} : { total: position.total }),
+  };
   if (window.purpose === 'recent') return { ...cursor, window: progress };
   if (!cursor.backfill) return cursor;
   return { ...cursor, backfill: { ...cursor.backfill, window: progress } };
@@ -237,13 +289,31 @@ export function extendBackfill(cursor: StreamCursor, from: EpochMs): StreamCurso
   return from < covered ? { ...cursor, backfill: { from, doneDownTo: covered } } : cursor;
 }
 
-/** Backfill progress as a share (0–1), for health and progress bars. */
+/**
+ * Backfill progress as a share (0–1), for health and progress bars: the time covered, counting
+ * the backfill window read so far (its records come oldest first, so the resume point's time is
+ * how far it got).
+ */
 export function backfillProgress(cursor: StreamCursor): number | undefined {
   if (!cursor.backfill) return undefined;
-  const total = (cursor.syncedUntil ?? cursor.backfill.doneDownTo) - cursor.backfill.from;
+  const top = cursor.syncedUntil ?? cursor.backfill.doneDownTo;
+  const total = top - cursor.backfill.from;
   if (total <= 0) return 1;
-  const done = (cursor.syncedUntil ?? cursor.backfill.doneDownTo) - cursor.backfill.doneDownTo;
+  const window = cursor.backfill.window;
+  const reached = window === undefined ? undefined : resumeTime(window.resume);
+  const inWindow =
+    window === undefined || reached === undefined
+      ? 0
+      : Math.min(window.max, Math.max(window.min, reached)) - window.min;
+  const done = top - cursor.backfill.doneDownTo + inWindow;
   return Math.min(1, Math.max(0, done / total));
+}
+
+/** The time a resume point has reached: a v2 `next_offset` starts with ms, a v1 one is seconds. */
+function resumeTime(resume: string | number | undefined): number | undefined {
+  if (typeof resume === 'number') return resume * 1000;
+  const ms = resume === undefined ? Number.NaN : Number(resume.split(',')[0]);
+  return Number.isSafeInteger(ms) ? ms : undefined;
 }
 
 /** How far a stream has come, as health and progress show it, read from its stored cursor. */

@@ -3,13 +3,31 @@
  * `resume` is where the window continues after it (a v2 `next_offset`, a v1 `mintime` in
  * seconds), undefined when the page completes the window.
  *
- * @example for await (const page of STREAM_READERS.authentication(duo, window, signal)) …
+ * No request is spent on nothing. Duo puts `next_offset` on a v2 window's last page too, so
+ * following it would always end with one empty request; a v2 window is complete as soon as the
+ * records Duo sent for it reach its exact `metadata.total_objects`. A page shorter than `limit`
+ * is not taken as the end: Duo documents `limit` as a maximum, not a promise of full pages. v1
+ * logs end at a page of fewer than 1000 records (Duo returns "the 1000 earliest").
+ *
+ * @example for await (const page of STREAM_READERS.authentication(duo, window, signal, clock)) …
  */
 import type { NormalisedEvent } from '../domain/activity.js';
 import type { StreamName } from '../domain/streams.js';
-import { ms, msToSeconds, seconds, secondsToMs, type EpochSec } from '../domain/time.js';
-import type { DuoClient, DuoPage, RejectedRecord } from '../duo/index.js';
-import type { SyncWindow } from './cursor.js';
+import {
+  ms,
+  msToSeconds,
+  seconds,
+  secondsToMs,
+  type EpochMs,
+  type EpochSec,
+} from '../domain/time.js';
+import type { DuoClient, DuoPage, RejectedRecord, V2LogQuery } from '../duo/index.js';
+import {
+  needsRetentionRefresh,
+  retentionFloor,
+  type SyncWindow,
+  type WindowProgress,
+} from './cursor.js';
 import { normalise, numberIdenticalRecords } from './normalise.js';
 
 export interface StreamPage {
@@ -17,22 +35,27 @@ export interface StreamPage {
   /** Records Duo sent that could not be read, with their position in Duo's page. */
   readonly rejected: RejectedRecord[];
   readonly resume: string | number | undefined;
+  /** v2: the window's start, count and total after this page, saved with `resume`. */
+  readonly progress?: WindowProgress;
   readonly warnings: string[];
   readonly totalObjects?: number;
 }
 
+/** `now` is the sync's clock: a long read moves its `mintime` along with Duo's retention. */
 export type StreamReader = (
   duo: DuoClient,
   window: SyncWindow,
   signal: AbortSignal,
+  now: () => EpochMs,
 ) => AsyncGenerator<StreamPage>;
 
 export const STREAM_READERS: Readonly<Record<StreamName, StreamReader>> = {
-  authentication: (duo, window, signal) =>
-    readV2('authentication', duo.authLogs(v2Query(window), signal)),
-  telephony: (duo, window, signal) =>
-    readV2('telephony', duo.telephonyLogs(v2Query(window), signal)),
-  activity: (duo, window, signal) => readV2('activity', duo.activityLogs(v2Query(window), signal)),
+  authentication: (duo, window, signal, now) =>
+    readV2Window('authentication', window, now, (query) => duo.authLogs(query, signal)),
+  telephony: (duo, window, signal, now) =>
+    readV2Window('telephony', window, now, (query) => duo.telephonyLogs(query, signal)),
+  activity: (duo, window, signal, now) =>
+    readV2Window('activity', window, now, (query) => duo.activityLogs(query, signal)),
   administrator: (duo, window, signal) =>
     readV1('administrator', window, (mintime) => duo.administratorLogs({ mintime }, signal)),
   offline_enrollment: (duo, window, signal) =>
@@ -41,24 +64,56 @@ export const STREAM_READERS: Readonly<Record<StreamName, StreamReader>> = {
     ),
 };
 
-function v2Query(window: SyncWindow): {
-  mintime: typeof window.min;
-  maxtime: typeof window.max;
-  nextOffset?: string;
-} {
-  return {
-    mintime: window.min,
-    maxtime: window.max,
-    ...(typeof window.resume === 'string' ? { nextOffset: window.resume } : {}),
-  };
-}
-
-async function* readV2(
+/**
+ * A v2 window: Duo's pages from the saved `next_offset` on, counting the records Duo sends
+ * against its exact `total_objects` for the window. The count only proves the end while the
+ * total never shrinks: a total that drops (records aging out of retention, or a Duo that counts
+ * what remains rather than the whole window) or that is only a lower bound (`relation: "gte"`)
+ * turns the proof off, and the window then ends the old way, at a page without `next_offset` or
+ * an empty one. Before each request the window's `mintime` is kept inside Duo's retention.
+ */
+export async function* readV2Window(
   stream: StreamName,
-  pages: AsyncGenerator<DuoPage<unknown, string>>,
+  window: SyncWindow,
+  now: () => EpochMs,
+  read: (query: V2LogQuery) => AsyncGenerator<DuoPage<unknown, string>>,
 ): AsyncGenerator<StreamPage> {
-  for await (const page of pages) {
-    yield toStreamPage(stream, page, page.next);
+  let min = window.min;
+  let nextOffset = typeof window.resume === 'string' ? window.resume : undefined;
+  // A window resumed from a cursor that did not count has no proof of its end.
+  let received: number | undefined = nextOffset === undefined ? 0 : window.read;
+  let total: number | undefined = nextOffset === undefined ? undefined : window.total;
+  for (;;) {
+    let moved = false;
+    for await (const page of read({ mintime: min, maxtime: window.max, nextOffset })) {
+      const exact = page.totalObjectsExact === true ? page.totalObjects : undefined;
+      if (exact === undefined || (total !== undefined && exact < total)) received = undefined;
+      else if (received !== undefined) received += page.records.length + page.rejected.length;
+      total = exact;
+      const complete = page.next === undefined || (received !== undefined && received === total);
+      const resume = complete ? undefined : page.next;
+      yield {
+        ...toStreamPage(stream, page, resume),
+        ...(resume === undefined ? {} : { progress: { min, read: received, total } }),
+      };
+      if (resume === undefined) return;
+      nextOffset = resume;
+      const at = now();
+      if (needsRetentionRefresh(min, at)) {
+        // Duo would refuse the old mintime; what lay below the floor is no longer served.
+        min = retentionFloor(at);
+        received = undefined;
+        total = undefined;
+        moved = true;
+        break;
+      }
+    }
+    if (!moved) return;
+    if (min >= window.max) {
+      // The rest of the window aged out of Duo's retention while it was read: nothing is left.
+      yield { events: [], rejected: [], resume: undefined, warnings: [] };
+      return;
+    }
   }
 }
 

@@ -7,7 +7,7 @@ import type { StreamRunCounts } from '../../src/domain/runs.js';
 import { STREAM_INFO, STREAMS } from '../../src/domain/streams.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../src/domain/time.js';
 import { listActivityDaily, recountActivityDaily } from '../../src/store/activity/daily.js';
-import { listStreams } from '../../src/store/streams.js';
+import { findStream, listStreams } from '../../src/store/streams.js';
 import { syncActivitySource } from '../../src/sync/activity-sync.js';
 import type { SyncContext } from '../../src/sync/context.js';
 import { PUBLISH_DELAY_MS, type StreamCursor } from '../../src/sync/cursor.js';
@@ -15,8 +15,13 @@ import { control } from '../../src/sim/testing.js';
 import type { RequestLogEntry } from '../../src/sim/server.js';
 import { describeEachDatabase } from '../support/db.js';
 import {
+  addFault,
   advanceSimClock,
+  clearFaults,
+  compareWithTruth,
   createConfiguredSource,
+  EQUAL_TO_TRUTH,
+  eventually,
   startTestSimulator,
   storedKeys,
   changedRecords,
@@ -26,6 +31,56 @@ import {
 } from '../support/sync.js';
 
 const BACKFILL_DAYS = 2;
+const PAGE = 1000;
+const V2_STREAMS = ['authentication', 'telephony', 'activity'] as const;
+const V1_STREAMS = ['administrator', 'offline_enrollment'] as const;
+
+/** The requests of the simulator's log to one stream's endpoint, oldest first. */
+async function logRequests(sim: TestSimulator, stream: string): Promise<RequestLogEntry[]> {
+  const { requests } = await control<{ requests: RequestLogEntry[] }>(
+    sim.sim,
+    'GET',
+    '/_sim/requests',
+  );
+  return requests.filter((r) => r.path.endsWith(`/logs/${stream}`));
+}
+
+function mintimeOf(r: RequestLogEntry): number {
+  return Number(r.params.find(([k]) => k === 'mintime')?.[1]);
+}
+
+/** What a v2 window of `events` records may cost: one request, and one more per full page. */
+function v2WindowRequests(events: number): number {
+  return Math.max(1, Math.ceil(events / PAGE));
+}
+
+/**
+ * What Duo's v1 paging needs to read from `mintime` (seconds) up to `untilMs`: pages of the
+ * 1000 earliest records; a full page goes on at its latest second (or + 1 when it is all one).
+ */
+async function v1Requests(
+  sim: TestSimulator,
+  stream: (typeof V1_STREAMS)[number],
+  mintime: number,
+  untilMs: number,
+): Promise<number> {
+  const { keys } = await control<{ keys: string[] }>(
+    sim.sim,
+    'GET',
+    `/_sim/truth/${stream}?mintime=0&maxtime=${String(sim.sim.now())}&keys=1`,
+  );
+  const times = keys.map((k) => (JSON.parse(k) as { timestamp: number }).timestamp).sort();
+  let requests = 0;
+  for (let from = mintime; ;) {
+    requests++;
+    const page = times.filter((t) => t >= from).slice(0, PAGE);
+    if (page.length < PAGE) return requests;
+    const latest = Math.max(...page);
+    const next = latest > Math.min(...page) && latest > from ? latest : latest + 1;
+    if (next * 1000 > untilMs) return requests;
+    from = next;
+  }
+}
 
 describeEachDatabase('activity sync against the simulator', (t) => {
   let sim: TestSimulator;
@@ -117,7 +172,25 @@ describeEachDatabase('activity sync against the simulator', (t) => {
     }
   });
 
+  it('each v2 window of the first sync costs one request per 1,000 events, without a request after its last page', async () => {
+    const firstWindowStart = syncedUntil - 24 * HOUR_MS;
+    const backfillStart = syncedUntil - BACKFILL_DAYS * DAY_MS;
+    for (const stream of V2_STREAMS) {
+      const requests = await logRequests(sim, stream);
+      const recent = requests.filter((r) => mintimeOf(r) === firstWindowStart).length;
+      const backfill = requests.filter((r) => mintimeOf(r) === backfillStart).length;
+      const recentEvents = (await truthKeys(sim, stream, firstWindowStart, syncedUntil)).length;
+      const backfillEvents = (await truthKeys(sim, stream, backfillStart, firstWindowStart)).length;
+      expect({ recent, backfill, all: requests.length }, stream).toEqual({
+        recent: v2WindowRequests(recentEvents),
+        backfill: v2WindowRequests(backfillEvents),
+        all: v2WindowRequests(recentEvents) + v2WindowRequests(backfillEvents),
+      });
+    }
+  });
+
   it('a second sync re-reads the reconciliation window and adds only what is new since the first', async () => {
+    await control(sim.sim, 'DELETE', '/_sim/requests');
     const before = await Promise.all(
       STREAMS.map((s) => storedKeys(t.db, sourceId, s, 0, Number.MAX_SAFE_INTEGER)),
     );
@@ -142,6 +215,18 @@ describeEachDatabase('activity sync against the simulator', (t) => {
       expect(counts.eventsUpdated, `${stream}: ${changedRecords()}`).toBe(0);
       const after = await storedKeys(t.db, sourceId, stream, 0, Number.MAX_SAFE_INTEGER);
       expect(after, stream).toEqual(expected);
+      // One window, from the reconciliation point to now − 2 min: 1 request per 1,000 events.
+      const requests = (await logRequests(sim, stream)).length;
+      expect(requests, `${stream}: requests`).toBe(
+        v1
+          ? await v1Requests(
+              sim,
+              stream as (typeof V1_STREAMS)[number],
+              Math.floor(reconciled / 1000),
+              newEnd,
+            )
+          : v2WindowRequests(window.length),
+      );
     }
     // Nothing left to read: a sync at the same instant reads nothing and stores nothing.
     const again = await syncActivitySource(ctx, sourceId, { trigger: 'manual' });
@@ -173,5 +258,150 @@ describeEachDatabase('activity sync against the simulator', (t) => {
     const rollup = await listActivityDaily(t.db, sourceId);
     expect(rollup.length).toBeGreaterThan(0);
     expect(rollup).toEqual(await recountActivityDaily(t.db, sourceId));
+  });
+});
+
+describeEachDatabase('Duo requests spent by syncs of a quiet tenant', (t) => {
+  const BACKFILL = 30;
+  let sim: TestSimulator;
+  let ctx: SyncContext;
+  let sourceId: string;
+  let syncedUntil: number;
+
+  beforeAll(async () => {
+    // A few events a day in each v2 stream: every window of it fits in one page.
+    sim = await startTestSimulator({
+      users: 40,
+      days: BACKFILL + 2,
+      authEventsPerDay: 15,
+      clock: { speed: 0 },
+    });
+    ctx = syncContext(t.db, { clock: () => sim.sim.now() });
+    sourceId = (await createConfiguredSource(ctx, sim, 'duo-activity', { backfillDays: BACKFILL }))
+      .id;
+  });
+  afterAll(async () => {
+    ctx.duo.close();
+    await sim.close();
+  });
+
+  it('a quiet stream’s 30-day backfill costs one request, after one for its first 24 hours', async () => {
+    const run = await syncActivitySource(ctx, sourceId, { trigger: 'manual' });
+    expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
+    syncedUntil = sim.sim.now() - PUBLISH_DELAY_MS;
+    const firstWindowStart = syncedUntil - 24 * HOUR_MS;
+    const backfillStart = syncedUntil - BACKFILL * DAY_MS;
+    for (const stream of V2_STREAMS) {
+      const backfillEvents = (await truthKeys(sim, stream, backfillStart, firstWindowStart)).length;
+      expect(backfillEvents, stream).toBeLessThan(PAGE);
+      const requests = await logRequests(sim, stream);
+      expect(
+        requests.map((r) => mintimeOf(r)),
+        stream,
+      ).toEqual([firstWindowStart, backfillStart]);
+    }
+    // v1 logs: the backfill is one read from its start on, pages of 1,000 until a short one.
+    for (const stream of V1_STREAMS) {
+      const requests = await logRequests(sim, stream);
+      const backfill = requests.filter((r) => mintimeOf(r) * 1000 < firstWindowStart - 1000);
+      expect(backfill.length, stream).toBe(
+        await v1Requests(sim, stream, Math.floor(backfillStart / 1000), firstWindowStart),
+      );
+    }
+    for (const stream of STREAMS) {
+      expect(
+        await compareWithTruth(t.db, sim, sourceId, stream, backfillStart, syncedUntil),
+        stream,
+      ).toEqual(EQUAL_TO_TRUTH);
+    }
+  });
+
+  it('the next day’s sync reads the new day and the 72-hour re-read in one request per quiet stream', async () => {
+    await control(sim.sim, 'DELETE', '/_sim/requests');
+    await advanceSimClock(sim, DAY_MS);
+    const run = await syncActivitySource(ctx, sourceId, { trigger: 'manual' });
+    expect(run.status).toBe('succeeded');
+    const reconciled = syncedUntil - 72 * HOUR_MS;
+    const end = sim.sim.now() - PUBLISH_DELAY_MS;
+    for (const stream of V2_STREAMS) {
+      const requests = await logRequests(sim, stream);
+      expect(
+        requests.map((r) => mintimeOf(r)),
+        stream,
+      ).toEqual([reconciled]);
+    }
+    for (const stream of V1_STREAMS) {
+      expect((await logRequests(sim, stream)).length, stream).toBe(
+        await v1Requests(sim, stream, Math.floor(reconciled / 1000), end),
+      );
+    }
+  });
+});
+
+describeEachDatabase('a sync stopped in the middle of a window', (t) => {
+  let sim: TestSimulator;
+  let ctx: SyncContext;
+
+  beforeAll(async () => {
+    sim = await startTestSimulator({
+      users: 300,
+      days: 2,
+      authEventsPerDay: 6000,
+      clock: { speed: 0 },
+    });
+    ctx = syncContext(t.db, { clock: () => sim.sim.now() });
+  });
+  afterAll(async () => {
+    ctx.duo.close();
+    await sim.close();
+  });
+
+  it('resumes at the saved page with its count: the rest of the window costs one request per 1,000 events, nothing lost or twice', async () => {
+    const source = await createConfiguredSource(ctx, sim, 'duo-activity', { backfillDays: 1 });
+    const end = sim.sim.now() - PUBLISH_DELAY_MS;
+    const start = end - DAY_MS;
+    const events = (await truthKeys(sim, 'authentication', start, end)).length;
+    expect(events).toBeGreaterThan(3 * PAGE);
+    // Slow pages, so that the stop lands after the first page and before the window's end.
+    await addFault(sim, {
+      kind: 'slow',
+      path: '/admin/v2/logs/authentication',
+      probability: 1,
+      delayMs: 300,
+    });
+    const stop = new AbortController();
+    const stopped = syncActivitySource(ctx, source.id, {
+      trigger: 'manual',
+      streams: ['authentication'],
+      signal: stop.signal,
+    });
+    await eventually(async () => {
+      const stream = await findStream(t.db, source.id, 'authentication');
+      return (stream?.pages ?? 0) > 0;
+    });
+    stop.abort(new Error('stopped by the test'));
+    await stopped.catch(() => undefined);
+    await clearFaults(sim);
+
+    const saved = (await findStream(t.db, source.id, 'authentication'))?.cursor as StreamCursor;
+    const read = saved.window?.read;
+    expect(saved.window?.resume).toBeDefined();
+    expect(read).toBeGreaterThanOrEqual(PAGE);
+    expect(read).toBeLessThan(events);
+    expect(saved.window?.total).toBe(events);
+
+    // The page read ahead when the stop came may still be answered (and dropped, never stored):
+    // count only what arrives from the resumed sync on.
+    const resumedAt = Date.now();
+    const run = await syncActivitySource(ctx, source.id, {
+      trigger: 'manual',
+      streams: ['authentication'],
+    });
+    expect(run.status).toBe('succeeded');
+    const resumed = (await logRequests(sim, 'authentication')).filter((r) => r.at >= resumedAt);
+    expect(resumed.length).toBe(Math.ceil((events - (read ?? 0)) / PAGE));
+    expect(await compareWithTruth(t.db, sim, source.id, 'authentication', start, end)).toEqual(
+      EQUAL_TO_TRUTH,
+    );
   });
 });
