@@ -102,20 +102,22 @@ function toReportRow(r: RawRow): ReportAccountRow {
   };
 }
 
-/**
- * Dormant accounts: active in Duo (status `active`), not deleted, whose last activity (event or
- * Duo login) is older than `idleSinceMs` or never happened. Never-active first, then oldest.
- */
-export async function dormantAccounts(
-  db: Db,
-  query: { readonly idleSinceMs: EpochMs; readonly sourceId?: string },
-): Promise<ReportAccountRow[]> {
+/** Which accounts a dormant-accounts report holds. */
+export interface DormantQuery {
+  readonly idleSinceMs: EpochMs;
+  readonly sourceId?: string;
+  /** Only these accounts (a page of `dormantAccountIds`); absent: every dormant account. */
+  readonly accountIds?: readonly number[];
+}
+
+function dormantInner(db: Db, query: DormantQuery) {
   let inner = accountsWithActivity(db).where('a.status', '=', 'active');
   if (query.sourceId !== undefined) inner = inner.where('a.source_id', '=', query.sourceId);
+  if (query.accountIds !== undefined)
+    inner = inner.where('a.id', 'in', query.accountIds.length === 0 ? [-1] : query.accountIds);
   const since = query.idleSinceMs;
-  const rows = await db
+  return db
     .selectFrom(inner.as('t'))
-    .selectAll()
     .where((eb) =>
       eb.and([
         eb.or([eb('t.last_event_ms', 'is', null), eb('t.last_event_ms', '<', since)]),
@@ -124,8 +126,31 @@ export async function dormantAccounts(
     )
     .orderBy(sql`coalesce(t.last_event_ms, t.last_login_ms, 0)`)
     .orderBy('t.username')
-    .execute();
+    .orderBy('t.account_id');
+}
+
+/**
+ * Dormant accounts: active in Duo (status `active`), not deleted, whose last activity (event or
+ * Duo login) is older than `idleSinceMs` or never happened. Never-active first, then oldest.
+ */
+export async function dormantAccounts(db: Db, query: DormantQuery): Promise<ReportAccountRow[]> {
+  const rows = await dormantInner(db, query).selectAll().execute();
   return rows.map((r) => toReportRow(r as RawRow));
+}
+
+/**
+ * The ids of the dormant accounts, in the report's order: an export reads them once, then the
+ * rows a page at a time (`dormantAccounts` with `accountIds`). The order is by last activity,
+ * which is computed, so a keyset on it would compute every account's last activity per page.
+ *
+ * @example const ids = await dormantAccountIds(db, { idleSinceMs }); // [17, 4, 9, …]
+ */
+export async function dormantAccountIds(
+  db: Db,
+  query: Omit<DormantQuery, 'accountIds'>,
+): Promise<number[]> {
+  const rows = await dormantInner(db, query).select('t.account_id').execute();
+  return rows.map((r) => r.account_id);
 }
 
 export interface AccessReviewRow extends ReportAccountRow {
@@ -133,13 +158,42 @@ export interface AccessReviewRow extends ReportAccountRow {
   readonly daysActive: number;
 }
 
-/** The holders of an entitlement (Duo group) with last activity and days active since `sinceDay`. */
+/** Where a page of an access review ends: the last member's username and account id. */
+export interface AccessReviewCursor {
+  readonly username: string;
+  readonly accountId: number;
+}
+
+/**
+ * The holders of an entitlement (Duo group) with last activity and days active since `sinceDay`,
+ * by username (then account id). With `limit`, one page after `after` (keyset): the page's
+ * members are chosen first, so the activity facts are computed for that page only.
+ *
+ * @example const page = await accessReviewRows(db, { entitlementId, sinceDay, limit: 1000 });
+ */
 export async function accessReviewRows(
   db: Db,
-  query: { readonly entitlementId: number; readonly sinceDay: number },
+  query: {
+    readonly entitlementId: number;
+    readonly sinceDay: number;
+    readonly after?: AccessReviewCursor;
+    readonly limit?: number;
+  },
 ): Promise<AccessReviewRow[]> {
+  const after = query.after;
+  let members = db
+    .selectFrom('account_entitlements as ae')
+    .innerJoin('accounts as m', 'm.id', 'ae.account_id')
+    .select('m.id')
+    .where('ae.entitlement_id', '=', query.entitlementId)
+    .where('m.deleted_at', 'is', null);
+  if (after !== undefined)
+    members = members.where((eb) =>
+      eb(eb.refTuple('m.username', 'm.id'), '>', eb.tuple(after.username, after.accountId)),
+    );
+  if (query.limit !== undefined)
+    members = members.orderBy('m.username').orderBy('m.id').limit(query.limit);
   const rows = await accountsWithActivity(db)
-    .innerJoin('account_entitlements as ae', 'ae.account_id', 'a.id')
     .select((eb) =>
       eb
         .selectFrom('activity_daily as d')
@@ -149,8 +203,9 @@ export async function accessReviewRows(
         .where('d.count', '>', 0)
         .as('days_active'),
     )
-    .where('ae.entitlement_id', '=', query.entitlementId)
+    .where('a.id', 'in', members)
     .orderBy('a.username')
+    .orderBy('a.id')
     .execute();
   return rows.map((r) => ({
     ...toReportRow(r as RawRow),
