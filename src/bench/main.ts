@@ -2,7 +2,8 @@
  * `npm run bench`: the performance figures that can be measured without a UI — ingest speed
  * from the simulator into SQLite and PostgreSQL through the real sync path, peak RSS of the
  * syncing process, bytes per event on disk against raw JSON, and catch-up efficiency under a
- * (scaled-down) Duo-like rate limit. Writes `bench/results/<date>-<sha>.json` and `latest.json`
+ * (scaled-down) Duo-like rate limit, and the latency of small requests while a large access-review
+ * export runs (`latency.ts`). Writes `bench/results/<date>-<sha>.json` and `latest.json`
  * and prints a table of figures against targets.
  *
  * @example node dist/bench/main.js --events 300000        # node dist/bench/main.js --quick
@@ -36,6 +37,7 @@ import {
   type IngestFigures,
   type StorageFigures,
 } from './report.js';
+import { runLatencyBench } from './latency.js';
 import type { ChildInput, ChildResult } from './sync-child.js';
 
 export interface BenchOptions {
@@ -52,6 +54,8 @@ export interface BenchOptions {
    */
   readonly catchUpClientBurst: number;
   readonly users: number;
+  /** Members of the Duo group whose access review is exported during the latency figure. */
+  readonly latencyMembers: number;
   readonly databases: readonly DatabaseKind[];
   /** Server to create the throwaway `di_bench_*` databases on. */
   readonly postgresUrl: string;
@@ -69,7 +73,7 @@ const PUBLISH_DELAY_MS = 120_000;
 const INGEST_DAYS = 2;
 
 const USAGE = `usage: npm run bench -- [--events N] [--catch-up-events N] [--catch-up-per-minute N]
-  [--catch-up-client-burst N] [--users N] [--databases sqlite,postgres] [--postgres-url URL] [--out DIR] [--name NAME]
+  [--catch-up-client-burst N] [--users N] [--latency-members N] [--databases sqlite,postgres] [--postgres-url URL] [--out DIR] [--name NAME]
   [--quick] [--profile DIR]`;
 
 export function parseBenchArgs(argv: readonly string[], now = new Date()): BenchOptions {
@@ -81,6 +85,7 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
       'catch-up-per-minute': { type: 'string' },
       'catch-up-client-burst': { type: 'string' },
       users: { type: 'string' },
+      'latency-members': { type: 'string' },
       databases: { type: 'string' },
       'postgres-url': { type: 'string' },
       out: { type: 'string' },
@@ -109,6 +114,7 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
     },
     catchUpClientBurst: count(values['catch-up-client-burst'], 1, 'catch-up-client-burst'),
     users: count(values.users, quick ? 500 : 5_000, 'users'),
+    latencyMembers: count(values['latency-members'], quick ? 2_000 : 50_000, 'latency-members'),
     databases,
     postgresUrl: values['postgres-url'] ?? testDatabaseUrl(),
     outDir: resolve(values.out ?? 'bench/results'),
@@ -211,6 +217,15 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     `catch-up: ${String(catchUp.events)} events in ${catchUp.seconds.toFixed(1)} s, ${String(catchUp.rateLimited)} of ${String(catchUp.requests)} requests answered 429`,
   );
 
+  const latency = await runLatencyBench({
+    members: options.latencyMembers,
+    eventsPerMember: 4,
+    progress,
+  });
+  progress(
+    `latency: ${String(latency.requests)} small requests during a ${String(latency.exportRows)}-row export of ${(latency.exportMs / 1000).toFixed(1)} s, p95 ${latency.p95.toFixed(1)} ms`,
+  );
+
   const figures = {
     name: options.name,
     at: new Date().toISOString(),
@@ -222,12 +237,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       events: options.events,
       catchUpEvents: options.catchUpEvents,
       users: options.users,
+      latencyMembers: options.latencyMembers,
       databases: options.databases,
     },
     ingest,
     memory: { peakRssMb, whileSyncingEvents },
     storage,
     catchUp,
+    latency,
   };
   return { ...figures, checks: checkTargets(figures) };
 }

@@ -5,6 +5,7 @@
  * @example const checks = checkTargets(results); process.stdout.write(formatTable(results, checks));
  */
 import type { DatabaseKind } from '../store/dialect.js';
+import type { LatencyFigures } from './latency.js';
 
 export interface IngestFigures {
   /** Authentication events stored by a sync of the authentication stream alone. */
@@ -67,12 +68,15 @@ export interface BenchResults {
     readonly events: number;
     readonly catchUpEvents: number;
     readonly users: number;
+    readonly latencyMembers?: number;
     readonly databases: readonly DatabaseKind[];
   };
   readonly ingest: Partial<Record<DatabaseKind, IngestFigures>>;
   readonly memory: { readonly peakRssMb: number; readonly whileSyncingEvents: number };
   readonly storage: Partial<Record<DatabaseKind, StorageFigures>>;
   readonly catchUp: CatchUpFigures;
+  /** Small requests while an access-review CSV export runs (absent in older result files). */
+  readonly latency?: LatencyFigures;
   readonly checks: readonly Check[];
 }
 
@@ -91,6 +95,8 @@ export const TARGETS = {
   rateLimitedShare: 0.01,
   peakRssMb: 256,
   peakRssAtEvents: 5_000_000,
+  smallRequestP95Ms: 50,
+  latencyExportRows: 50_000,
 } as const;
 
 type Figures = Omit<BenchResults, 'checks'>;
@@ -149,6 +155,14 @@ export function checkTargets(results: Figures): Check[] {
     target: `≤ ${percent(TARGETS.rateLimitedShare)}`,
     pass: c.rateLimitedShare <= TARGETS.rateLimitedShare,
   });
+  const l = results.latency;
+  if (l)
+    checks.push({
+      figure: `p95 of small requests (health, insights) while a ${whole(l.exportRows)}-row access-review CSV export runs`,
+      measured: `${l.p95.toFixed(1)} ms (p50 ${l.p50.toFixed(1)}, p99 ${l.p99.toFixed(1)}; ${whole(l.requests)} requests; export ${secs(l.exportMs / 1000)}; idle p95 ${l.idle.p95.toFixed(1)})`,
+      target: `≤ ${String(TARGETS.smallRequestP95Ms)} ms at ${whole(TARGETS.latencyExportRows)} rows`,
+      pass: l.p95 <= TARGETS.smallRequestP95Ms,
+    });
   return checks;
 }
 
