@@ -196,7 +196,7 @@ interface LatencyStore {
 }
 
 /** A Duo group of `members` accounts, each correlated to an identity, with activity. */
-async function buildLatencyStore(
+export async function buildLatencyStore(
   databaseUrl: string,
   options: LatencyBenchOptions,
 ): Promise<LatencyStore> {

@@ -6,8 +6,9 @@
  * and answers the report; each also has its CSV columns, so every front door exports the same
  * file. The large ones (dormant accounts, an access review, every administrator action) are also
  * exports: `*Export` checks the actor and the input, reads the first page, and answers the
- * report's head with its rows as an async iterable of pages, read one after the other (keyset)
- * through the store's readers (worker threads on SQLite), so an answer of any size is written as
+ * report's head with its rows as an async iterable of pages, read one after the other through
+ * the store's readers (administrator actions by keyset on time; accounts by a page of the ids
+ * the report's order gave) (worker threads on SQLite), so an answer of any size is written as
  * it is read, in flat memory, and the server's event loop runs other requests between pages.
  *
  * @example const report = await dormantAccountsExport(deps, actor, { days: 90 });
@@ -21,7 +22,7 @@ import type { Db } from '../store/dialect.js';
 import { getEntitlement } from '../store/entitlements.js';
 import type { Readers } from '../store/readers.js';
 import type { DormantAccountRow } from '../store/readers-list.js';
-import type { AccessReviewCursor, AccessReviewRow } from '../store/reports.js';
+import type { AccessReviewRow } from '../store/reports.js';
 import { listRuns } from '../store/runs.js';
 import { getSource, listSources } from '../store/sources.js';
 import { listStreams } from '../store/streams.js';
@@ -62,6 +63,29 @@ async function primed<T>(pages: AsyncGenerator<T>): Promise<AsyncIterable<T>> {
     yield first.value;
     yield* pages;
   })();
+}
+
+/**
+ * The pages of `ids`, `EXPORT_PAGE` at a time, each read while the one before is written (one
+ * page ahead: the worker reads as the event loop writes, and memory holds two pages at most).
+ */
+async function* pagesOfIds<T>(
+  ids: readonly number[],
+  read: (page: number[]) => Promise<T>,
+): AsyncGenerator<T> {
+  const start = (from: number): Promise<T> | undefined => {
+    if (from >= ids.length) return undefined;
+    const reading = read(ids.slice(from, from + EXPORT_PAGE));
+    // Awaited below; a reader that stops early must not leave it as an unhandled rejection.
+    reading.catch(() => undefined);
+    return reading;
+  };
+  let next = start(0);
+  for (let from = 0; next !== undefined; from += EXPORT_PAGE) {
+    const current = await next;
+    next = start(from + EXPORT_PAGE);
+    yield current;
+  }
 }
 
 /** Every page of an export, gathered: a whole report for a caller that shows it all at once. */
@@ -126,16 +150,12 @@ export async function dormantAccountsExport(
     ...(input.sourceId === undefined ? {} : { sourceId: input.sourceId }),
   };
   const ids = await deps.readers.runRead('dormantAccountIds', query);
-  async function* pages() {
-    for (let i = 0; i < ids.length; i += EXPORT_PAGE) {
-      const rows = await deps.readers.runRead('dormantAccounts', {
-        ...query,
-        accountIds: ids.slice(i, i + EXPORT_PAGE),
-      });
-      yield rows.map((r) => dormantAccountView(r, now));
-    }
-  }
-  return { days, generatedAt: now, pages: await primed(pages()) };
+  const pages = pagesOfIds(ids, async (accountIds) =>
+    (await deps.readers.runRead('dormantAccounts', { ...query, accountIds })).map((r) =>
+      dormantAccountView(r, now),
+    ),
+  );
+  return { days, generatedAt: now, pages: await primed(pages) };
 }
 
 /** Accounts active in Duo with no activity for `days` days, with their groups and idle days. */
@@ -186,8 +206,8 @@ export type AccessReviewMember = ReturnType<typeof accessReviewMemberView>;
 
 /**
  * The members of a Duo group with last activity, days active in 90 and a keep/revoke
- * suggestion, as pages by username (keyset: each page starts after the last member of the one
- * before).
+ * suggestion, as pages by username: the order is read once (account ids), then the rows a page
+ * at a time.
  */
 export async function accessReviewExport(deps: ReportDeps, actor: Actor, input: AccessReviewInput) {
   authoriseReportReader(actor);
@@ -195,26 +215,23 @@ export async function accessReviewExport(deps: ReportDeps, actor: Actor, input: 
   const source = await getSource(deps.db, entitlement.sourceId);
   const now = deps.clock();
   const sinceDay = dayOf(ms(Math.floor(now))) - 89;
-  async function* pages() {
-    let after: AccessReviewCursor | undefined;
-    for (;;) {
-      const rows = await deps.readers.runRead('accessReviewRows', {
+  const ids = await deps.readers.runRead('accessReviewMemberIds', {
+    entitlementId: entitlement.id,
+  });
+  const pages = pagesOfIds(ids, async (accountIds) =>
+    (
+      await deps.readers.runRead('accessReviewRows', {
         entitlementId: entitlement.id,
         sinceDay,
-        limit: EXPORT_PAGE,
-        ...(after === undefined ? {} : { after }),
-      });
-      if (rows.length > 0) yield rows.map((r) => accessReviewMemberView(r, now));
-      const last = rows[rows.length - 1];
-      if (last === undefined || rows.length < EXPORT_PAGE) return;
-      after = { username: last.username, accountId: last.accountId };
-    }
-  }
+        accountIds,
+      })
+    ).map((r) => accessReviewMemberView(r, now)),
+  );
   return {
     entitlement: { id: entitlement.id, duoGroupId: entitlement.duoGroupId, name: entitlement.name },
     source: { id: source.id, name: source.name },
     generatedAt: now,
-    pages: await primed(pages()),
+    pages: await primed(pages),
   };
 }
 

@@ -10,6 +10,7 @@ import { listEntitlementsOfAccounts } from './accounts.js';
 import { listActivityEvents } from './activity/timeline.js';
 import type { Db } from './dialect.js';
 import {
+  accessReviewMemberIds,
   accessReviewRows,
   dormantAccountIds,
   dormantAccounts,
@@ -38,6 +39,7 @@ async function dormantAccountsWithGroups(
 export const READS = {
   dormantAccountIds,
   dormantAccounts: dormantAccountsWithGroups,
+  accessReviewMemberIds,
   accessReviewRows,
   activityEvents: listActivityEvents,
 } as const;

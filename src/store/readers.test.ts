@@ -33,7 +33,7 @@ import { accessReviewRows } from './reports.js';
 import { createSource } from './sources.js';
 
 const NOW = Date.UTC(2025, 5, 30, 12);
-/** More members than two export pages, so pages meet at two keyset boundaries. */
+/** More members than two export pages, so pages meet at two boundaries. */
 const MEMBERS = 2 * EXPORT_PAGE + 300;
 
 function auth(key: string, user: string, daysAgo: number): NormalisedEvent {
@@ -151,7 +151,7 @@ describeEachDatabase('readers', (t) => {
     expect(actions.flat().length).toBe(1_200);
   });
 
-  it('pages an access review by username: every member once, as the one-statement query orders them', async () => {
+  it('pages an access review by username: every member once, in the order of the one-statement query', async () => {
     const { pages } = await accessReviewExport(deps(readers), cliActor(), { entitlementId });
     const paged = await collect(pages);
     expect(paged.map((p) => p.length)).toEqual([EXPORT_PAGE, EXPORT_PAGE, 300]);

@@ -158,41 +158,53 @@ export interface AccessReviewRow extends ReportAccountRow {
   readonly daysActive: number;
 }
 
-/** Where a page of an access review ends: the last member's username and account id. */
-export interface AccessReviewCursor {
-  readonly username: string;
-  readonly accountId: number;
+/** Which members an access review holds. */
+export interface AccessReviewQuery {
+  readonly entitlementId: number;
+  /** Only these accounts (a page of `accessReviewMemberIds`); absent: every member. */
+  readonly accountIds?: readonly number[];
+}
+
+function members(db: Db, query: AccessReviewQuery) {
+  let found = db
+    .selectFrom('account_entitlements as ae')
+    .innerJoin('accounts as m', 'm.id', 'ae.account_id')
+    .where('ae.entitlement_id', '=', query.entitlementId)
+    .where('m.deleted_at', 'is', null);
+  if (query.accountIds !== undefined)
+    found = found.where('m.id', 'in', query.accountIds.length === 0 ? [-1] : query.accountIds);
+  return found;
+}
+
+/**
+ * The account ids of an entitlement's holders, by username (then id): an export reads them once,
+ * then the rows a page at a time (`accessReviewRows` with `accountIds`). No index orders a
+ * group's members by username, so a keyset on it would sort every member again per page.
+ *
+ * @example const ids = await accessReviewMemberIds(db, { entitlementId }); // [12, 3, …]
+ */
+export async function accessReviewMemberIds(
+  db: Db,
+  query: Omit<AccessReviewQuery, 'accountIds'>,
+): Promise<number[]> {
+  const rows = await members(db, query)
+    .select('m.id')
+    .orderBy('m.username')
+    .orderBy('m.id')
+    .execute();
+  return rows.map((r) => r.id);
 }
 
 /**
  * The holders of an entitlement (Duo group) with last activity and days active since `sinceDay`,
- * by username (then account id). With `limit`, one page after `after` (keyset): the page's
- * members are chosen first, so the activity facts are computed for that page only.
+ * by username (then account id); with `accountIds`, those members only.
  *
- * @example const page = await accessReviewRows(db, { entitlementId, sinceDay, limit: 1000 });
+ * @example const rows = await accessReviewRows(db, { entitlementId, sinceDay, accountIds });
  */
 export async function accessReviewRows(
   db: Db,
-  query: {
-    readonly entitlementId: number;
-    readonly sinceDay: number;
-    readonly after?: AccessReviewCursor;
-    readonly limit?: number;
-  },
+  query: AccessReviewQuery & { readonly sinceDay: number },
 ): Promise<AccessReviewRow[]> {
-  const after = query.after;
-  let members = db
-    .selectFrom('account_entitlements as ae')
-    .innerJoin('accounts as m', 'm.id', 'ae.account_id')
-    .select('m.id')
-    .where('ae.entitlement_id', '=', query.entitlementId)
-    .where('m.deleted_at', 'is', null);
-  if (after !== undefined)
-    members = members.where((eb) =>
-      eb(eb.refTuple('m.username', 'm.id'), '>', eb.tuple(after.username, after.accountId)),
-    );
-  if (query.limit !== undefined)
-    members = members.orderBy('m.username').orderBy('m.id').limit(query.limit);
   const rows = await accountsWithActivity(db)
     .select((eb) =>
       eb
@@ -203,7 +215,7 @@ export async function accessReviewRows(
         .where('d.count', '>', 0)
         .as('days_active'),
     )
-    .where('a.id', 'in', members)
+    .where('a.id', 'in', members(db, query).select('m.id'))
     .orderBy('a.username')
     .orderBy('a.id')
     .execute();

@@ -4,7 +4,7 @@
  * The routes parse the query, call the report's use case (`core/reports.ts`, the same the CLI
  * calls) and render JSON or CSV. The large answers (dormant accounts and an access review as
  * JSON or CSV, every administrator action as CSV) are streamed: their rows are read page by page
- * (keyset, off the event loop) and written as they are read, so other requests are answered
+ * (off the event loop) and written as they are read, so other requests are answered
  * between pages and memory stays flat. A streamed JSON answer is byte for byte what the answer
  * schema would serialise: the head and each page go through the schema, the rows are spliced in.
  */
