@@ -1,6 +1,7 @@
 /**
  * The one composition root: config → logger → the store (`openStore`: data directory made
- * owner-only, database migrated, secret key checked) → Duo connections → sync context → the
+ * owner-only, database migrated, secret key checked) → the readers that run heavy reads off the
+ * event loop (`openReaders`) → Duo connections → sync context → the
  * runner every aggregation and sync starts through; `createScheduler` wires the scheduler to the
  * use case "sync now" goes through, and `serveApp` the scheduler and the HTTP server to a port.
  * `serve`, every command and the tests open it; everything else
@@ -17,6 +18,7 @@ import { createLogger, type Logger } from './logging.js';
 import type { Db } from './store/dialect.js';
 import type { LoosePath } from './store/files.js';
 import { openStore } from './store/open.js';
+import { openReaders, type Readers } from './store/readers.js';
 import type { SecretKey } from './store/secrets.js';
 import type { SyncContext } from './sync/context.js';
 import { DuoConnections, type DuoConnectionOptions } from './sync/duo-connections.js';
@@ -28,13 +30,18 @@ export interface App {
   readonly config: Config;
   readonly log: Logger;
   readonly db: Db;
+  /** Runs the heavy reads (reports, exports): worker threads on an SQLite file, else inline. */
+  readonly readers: Readers;
   readonly secretKey: SecretKey;
   readonly sync: SyncContext;
   /** Every aggregation and sync of this process starts through it (routes, commands, scheduler). */
   readonly runs: Runner;
   /** Loopback Duo API hosts accepted (`DUO_INSIGHTS_ALLOW_LOOPBACK_DUO_HOSTS`, the demo). */
   readonly allowLoopbackHosts: boolean;
-  /** Stops running work at its next page boundary, then closes the connections and the database. */
+  /**
+   * Stops running work at its next page boundary, then the read workers, the connections and the
+   * database.
+   */
   close(): Promise<void>;
 }
 
@@ -43,6 +50,8 @@ export interface AppOptions {
   /** Overrides for the Duo connections (tests: loopback hosts, short backoff). */
   readonly duo?: Partial<DuoConnectionOptions>;
   readonly clock?: () => number;
+  /** Read worker threads on an SQLite file (default 2; 0: every read on the event loop). */
+  readonly readWorkers?: number;
 }
 
 export async function openApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -55,6 +64,9 @@ export async function openApp(config: Config, options: AppOptions = {}): Promise
   warnAboutLooseFiles(log, store.loosePaths);
   if (store.migrated.length > 0) log.info({ migrations: store.migrated }, 'applied migrations');
   const { db, strings } = store;
+  const readers = openReaders(db, config.databaseUrl, {
+    ...(options.readWorkers === undefined ? {} : { workers: options.readWorkers }),
+  });
   const loaded = store.secretKey;
   if (loaded.origin === 'created') {
     log.warn({ path: loaded.path }, 'created a new secret key file: back it up with the database');
@@ -82,12 +94,14 @@ export async function openApp(config: Config, options: AppOptions = {}): Promise
     config,
     log,
     db,
+    readers,
     secretKey: loaded.key,
     sync,
     runs,
     allowLoopbackHosts,
     async close() {
       await runs.stop();
+      await readers.close();
       duo.close();
       await store.close();
     },

@@ -91,6 +91,15 @@ describe('npm run bench -- --quick', () => {
         rateLimitedShare: aNumber,
         rateLimitedAt: expect.any(Array) as unknown,
       },
+      latency: {
+        requests: aNumber,
+        p50: aNumber,
+        p95: aNumber,
+        p99: aNumber,
+        exportMs: aNumber,
+        exportRows: 2_000,
+        idle: { p50: aNumber, p95: aNumber, p99: aNumber },
+      },
     });
     for (const [path, value] of numbers(results)) expect(Number.isFinite(value), path).toBe(true);
     const ingested = results['ingest'] as Record<string, { authEvents: number }>;
@@ -103,6 +112,7 @@ describe('npm run bench -- --quick', () => {
         'ingest → sqlite, authentication events/s',
         'ingest → postgres, authentication events/s',
         'catch-up requests answered 429',
+        'p95 of small requests (health, insights) while a 2,000-row access-review CSV export runs',
       ]),
     );
     for (const check of checks) expect(run.stdout).toContain(check.figure);

@@ -33,6 +33,7 @@ import { listActivityEvents } from '../src/store/activity/timeline.js';
 import { listAudit, recordAudit } from '../src/store/audit.js';
 import { dialectOf, type Db } from '../src/store/dialect.js';
 import { encodePayload } from '../src/store/payload.js';
+import { inlineReaders } from '../src/store/readers.js';
 import { createRun, listRuns } from '../src/store/runs.js';
 
 const EVENT_TABLES = ['activity_events', 'activity_daily'];
@@ -329,7 +330,7 @@ describeEachDatabase('query plans on the event tables', (t) => {
     ).toEqual([]);
   });
 
-  const deps = (db: Db) => ({ db, clock: () => NOW });
+  const deps = (db: Db) => ({ db, readers: inlineReaders(db), clock: () => NOW });
 
   it('answers the dormant-accounts report without scanning the events', async () => {
     expect(

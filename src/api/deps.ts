@@ -14,6 +14,7 @@ import type {
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Db } from '../store/dialect.js';
+import type { Readers } from '../store/readers.js';
 import type { SyncContext } from '../sync/context.js';
 import type { Runner } from '../sync/runner.js';
 import type { LoginThrottle } from './auth.js';
@@ -29,6 +30,8 @@ export type ApiInstance = FastifyInstance<
 
 export interface ApiDeps {
   readonly db: Db;
+  /** Runs the heavy reads of reports and exports off the event loop. */
+  readonly readers: Readers;
   readonly sync: SyncContext;
   /** Loopback Duo hosts accepted (demo, tests, `DUO_INSIGHTS_ALLOW_LOOPBACK_DUO_HOSTS`). */
   readonly allowLoopbackHosts: boolean;

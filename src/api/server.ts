@@ -25,6 +25,7 @@ import { z, ZodType } from 'zod';
 import { ms } from '../domain/time.js';
 import type { Logger } from '../logging.js';
 import type { Db } from '../store/dialect.js';
+import type { Readers } from '../store/readers.js';
 import type { SyncContext } from '../sync/context.js';
 import type { Runner } from '../sync/runner.js';
 import { VERSION } from '../version.js';
@@ -55,6 +56,8 @@ import { userRoutes } from './routes/users.js';
 /** What the composition root (`openApp`) gives the server: the `App` itself. */
 export interface ServerContext {
   readonly db: Db;
+  /** Runs the heavy reads of reports and exports off the event loop. */
+  readonly readers: Readers;
   readonly sync: SyncContext;
   readonly log: Logger;
   /** The runner aggregations and syncs start through (shared with the scheduler). */
@@ -163,6 +166,7 @@ export async function buildServer(
   const demo = new Demo(context.sync, runs, options.scheduler, options.demo);
   const deps: ApiDeps = {
     db: context.db,
+    readers: context.readers,
     sync: context.sync,
     allowLoopbackHosts: context.allowLoopbackHosts,
     runs,

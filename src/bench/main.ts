@@ -2,7 +2,8 @@
  * `npm run bench`: the performance figures that can be measured without a UI — ingest speed
  * from the simulator into SQLite and PostgreSQL through the real sync path, peak RSS of the
  * syncing process, bytes per event on disk against raw JSON, and catch-up efficiency under a
- * (scaled-down) Duo-like rate limit. Writes `bench/results/<date>-<sha>.json` and `latest.json`
+ * (scaled-down) Duo-like rate limit, and the latency of small requests while a large access-review
+ * export runs (`latency.ts`). Writes `bench/results/<date>-<sha>.json` and `latest.json`
  * and prints a table of figures against targets.
  *
  * @example node dist/bench/main.js --events 300000        # node dist/bench/main.js --quick
@@ -37,6 +38,7 @@ import {
   type StorageFigures,
 } from './report.js';
 import { DEFAULT_REQUEST_BENCH, measureRequests, QUICK_REQUEST_BENCH } from './requests.js';
+import { runLatencyBench } from './latency.js';
 import type { ChildInput, ChildResult } from './sync-child.js';
 
 export interface BenchOptions {
@@ -53,6 +55,8 @@ export interface BenchOptions {
    */
   readonly catchUpClientBurst: number;
   readonly users: number;
+  /** Members of the Duo group whose access review is exported during the latency figure. */
+  readonly latencyMembers: number;
   readonly databases: readonly DatabaseKind[];
   /** Server to create the throwaway `di_bench_*` databases on. */
   readonly postgresUrl: string;
@@ -70,7 +74,7 @@ const PUBLISH_DELAY_MS = 120_000;
 const INGEST_DAYS = 2;
 
 const USAGE = `usage: npm run bench -- [--events N] [--catch-up-events N] [--catch-up-per-minute N]
-  [--catch-up-client-burst N] [--users N] [--databases sqlite,postgres] [--postgres-url URL] [--out DIR] [--name NAME]
+  [--catch-up-client-burst N] [--users N] [--latency-members N] [--databases sqlite,postgres] [--postgres-url URL] [--out DIR] [--name NAME]
   [--quick] [--profile DIR]`;
 
 export function parseBenchArgs(argv: readonly string[], now = new Date()): BenchOptions {
@@ -82,6 +86,7 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
       'catch-up-per-minute': { type: 'string' },
       'catch-up-client-burst': { type: 'string' },
       users: { type: 'string' },
+      'latency-members': { type: 'string' },
       databases: { type: 'string' },
       'postgres-url': { type: 'string' },
       out: { type: 'string' },
@@ -110,6 +115,7 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
     },
     catchUpClientBurst: count(values['catch-up-client-burst'], 1, 'catch-up-client-burst'),
     users: count(values.users, quick ? 500 : 5_000, 'users'),
+    latencyMembers: count(values['latency-members'], quick ? 2_000 : 50_000, 'latency-members'),
     databases,
     postgresUrl: values['postgres-url'] ?? testDatabaseUrl(),
     outDir: resolve(values.out ?? 'bench/results'),
@@ -219,6 +225,15 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     `requests: ${requests.busy.firstSync.requestsPer1000Events.toFixed(2)} per 1,000 events stored`,
   );
 
+  const latency = await runLatencyBench({
+    members: options.latencyMembers,
+    eventsPerMember: 4,
+    progress,
+  });
+  progress(
+    `latency: ${String(latency.requests)} small requests during a ${String(latency.exportRows)}-row export of ${(latency.exportMs / 1000).toFixed(1)} s, p95 ${latency.p95.toFixed(1)} ms`,
+  );
+
   const figures = {
     name: options.name,
     at: new Date().toISOString(),
@@ -230,6 +245,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       events: options.events,
       catchUpEvents: options.catchUpEvents,
       users: options.users,
+      latencyMembers: options.latencyMembers,
       databases: options.databases,
     },
     ingest,
@@ -237,6 +253,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     storage,
     catchUp,
     requests,
+    latency,
   };
   return { ...figures, checks: checkTargets(figures) };
 }

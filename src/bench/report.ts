@@ -6,6 +6,7 @@
  */
 import type { DatabaseKind } from '../store/dialect.js';
 import type { RequestFigures } from './requests.js';
+import type { LatencyFigures } from './latency.js';
 
 export interface IngestFigures {
   /** Authentication events stored by a sync of the authentication stream alone. */
@@ -68,6 +69,7 @@ export interface BenchResults {
     readonly events: number;
     readonly catchUpEvents: number;
     readonly users: number;
+    readonly latencyMembers?: number;
     readonly databases: readonly DatabaseKind[];
   };
   readonly ingest: Partial<Record<DatabaseKind, IngestFigures>>;
@@ -76,6 +78,8 @@ export interface BenchResults {
   readonly catchUp: CatchUpFigures;
   /** Duo log requests per 1,000 events stored, and a quiet stream's 30-day backfill. */
   readonly requests: RequestFigures;
+  /** Small requests while an access-review CSV export runs (absent in older result files). */
+  readonly latency?: LatencyFigures;
   readonly checks: readonly Check[];
 }
 
@@ -94,6 +98,8 @@ export const TARGETS = {
   rateLimitedShare: 0.01,
   peakRssMb: 256,
   peakRssAtEvents: 5_000_000,
+  smallRequestP95Ms: 50,
+  latencyExportRows: 50_000,
 } as const;
 
 type Figures = Omit<BenchResults, 'checks'>;
@@ -175,6 +181,14 @@ export function checkTargets(results: Figures): Check[] {
       pass: undefined,
     });
   }
+  const l = results.latency;
+  if (l)
+    checks.push({
+      figure: `p95 of small requests (health, insights) while a ${whole(l.exportRows)}-row access-review CSV export runs`,
+      measured: `${l.p95.toFixed(1)} ms (p50 ${l.p50.toFixed(1)}, p99 ${l.p99.toFixed(1)}; ${whole(l.requests)} requests; export ${secs(l.exportMs / 1000)}; idle p95 ${l.idle.p95.toFixed(1)})`,
+      target: `≤ ${String(TARGETS.smallRequestP95Ms)} ms at ${whole(TARGETS.latencyExportRows)} rows`,
+      pass: l.p95 <= TARGETS.smallRequestP95Ms,
+    });
   return checks;
 }
 

@@ -16,6 +16,7 @@ import { decodeCursor, encodeCursor, EventCursor } from '../core/cursors.js';
 import { TimeQuery } from '../core/queries.js';
 import {
   ACCESS_REVIEW_COLUMNS,
+  accessReviewExport,
   accessReviewReport,
   ADMIN_ACTION_COLUMNS,
   adminActionsExport,
@@ -23,6 +24,7 @@ import {
   DEFAULT_ADMIN_ACTIONS_PAGE,
   DEFAULT_DORMANT_DAYS,
   DORMANT_ACCOUNT_COLUMNS,
+  dormantAccountsExport,
   dormantAccountsReport,
   MAX_DORMANT_DAYS,
   MAX_PAGE,
@@ -67,7 +69,7 @@ function formatOptions(cmd: Command): Command {
 }
 
 function depsOf(app: App): ReportDeps {
-  return { db: app.db, clock: app.sync.clock };
+  return { db: app.db, readers: app.readers, clock: app.sync.clock };
 }
 
 async function writeOut(text: string): Promise<void> {
@@ -118,11 +120,12 @@ function dormantAccountsCommand(): Command {
     await withApp(async (app) => {
       const sourceId =
         opts.source === undefined ? undefined : (await resolveSource(app, opts.source)).id;
-      const report = await dormantAccountsReport(depsOf(app), cliActor(), {
-        days: opts.days,
-        ...(sourceId === undefined ? {} : { sourceId }),
-      });
-      if (opts.csv === true) return writeCsv(toCsv(report.accounts, DORMANT_ACCOUNT_COLUMNS));
+      const input = { days: opts.days, ...(sourceId === undefined ? {} : { sourceId }) };
+      if (opts.csv === true) {
+        const { pages } = await dormantAccountsExport(depsOf(app), cliActor(), input);
+        return writeCsv(csvPages(pages, DORMANT_ACCOUNT_COLUMNS));
+      }
+      const report = await dormantAccountsReport(depsOf(app), cliActor(), input);
       emit(
         report,
         (r) =>
@@ -158,10 +161,12 @@ function accessReviewCommand(): Command {
   ).action(async (opts: { group: string; source?: string } & FormatOptions) => {
     await withApp(async (app) => {
       const entitlement = await resolveEntitlement(app, opts.group, opts.source);
-      const report = await accessReviewReport(depsOf(app), cliActor(), {
-        entitlementId: entitlement.id,
-      });
-      if (opts.csv === true) return writeCsv(toCsv(report.members, ACCESS_REVIEW_COLUMNS));
+      const input = { entitlementId: entitlement.id };
+      if (opts.csv === true) {
+        const { pages } = await accessReviewExport(depsOf(app), cliActor(), input);
+        return writeCsv(csvPages(pages, ACCESS_REVIEW_COLUMNS));
+      }
+      const report = await accessReviewReport(depsOf(app), cliActor(), input);
       emit(
         report,
         (r) =>

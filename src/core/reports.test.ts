@@ -3,6 +3,7 @@ import { describeEachDatabase } from '../../test/support/db.js';
 import { ForbiddenError } from '../domain/errors.js';
 import { ms } from '../domain/time.js';
 import { ROLES, type Role } from '../domain/users.js';
+import { inlineReaders } from '../store/readers.js';
 import { cliActor, SCHEDULER, type Actor } from './actor.js';
 import {
   accessReviewReport,
@@ -31,7 +32,7 @@ function userActor(role: Role, disabled = false): Actor {
 }
 
 describeEachDatabase('reports as use cases', (t) => {
-  const deps = () => ({ db: t.db, clock: () => NOW });
+  const deps = () => ({ db: t.db, readers: inlineReaders(t.db), clock: () => NOW });
 
   it('lets every signed-in role and the command line read every report', async () => {
     for (const actor of [...ROLES.map((r) => userActor(r)), cliActor('alice')]) {

@@ -4,21 +4,25 @@
  * suggestions with their reasons), the administrator-action feed, sync health. Each takes the
  * actor who asks (any signed-in role and the command line may read reports) and a typed input,
  * and answers the report; each also has its CSV columns, so every front door exports the same
- * file. Administrator actions, the one report without a natural bound, are read page by page
- * (keyset) for an export and written as they are read.
+ * file. The large ones (dormant accounts, an access review, every administrator action) are also
+ * exports: `*Export` checks the actor and the input, reads the first page, and answers the
+ * report's head with its rows as an async iterable of pages, read one after the other through
+ * the store's readers (administrator actions by keyset on time; accounts by a page of the ids
+ * the report's order gave) (worker threads on SQLite), so an answer of any size is written as
+ * it is read, in flat memory, and the server's event loop runs other requests between pages.
  *
- * @example const report = await dormantAccountsReport(deps, actor, { days: 90 });
- *   process.stdout.write(toCsv(report.accounts, DORMANT_ACCOUNT_COLUMNS));
+ * @example const report = await dormantAccountsExport(deps, actor, { days: 90 });
+ *   for await (const chunk of csvPages(report.pages, DORMANT_ACCOUNT_COLUMNS)) out.write(chunk);
  */
 import { dayOf, type ActivityCursor, type ActivityEvent } from '../domain/activity.js';
 import { ForbiddenError } from '../domain/errors.js';
 import { suggestAccess } from '../domain/reports.js';
 import { DAY_MS, ms, type EpochMs } from '../domain/time.js';
-import { listEntitlementsOfAccounts } from '../store/accounts.js';
-import { listActivityEvents } from '../store/activity/timeline.js';
 import type { Db } from '../store/dialect.js';
 import { getEntitlement } from '../store/entitlements.js';
-import { accessReviewRows, dormantAccounts } from '../store/reports.js';
+import type { Readers } from '../store/readers.js';
+import type { DormantAccountRow } from '../store/readers-list.js';
+import type { AccessReviewRow } from '../store/reports.js';
 import { listRuns } from '../store/runs.js';
 import { getSource, listSources } from '../store/sources.js';
 import { listStreams } from '../store/streams.js';
@@ -26,9 +30,14 @@ import type { Actor } from './actor.js';
 import { csvTime, type CsvColumn } from './csv.js';
 import { runView, streamView } from './views.js';
 
-/** What the reports read: the database and the clock that says what "now" is. */
+/**
+ * What the reports read: the database, the readers that run its heavy reads off the event loop
+ * (`openReaders`; `inlineReaders(db)` runs them on the caller's thread) and the clock that says
+ * what "now" is.
+ */
 export interface ReportDeps {
   readonly db: Db;
+  readonly readers: Readers;
   readonly clock: () => number;
 }
 
@@ -40,8 +49,55 @@ export const MAX_DORMANT_DAYS = 3650;
 export const DEFAULT_ADMIN_ACTIONS_PAGE = 100;
 export const MAX_PAGE = 1000;
 
-/** Rows an export reads at once. */
-const EXPORT_PAGE = 1000;
+/**
+ * Rows an export reads at once. Each page is one turn of the event loop to write (a 1,000-row
+ * page of an access review took 10–20 ms of CSV on the bench machine; other requests wait that
+ * long), so pages are small; the worker reads the next while one is written.
+ */
+export const EXPORT_PAGE = 250;
+
+/**
+ * The pages with the first one already read: an export's errors (a worker that cannot start, a
+ * failing query) come out before its first byte is written, as an error answer.
+ */
+async function primed<T>(pages: AsyncGenerator<T>): Promise<AsyncIterable<T>> {
+  const first = await pages.next();
+  return (async function* () {
+    if (first.done === true) return;
+    yield first.value;
+    yield* pages;
+  })();
+}
+
+/**
+ * The pages of `ids`, `EXPORT_PAGE` at a time, each read while the one before is written (one
+ * page ahead: the worker reads as the event loop writes, and memory holds two pages at most).
+ */
+async function* pagesOfIds<T>(
+  ids: readonly number[],
+  read: (page: number[]) => Promise<T>,
+): AsyncGenerator<T> {
+  const start = (from: number): Promise<T> | undefined => {
+    if (from >= ids.length) return undefined;
+    const reading = read(ids.slice(from, from + EXPORT_PAGE));
+    // Awaited below; a reader that stops early must not leave it as an unhandled rejection.
+    reading.catch(() => undefined);
+    return reading;
+  };
+  let next = start(0);
+  for (let from = 0; next !== undefined; from += EXPORT_PAGE) {
+    const current = await next;
+    next = start(from + EXPORT_PAGE);
+    yield current;
+  }
+}
+
+/** Every page of an export, gathered: a whole report for a caller that shows it all at once. */
+async function gather<T>(pages: AsyncIterable<readonly T[]>): Promise<T[]> {
+  const rows: T[] = [];
+  for await (const page of pages) rows.push(...page);
+  return rows;
+}
 
 /**
  * Refuses an actor that may not read reports. Every signed-in role (admin, source manager,
@@ -67,39 +123,58 @@ export interface DormantAccountsInput {
   readonly sourceId?: string;
 }
 
-/** Accounts active in Duo with no activity for `days` days, with their groups and idle days. */
-export async function dormantAccountsReport(
+/** A dormant account as the report shows it: its facts, idle days and groups. */
+export function dormantAccountView(row: DormantAccountRow, now: number) {
+  return {
+    ...row,
+    idleDays: row.lastActivityMs === null ? null : Math.floor((now - row.lastActivityMs) / DAY_MS),
+    groups: [...row.groups],
+  };
+}
+
+export type DormantAccount = ReturnType<typeof dormantAccountView>;
+
+/**
+ * Accounts active in Duo with no activity for `days` days, as pages of rows: never-active first,
+ * then the longest idle. The order is read once (account ids), then the rows a page at a time.
+ */
+export async function dormantAccountsExport(
   deps: ReportDeps,
   actor: Actor,
   input: DormantAccountsInput,
-) {
+): Promise<{ days: number; generatedAt: number; pages: AsyncIterable<DormantAccount[]> }> {
   authoriseReportReader(actor);
   const days = input.days ?? DEFAULT_DORMANT_DAYS;
   if (!Number.isInteger(days) || days < 1 || days > MAX_DORMANT_DAYS)
     throw new RangeError(`days must be a whole number from 1 to ${String(MAX_DORMANT_DAYS)}`);
   if (input.sourceId !== undefined) await getSource(deps.db, input.sourceId);
   const now = deps.clock();
-  const rows = await dormantAccounts(deps.db, {
+  const query = {
     idleSinceMs: ms(Math.floor(now - days * DAY_MS)),
     ...(input.sourceId === undefined ? {} : { sourceId: input.sourceId }),
-  });
-  const groups = await listEntitlementsOfAccounts(
-    deps.db,
-    rows.map((r) => r.accountId),
+  };
+  const ids = await deps.readers.runRead('dormantAccountIds', query);
+  const pages = pagesOfIds(ids, async (accountIds) =>
+    (await deps.readers.runRead('dormantAccounts', { ...query, accountIds })).map((r) =>
+      dormantAccountView(r, now),
+    ),
   );
-  const accounts = rows.map((r) => ({
-    ...r,
-    idleDays: r.lastActivityMs === null ? null : Math.floor((now - r.lastActivityMs) / DAY_MS),
-    groups: (groups.get(r.accountId) ?? []).map((g) => g.name),
-  }));
-  return { days, generatedAt: now, accounts };
+  return { days, generatedAt: now, pages: await primed(pages) };
+}
+
+/** Accounts active in Duo with no activity for `days` days, with their groups and idle days. */
+export async function dormantAccountsReport(
+  deps: ReportDeps,
+  actor: Actor,
+  input: DormantAccountsInput,
+) {
+  const { pages, ...head } = await dormantAccountsExport(deps, actor, input);
+  return { ...head, accounts: await gather(pages) };
 }
 
 export type DormantAccountsReport = Awaited<ReturnType<typeof dormantAccountsReport>>;
 
-export const DORMANT_ACCOUNT_COLUMNS: readonly CsvColumn<
-  DormantAccountsReport['accounts'][number]
->[] = [
+export const DORMANT_ACCOUNT_COLUMNS: readonly CsvColumn<DormantAccount>[] = [
   { header: 'source', value: (r) => r.sourceName },
   { header: 'username', value: (r) => r.username },
   { header: 'realname', value: (r) => r.realname },
@@ -119,40 +194,65 @@ export interface AccessReviewInput {
   readonly entitlementId: number;
 }
 
-/** The members of a Duo group with last activity, days active in 90 and a keep/revoke suggestion. */
-export async function accessReviewReport(deps: ReportDeps, actor: Actor, input: AccessReviewInput) {
+/** A member of an access review: the facts and the keep/revoke suggestion with its reason. */
+export function accessReviewMemberView(row: AccessReviewRow, now: number) {
+  return {
+    ...row,
+    daysActive90: row.daysActive,
+    ...suggestAccess(
+      { status: row.status, lastActivityMs: row.lastActivityMs, daysActive90: row.daysActive },
+      now,
+    ),
+  };
+}
+
+export type AccessReviewMember = ReturnType<typeof accessReviewMemberView>;
+
+/**
+ * The members of a Duo group with last activity, days active in 90 and a keep/revoke
+ * suggestion, as pages by username: the order is read once (account ids), then the rows a page
+ * at a time.
+ */
+export async function accessReviewExport(deps: ReportDeps, actor: Actor, input: AccessReviewInput) {
   authoriseReportReader(actor);
   const entitlement = await getEntitlement(deps.db, input.entitlementId);
   const source = await getSource(deps.db, entitlement.sourceId);
   const now = deps.clock();
-  const rows = await accessReviewRows(deps.db, {
+  const sinceDay = dayOf(ms(Math.floor(now))) - 89;
+  const ids = await deps.readers.runRead('accessReviewMemberIds', {
     entitlementId: entitlement.id,
-    sinceDay: dayOf(ms(Math.floor(now))) - 89,
   });
-  const members = rows.map((r) => ({
-    ...r,
-    daysActive90: r.daysActive,
-    ...suggestAccess(
-      { status: r.status, lastActivityMs: r.lastActivityMs, daysActive90: r.daysActive },
-      now,
-    ),
-  }));
+  const pages = pagesOfIds(ids, async (accountIds) =>
+    (
+      await deps.readers.runRead('accessReviewRows', {
+        entitlementId: entitlement.id,
+        sinceDay,
+        accountIds,
+      })
+    ).map((r) => accessReviewMemberView(r, now)),
+  );
   return {
     entitlement: { id: entitlement.id, duoGroupId: entitlement.duoGroupId, name: entitlement.name },
     source: { id: source.id, name: source.name },
     generatedAt: now,
-    members,
+    pages: await primed(pages),
   };
+}
+
+/** The members of a Duo group with last activity, days active in 90 and a keep/revoke suggestion. */
+export async function accessReviewReport(deps: ReportDeps, actor: Actor, input: AccessReviewInput) {
+  const { pages, ...head } = await accessReviewExport(deps, actor, input);
+  return { ...head, members: await gather(pages) };
 }
 
 export type AccessReviewReport = Awaited<ReturnType<typeof accessReviewReport>>;
 
 /** The file name of an access review's CSV: the group's name, safe in any file system. */
-export function accessReviewFileName(report: AccessReviewReport): string {
+export function accessReviewFileName(report: Pick<AccessReviewReport, 'entitlement'>): string {
   return `access-review-${report.entitlement.name.replace(/[^A-Za-z0-9_-]+/g, '_')}`;
 }
 
-export const ACCESS_REVIEW_COLUMNS: readonly CsvColumn<AccessReviewReport['members'][number]>[] = [
+export const ACCESS_REVIEW_COLUMNS: readonly CsvColumn<AccessReviewMember>[] = [
   { header: 'username', value: (r) => r.username },
   { header: 'realname', value: (r) => r.realname },
   { header: 'email', value: (r) => r.email },
@@ -206,7 +306,7 @@ export async function adminActionsReport(
   const limit = input.limit ?? DEFAULT_ADMIN_ACTIONS_PAGE;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE)
     throw new RangeError(`limit must be a whole number from 1 to ${String(MAX_PAGE)}`);
-  return adminActionsPage(deps.db, {
+  return adminActionsPage(deps.readers, {
     sourceIds: await adminActionSources(deps.db, input),
     ...range(input),
     limit,
@@ -225,7 +325,7 @@ export async function adminActionsExport(
 ): Promise<AsyncIterable<AdminAction[]>> {
   authoriseReportReader(actor);
   const sourceIds = await adminActionSources(deps.db, input);
-  return adminActionPages(deps.db, { sourceIds, ...range(input) });
+  return primed(adminActionPages(deps.readers, { sourceIds, ...range(input) }));
 }
 
 export const ADMIN_ACTION_COLUMNS: readonly CsvColumn<AdminAction>[] = [
@@ -264,14 +364,14 @@ async function adminActionSources(db: Db, input: AdminActionsInput): Promise<str
  * on (time, id): each source's next `limit` rows, merged, the newest `limit` kept.
  */
 async function adminActionsPage(
-  db: Db,
+  readers: Readers,
   query: AdminActionRange & { readonly limit: number; readonly cursor?: ActivityCursor },
 ): Promise<{ actions: AdminAction[]; next: ActivityCursor | undefined }> {
   const events = [];
   let more = false;
   // Per activity source, so each query walks the (source, stream, time) index; merged by time.
   for (const sourceId of query.sourceIds) {
-    const part = await listActivityEvents(db, {
+    const part = await readers.runRead('activityEvents', {
       sourceId,
       streams: ['administrator'],
       limit: query.limit,
@@ -292,10 +392,10 @@ async function adminActionsPage(
   };
 }
 
-async function* adminActionPages(db: Db, range: AdminActionRange) {
+async function* adminActionPages(readers: Readers, range: AdminActionRange) {
   let cursor: ActivityCursor | undefined;
   do {
-    const page = await adminActionsPage(db, {
+    const page = await adminActionsPage(readers, {
       ...range,
       limit: EXPORT_PAGE,
       ...(cursor === undefined ? {} : { cursor }),

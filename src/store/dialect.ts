@@ -85,6 +85,18 @@ function openSqlite(path: string, options: OpenOptions): Db {
   return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
 }
 
+/**
+ * A read-only connection to an SQLite file another connection writes (a read worker's): in WAL
+ * mode readers run beside the writer, each on its own snapshot. Refuses every write.
+ *
+ * @example const db = openReadOnlySqlite('./data/duo-insights.db'); await dormantAccountIds(db, q);
+ */
+export function openReadOnlySqlite(path: string, options: OpenOptions = {}): Db {
+  const database = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+  database.pragma(`busy_timeout = ${String(options.busyTimeoutMs ?? 5000)}`);
+  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
+}
+
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 

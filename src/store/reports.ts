@@ -102,20 +102,22 @@ function toReportRow(r: RawRow): ReportAccountRow {
   };
 }
 
-/**
- * Dormant accounts: active in Duo (status `active`), not deleted, whose last activity (event or
- * Duo login) is older than `idleSinceMs` or never happened. Never-active first, then oldest.
- */
-export async function dormantAccounts(
-  db: Db,
-  query: { readonly idleSinceMs: EpochMs; readonly sourceId?: string },
-): Promise<ReportAccountRow[]> {
+/** Which accounts a dormant-accounts report holds. */
+export interface DormantQuery {
+  readonly idleSinceMs: EpochMs;
+  readonly sourceId?: string;
+  /** Only these accounts (a page of `dormantAccountIds`); absent: every dormant account. */
+  readonly accountIds?: readonly number[];
+}
+
+function dormantInner(db: Db, query: DormantQuery) {
   let inner = accountsWithActivity(db).where('a.status', '=', 'active');
   if (query.sourceId !== undefined) inner = inner.where('a.source_id', '=', query.sourceId);
+  if (query.accountIds !== undefined)
+    inner = inner.where('a.id', 'in', query.accountIds.length === 0 ? [-1] : query.accountIds);
   const since = query.idleSinceMs;
-  const rows = await db
+  return db
     .selectFrom(inner.as('t'))
-    .selectAll()
     .where((eb) =>
       eb.and([
         eb.or([eb('t.last_event_ms', 'is', null), eb('t.last_event_ms', '<', since)]),
@@ -124,8 +126,31 @@ export async function dormantAccounts(
     )
     .orderBy(sql`coalesce(t.last_event_ms, t.last_login_ms, 0)`)
     .orderBy('t.username')
-    .execute();
+    .orderBy('t.account_id');
+}
+
+/**
+ * Dormant accounts: active in Duo (status `active`), not deleted, whose last activity (event or
+ * Duo login) is older than `idleSinceMs` or never happened. Never-active first, then oldest.
+ */
+export async function dormantAccounts(db: Db, query: DormantQuery): Promise<ReportAccountRow[]> {
+  const rows = await dormantInner(db, query).selectAll().execute();
   return rows.map((r) => toReportRow(r as RawRow));
+}
+
+/**
+ * The ids of the dormant accounts, in the report's order: an export reads them once, then the
+ * rows a page at a time (`dormantAccounts` with `accountIds`). The order is by last activity,
+ * which is computed, so a keyset on it would compute every account's last activity per page.
+ *
+ * @example const ids = await dormantAccountIds(db, { idleSinceMs }); // [17, 4, 9, …]
+ */
+export async function dormantAccountIds(
+  db: Db,
+  query: Omit<DormantQuery, 'accountIds'>,
+): Promise<number[]> {
+  const rows = await dormantInner(db, query).select('t.account_id').execute();
+  return rows.map((r) => r.account_id);
 }
 
 export interface AccessReviewRow extends ReportAccountRow {
@@ -133,13 +158,54 @@ export interface AccessReviewRow extends ReportAccountRow {
   readonly daysActive: number;
 }
 
-/** The holders of an entitlement (Duo group) with last activity and days active since `sinceDay`. */
+/** Which members an access review holds. */
+export interface AccessReviewQuery {
+  readonly entitlementId: number;
+  /** Only these accounts (a page of `accessReviewMemberIds`); absent: every member. */
+  readonly accountIds?: readonly number[];
+}
+
+function members(db: Db, query: AccessReviewQuery) {
+  let found = db
+    .selectFrom('account_entitlements as ae')
+    .innerJoin('accounts as m', 'm.id', 'ae.account_id')
+    .where('ae.entitlement_id', '=', query.entitlementId)
+    .where('m.deleted_at', 'is', null);
+  if (query.accountIds !== undefined)
+    found = found.where('m.id', 'in', query.accountIds.length === 0 ? [-1] : query.accountIds);
+  return found;
+}
+
+/**
+ * The account ids of an entitlement's holders, by username (then id): an export reads them once,
+ * then the rows a page at a time (`accessReviewRows` with `accountIds`). No index orders a
+ * group's members by username, so a keyset on it would sort every member again per page.
+ *
+ * @example const ids = await accessReviewMemberIds(db, { entitlementId }); // [12, 3, …]
+ */
+export async function accessReviewMemberIds(
+  db: Db,
+  query: Omit<AccessReviewQuery, 'accountIds'>,
+): Promise<number[]> {
+  const rows = await members(db, query)
+    .select('m.id')
+    .orderBy('m.username')
+    .orderBy('m.id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/**
+ * The holders of an entitlement (Duo group) with last activity and days active since `sinceDay`,
+ * by username (then account id); with `accountIds`, those members only.
+ *
+ * @example const rows = await accessReviewRows(db, { entitlementId, sinceDay, accountIds });
+ */
 export async function accessReviewRows(
   db: Db,
-  query: { readonly entitlementId: number; readonly sinceDay: number },
+  query: AccessReviewQuery & { readonly sinceDay: number },
 ): Promise<AccessReviewRow[]> {
   const rows = await accountsWithActivity(db)
-    .innerJoin('account_entitlements as ae', 'ae.account_id', 'a.id')
     .select((eb) =>
       eb
         .selectFrom('activity_daily as d')
@@ -149,8 +215,9 @@ export async function accessReviewRows(
         .where('d.count', '>', 0)
         .as('days_active'),
     )
-    .where('ae.entitlement_id', '=', query.entitlementId)
+    .where('a.id', 'in', members(db, query).select('m.id'))
     .orderBy('a.username')
+    .orderBy('a.id')
     .execute();
   return rows.map((r) => ({
     ...toReportRow(r as RawRow),

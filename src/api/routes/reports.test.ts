@@ -4,10 +4,14 @@
  * dormant accounts and access-review members), each exactly once and in the report's order.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AccessReviewReport, DormantAccountsReport } from '../contract/reports.js';
+import { cliActor } from '../../core/actor.js';
+import { accessReviewReport, dormantAccountsReport } from '../../core/reports.js';
 import { ms } from '../../domain/time.js';
 import { upsertAccounts } from '../../store/accounts.js';
 import { ingestActivityPage } from '../../store/activity/ingest.js';
 import { listEntitlements } from '../../store/entitlements.js';
+import { inlineReaders } from '../../store/readers.js';
 import { normalise } from '../../sync/normalise.js';
 import { newSource } from '../../../test/support/activity-fixtures.js';
 import { startTestApi, type Client, type TestApi } from '../../../test/support/api.js';
@@ -139,5 +143,51 @@ describe('CSV exports', () => {
     );
     expect(review).toHaveLength(ACCOUNTS);
     expect(new Set(review).size).toBe(ACCOUNTS);
+  });
+
+  it('streams the JSON of dormant accounts and of an access review as the answer schema writes it', async () => {
+    // The same reports read in one piece on this thread, then serialised by their schemas.
+    const deps = { db: api.app.db, readers: inlineReaders(api.app.db), clock: api.app.sync.clock };
+    const dormant = await admin.get('/api/v1/reports/dormant-accounts?days=30');
+    expect(dormant.headers['content-type']).toBe('application/json; charset=utf-8');
+    const { generatedAt } = dormant.body as { generatedAt: number };
+    const whole = await dormantAccountsReport({ ...deps, clock: () => generatedAt }, cliActor(), {
+      days: 30,
+    });
+    expect(whole.accounts).toHaveLength(ACCOUNTS);
+    expect(dormant.text).toBe(JSON.stringify(DormantAccountsReport.parse(whole)));
+
+    const review = await admin.get(
+      `/api/v1/reports/access-review?entitlementId=${String(entitlementId)}`,
+    );
+    const at = (review.body as { generatedAt: number }).generatedAt;
+    const members = await accessReviewReport({ ...deps, clock: () => at }, cliActor(), {
+      entitlementId,
+    });
+    expect(review.text).toBe(JSON.stringify(AccessReviewReport.parse(members)));
+  });
+
+  it('answers a report of a Duo group that does not exist with not_found, before streaming', async () => {
+    const missing = await admin.get('/api/v1/reports/access-review?entitlementId=999999');
+    expect(missing.status).toBe(404);
+    expect(missing.body).toEqual({
+      error: { code: 'not_found', message: 'entitlement 999999 was not found' },
+    });
+  });
+});
+
+describe('the read workers of a server', () => {
+  it('stop when the server closes', async () => {
+    const api = await startTestApi();
+    await api.createUser('admin', 'admin');
+    const admin = await api.signIn('admin');
+    const csv = await admin.get('/api/v1/reports/dormant-accounts?format=csv');
+    expect(csv.status).toBe(200);
+    expect(api.app.readers.threads()).toBe(1);
+    await api.close();
+    expect(api.app.readers.threads()).toBe(0);
+    await expect(
+      api.app.readers.runRead('dormantAccountIds', { idleSinceMs: ms(0) }),
+    ).rejects.toThrow('cannot run dormantAccountIds: the readers are closed');
   });
 });

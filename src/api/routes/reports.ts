@@ -2,8 +2,11 @@
  * Reports, each also as CSV (`?format=csv`): dormant accounts, the access review of a Duo group
  * (keep/revoke suggestions with their reasons), the administrator-action feed, sync health.
  * The routes parse the query, call the report's use case (`core/reports.ts`, the same the CLI
- * calls) and render JSON or CSV. An export holds every row that matches: the administrator
- * actions are read page by page (keyset) and written as they are read.
+ * calls) and render JSON or CSV. The large answers (dormant accounts and an access review as
+ * JSON or CSV, every administrator action as CSV) are streamed: their rows are read page by page
+ * (off the event loop) and written as they are read, so other requests are answered
+ * between pages and memory stays flat. A streamed JSON answer is byte for byte what the answer
+ * schema would serialise: the head and each page go through the schema, the rows are spliced in.
  */
 import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
@@ -12,14 +15,14 @@ import { ms } from '../../domain/time.js';
 import { csvPages, toCsv } from '../../core/csv.js';
 import {
   ACCESS_REVIEW_COLUMNS,
+  accessReviewExport,
   accessReviewFileName,
-  accessReviewReport,
   ADMIN_ACTION_COLUMNS,
   adminActionsExport,
   adminActionsReport,
   DEFAULT_DORMANT_DAYS,
   DORMANT_ACCOUNT_COLUMNS,
-  dormantAccountsReport,
+  dormantAccountsExport,
   MAX_DORMANT_DAYS,
   SYNC_HEALTH_COLUMNS,
   syncHealthReport,
@@ -50,6 +53,38 @@ function sendCsv(
     .send(typeof csv === 'string' ? csv : Readable.from(csv));
 }
 
+/**
+ * A JSON object whose last member `key` is an array written page by page: the head, then each
+ * page's elements as they come, then the end. Each part is encoded by its schema (unknown keys
+ * dropped, as the serialiser of a whole answer would).
+ *
+ * @example jsonPages(DormantAccountsReport, { days, generatedAt }, 'accounts', pages)
+ */
+export async function* jsonPages<Row>(
+  schema: z.ZodObject<z.ZodRawShape>,
+  head: Readonly<Record<string, unknown>>,
+  key: string,
+  pages: AsyncIterable<readonly Row[]>,
+): AsyncGenerator<string> {
+  const element = schema.shape[key];
+  if (!(element instanceof z.ZodArray)) throw new TypeError(`${key} is not an array of the answer`);
+  const rows = z.array(element.element as z.ZodType);
+  const opening = JSON.stringify(schema.omit({ [key]: true }).parse(head));
+  yield `${opening === '{}' ? '{' : `${opening.slice(0, -1)},`}${JSON.stringify(key)}:[`;
+  let first = true;
+  for await (const page of pages) {
+    if (page.length === 0) continue;
+    const text = JSON.stringify(rows.parse(page));
+    yield `${first ? '' : ','}${text.slice(1, -1)}`;
+    first = false;
+  }
+  yield ']}';
+}
+
+function sendJson(reply: FastifyReply, json: AsyncIterable<string>): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(Readable.from(json));
+}
+
 export function reportRoutes(app: ApiInstance, deps: ApiDeps): void {
   app.get(
     '/reports/dormant-accounts',
@@ -67,7 +102,7 @@ export function reportRoutes(app: ApiInstance, deps: ApiDeps): void {
     },
     async (request, reply) => {
       const { days = DEFAULT_DORMANT_DAYS, sourceId, format } = request.query;
-      const report = await dormantAccountsReport(deps, actorOf(request), {
+      const { pages, ...head } = await dormantAccountsExport(deps, actorOf(request), {
         days,
         ...(sourceId === undefined ? {} : { sourceId }),
       });
@@ -75,9 +110,9 @@ export function reportRoutes(app: ApiInstance, deps: ApiDeps): void {
         return sendCsv(
           reply,
           `dormant-accounts-${days}d`,
-          toCsv(report.accounts, DORMANT_ACCOUNT_COLUMNS),
+          csvPages(pages, DORMANT_ACCOUNT_COLUMNS),
         );
-      return report;
+      return sendJson(reply, jsonPages(DormantAccountsReport, head, 'accounts', pages));
     },
   );
 
@@ -93,16 +128,12 @@ export function reportRoutes(app: ApiInstance, deps: ApiDeps): void {
       },
     },
     async (request, reply) => {
-      const report = await accessReviewReport(deps, actorOf(request), {
+      const { pages, ...head } = await accessReviewExport(deps, actorOf(request), {
         entitlementId: request.query.entitlementId,
       });
       if (request.query.format === 'csv')
-        return sendCsv(
-          reply,
-          accessReviewFileName(report),
-          toCsv(report.members, ACCESS_REVIEW_COLUMNS),
-        );
-      return report;
+        return sendCsv(reply, accessReviewFileName(head), csvPages(pages, ACCESS_REVIEW_COLUMNS));
+      return sendJson(reply, jsonPages(AccessReviewReport, head, 'members', pages));
     },
   );
 
