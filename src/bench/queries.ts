@@ -67,10 +67,8 @@ export const queryLatencies: ScaleMeasurement = {
     const actor = cliActor('bench');
     for (const { kind, label, subjects } of kinds) {
       await time(`insights.${kind}`, `insights of ${label}`, 'core', subjects, async (s) => {
-        const insights = await readIdentityInsights(insightsDeps, actor, {
-          identityId: s.identityId,
-        });
-        return { rows: insights.daily.length };
+        await readIdentityInsights(insightsDeps, actor, { identityId: s.identityId });
+        return { rows: 1 };
       });
       await time(`insights.${kind}.http`, `insights of ${label}`, 'http', subjects, (s) =>
         httpGet(ctx, `/api/v1/identities/${s.identityId}/insights`),
@@ -227,17 +225,21 @@ async function httpGet(ctx: ScaleContext, path: string): Promise<Answered> {
   const answer = await ctx.api.get(path);
   if (answer.status !== 200)
     throw new Error(`GET ${path} answered ${String(answer.status)}: ${answer.body.slice(0, 300)}`);
-  const rows = answer.body.startsWith('{')
-    ? rowsOfJson(answer.body)
-    : answer.body.split('\n').length - 2;
-  return { rows, bytes: Buffer.byteLength(answer.body) };
+  return { rows: rowsOf(answer.body), bytes: Buffer.byteLength(answer.body) };
 }
 
-/** The length of the first array in a JSON answer (events, members, accounts, actions, sources). */
-function rowsOfJson(body: string): number {
+/**
+ * Rows of an answer: a CSV's lines less its header; the list of a JSON answer (events, members,
+ * accounts, actions, sources); 1 for one object (insights).
+ */
+function rowsOf(body: string): number {
+  if (!body.startsWith('{')) return body.split('\n').filter((line) => line !== '').length - 1;
   const parsed = JSON.parse(body) as Record<string, unknown>;
-  const list = Object.values(parsed).find(Array.isArray) as unknown[] | undefined;
-  return list?.length ?? 1;
+  for (const key of ['events', 'members', 'accounts', 'actions', 'sources']) {
+    const list = parsed[key];
+    if (Array.isArray(list)) return list.length;
+  }
+  return 1;
 }
 
 /**
@@ -266,12 +268,12 @@ async function deepCursor(ctx: ScaleContext, s: Subject): Promise<ActivityCursor
 
 /** The 51st-oldest event: a window from the start of history widened until it holds 51. */
 async function oldestCursor(ctx: ScaleContext, s: Subject): Promise<ActivityCursor | undefined> {
-  const fromMs = ms(ctx.now - 200 * DAY_MS);
+  const fromMs = ms(ctx.now - (ctx.days + 20) * DAY_MS);
   for (let days = 1; ; days *= 2) {
     const page = await listActivityEvents(ctx.db, {
       identityId: s.identityId,
       fromMs,
-      toMs: ms(ctx.now - (180 - days) * DAY_MS),
+      toMs: ms(ctx.now - (ctx.days - days) * DAY_MS),
       limit: 1000,
     });
     const enough = page.events.length > PAGE;

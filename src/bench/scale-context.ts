@@ -52,6 +52,8 @@ export interface ScaleContext {
   readonly db: Db;
   /** The store's present: what insights and reports take as now. */
   readonly now: EpochMs;
+  /** Days of history the store holds before `now`. */
+  readonly days: number;
   readonly sources: { readonly activity: string; readonly duo: string };
   readonly subjects: { readonly typical: readonly Subject[]; readonly heavy: readonly Subject[] };
   /** The Duo group with the most members (every Duo user). */
@@ -73,7 +75,12 @@ export interface ScaleMeasurement {
 /** Opens the store through the composition root and serves the API; `close()` ends both. */
 export async function openScaleContext(
   store: ScaleStore,
-  options: { readonly size: string; readonly sampling: SamplingPlan; readonly quick: boolean },
+  options: {
+    readonly size: string;
+    readonly days: number;
+    readonly sampling: SamplingPlan;
+    readonly quick: boolean;
+  },
 ): Promise<ScaleContext & { close(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'di-bench-scale-'));
   const now = store.start;
@@ -124,6 +131,7 @@ export async function openScaleContext(
       app,
       db: app.db,
       now,
+      days: options.days,
       sources: store.sources,
       subjects: await pickSubjects(app.db, store.sources.duo),
       largestEntitlement: { id: entitlement.id, name: entitlement.name },

@@ -16,7 +16,10 @@ import { checkScaleTargets, type ScaleResults, type ScaleRun } from './report.js
 import type { SamplingPlan } from './sampling.js';
 import { openScaleContext, type ScaleMeasurement } from './scale-context.js';
 import { openScaleStore } from './scale-store.js';
-import { parseSize, scalePlan, sizeLabel } from './scale-tenant.js';
+import { FULL_SCALE, parseSize, scalePlan, sizeLabel } from './scale-tenant.js';
+
+/** Days of history in a quick run's tenant (a smoke run of seconds). */
+const QUICK_DAYS = 7;
 import { nowMs } from '../domain/time.js';
 
 export interface ScaleOptions {
@@ -85,7 +88,7 @@ export async function runScaleBench(options: ScaleOptions): Promise<ScaleResults
   const runs: ScaleRun[] = [];
   for (const events of options.sizes) {
     const size = sizeLabel(events);
-    const plan = scalePlan(events, nowMs());
+    const plan = scalePlan(events, nowMs(), options.quick ? QUICK_DAYS : FULL_SCALE.days);
     for (const database of options.databases) {
       const store = await openScaleStore({
         size,
@@ -98,6 +101,7 @@ export async function runScaleBench(options: ScaleOptions): Promise<ScaleResults
       try {
         const ctx = await openScaleContext(store, {
           size,
+          days: plan.days,
           sampling: options.sampling,
           quick: options.quick,
         });

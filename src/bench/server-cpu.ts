@@ -3,10 +3,12 @@
  * clock ticks): how the bench counts the PostgreSQL server's share of an ingest, whose backends
  * run beside the syncing process.
  *
- * @example backendCpuSeconds([4242]) // Map { 4242 => 1.37 }
+ * @example const server = new ServerCpu(db); await server.sample(); … await server.sample(); server.seconds()
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { sql } from 'kysely';
+import type { Db } from '../store/dialect.js';
 
 let ticksPerSecond: number | undefined;
 
@@ -49,4 +51,44 @@ export function processCpuSeconds(pid: number): number | undefined {
   const stime = Number(fields[12]);
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) return undefined;
   return (utime + stime) / clockTicks();
+}
+
+/**
+ * The CPU time the PostgreSQL server spent for this process: every backend connected to the
+ * database (`pg_stat_activity`), its latest reading kept, less what each had used at the start
+ * (the bench's own connection is idle meanwhile). Null when `/proc` shows no backend (a server
+ * on another machine or in another PID namespace).
+ */
+export class ServerCpu {
+  readonly #db: Db;
+  readonly #first = new Map<number, number>();
+  readonly #last = new Map<number, number>();
+  #started = false;
+  #readable = true;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  async sample(): Promise<void> {
+    try {
+      const { rows } = await sql<{ pid: number }>`
+        select pid from pg_stat_activity where datname = current_database()`.execute(this.#db);
+      for (const [pid, cpu] of backendCpuSeconds(rows.map((r) => r.pid))) {
+        if (!this.#started) this.#first.set(pid, cpu);
+        else if (!this.#first.has(pid) && !this.#last.has(pid)) this.#first.set(pid, 0);
+        this.#last.set(pid, cpu);
+      }
+      if (this.#last.size === 0) this.#readable = false;
+    } finally {
+      this.#started = true;
+    }
+  }
+
+  seconds(): number | null {
+    if (!this.#readable) return null;
+    let total = 0;
+    for (const [pid, cpu] of this.#last) total += cpu - (this.#first.get(pid) ?? 0);
+    return total;
+  }
 }

@@ -7,19 +7,18 @@
  *
  * @example node dist/bench/sync-child.js '{"databaseUrl":"sqlite:/tmp/b.db",…}'
  */
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { STREAMS } from '../domain/streams.js';
 import { ENDPOINT_FAMILIES } from '../duo/index.js';
 import { createLogger } from '../logging.js';
 import { StringCache } from '../store/activity/strings.js';
-import { openDatabase, type Db } from '../store/dialect.js';
+import { openDatabase } from '../store/dialect.js';
 import { parseSecretKey } from '../store/secrets.js';
 import { syncActivitySource } from '../sync/activity-sync.js';
 import { aggregateSource } from '../sync/aggregation.js';
 import type { SyncContext } from '../sync/context.js';
 import { DuoConnections } from '../sync/duo-connections.js';
-import { backendCpuSeconds } from './server-cpu.js';
+import { ServerCpu } from './server-cpu.js';
 
 const FamilyRate = z.object({ perMinute: z.number().positive(), burst: z.number().min(1) });
 
@@ -125,43 +124,3 @@ async function main(): Promise<void> {
 }
 
 await main();
-
-/**
- * The CPU time the PostgreSQL server spent for this process: every backend connected to the
- * database (`pg_stat_activity`), its latest reading kept, less what each had used at the start
- * (the bench's own connection is idle meanwhile). Null when `/proc` shows no backend (a server
- * on another machine or in another PID namespace).
- */
-class ServerCpu {
-  readonly #db: Db;
-  readonly #first = new Map<number, number>();
-  readonly #last = new Map<number, number>();
-  #started = false;
-  #readable = true;
-
-  constructor(db: Db) {
-    this.#db = db;
-  }
-
-  async sample(): Promise<void> {
-    try {
-      const { rows } = await sql<{ pid: number }>`
-        select pid from pg_stat_activity where datname = current_database()`.execute(this.#db);
-      for (const [pid, cpu] of backendCpuSeconds(rows.map((r) => r.pid))) {
-        if (!this.#started) this.#first.set(pid, cpu);
-        else if (!this.#first.has(pid) && !this.#last.has(pid)) this.#first.set(pid, 0);
-        this.#last.set(pid, cpu);
-      }
-      if (this.#last.size === 0) this.#readable = false;
-    } finally {
-      this.#started = true;
-    }
-  }
-
-  seconds(): number | null {
-    if (!this.#readable) return null;
-    let total = 0;
-    for (const [pid, cpu] of this.#last) total += cpu - (this.#first.get(pid) ?? 0);
-    return total;
-  }
-}
