@@ -20,7 +20,12 @@ import type { ActivityCursor } from '../domain/activity.js';
 import { DAY_MS, ms } from '../domain/time.js';
 import { listActivityEvents } from '../store/activity/timeline.js';
 import type { LatencyFigure, QueryPath, ScaleFigure } from './report.js';
-import type { ScaleContext, ScaleMeasurement, Subject } from './scale-context.js';
+import {
+  SomeFiguresFailed,
+  type ScaleContext,
+  type ScaleMeasurement,
+  type Subject,
+} from './scale-context.js';
 import { sampleLatency, type Answered } from './sampling.js';
 
 /** A timeline page, as the console asks for it. */
@@ -32,6 +37,7 @@ export const queryLatencies: ScaleMeasurement = {
   name: 'queries',
   async measure(ctx) {
     const figures: ScaleFigure[] = [];
+    const failed: { id: string; error: string }[] = [];
     const time = async <S>(
       id: string,
       label: string,
@@ -39,7 +45,13 @@ export const queryLatencies: ScaleMeasurement = {
       subjects: readonly S[],
       query: (subject: S) => Promise<Answered>,
     ): Promise<void> => {
-      const sampled = await sampleLatency(ctx.sampling, subjects, query);
+      let sampled;
+      try {
+        sampled = await sampleLatency(ctx.sampling, subjects, query);
+      } catch (error) {
+        failed.push({ id, error: error instanceof Error ? error.message : String(error) });
+        return;
+      }
       const figure: LatencyFigure = {
         kind: 'latency',
         id,
@@ -216,6 +228,7 @@ export const queryLatencies: ScaleMeasurement = {
     ] as const;
     for (const [id, label, path] of routes)
       await time(id, label, 'http', once, () => httpGet(ctx, path));
+    if (failed.length > 0) throw new SomeFiguresFailed(figures, failed);
     return figures;
   },
 };

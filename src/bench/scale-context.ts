@@ -66,10 +66,31 @@ export interface ScaleContext {
   readonly logRequests: number | null;
 }
 
-/** A measurement module: named, it answers figures (latencies or values) on a store. */
+/**
+ * A measurement module: named, it answers figures (latencies or values) on a store. One that
+ * measured some figures and failed others throws `SomeFiguresFailed` with both.
+ */
 export interface ScaleMeasurement {
   readonly name: string;
   measure(ctx: ScaleContext): Promise<readonly ScaleFigure[]>;
+}
+
+/** Some figures of a module were measured, others failed (each with its error). */
+export class SomeFiguresFailed extends Error {
+  readonly figures: readonly ScaleFigure[];
+  readonly failed: readonly { readonly id: string; readonly error: string }[];
+
+  constructor(
+    figures: readonly ScaleFigure[],
+    failed: readonly { readonly id: string; readonly error: string }[],
+  ) {
+    super(
+      `${String(failed.length)} figures failed: ${failed.map((f) => `${f.id}: ${f.error}`).join('; ')}`,
+    );
+    this.name = 'SomeFiguresFailed';
+    this.figures = figures;
+    this.failed = failed;
+  }
 }
 
 /** Opens the store through the composition root and serves the API; `close()` ends both. */
@@ -96,7 +117,10 @@ export async function openScaleContext(
   );
   const app = await openApp(config, { log: createLogger({ level: 'warn' }), clock: () => now });
   const server = await buildServer(app);
-  const dispatcher = new Agent({ connections: 4 });
+  // Idle keep-alive connections outlive the gaps between HTTP figures (store-only figures run
+  // in between): a server closing one as the next request is sent would reset that request.
+  server.app.server.keepAliveTimeout = 10 * 60_000;
+  const dispatcher = new Agent({ connections: 4, keepAliveTimeout: 5 * 60_000 });
   try {
     await server.app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = server.app.server.address() as AddressInfo;

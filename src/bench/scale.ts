@@ -14,7 +14,7 @@ import { gitShortSha, progress } from './harness.js';
 import { SCALE_MEASUREMENTS } from './measurements.js';
 import { checkScaleTargets, type ScaleResults, type ScaleRun } from './report.js';
 import type { SamplingPlan } from './sampling.js';
-import { openScaleContext, type ScaleMeasurement } from './scale-context.js';
+import { openScaleContext, SomeFiguresFailed, type ScaleMeasurement } from './scale-context.js';
 import { openScaleStore } from './scale-store.js';
 import { FULL_SCALE, parseSize, scalePlan, sizeLabel } from './scale-tenant.js';
 
@@ -113,10 +113,15 @@ export async function runScaleBench(options: ScaleOptions): Promise<ScaleResults
             try {
               figures.push(...(await module.measure(ctx)));
             } catch (error) {
-              failures.push({
-                module: module.name,
-                error: error instanceof Error ? error.message : String(error),
-              });
+              if (error instanceof SomeFiguresFailed) {
+                figures.push(...error.figures);
+                for (const f of error.failed)
+                  failures.push({ module: `${module.name}: ${f.id}`, error: f.error });
+              } else
+                failures.push({
+                  module: module.name,
+                  error: error instanceof Error ? error.message : String(error),
+                });
               progress(`${database} ${size}: ${module.name} failed: ${String(error)}`);
             }
           }
