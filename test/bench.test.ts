@@ -1,7 +1,8 @@
 /**
  * `npm run bench` itself is not part of `npm test` (figures are measured, never asserted by a
  * timed test), but its quick mode runs here end to end so the benchmark cannot rot: it must
- * finish and write a result file holding every performance figure it measures.
+ * finish and write a result file holding every performance figure it measures — the ingest
+ * bench and the scale bench (`--scale`, on a tiny store) alike.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -17,11 +18,23 @@ afterAll(() => {
   rmSync(out, { recursive: true, force: true });
 });
 
-function runQuickBench(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runQuickBench(
+  ...extra: string[]
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
     const child = spawn(
       process.execPath,
-      [MAIN, '--quick', '--out', out, '--name', 'quick', '--postgres-url', testDatabaseUrl()],
+      [
+        MAIN,
+        '--quick',
+        '--out',
+        out,
+        '--name',
+        'quick',
+        '--postgres-url',
+        testDatabaseUrl(),
+        ...extra,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
@@ -117,4 +130,63 @@ describe('npm run bench -- --quick', () => {
     );
     for (const check of checks) expect(run.stdout).toContain(check.figure);
   }, 240_000);
+
+  it('with --scale, builds a tiny store through the sync path and writes every latency and ingest figure, on SQLite and PostgreSQL', async () => {
+    expect(existsSync(MAIN), 'build first: npm run build').toBe(true);
+    const run = await runQuickBench('--scale', '10k');
+    expect(run.code, run.stderr.slice(-3000)).toBe(0);
+
+    const text = readFileSync(join(out, 'quick-scale.json'), 'utf8');
+    expect(readFileSync(join(out, 'latest-scale.json'), 'utf8')).toBe(text);
+    const results = JSON.parse(text) as {
+      quick: boolean;
+      runs: {
+        database: string;
+        store: { events: number; accounts: number; identities: number };
+        figures: { id: string; kind: string; via?: string; samples?: number; rows?: number }[];
+        failures: unknown[];
+      }[];
+      checks: { figure: string; measured: string }[];
+    };
+    expect(results.quick).toBe(true);
+    expect(results.runs.map((r) => r.database)).toEqual(['sqlite', 'postgres']);
+    for (const [path, value] of numbers(results)) expect(Number.isFinite(value), path).toBe(true);
+    for (const run of results.runs) {
+      expect(run.failures).toEqual([]);
+      expect(run.store.events).toBeGreaterThan(10_000);
+      expect(run.store.accounts).toBeGreaterThan(0);
+      const ids = run.figures.map((f) => f.id);
+      expect(ids).toEqual(
+        expect.arrayContaining([
+          'ingest.client',
+          'rss.sync',
+          'storage.bytesPerEvent',
+          'insights.typical',
+          'insights.heavy',
+          'insights.heavy.http',
+          'timeline.first.typical',
+          'timeline.deep.heavy',
+          'timeline.oldest.heavy',
+          'timeline.deep.heavy.http',
+          'search.application',
+          'search.result',
+          'report.dormant',
+          'report.access-review',
+          'report.admin-actions',
+          'report.sync-health',
+          'report.access-review.http',
+          'export.access-review.csv',
+        ]),
+      );
+      if (run.database === 'postgres') expect(ids).toContain('ingest.total');
+      for (const figure of run.figures.filter((f) => f.kind === 'latency'))
+        expect(figure.samples, figure.id).toBeGreaterThanOrEqual(5);
+      // The access review of the group of every Duo user lists every account.
+      const review = run.figures.find((f) => f.id === 'report.access-review');
+      expect(review?.rows).toBe(run.store.accounts);
+      const timeline = run.figures.find((f) => f.id === 'timeline.first.heavy');
+      expect(timeline?.rows).toBe(50);
+    }
+    for (const check of results.checks) expect(run.stdout).toContain(check.figure);
+  }, 300_000);
 });

@@ -8,29 +8,36 @@
  *
  * @example node dist/bench/main.js --events 300000        # node dist/bench/main.js --quick
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import { testDatabaseUrl } from '../config.js';
 import { STREAMS, type StreamName } from '../domain/streams.js';
-import { DAY_MS, ms, nowMs, type EpochMs } from '../domain/time.js';
+import { nowMs } from '../domain/time.js';
 import type { FamilyRate } from '../duo/index.js';
 import { startSimulator, type Simulator } from '../sim/server.js';
-import { createDataset } from '../sim/dataset.js';
-import type { Dataset, LogType } from '../sim/dataset-types.js';
 import { countActivityEvents, storageStats, type StorageStats } from '../store/activity/storage.js';
-import { openDatabase, type DatabaseKind, type Db } from '../store/dialect.js';
-import { createIdentity } from '../store/identities.js';
+import { openDatabase, type DatabaseKind } from '../store/dialect.js';
 import { migrate } from '../store/migrate.js';
 import { generateSecretKey } from '../store/secrets.js';
-import { configureSource, createSource } from '../store/sources.js';
-import { createThrowawayDatabase } from '../store/throwaway.js';
+import {
+  caFileOf,
+  createBenchSource,
+  describeChild,
+  gitShortSha,
+  progress,
+  PUBLISH_DELAY_MS,
+  rawJsonBytes,
+  runSyncChild,
+  scratchDatabase,
+  sizedDataset,
+} from './harness.js';
 import {
   checkTargets,
+  formatScaleTable,
   formatTable,
   type BenchResults,
   type CatchUpFigures,
@@ -39,6 +46,7 @@ import {
 } from './report.js';
 import { DEFAULT_REQUEST_BENCH, measureRequests, QUICK_REQUEST_BENCH } from './requests.js';
 import { runLatencyBench } from './latency.js';
+import { parseScaleOptions, runScaleBench, type ScaleOptions } from './scale.js';
 import type { ChildInput, ChildResult } from './sync-child.js';
 
 export interface BenchOptions {
@@ -65,17 +73,19 @@ export interface BenchOptions {
   readonly quick: boolean;
   /** Write a V8 CPU profile of each sync child here (`node --cpu-prof`). */
   readonly profileDir?: string;
+  /** `--scale`: the query-latency benchmark on big stores instead of the ingest one. */
+  readonly scale?: ScaleOptions;
 }
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const CHILD = join(HERE, 'sync-child.js');
-const PUBLISH_DELAY_MS = 120_000;
 /** Days of history in the ingest tenant (the sync backfills them all). */
 const INGEST_DAYS = 2;
 
 const USAGE = `usage: npm run bench -- [--events N] [--catch-up-events N] [--catch-up-per-minute N]
   [--catch-up-client-burst N] [--users N] [--latency-members N] [--databases sqlite,postgres] [--postgres-url URL] [--out DIR] [--name NAME]
-  [--quick] [--profile DIR]`;
+  [--quick] [--profile DIR]
+       npm run bench -- --scale SIZE[,SIZE] [--keep DIR] [--samples N] [--warmup N] [--budget SECONDS]
+  [--databases sqlite,postgres] [--postgres-url URL] [--out DIR] [--name NAME] [--quick] [--profile DIR]
+  SIZE: authentication events, e.g. 300k, 1m, 2.5m, 10m (10m: 50,000 Duo users over 180 days)`;
 
 export function parseBenchArgs(argv: readonly string[], now = new Date()): BenchOptions {
   const { values } = parseArgs({
@@ -93,6 +103,11 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
       name: { type: 'string' },
       quick: { type: 'boolean', default: false },
       profile: { type: 'string' },
+      scale: { type: 'string' },
+      keep: { type: 'string' },
+      samples: { type: 'string' },
+      warmup: { type: 'string' },
+      budget: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -106,6 +121,32 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
     if (d !== 'sqlite' && d !== 'postgres') throw new RangeError(`unknown database ${d}\n${USAGE}`);
     return d;
   });
+  const name = values.name ?? `${now.toISOString().slice(0, 10)}-${gitShortSha()}`;
+  const postgresUrl = values['postgres-url'] ?? testDatabaseUrl();
+  const profileDir = values.profile === undefined ? undefined : resolve(values.profile);
+  if (values.scale === undefined)
+    for (const flag of ['keep', 'samples', 'warmup', 'budget'] as const)
+      if (values[flag] !== undefined)
+        throw new RangeError(`--${flag} belongs to --scale SIZE\n${USAGE}`);
+  const scale =
+    values.scale === undefined
+      ? undefined
+      : parseScaleOptions(
+          {
+            scale: values.scale,
+            keep: values.keep,
+            samples: values.samples,
+            warmup: values.warmup,
+            budget: values.budget,
+          },
+          {
+            databases,
+            postgresUrl,
+            name,
+            quick,
+            ...(profileDir === undefined ? {} : { profileDir }),
+          },
+        );
   return {
     events: count(values.events, quick ? 20_000 : 300_000, 'events'),
     catchUpEvents: count(values['catch-up-events'], quick ? 4_000 : 60_000, 'catch-up-events'),
@@ -117,11 +158,12 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
     users: count(values.users, quick ? 500 : 5_000, 'users'),
     latencyMembers: count(values['latency-members'], quick ? 2_000 : 50_000, 'latency-members'),
     databases,
-    postgresUrl: values['postgres-url'] ?? testDatabaseUrl(),
+    postgresUrl,
     outDir: resolve(values.out ?? 'bench/results'),
-    name: values.name ?? `${now.toISOString().slice(0, 10)}-${gitShortSha()}`,
+    name,
     quick,
-    ...(values.profile === undefined ? {} : { profileDir: resolve(values.profile) }),
+    ...(profileDir === undefined ? {} : { profileDir }),
+    ...(scale === undefined ? {} : { scale }),
   };
 }
 
@@ -132,21 +174,6 @@ function count(text: string | undefined, fallback: number, flag: string): number
     throw new RangeError(`--${flag} must be a positive whole number\n${USAGE}`);
   return value;
 }
-
-function gitShortSha(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-  } catch {
-    return 'nogit';
-  }
-}
-
-const progress = (message: string): void => {
-  process.stderr.write(`bench: ${message}\n`);
-};
 
 export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const ingest: Partial<Record<DatabaseKind, IngestFigures>> = {};
@@ -258,32 +285,6 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   return { ...figures, checks: checkTargets(figures) };
 }
 
-/**
- * A tenant whose history holds about `events` authentication events: the daily and weekly
- * rhythm makes a given span busier or quieter than the mean, so the rate is scaled to fit.
- */
-function sizedDataset(
-  seed: string,
-  users: number,
-  days: number,
-  events: number,
-  start: EpochMs,
-): Dataset {
-  const make = (authEventsPerDay: number): Dataset =>
-    createDataset({ seed, users, days, start, authEventsPerDay });
-  const guess = events / days;
-  const probe = make(guess).count('authentication', ms(start - days * DAY_MS), start, start);
-  return probe === 0 ? make(guess) : make((guess * events) / probe);
-}
-
-function describeChild(child: ChildResult): string {
-  const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MB`;
-  return (
-    `${child.seconds.toFixed(1)} s (CPU ${child.cpuSeconds.toFixed(1)} s), peak RSS ` +
-    `${mb(child.peakRssBytes)}, heap ${mb(child.peakHeapBytes)}, off-heap ${mb(child.peakExternalBytes)}`
-  );
-}
-
 interface SyncPlan {
   readonly streams: readonly StreamName[];
   readonly backfillDays: number;
@@ -335,96 +336,6 @@ async function syncIntoFreshDatabase(
     await db.destroy();
     await scratch.drop();
   }
-}
-
-function caFileOf(sim: Simulator): string {
-  if (sim.caFile === undefined) throw new Error('the simulator was started without TLS');
-  return sim.caFile;
-}
-
-async function scratchDatabase(
-  kind: DatabaseKind,
-  postgresUrl: string,
-): Promise<{ url: string; drop(): Promise<void> }> {
-  if (kind === 'postgres') return createThrowawayDatabase(postgresUrl, 'di_bench');
-  const dir = mkdtempSync(join(tmpdir(), 'di-bench-'));
-  return {
-    url: `sqlite:${join(dir, 'bench.db')}`,
-    drop: () => {
-      rmSync(dir, { recursive: true, force: true });
-      return Promise.resolve();
-    },
-  };
-}
-
-async function createBenchSource(
-  db: Db,
-  sim: Simulator,
-  credential: { readonly ikey: string; readonly skey: string },
-  secretKey: ReturnType<typeof generateSecretKey>,
-): Promise<string> {
-  const owner = await createIdentity(db, { displayName: 'Bench Owner' });
-  const source = await createSource(db, {
-    type: 'duo-activity',
-    name: 'bench',
-    description: null,
-    ownerIdentityId: owner.id,
-    governanceGroupId: null,
-    settings: {},
-  });
-  await configureSource(
-    db,
-    source.id,
-    { apiHost: sim.host, integrationKey: credential.ikey, secretKey: credential.skey },
-    secretKey,
-  );
-  return source.id;
-}
-
-function runSyncChild(input: ChildInput, profileDir: string | undefined): Promise<ChildResult> {
-  const args = [
-    ...(profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir]),
-    CHILD,
-    JSON.stringify(input),
-  ];
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      out += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || line === '') {
-        reject(new Error(`the sync child exited with ${String(code)}: ${out.slice(-2000)}`));
-        return;
-      }
-      try {
-        resolvePromise(JSON.parse(line) as ChildResult);
-      } catch (error) {
-        reject(new Error(`the sync child printed no result: ${line}`, { cause: error }));
-      }
-    });
-  });
-}
-
-/** Bytes of every visible record as the simulator sends it (`JSON.stringify` of the record). */
-function rawJsonBytes(
-  sim: Simulator,
-  types: readonly LogType[],
-): { readonly bytes: number; readonly events: number } {
-  const visibleAt = sim.now() - PUBLISH_DELAY_MS;
-  let bytes = 0;
-  let events = 0;
-  for (const type of types)
-    for (const event of sim.dataset.events(type, sim.dataset.historyStart, ms(visibleAt))) {
-      if (event.publishedAt > visibleAt) continue;
-      bytes += Buffer.byteLength(JSON.stringify(event.record));
-      events += 1;
-    }
-  return { bytes, events };
 }
 
 async function measureCatchUp(options: BenchOptions): Promise<CatchUpFigures> {
@@ -496,6 +407,10 @@ async function simRequests(
 
 async function main(): Promise<void> {
   const options = parseBenchArgs(process.argv.slice(2));
+  if (options.scale) {
+    await mainScale(options.scale, options.outDir);
+    return;
+  }
   progress(
     `${options.quick ? 'quick run' : 'run'} ${options.name}: ${String(options.events)} authentication events, catch-up ${String(options.catchUpEvents)}, databases ${options.databases.join(', ')}`,
   );
@@ -506,6 +421,19 @@ async function main(): Promise<void> {
   writeFileSync(join(options.outDir, 'latest.json'), text);
   process.stdout.write(formatTable(results));
   process.stdout.write(`\nwritten: ${join(options.outDir, `${options.name}.json`)}\n`);
+}
+
+async function mainScale(scale: ScaleOptions, outDir: string): Promise<void> {
+  progress(
+    `${scale.quick ? 'quick scale run' : 'scale run'} ${scale.name}: ${scale.sizes.map(String).join(', ')} authentication events, databases ${scale.databases.join(', ')}${scale.keepDir === undefined ? '' : `, stores kept in ${scale.keepDir}`}`,
+  );
+  const results = await runScaleBench(scale);
+  mkdirSync(outDir, { recursive: true });
+  const text = `${JSON.stringify(results, null, 2)}\n`;
+  writeFileSync(join(outDir, `${scale.name}.json`), text);
+  writeFileSync(join(outDir, 'latest-scale.json'), text);
+  process.stdout.write(formatScaleTable(results));
+  process.stdout.write(`\nwritten: ${join(outDir, `${scale.name}.json`)}\n`);
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url))

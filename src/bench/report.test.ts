@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { checkTargets, formatTable, type BenchResults } from './report.js';
+import {
+  checkScaleTargets,
+  checkTargets,
+  formatScaleTable,
+  formatTable,
+  type BenchResults,
+  type LatencyFigure,
+  type ScaleResults,
+} from './report.js';
 
 const ingest = (authEventsPerSec: number) => ({
   authEvents: 300_000,
@@ -111,5 +119,106 @@ describe('the bench verdict', () => {
     expect(table).toContain('≥ 20,000');
     expect(table.match(/FAIL/g)).toHaveLength(4);
     expect(table).toContain('1.19 (50 for 42,000)');
+  });
+});
+
+const latency = (id: string, label: string, p95Ms: number): LatencyFigure => ({
+  kind: 'latency',
+  id,
+  label,
+  via: 'core',
+  samples: 100,
+  p50Ms: p95Ms / 2,
+  p95Ms,
+  p99Ms: p95Ms * 1.2,
+  meanMs: p95Ms / 2,
+  maxMs: p95Ms * 1.5,
+  rows: 50,
+});
+
+const scale: Omit<ScaleResults, 'checks'> = {
+  name: 'x-scale',
+  at: '2026-01-01T00:00:00.000Z',
+  git: 'abc1234',
+  node: 'v20',
+  cpus: 2,
+  loadAverage: [1, 2, 3],
+  quick: false,
+  options: {
+    sizes: ['1m'],
+    databases: ['sqlite'],
+    samples: 100,
+    warmup: 10,
+    budgetMs: 30_000,
+    keep: null,
+  },
+  runs: [
+    {
+      size: '1m',
+      database: 'sqlite',
+      plan: { events: 1e6, users: 5000, days: 180, authEventsPerDay: 5555, seed: 's' },
+      store: {
+        reused: false,
+        resumed: false,
+        events: 1_050_000,
+        accounts: 5000,
+        identities: 5002,
+        builtAt: '2026-01-01T00:00:00.000Z',
+      },
+      figures: [
+        latency('insights.typical', 'insights of a typical identity', 5),
+        latency('insights.heavy', 'insights of the ten heaviest identities', 569),
+        latency('timeline.deep.heavy', 'deep timeline page', 40),
+        latency('report.access-review', 'access review', 1200),
+        latency('custom.thing', 'something without a target', 3),
+        {
+          kind: 'value',
+          id: 'ingest.client',
+          label: 'ingest per CPU second',
+          value: 13_300,
+          unit: 'events/CPU-s',
+          target: { op: '>=', value: 30_000 },
+        },
+        {
+          kind: 'value',
+          id: 'rss.sync',
+          label: 'peak RSS',
+          value: 200,
+          unit: 'MB',
+          target: { op: '<=', value: 256 },
+        },
+      ],
+      failures: [{ module: 'latency', error: 'boom' }],
+    },
+  ],
+};
+
+describe('the scale bench verdict', () => {
+  it('judges each latency by its p95 against the target of its kind, and values by their own', () => {
+    const verdict = Object.fromEntries(
+      checkScaleTargets(scale).map((c) => [c.figure.replace(/ \(sqlite, 1m\)$/, ''), c.pass]),
+    );
+    expect(verdict).toMatchObject({
+      'insights of a typical identity [core]': true,
+      'insights of the ten heaviest identities [core]': false,
+      'deep timeline page [core]': true,
+      'access review [core]': false,
+      'ingest per CPU second': false,
+      'peak RSS': true,
+      'measurement latency': false,
+    });
+    expect(verdict['something without a target [core]']).toBeUndefined();
+  });
+
+  it('shows a target nobody measured as not measured, and prints every figure with its target', () => {
+    const checks = checkScaleTargets(scale);
+    const missing = checks.find((c) => c.figure.startsWith('p95 of small requests while'));
+    expect(missing).toMatchObject({ measured: 'not measured', target: 'p95 ≤ 50.0 ms' });
+    const table = formatScaleTable({ ...scale, checks });
+    for (const check of checks) expect(table).toContain(check.figure);
+    expect(table).toContain('p95 569 ms');
+    expect(table).toContain('≥ 30,000 events/CPU-s');
+    expect(table).toContain('load average 1.00 2.00 3.00');
+    expect(table.match(/FAIL/g)).toHaveLength(4);
   });
 });

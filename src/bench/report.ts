@@ -193,30 +193,14 @@ export function checkTargets(results: Figures): Check[] {
 }
 
 export function formatTable(results: BenchResults): string {
-  const rows = [
-    ['figure', 'measured', 'target', ''],
-    ...results.checks.map((c) => [
-      c.figure,
-      c.measured,
-      c.target,
-      c.pass === undefined ? '' : c.pass ? 'pass' : 'FAIL',
-    ]),
-  ];
-  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]): string =>
-    r
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
-  return [
-    `duo-insights bench ${results.name}${results.quick ? ' (quick: a smoke run, not a measurement)' : ''}`,
-    `node ${results.node}, ${String(results.cpus)} CPUs; simulator on loopback in the parent process, each sync in a child process`,
-    `catch-up under a scaled-down limit (Duo's is 2/min burst 2): ${results.catchUp.family} ${String(results.catchUp.perMinute)}/min burst ${String(results.catchUp.burst)} on the simulator, ${String(results.catchUp.perMinute)}/min burst ${String(results.catchUp.clientBurst)} told to the client governor`,
-    '',
-    line(rows[0] ?? []),
-    ...rows.slice(1).map(line),
-    '',
-  ].join('\n');
+  return tableOf(
+    [
+      `duo-insights bench ${results.name}${results.quick ? ' (quick: a smoke run, not a measurement)' : ''}`,
+      `node ${results.node}, ${String(results.cpus)} CPUs; simulator on loopback in the parent process, each sync in a child process`,
+      `catch-up under a scaled-down limit (Duo's is 2/min burst 2): ${results.catchUp.family} ${String(results.catchUp.perMinute)}/min burst ${String(results.catchUp.burst)} on the simulator, ${String(results.catchUp.perMinute)}/min burst ${String(results.catchUp.clientBurst)} told to the client governor`,
+    ],
+    results.checks,
+  );
 }
 
 function whole(n: number): string {
@@ -229,4 +213,230 @@ function secs(n: number): string {
 
 function percent(n: number): string {
   return `${(n * 100).toFixed(1)} %`;
+}
+
+// ---- the scale benchmark (`npm run bench -- --scale 1m`) -------------------------------------
+
+/** A target on a figure: its p95 for a latency, its value otherwise. */
+export interface Target {
+  readonly op: '<=' | '>=';
+  readonly value: number;
+}
+
+/** How a query was reached: a store function, a core use case, or the HTTP API of a real server. */
+export type QueryPath = 'store' | 'core' | 'http';
+
+/** One query's latency over many samples (after a warm-up). */
+export interface LatencyFigure {
+  readonly kind: 'latency';
+  /** Stable key, e.g. `insights.heavy`, `timeline.deep.typical.http`. */
+  readonly id: string;
+  /** What a user does, e.g. "insights of the ten heaviest identities". */
+  readonly label: string;
+  readonly via: QueryPath;
+  readonly samples: number;
+  readonly p50Ms: number;
+  readonly p95Ms: number;
+  readonly p99Ms: number;
+  readonly meanMs: number;
+  readonly maxMs: number;
+  /** Rows of the last answer (events, members, accounts, actions) and its size where known. */
+  readonly rows: number;
+  readonly bytes?: number;
+  /** On the p95. */
+  readonly target?: Target;
+}
+
+/** One measured quantity (ingest rate, RSS, bytes per event, …). */
+export interface ValueFigure {
+  readonly kind: 'value';
+  readonly id: string;
+  readonly label: string;
+  readonly value: number;
+  /** e.g. `events/CPU-s`, `MB`, `bytes`, `ms`. */
+  readonly unit: string;
+  readonly target?: Target;
+  /** How it was measured, or why it could not be. */
+  readonly note?: string;
+}
+
+export type ScaleFigure = LatencyFigure | ValueFigure;
+
+/** The tenant a scale store holds: 50k Duo users over 180 days at 10 M, proportionally less below. */
+export interface ScalePlan {
+  /** Authentication events wanted (the size asked for: `1m` = 1,000,000). */
+  readonly events: number;
+  readonly users: number;
+  readonly days: number;
+  readonly authEventsPerDay: number;
+  readonly seed: string;
+}
+
+export interface ScaleStoreFacts {
+  /** Built by an earlier run and kept (`--keep`): its ingest figures are that run's. */
+  readonly reused: boolean;
+  /** Finished from where an interrupted build had stopped: ingest figures cover this run's part. */
+  readonly resumed: boolean;
+  /** Events stored, every stream. */
+  readonly events: number;
+  readonly accounts: number;
+  readonly identities: number;
+  readonly builtAt: string;
+}
+
+/** One size on one database: how the store came to be and every figure measured on it. */
+export interface ScaleRun {
+  readonly size: string;
+  readonly database: DatabaseKind;
+  readonly plan: ScalePlan;
+  readonly store: ScaleStoreFacts;
+  readonly figures: readonly ScaleFigure[];
+  /** Measurement modules that failed, with their error (the others still ran). */
+  readonly failures: readonly { readonly module: string; readonly error: string }[];
+}
+
+export interface ScaleResults {
+  readonly name: string;
+  readonly at: string;
+  readonly git: string;
+  readonly node: string;
+  readonly cpus: number;
+  /** 1, 5 and 15 minute load averages at the start: the machine may be shared. */
+  readonly loadAverage: readonly number[];
+  readonly quick: boolean;
+  readonly options: {
+    readonly sizes: readonly string[];
+    readonly databases: readonly DatabaseKind[];
+    readonly samples: number;
+    readonly warmup: number;
+    readonly budgetMs: number;
+    readonly keep: string | null;
+  };
+  readonly runs: readonly ScaleRun[];
+  readonly checks: readonly Check[];
+}
+
+/**
+ * The scale targets, per figure id: latencies on their p95. A figure whose id starts with a key
+ * here gets that target unless its module set one.
+ */
+export const SCALE_TARGETS: readonly { readonly prefix: string; readonly target: Target }[] = [
+  { prefix: 'insights.', target: { op: '<=', value: 25 } },
+  { prefix: 'timeline.', target: { op: '<=', value: 50 } },
+  { prefix: 'search.', target: { op: '<=', value: 25 } },
+  { prefix: 'report.', target: { op: '<=', value: 1000 } },
+  { prefix: 'export.', target: { op: '<=', value: 1000 } },
+  { prefix: 'during-export.', target: { op: '<=', value: 50 } },
+];
+
+/** Figures every full scale run should have; a missing one is shown as not measured. */
+export const EXPECTED_SCALE_FIGURES: readonly {
+  readonly prefix: string;
+  readonly label: string;
+}[] = [
+  {
+    prefix: 'during-export.',
+    label: 'p95 of small requests while a 50 k-row export runs (src/bench/latency.ts)',
+  },
+];
+
+export function targetOf(figure: ScaleFigure): Target | undefined {
+  return figure.target ?? SCALE_TARGETS.find((t) => figure.id.startsWith(t.prefix))?.target;
+}
+
+export function checkScaleTargets(results: Omit<ScaleResults, 'checks'>): Check[] {
+  const checks: Check[] = [];
+  for (const run of results.runs) {
+    const where = `${run.database}, ${run.size}`;
+    for (const figure of run.figures) {
+      const target = targetOf(figure);
+      const measured =
+        figure.kind === 'latency'
+          ? `p50 ${ms(figure.p50Ms)} p95 ${ms(figure.p95Ms)} p99 ${ms(figure.p99Ms)} (${String(figure.samples)}×, ${whole(figure.rows)} rows${figure.bytes === undefined ? '' : `, ${kb(figure.bytes)}`})`
+          : `${valueText(figure.value, figure.unit)}${figure.note === undefined ? '' : ` (${figure.note})`}`;
+      const value = figure.kind === 'latency' ? figure.p95Ms : figure.value;
+      checks.push({
+        figure: `${figure.label}${figure.kind === 'latency' ? ` [${figure.via}]` : ''} (${where})`,
+        measured,
+        target:
+          target === undefined
+            ? '—'
+            : `${figure.kind === 'latency' ? 'p95 ' : ''}${target.op === '<=' ? '≤' : '≥'} ${valueText(target.value, figure.kind === 'latency' ? 'ms' : figure.unit)}`,
+        pass:
+          target === undefined
+            ? undefined
+            : target.op === '<='
+              ? value <= target.value
+              : value >= target.value,
+      });
+    }
+    for (const expected of EXPECTED_SCALE_FIGURES)
+      if (!run.figures.some((f) => f.id.startsWith(expected.prefix)))
+        checks.push({
+          figure: `${expected.label} (${where})`,
+          measured: 'not measured',
+          target: targetText(SCALE_TARGETS.find((t) => t.prefix === expected.prefix)?.target),
+          pass: undefined,
+        });
+    for (const failure of run.failures)
+      checks.push({
+        figure: `measurement ${failure.module} (${where})`,
+        measured: `failed: ${failure.error}`,
+        target: '—',
+        pass: false,
+      });
+  }
+  return checks;
+}
+
+export function formatScaleTable(results: ScaleResults): string {
+  const head = [
+    `duo-insights scale bench ${results.name}${results.quick ? ' (quick: a smoke run, not a measurement)' : ''}`,
+    `node ${results.node}, ${String(results.cpus)} CPUs, load average ${results.loadAverage.map((l) => l.toFixed(2)).join(' ')} at the start (a shared machine slows every figure)`,
+    `latencies: ${String(results.options.warmup)} warm-up runs, then up to ${String(results.options.samples)} samples or ${secs(results.options.budgetMs / 1000)} per query; [store]/[core]: the product's functions in this process, [http]: its HTTP API on a loopback port`,
+    ...results.runs.map(
+      (r) =>
+        `${r.database} ${r.size}: ${whole(r.store.events)} events, ${whole(r.plan.users)} Duo users, ${whole(r.store.identities)} identities over ${String(r.plan.days)} days${r.store.reused ? ' (kept store reused: ingest figures are from its build)' : ''}${r.store.resumed ? ' (resumed build: ingest figures cover the resumed part)' : ''}`,
+    ),
+  ];
+  return tableOf(head, results.checks);
+}
+
+function tableOf(head: readonly string[], checks: readonly Check[]): string {
+  const rows = [
+    ['figure', 'measured', 'target', ''],
+    ...checks.map((c) => [
+      c.figure,
+      c.measured,
+      c.target,
+      c.pass === undefined ? '' : c.pass ? 'pass' : 'FAIL',
+    ]),
+  ];
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]): string =>
+    r
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [...head, '', line(rows[0] ?? []), ...rows.slice(1).map(line), ''].join('\n');
+}
+
+function targetText(target: Target | undefined): string {
+  return target === undefined ? '—' : `p95 ${target.op === '<=' ? '≤' : '≥'} ${ms(target.value)}`;
+}
+
+function valueText(value: number, unit: string): string {
+  if (unit === 'ms') return ms(value);
+  const text = Math.abs(value) >= 100 ? whole(value) : value.toFixed(1);
+  return `${text} ${unit}`;
+}
+
+function ms(n: number): string {
+  return n >= 100 ? `${whole(n)} ms` : `${n.toFixed(1)} ms`;
+}
+
+function kb(bytes: number): string {
+  return bytes >= 2 ** 20
+    ? `${(bytes / 2 ** 20).toFixed(1)} MB`
+    : `${(bytes / 1024).toFixed(1)} KB`;
 }

@@ -1,7 +1,9 @@
 /**
  * One benchmark sync, in its own process so its peak RSS and CPU time are its own: opens the
  * database, syncs one source through the real path (`syncActivitySource`: HTTP, signing,
- * validation, normalising, ingest) and prints one JSON line (`ChildResult`) on stdout.
+ * validation, normalising, ingest) — or aggregates a Duo source (`aggregateSource`: users with
+ * their groups, groups, correlation) — and prints one JSON line (`ChildResult`) on stdout. On
+ * PostgreSQL it also reads the CPU time of the server backends that served it.
  *
  * @example node dist/bench/sync-child.js '{"databaseUrl":"sqlite:/tmp/b.db",…}'
  */
@@ -13,8 +15,10 @@ import { StringCache } from '../store/activity/strings.js';
 import { openDatabase } from '../store/dialect.js';
 import { parseSecretKey } from '../store/secrets.js';
 import { syncActivitySource } from '../sync/activity-sync.js';
+import { aggregateSource } from '../sync/aggregation.js';
 import type { SyncContext } from '../sync/context.js';
 import { DuoConnections } from '../sync/duo-connections.js';
+import { ServerCpu } from './server-cpu.js';
 
 const FamilyRate = z.object({ perMinute: z.number().positive(), burst: z.number().min(1) });
 
@@ -22,6 +26,8 @@ export const ChildInput = z.object({
   databaseUrl: z.string().min(1),
   secretKey: z.string().min(1),
   sourceId: z.string().min(1),
+  /** `sync` (default) an Activity Insights source, or `aggregation` of a Duo source. */
+  run: z.enum(['sync', 'aggregation']).default('sync'),
   /** The simulator's CA (it serves HTTPS, as Duo does). */
   caFile: z.string().min(1),
   streams: z.array(z.enum(STREAMS)).min(1),
@@ -29,13 +35,18 @@ export const ChildInput = z.object({
   /** The client governor's limits: 'off', or per endpoint family. */
   rateLimits: z.union([z.literal('off'), z.partialRecord(z.enum(ENDPOINT_FAMILIES), FamilyRate)]),
 });
-export type ChildInput = z.infer<typeof ChildInput>;
+export type ChildInput = z.input<typeof ChildInput>;
 
 export interface ChildResult {
   readonly status: string;
   readonly error: string | null;
   readonly seconds: number;
   readonly cpuSeconds: number;
+  /**
+   * PostgreSQL: CPU time (user + system) of the server backends connected to the database during
+   * the run, from `/proc/<pid>/stat`; null on SQLite (in-process) or where `/proc` cannot be read.
+   */
+  readonly serverCpuSeconds: number | null;
   /** `process.resourceUsage().maxRSS`, in bytes. */
   readonly peakRssBytes: number;
   /** Largest V8 heap and off-heap (Buffers, native) memory seen, sampled every 100 ms. */
@@ -69,21 +80,36 @@ async function main(): Promise<void> {
     peak.heap = Math.max(peak.heap, usage.heapTotal);
     peak.external = Math.max(peak.external, usage.external + usage.arrayBuffers);
   }, 100);
+  const server = input.databaseUrl.startsWith('postgres') ? new ServerCpu(db) : undefined;
   try {
+    await server?.sample();
     const cpu = process.cpuUsage();
     const started = performance.now();
-    const run = await syncActivitySource(ctx, input.sourceId, {
-      trigger: 'manual',
-      streams: input.streams,
-      backfillDays: input.backfillDays,
+    // Backends that come and go (the pool closes idle ones) are read every second while alive.
+    const serverSample = setInterval(() => {
+      // A failed reading is retried at the next tick; the last one, after the run, must succeed.
+      server?.sample().catch(() => undefined);
+    }, 1000);
+    const run = await (
+      input.run === 'aggregation'
+        ? aggregateSource(ctx, input.sourceId, { trigger: 'manual' })
+        : syncActivitySource(ctx, input.sourceId, {
+            trigger: 'manual',
+            streams: input.streams,
+            backfillDays: input.backfillDays,
+          })
+    ).finally(() => {
+      clearInterval(serverSample);
     });
     const seconds = (performance.now() - started) / 1000;
     const used = process.cpuUsage(cpu);
+    await server?.sample();
     const result: ChildResult = {
       status: run.status,
       error: run.error === null ? null : run.error.message,
       seconds,
       cpuSeconds: (used.user + used.system) / 1e6,
+      serverCpuSeconds: server?.seconds() ?? null,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
       peakHeapBytes: peak.heap,
       peakExternalBytes: peak.external,
