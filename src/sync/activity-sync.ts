@@ -49,10 +49,11 @@ export interface SyncOptions {
 const MAX_BACKFILL_DAYS = 180;
 
 /**
- * A backlog's pages are stored together until they hold this many events, the oldest has
- * waited `BUFFER_MS`, or the window is complete, whichever comes first: one commit per few
- * thousand events instead of one per Duo page. A page that completes its window (a caught-up
- * stream) is stored at once.
+ * A backlog's pages are stored together until the run's streams hold `events` events not yet
+ * stored (one budget for all streams, so memory stays bounded while they sync side by side),
+ * the oldest page has waited `waitMs`, or the window is complete, whichever comes first: one
+ * commit per few thousand events instead of one per Duo page. A page that completes its window
+ * (a caught-up stream) is stored at once.
  */
 export const PAGE_BUFFER = { events: 5_000, waitMs: 2_000 } as const;
 
@@ -157,6 +158,8 @@ class StreamSyncer {
   readonly #signal: AbortSignal;
   readonly #settings: () => CursorSettings;
   readonly #extendTo: EpochMs | undefined;
+  /** Events read but not yet stored, over every stream of this run (what the buffers hold). */
+  #bufferedEvents = 0;
 
   constructor(
     ctx: SyncContext,
@@ -248,11 +251,10 @@ class StreamSyncer {
   ): Promise<StreamCursor> {
     let cursor = start;
     const buffer: BufferedPage[] = [];
-    let bufferedEvents = 0;
     let bufferedSince = 0;
     const flush = async (): Promise<void> => {
       const pages = buffer.splice(0);
-      bufferedEvents = 0;
+      for (const { page } of pages) this.#bufferedEvents -= page.events.length;
       if (pages.length > 0) await this.#store(stream, window, pages);
     };
     const pages = readAhead(STREAM_READERS[stream](this.#duo, window, this.#signal));
@@ -295,10 +297,10 @@ class StreamSyncer {
         });
         if (buffer.length === 0) bufferedSince = this.#ctx.clock();
         buffer.push({ page, cursor });
-        bufferedEvents += page.events.length;
+        this.#bufferedEvents += page.events.length;
         if (
           page.resume === undefined ||
-          bufferedEvents >= PAGE_BUFFER.events ||
+          this.#bufferedEvents >= PAGE_BUFFER.events ||
           this.#ctx.clock() - bufferedSince >= PAGE_BUFFER.waitMs ||
           this.#signal.aborted
         )

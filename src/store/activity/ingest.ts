@@ -328,18 +328,18 @@ async function attributeTelephony(
   const userOf = new Map(auths.map((a) => [a.txid, a.user_key]));
   const rollup = new RollupDelta();
   const idsByUser = new Map<number, number[]>();
-  for (const batch of chunks([...userOf.keys()], rowsPerStatement(trx, 1) - 2)) {
-    // The waiting-txid index holds exactly the rows that name a foreign txid and have no user
-    // yet; the stream is checked here rather than in SQL, which would tempt the planner into
-    // the (stream_id, ts_ms) prefix of the unique index (every telephony row of the source).
+  for (const batch of chunks([...userOf.keys()], rowsPerStatement(trx, 1) - 3)) {
+    // The waiting-txid index (stream_id, txid) holds exactly the rows that name a foreign txid
+    // and have no user yet; with both columns constrained the planner takes it over the
+    // (user_key, ts_ms) index (every row without a user) and the unique key (every row).
     const waiting = await trx
       .selectFrom('activity_events')
-      .select(['id', 'stream_id', 'txid', 'ts_ms', 'result'])
+      .select(['id', 'txid', 'ts_ms', 'result'])
+      .where('stream_id', '=', telephonyId)
       .where('txid', 'in', batch)
       .where('user_key', 'is', null)
       .execute();
     for (const row of waiting) {
-      if (row.stream_id !== telephonyId) continue;
       const user = row.txid === null ? undefined : userOf.get(row.txid);
       if (user === undefined) continue;
       const result = row.result === null ? null : row.result;

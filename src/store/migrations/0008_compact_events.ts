@@ -8,7 +8,7 @@
  *   sends it again). Its (stream_id, ts_ms) prefix serves what the (source_id, stream, ts_ms)
  *   index served: counts per stream and time, the timeline of a source or stream, deletes of a
  *   source's events.
- * - The txid index holds only telephony rows still waiting for their authentication's user
+ * - The (stream_id, txid) index holds only telephony rows still waiting for their authentication's user
  *   (`user_key is null`): the only rows the txid is looked up for.
  *
  * Existing events are copied set-based, in id order, keeping their ids (timeline cursors stay
@@ -87,7 +87,7 @@ export const migration0008: Migration = {
     await s
       .createIndex('activity_events_waiting_txid')
       .on('activity_events')
-      .column('txid')
+      .columns(['stream_id', 'txid'])
       .where(sql<boolean>`txid is not null and user_key is null`)
       .execute();
   },
