@@ -323,6 +323,39 @@ describeEachDatabase('activity ingest', (t) => {
     );
   });
 
+  it('stores backlogs of two streams side by side without a deadlock, whatever order their new strings come in', async () => {
+    const { sourceId } = await newSource(t.db);
+    const admin = (tag: string, i: number): NormalisedEvent => ({
+      naturalKey: `admin-${tag}-${String(i)}`,
+      tsMs: ms(START + i * 1000),
+      username: `side by side ${tag} ${String(i)}`,
+      payload: JSON.stringify({ action: 'user_update', object: tag, timestamp: i }),
+    });
+    // Each backlog's first page brings the strings the other's second page needs.
+    const strings = (tag: string) => Array.from({ length: 50 }, (_, i) => admin(tag, i));
+    const backlog = (
+      stream: 'administrator' | 'offline_enrollment',
+      first: string,
+      second: string,
+    ) =>
+      ingestActivityPages(t.db, [
+        { sourceId, stream, events: strings(first), cursor: 1 },
+        { sourceId, stream, events: strings(second), cursor: 2 },
+      ]);
+    for (let round = 0; round < 5; round++) {
+      const [a, b] = [`a${String(round)}`, `b${String(round)}`];
+      const results = await Promise.all([
+        backlog('administrator', a, b),
+        backlog('offline_enrollment', b, a),
+      ]);
+      expect(results.flat().map((r) => r.inserted)).toEqual([50, 50, 50, 50]);
+    }
+    expect(await countActivityEvents(t.db, { sourceId })).toEqual({
+      administrator: 500,
+      offline_enrollment: 500,
+    });
+  });
+
   it('stores each repeated string once', async () => {
     const { sourceId } = await newSource(t.db);
     const events = authEvents({ count: 500, startMs: START, users: 5, seed: 21 }).map((e) => ({

@@ -104,12 +104,42 @@ export async function ingestActivityPages(
   if (inputs.length === 0) return [];
   const staged = new Map<string, number>();
   const results = await db.transaction().execute(async (trx) => {
+    // Locks in one order in every transaction, so concurrent ones (other streams) never wait
+    // for each other in a cycle: the source's attribution lock first, then every new string of
+    // every page in one sorted pass (page by page, two transactions could each hold a string
+    // the other's next page needs: a deadlock on PostgreSQL).
+    for (const source of new Set(inputs.filter(attributes).map((i) => i.sourceId)))
+      await dialectOf(trx).lockForTransaction(trx, attributionLock(source));
+    await internStrings(trx, pageStrings(inputs), inputs[0]?.strings, staged);
     const out: IngestResult[] = [];
     for (const input of inputs) out.push(await ingestInTransaction(trx, input, staged));
     return out;
   });
   for (const cache of new Set(inputs.map((i) => i.strings))) cache?.remember(staged);
   return results;
+}
+
+/** Pages whose transaction takes the source's txid-attribution lock. */
+function attributes(input: ActivityPageInput): boolean {
+  return input.stream === 'authentication' || input.stream === 'telephony';
+}
+
+function attributionLock(sourceId: string): string {
+  return `duo-insights:txid-attribution:${sourceId}`;
+}
+
+/** The strings-dictionary values the events of these pages use. */
+function pageStrings(
+  pages: readonly { readonly events: readonly NormalisedEvent[] }[],
+): Set<string> {
+  const values = new Set<string>();
+  for (const { events } of pages)
+    for (const event of events)
+      for (const field of STRING_FIELDS) {
+        const value = event[field];
+        if (value !== undefined) values.add(value);
+      }
+  return values;
 }
 
 /**
@@ -128,22 +158,16 @@ async function ingestInTransaction(
   const { sourceId, stream } = input;
   // Authentication and telephony pages of a source attribute each other (txid → user); run
   // concurrently under READ COMMITTED, each would miss the other's uncommitted rows and a
-  // telephony row would stay without its user. One lock per source serialises the pair.
-  if (stream === 'authentication' || stream === 'telephony')
-    await dialectOf(trx).lockForTransaction(trx, `duo-insights:txid-attribution:${sourceId}`);
+  // telephony row would stay without its user. One lock per source serialises the pair (taken
+  // at the start of the transaction; taking it again here is a no-op).
+  if (attributes(input)) await dialectOf(trx).lockForTransaction(trx, attributionLock(sourceId));
   const streamId = await eventStreamId(trx, sourceId, stream);
   // Last occurrence of an event (time and natural key) wins within a page.
   const byKey = new Map<string, NormalisedEvent>();
   for (const event of input.events) byKey.set(eventKey(event.tsMs, event.naturalKey), event);
   const events = [...byKey.values()];
 
-  const values = new Set<string>();
-  for (const event of events)
-    for (const field of STRING_FIELDS) {
-      const value = event[field];
-      if (value !== undefined) values.add(value);
-    }
-  const ids = await internStrings(trx, values, input.strings, staged);
+  const ids = await internStrings(trx, pageStrings([{ events }]), input.strings, staged);
   const idOf = (value: string | undefined): number | null =>
     value === undefined ? null : (ids.get(value) ?? null);
 
