@@ -29,6 +29,7 @@ import {
 } from '../src/core/reports.js';
 import { dayOf, type ActivityCursor } from '../src/domain/activity.js';
 import { ms } from '../src/domain/time.js';
+import { eventStreamId } from '../src/store/activity/event-streams.js';
 import { listActivityEvents } from '../src/store/activity/timeline.js';
 import { listAudit, recordAudit } from '../src/store/audit.js';
 import { dialectOf, type Db } from '../src/store/dialect.js';
@@ -245,11 +246,12 @@ describeEachDatabase('query plans on the event tables', (t) => {
       JSON.stringify({ event_type: 'authentication', result: 'success' }),
     );
     const blob = sql.raw(d.blob);
+    const authStream = await eventStreamId(db, activitySourceId, 'authentication');
+    const adminStream = await eventStreamId(db, activitySourceId, 'administrator');
     await sql`with recursive n(i) as (select 1 union all select i + 1 from n where i < ${sql.lit(EVENTS)})
-      insert into activity_events (source_id, stream, natural_key, ts_ms, user_key, result, factor,
+      insert into activity_events (stream_id, natural_key, ts_ms, user_key, result, factor,
         application, payload)
-      select cast(${activitySourceId} as text),
-        case when i % 10 = 0 then 'administrator' else 'authentication' end,
+      select case when i % 10 = 0 then ${sql.lit(adminStream)} else ${sql.lit(authStream)} end,
         'plan-' || cast(i as text),
         cast(${START} as ${bigint}) + i * ${sql.lit(EVENT_GAP_MS)},
         case when i % 10 = 0 then null

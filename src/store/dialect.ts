@@ -185,6 +185,12 @@ export interface StoreDialect {
   autoId<T extends string, C extends string>(
     table: CreateTableBuilder<T, C>,
   ): CreateTableBuilder<T, C | 'id'>;
+  /**
+   * After rows were inserted with explicit ids (a table rebuilt by a migration): new rows get
+   * ids above the highest one (PostgreSQL moves the identity sequence; SQLite's rowid already
+   * takes the highest id + 1).
+   */
+  continueAutoId(db: Db, table: string): Promise<void>;
   /** Stores a table in its primary-key order where the database supports it (SQLite). */
   clustered<T extends string, C extends string>(
     table: CreateTableBuilder<T, C>,
@@ -211,6 +217,9 @@ const sqliteDialect: StoreDialect = {
   // INTEGER PRIMARY KEY is SQLite's rowid (64-bit): no extra index, ids never reused while
   // the highest row remains.
   autoId: (table) => table.addColumn('id', 'integer', (col) => col.primaryKey().notNull()),
+  continueAutoId: async () => {
+    // INTEGER PRIMARY KEY without AUTOINCREMENT: a new row's id is the highest id + 1.
+  },
   clustered: (table) => table.modifyEnd(sql`without rowid`),
   now: () => sql<number>`cast(unixepoch('subsec') * 1000 as integer)`,
   lockForMigration: async () => {
@@ -236,6 +245,10 @@ const postgresDialect: StoreDialect = {
   maxParameters: 60_000,
   autoId: (table) =>
     table.addColumn('id', 'bigint', (col) => col.primaryKey().generatedByDefaultAsIdentity()),
+  continueAutoId: async (db, table) => {
+    await sql`select setval(pg_get_serial_sequence(${table}, 'id'), coalesce(max(id), 0) + 1, false)
+      from ${sql.table(table)}`.execute(db);
+  },
   clustered: (table) => table,
   now: () => sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`,
   lockForMigration: async (trx) => {

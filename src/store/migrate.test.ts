@@ -1,13 +1,20 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { ms } from '../domain/time.js';
-import { authEvents, newSource, telephonyEvent } from '../../test/support/activity-fixtures.js';
+import {
+  authEvents,
+  insertEventsBefore0008,
+  newSource,
+  telephonyEvent,
+} from '../../test/support/activity-fixtures.js';
 import { describeEachDatabase, describeOnPostgres } from '../../test/support/db.js';
 import { ingestActivityPage } from './activity/ingest.js';
 import { activityUsage } from './activity/insights.js';
+import { countActivityEvents } from './activity/storage.js';
 import { listActivityEvents } from './activity/timeline.js';
 import { appliedMigrations, migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { deleteSource } from './sources.js';
 import { getStream } from './streams.js';
 
 describeEachDatabase(
@@ -76,21 +83,11 @@ describeEachDatabase(
         { ...sms, factor: 'SMS Passcode' },
         { ...call, factor: 'phone_call' },
       ];
-      await ingestActivityPage(t.db, {
-        sourceId,
-        stream: 'authentication',
-        events: auths,
-        cursor: 1,
-      });
-      await ingestActivityPage(t.db, {
-        sourceId,
-        stream: 'telephony',
-        events: [
-          { ...telephonyEvent('t-1', sms.naturalKey, ms(sms.tsMs + 1)), factor: 'sms' },
-          { ...telephonyEvent('t-2', call.naturalKey, ms(call.tsMs + 1)), factor: 'phone' },
-        ],
-        cursor: 1,
-      });
+      await insertEventsBefore0008(t.db, sourceId, 'authentication', auths);
+      await insertEventsBefore0008(t.db, sourceId, 'telephony', [
+        { ...telephonyEvent('t-1', sms.naturalKey, ms(sms.tsMs + 1)), factor: 'sms' },
+        { ...telephonyEvent('t-2', call.naturalKey, ms(call.tsMs + 1)), factor: 'phone' },
+      ]);
 
       expect(await migrate(t.db)).toEqual(MIGRATIONS.slice(before).map((m) => m.id));
 
@@ -145,6 +142,84 @@ describeEachDatabase(
         lastSuccessAt: 1000,
         pages: 3,
         rateLimited: 1,
+      });
+    });
+  },
+  { migrate: false },
+);
+
+describeEachDatabase(
+  'migration 0008_compact_events',
+  (t) => {
+    it('moves stored events to stream ids and the time-ordered key, keeping ids, strings and payloads', async () => {
+      const before = MIGRATIONS.findIndex((m) => m.id === '0008_compact_events');
+      expect(before).toBeGreaterThan(0);
+      await migrate(t.db, MIGRATIONS.slice(0, before));
+      const start = ms(Date.UTC(2025, 0, 6));
+      const { sourceId } = await newSource(t.db);
+      const other = await newSource(t.db);
+      const auths = authEvents({ count: 30, startMs: start, users: 3, seed: 81 });
+      const [first] = auths;
+      if (!first) throw new Error('fixture');
+      const authIds = await insertEventsBefore0008(t.db, sourceId, 'authentication', auths);
+      const telIds = await insertEventsBefore0008(t.db, sourceId, 'telephony', [
+        telephonyEvent('t-1', first.naturalKey, ms(first.tsMs + 1)),
+      ]);
+      const otherAuths = authEvents({ count: 5, startMs: start, users: 2, seed: 82 });
+      await insertEventsBefore0008(t.db, other.sourceId, 'authentication', otherAuths);
+
+      expect(await migrate(t.db)).toEqual(MIGRATIONS.slice(before).map((m) => m.id));
+
+      expect(await countActivityEvents(t.db, { sourceId })).toEqual({
+        authentication: 30,
+        telephony: 1,
+      });
+      expect(await countActivityEvents(t.db, { sourceId: other.sourceId })).toEqual({
+        authentication: 5,
+      });
+      const page = await listActivityEvents(t.db, { sourceId, limit: 100 });
+      expect(page.events.map((e) => e.id).sort((a, b) => a - b)).toEqual(
+        [...authIds, ...telIds].sort((a, b) => a - b),
+      );
+      const stored = page.events.find((e) => e.naturalKey === first.naturalKey);
+      expect(stored).toMatchObject({
+        sourceId,
+        stream: 'authentication',
+        tsMs: first.tsMs,
+        userKey: first.userKey,
+        factor: first.factor,
+        application: first.application,
+        txid: first.naturalKey,
+        payload: JSON.parse(first.payload) as unknown,
+      });
+      const tel = page.events.find((e) => e.naturalKey === 't-1');
+      expect(tel).toMatchObject({ stream: 'telephony', txid: first.naturalKey, userKey: null });
+
+      // The converted rows keep their identity (a replay stores nothing); new rows get new ids.
+      expect(
+        await ingestActivityPage(t.db, {
+          sourceId,
+          stream: 'authentication',
+          events: auths,
+          cursor: 1,
+        }),
+      ).toEqual({ inserted: 0, updated: 0, changes: [] });
+      const more = authEvents({ count: 1, startMs: ms(start + 86_400_000), seed: 83 });
+      await ingestActivityPage(t.db, {
+        sourceId,
+        stream: 'authentication',
+        events: more,
+        cursor: 2,
+      });
+      const after = await listActivityEvents(t.db, { sourceId, limit: 100 });
+      const newest = after.events.find((e) => e.naturalKey === more[0]?.naturalKey);
+      expect(newest?.id).toBeGreaterThan(Math.max(...authIds, ...telIds));
+
+      // Removing a source removes its events (through its event streams), and only its own.
+      await deleteSource(t.db, sourceId);
+      expect(await countActivityEvents(t.db, { sourceId })).toEqual({});
+      expect(await countActivityEvents(t.db, { sourceId: other.sourceId })).toEqual({
+        authentication: 5,
       });
     });
   },

@@ -93,10 +93,23 @@ export interface StringsTable {
   value: string;
 }
 
-export interface ActivityEventsTable {
+/**
+ * One stream of one source, named once: events refer to it by `id` (migration 0008), so no
+ * event row or index entry repeats the source id and the stream name.
+ */
+export interface EventStreamsTable {
   id: Generated<number>;
   source_id: string;
   stream: string;
+}
+
+/**
+ * One Duo log record. Unique on (stream_id, ts_ms, natural_key): the key leads with time, so
+ * new events land at the end of the index.
+ */
+export interface ActivityEventsTable {
+  id: Generated<number>;
+  stream_id: number;
   natural_key: string;
   ts_ms: number;
   user_key: number | null;
@@ -242,6 +255,7 @@ export interface Database {
   entitlements: EntitlementsTable;
   account_entitlements: AccountEntitlementsTable;
   strings: StringsTable;
+  event_streams: EventStreamsTable;
   activity_events: ActivityEventsTable;
   streams: StreamsTable;
   runs: RunsTable;

@@ -1,7 +1,10 @@
 /**
  * Syncs the log streams of an Activity Insights – Duo source: every stream reads its
  * windows page by page, and each page is stored together with the stream's cursor in one
- * transaction, so a crash at any instant loses nothing and duplicates nothing. The first sync
+ * transaction, so a crash at any instant loses nothing and duplicates nothing. A backlog (Duo
+ * answering faster than pages are stored) is stored several pages per transaction, with the
+ * last page's cursor: a crash loses only those uncommitted pages, which the next run reads
+ * again from the cursor committed before them. The first sync
  * reads the last 24 hours of every stream before any backfill; each later sync re-reads the
  * reconciliation window for late events. One stream failing never stops the others.
  *
@@ -13,7 +16,7 @@ import { assertRunKind, MAX_BACKFILL_DAYS } from '../domain/sources.js';
 import { STREAM_INFO, STREAMS, type StreamName } from '../domain/streams.js';
 import { DAY_MS, HOUR_MS, ms, type EpochMs } from '../domain/time.js';
 import { DuoError, type DuoClient } from '../duo/index.js';
-import { ingestActivityPage } from '../store/activity/ingest.js';
+import { ingestActivityPages, type IngestResult } from '../store/activity/ingest.js';
 import { saveRejectedRecords } from '../store/rejected-records.js';
 import { getSourceCredentials, getSource } from '../store/sources.js';
 import { ensureStreams, findStream, saveStreamCursor, updateStream } from '../store/streams.js';
@@ -45,6 +48,23 @@ export interface SyncOptions {
   /** Asked once the run holds the source (see `RunRequest.stillDue`): the scheduler's re-check. */
   readonly stillDue?: () => Promise<boolean>;
 }
+
+/**
+ * A backlog's pages are stored together until the run's streams hold `events` events not yet
+ * stored (one budget for all streams, so memory stays bounded while they sync side by side),
+ * the oldest page has waited `waitMs`, or the window is complete, whichever comes first: one
+ * commit per few thousand events instead of one per Duo page. A page that completes its window
+ * (a caught-up stream) is stored at once.
+ */
+export const PAGE_BUFFER = { events: 5_000, waitMs: 2_000 } as const;
+
+interface BufferedPage {
+  readonly page: StreamPage;
+  /** The stream's cursor once this page is stored. */
+  readonly cursor: StreamCursor;
+}
+
+const DEADLINE = Symbol('deadline');
 
 export async function syncActivitySource(
   ctx: SyncContext,
@@ -138,6 +158,8 @@ class StreamSyncer {
   readonly #signal: AbortSignal;
   readonly #settings: () => CursorSettings;
   readonly #extendTo: EpochMs | undefined;
+  /** Events read but not yet stored, over every stream of this run (what the buffers hold). */
+  #bufferedEvents = 0;
 
   constructor(
     ctx: SyncContext,
@@ -228,28 +250,93 @@ class StreamSyncer {
     window: SyncWindow,
   ): Promise<StreamCursor> {
     let cursor = start;
+    const buffer: BufferedPage[] = [];
+    let bufferedSince = 0;
+    const flush = async (): Promise<void> => {
+      const pages = buffer.splice(0);
+      for (const { page } of pages) this.#bufferedEvents -= page.events.length;
+      if (pages.length > 0) await this.#store(stream, window, pages);
+    };
     const now = (): EpochMs => ms(this.#ctx.clock());
     const pages = readAhead(STREAM_READERS[stream](this.#duo, window, this.#signal, now));
-    for await (const page of pages) {
-      const next =
-        page.resume === undefined
-          ? completeWindow(cursor, window, this.#settings())
-          : advanceWindow(cursor, window, page.resume, page.progress);
-      // Unreadable records are kept whole before the cursor moves past them (idempotent).
-      await saveRejectedRecords(this.#ctx.db, {
-        sourceId: this.#sourceId,
-        stream,
-        runId: this.#report.runId,
-        records: page.rejected,
-      });
-      const result = await ingestActivityPage(this.#ctx.db, {
+    let inFlight: Promise<unknown> | undefined;
+    try {
+      for (;;) {
+        let result: IteratorResult<StreamPage> | typeof DEADLINE;
+        try {
+          const pending = pages.next();
+          inFlight = pending;
+          // Awaited below; a failure while buffered pages are being stored is not unhandled.
+          pending.catch(ignore);
+          result =
+            buffer.length === 0
+              ? await pending
+              : await beforeDeadline(pending, bufferedSince + PAGE_BUFFER.waitMs, this.#ctx.clock);
+          // A stream Duo answers slowly (rate limits) stores what it holds while it waits.
+          while (result === DEADLINE) {
+            await flush();
+            result = await pending;
+          }
+          inFlight = undefined;
+        } catch (error) {
+          // The pages already read are good: store them before the failure is handled.
+          await flush();
+          throw error;
+        }
+        if (result.done === true) break;
+        const page = result.value;
+        cursor =
+          page.resume === undefined
+            ? completeWindow(cursor, window, this.#settings())
+            : advanceWindow(cursor, window, page.resume, page.progress);
+        // Unreadable records are kept whole before the cursor moves past them (idempotent).
+        await saveRejectedRecords(this.#ctx.db, {
+          sourceId: this.#sourceId,
+          stream,
+          runId: this.#report.runId,
+          records: page.rejected,
+        });
+        if (buffer.length === 0) bufferedSince = this.#ctx.clock();
+        buffer.push({ page, cursor });
+        this.#bufferedEvents += page.events.length;
+        if (
+          page.resume === undefined ||
+          this.#bufferedEvents >= PAGE_BUFFER.events ||
+          this.#ctx.clock() - bufferedSince >= PAGE_BUFFER.waitMs ||
+          this.#signal.aborted
+        )
+          await flush();
+        if (page.resume === undefined) return cursor;
+        this.#signal.throwIfAborted();
+      }
+    } finally {
+      // A page still being read when storing failed is left to end on its own, never stored.
+      if (inFlight === undefined) await pages.return(undefined);
+      else void inFlight.then(() => pages.return(undefined)).catch(ignore);
+    }
+    await flush();
+    this.#signal.throwIfAborted();
+    throw new Error(`${stream}: Duo's pages ended before the window was complete`);
+  }
+
+  /** Stores buffered pages of one window in one transaction, then counts and reports them. */
+  async #store(
+    stream: StreamName,
+    window: SyncWindow,
+    pages: readonly BufferedPage[],
+  ): Promise<void> {
+    const results = await ingestActivityPages(
+      this.#ctx.db,
+      pages.map(({ page, cursor }) => ({
         sourceId: this.#sourceId,
         stream,
         events: page.events,
-        cursor: next,
+        cursor,
         strings: this.#ctx.strings,
-      });
-      cursor = next;
+      })),
+    );
+    pages.forEach(({ page }, i) => {
+      const result: IngestResult = results[i] ?? { inserted: 0, updated: 0, changes: [] };
       this.#count(stream, page, result.inserted, result.updated);
       for (const change of result.changes)
         this.#ctx.log.debug(
@@ -267,15 +354,18 @@ class StreamSyncer {
           updated: result.updated,
           ...(page.totalObjects === undefined ? {} : { windowTotal: page.totalObjects }),
           windowDone: page.resume === undefined,
+          pagesInTransaction: pages.length,
         },
         'page stored',
       );
-      await this.#report.progress(stream, { window, cursor, totalObjects: page.totalObjects });
-      if (page.resume === undefined) return cursor;
-      this.#signal.throwIfAborted();
-    }
-    this.#signal.throwIfAborted();
-    throw new Error(`${stream}: Duo's pages ended before the window was complete`);
+    });
+    const last = pages[pages.length - 1];
+    if (last !== undefined)
+      await this.#report.progress(stream, {
+        window,
+        cursor: last.cursor,
+        totalObjects: last.page.totalObjects,
+      });
   }
 
   /** Records Duo sent that could not be read, over every stream of this run. */
@@ -321,3 +411,31 @@ const FAMILY_OF = {
   offline_enrollment: 'logs_offline',
   activity: 'logs_activity',
 } as const satisfies Record<StreamName, string>;
+
+/**
+ * `pending`, or `DEADLINE` if the clock reaches `deadlineMs` first (`pending` keeps running
+ * and is awaited again by the caller).
+ */
+async function beforeDeadline<T>(
+  pending: Promise<T>,
+  deadlineMs: number,
+  clock: () => number,
+): Promise<T | typeof DEADLINE> {
+  const waitMs = deadlineMs - clock();
+  if (waitMs <= 0) return DEADLINE;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<typeof DEADLINE>((resolve) => {
+    timer = setTimeout(() => {
+      resolve(DEADLINE);
+    }, waitMs);
+  });
+  try {
+    return await Promise.race([pending, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function ignore(): void {
+  // A page read that nobody will store, or a failure observed where it is awaited.
+}

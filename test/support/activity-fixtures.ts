@@ -6,8 +6,12 @@
  */
 import type { NormalisedEvent } from '../../src/domain/activity.js';
 import { ms, type EpochMs } from '../../src/domain/time.js';
+import { sql } from 'kysely';
+import type { StreamName } from '../../src/domain/streams.js';
+import { internStrings } from '../../src/store/activity/strings.js';
 import { createIdentity } from '../../src/store/identities.js';
 import type { Db } from '../../src/store/dialect.js';
+import { encodePayload } from '../../src/store/payload.js';
 import { createSource } from '../../src/store/sources.js';
 
 const APPS = [
@@ -192,4 +196,40 @@ export async function newSource(
     ownerIdentityId: owner.id,
   });
   return { sourceId: source.id, ownerId: owner.id };
+}
+
+/**
+ * Stores events the way versions before migration 0008 did (each row naming its source and
+ * stream as text), for tests of the migrations that read or convert such rows. Returns the ids.
+ */
+export async function insertEventsBefore0008(
+  db: Db,
+  sourceId: string,
+  stream: StreamName,
+  events: readonly NormalisedEvent[],
+): Promise<number[]> {
+  const values = events.flatMap((e) =>
+    [e.userKey, e.username, e.result, e.reason, e.factor, e.application, e.location].flatMap((v) =>
+      v === undefined ? [] : [v],
+    ),
+  );
+  const ids = await internStrings(db, values, undefined, new Map());
+  const id = (value: string | undefined): number | null =>
+    value === undefined ? null : (ids.get(value) ?? null);
+  const out: number[] = [];
+  for (const e of events) {
+    const row = await sql<{ id: number }>`insert into activity_events (source_id, stream,
+        natural_key, ts_ms, user_key, username, result, reason, factor, application, location,
+        ip, txid, payload)
+      values (${sourceId}, ${stream}, ${e.naturalKey}, ${e.tsMs}, ${id(e.userKey)},
+        ${id(e.username)}, ${id(e.result)}, ${id(e.reason)}, ${id(e.factor)},
+        ${id(e.application)}, ${id(e.location)}, ${e.ip ?? null},
+        ${e.txid === undefined || e.txid === e.naturalKey ? null : e.txid},
+        ${encodePayload(stream, e.payload)})
+      returning id`.execute(db);
+    const stored = row.rows[0];
+    if (stored === undefined) throw new Error('insert returned no id');
+    out.push(stored.id);
+  }
+  return out;
 }

@@ -231,9 +231,10 @@ export async function storedKeys(
 ): Promise<string[]> {
   const rows = await db
     .selectFrom('activity_events')
+    .innerJoin('event_streams', 'event_streams.id', 'activity_events.stream_id')
     .select('natural_key')
-    .where('source_id', '=', sourceId)
-    .where('stream', '=', stream)
+    .where('event_streams.source_id', '=', sourceId)
+    .where('event_streams.stream', '=', stream)
     .where('ts_ms', '>=', fromMs)
     .where('ts_ms', '<=', toMs)
     .execute();

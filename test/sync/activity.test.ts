@@ -237,15 +237,20 @@ describeEachDatabase('activity sync against the simulator', (t) => {
   it('telephony rows belong to the user of the authentication with their txid', async () => {
     const rows = await t.db
       .selectFrom('activity_events as tel')
+      .innerJoin('event_streams as tel_stream', 'tel_stream.id', 'tel.stream_id')
+      .innerJoin('event_streams as auth_stream', (join) =>
+        join
+          .onRef('auth_stream.source_id', '=', 'tel_stream.source_id')
+          .on('auth_stream.stream', '=', 'authentication'),
+      )
       .innerJoin('activity_events as auth', (join) =>
         join
           .onRef('auth.natural_key', '=', 'tel.txid')
-          .onRef('auth.source_id', '=', 'tel.source_id')
-          .on('auth.stream', '=', 'authentication'),
+          .onRef('auth.stream_id', '=', 'auth_stream.id'),
       )
       .select(['tel.natural_key', 'tel.user_key as telUser', 'auth.user_key as authUser'])
-      .where('tel.source_id', '=', sourceId)
-      .where('tel.stream', '=', 'telephony')
+      .where('tel_stream.source_id', '=', sourceId)
+      .where('tel_stream.stream', '=', 'telephony')
       .execute();
     expect(rows.length).toBeGreaterThan(0);
     for (const row of rows) {

@@ -1,7 +1,9 @@
 /**
  * Crash safety: `duo-insights sync` in a child process is killed with SIGKILL at random moments
  * and restarted, again and again; after a final sync the store equals Duo exactly — nothing
- * lost, nothing twice — and no run is left looking alive.
+ * lost, nothing twice — and no run is left looking alive. Some kills land while the child holds
+ * pages Duo answered but it has not committed yet (a backlog is stored several pages per
+ * transaction): those pages are read again from the last committed cursor.
  *
  * A process killed while holding the source's lease cannot give it back; the lease expires
  * after 60 s (LEASE_TTL_MS). Rather than wait, the test expires it in the database (what 60 s
@@ -16,10 +18,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isFinished } from '../../src/domain/runs.js';
-import { STREAMS } from '../../src/domain/streams.js';
+import { STREAMS, type StreamName } from '../../src/domain/streams.js';
 import { listActivityDaily, recountActivityDaily } from '../../src/store/activity/daily.js';
 import { listRuns } from '../../src/store/runs.js';
 import { listStreams } from '../../src/store/streams.js';
+import { control } from '../../src/sim/testing.js';
 import type { SyncContext } from '../../src/sync/context.js';
 import type { StreamCursor } from '../../src/sync/cursor.js';
 import { sourceLeaseName } from '../../src/sync/runs.js';
@@ -69,8 +72,38 @@ describeEachDatabase('a sync killed at random moments', (t) => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const storedPages = async (sourceId: string): Promise<number> =>
-    (await listStreams(t.db, sourceId)).reduce((n, s) => n + s.pages, 0);
+  const storedPages = async (sourceId: string, stream?: StreamName): Promise<number> =>
+    (await listStreams(t.db, sourceId))
+      .filter((s) => stream === undefined || s.stream === stream)
+      .reduce((n, s) => n + s.pages, 0);
+
+  /** Authentication log pages the simulator has answered so far. */
+  const answeredAuthPages = async (): Promise<number> => {
+    const { requests } = await control<{ requests: { path: string; status: number }[] }>(
+      sim.sim,
+      'GET',
+      '/_sim/requests',
+    );
+    return requests.filter((r) => r.path === '/admin/v2/logs/authentication' && r.status === 200)
+      .length;
+  };
+
+  /**
+   * Resolves once the child holds an authentication page it was answered but has not
+   * committed: answered minus committed is at least 2 (one page may be the one read ahead).
+   */
+  const untilPagesBuffered = async (sourceId: string, exited: () => boolean): Promise<void> => {
+    const answered = await answeredAuthPages();
+    const stored = await storedPages(sourceId, 'authentication');
+    while (!exited()) {
+      const held =
+        (await answeredAuthPages()) -
+        answered -
+        ((await storedPages(sourceId, 'authentication')) - stored);
+      if (held >= 2) return;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
 
   /**
    * Runs `duo-insights sync` and SIGKILLs it at a random moment if it is still running: either
@@ -79,7 +112,11 @@ describeEachDatabase('a sync killed at random moments', (t) => {
    */
   const runSync = (
     sourceId: string,
-    kill?: { readonly after: 'start' | 'first page'; readonly delayMs: number },
+    kill?: {
+      readonly after: 'start' | 'first page' | 'pages buffered';
+      readonly delayMs: number;
+    },
+    onKill?: () => void,
   ): Promise<ChildOutcome> =>
     new Promise((done, fail) => {
       const child = spawn(process.execPath, [CLI, 'sync', sourceId, '--json'], {
@@ -102,7 +139,10 @@ describeEachDatabase('a sync killed at random moments', (t) => {
       const killLater = (): NodeJS.Timeout | undefined =>
         kill &&
         setTimeout(() => {
-          if (!exited) child.kill('SIGKILL');
+          if (!exited) {
+            onKill?.();
+            child.kill('SIGKILL');
+          }
         }, kill.delayMs);
       let timer: NodeJS.Timeout | undefined;
       if (kill?.after === 'start') timer = killLater();
@@ -110,6 +150,10 @@ describeEachDatabase('a sync killed at random moments', (t) => {
         void storedPages(sourceId).then(async (before) => {
           while (!exited && (await storedPages(sourceId)) <= before)
             await new Promise((resolve) => setTimeout(resolve, 10));
+          timer = killLater();
+        });
+      } else if (kill?.after === 'pages buffered') {
+        void untilPagesBuffered(sourceId, () => exited).then(() => {
           timer = killLater();
         });
       }
@@ -141,16 +185,25 @@ describeEachDatabase('a sync killed at random moments', (t) => {
 
       let kills = 0;
       let killedAfterPages = 0;
+      let killedHoldingPages = 0;
       for (let attempt = 0; kills < KILLS && attempt < 4 * KILLS; attempt++) {
+        const mode = attempt % 3;
+        const killed = { whileHolding: false };
         const outcome = await runSync(
           source.id,
-          attempt % 2 === 0
+          mode === 0
             ? { after: 'start', delayMs: 300 + Math.floor(Math.random() * 2500) }
-            : { after: 'first page', delayMs: Math.floor(Math.random() * 600) },
+            : mode === 1
+              ? { after: 'first page', delayMs: Math.floor(Math.random() * 600) }
+              : { after: 'pages buffered', delayMs: 0 },
+          () => {
+            killed.whileHolding = mode === 2;
+          },
         );
         if (outcome.signal === 'SIGKILL') {
           kills++;
-          if (attempt % 2 === 1) killedAfterPages++;
+          if (mode === 1) killedAfterPages++;
+          if (killed.whileHolding) killedHoldingPages++;
           await expireLease(source.id);
         } else {
           expect(outcome.code, outcome.stderr).toBe(0);
@@ -158,6 +211,7 @@ describeEachDatabase('a sync killed at random moments', (t) => {
       }
       expect(kills).toBe(KILLS);
       expect(killedAfterPages).toBeGreaterThan(0);
+      expect(killedHoldingPages).toBeGreaterThan(0);
 
       await clearFaults(sim);
       const final = await runSync(source.id);

@@ -113,15 +113,16 @@ function recountQuery(db: Db, sourceId: string) {
   const day = sql<number>`ts_ms / ${sql.lit(DAY_MS)}`;
   return db
     .selectFrom('activity_events')
+    .innerJoin('event_streams', 'event_streams.id', 'activity_events.stream_id')
     .select([
       userKey.as('user_key'),
       day.as('day'),
-      'stream',
+      'event_streams.stream',
       result.as('result'),
       (eb) => eb.fn.countAll<number>().as('count'),
     ])
-    .where('source_id', '=', sourceId)
-    .groupBy([userKey, day, 'stream', result]);
+    .where('event_streams.source_id', '=', sourceId)
+    .groupBy([userKey, day, 'event_streams.stream', result]);
 }
 
 function toDailyRollupRow(row: {

@@ -5,7 +5,7 @@ import { authEvents, newSource, telephonyEvent } from '../../../test/support/act
 import { describeEachDatabase } from '../../../test/support/db.js';
 import { getStream } from '../streams.js';
 import { listActivityDaily, recountActivityDaily } from './daily.js';
-import { ingestActivityPage } from './ingest.js';
+import { ingestActivityPage, ingestActivityPages } from './ingest.js';
 import { countActivityEvents } from './storage.js';
 import { StringCache } from './strings.js';
 import { listActivityEvents } from './timeline.js';
@@ -69,7 +69,6 @@ describeEachDatabase('activity ingest', (t) => {
     if (!first) throw new Error('fixture');
     const republished: NormalisedEvent = {
       ...first,
-      tsMs: ms(first.tsMs + 2 * DAY_MS),
       result: 'fraud',
       payload: first.payload.replace(/"result":"\w+"/, '"result":"fraud"'),
     };
@@ -92,6 +91,40 @@ describeEachDatabase('activity ingest', (t) => {
     );
     const page = await listActivityEvents(t.db, { sourceId, results: ['fraud'] });
     expect(page.events.map((e) => e.naturalKey)).toEqual([first.naturalKey]);
+  });
+
+  it('keeps a record Duo logged at another time as another event, even under the same key', async () => {
+    // A Duo record's time is part of what it is (its payload carries it); events are unique
+    // on (stream, time, natural key), the key that lets new events land at the end of the index.
+    const { sourceId } = await newSource(t.db);
+    const [event] = authEvents({ count: 1, startMs: START, seed: 5 });
+    if (!event) throw new Error('fixture');
+    const later: NormalisedEvent = {
+      ...event,
+      tsMs: ms(event.tsMs + 2 * DAY_MS),
+      payload: event.payload.replace(
+        /"timestamp":\d+/,
+        `"timestamp":${String(Math.floor((event.tsMs + 2 * DAY_MS) / 1000))}`,
+      ),
+    };
+    await ingestActivityPage(t.db, {
+      sourceId,
+      stream: 'authentication',
+      events: [event],
+      cursor: 1,
+    });
+    expect(
+      await ingestActivityPage(t.db, {
+        sourceId,
+        stream: 'authentication',
+        events: [later, event],
+        cursor: 2,
+      }),
+    ).toEqual({ inserted: 1, updated: 0, changes: [] });
+    expect(await countActivityEvents(t.db, { sourceId })).toEqual({ authentication: 2 });
+    expect(await listActivityDaily(t.db, sourceId)).toEqual(
+      await recountActivityDaily(t.db, sourceId),
+    );
   });
 
   it('replays events stored by an earlier version (deflate payloads) without counting them as changed', async () => {
@@ -242,6 +275,85 @@ describeEachDatabase('activity ingest', (t) => {
     expect(await listActivityDaily(t.db, sourceId)).toEqual(
       await recountActivityDaily(t.db, sourceId),
     );
+  });
+
+  it('stores several pages in one transaction: all of them with the last cursor, or none', async () => {
+    const { sourceId } = await newSource(t.db);
+    const strings = new StringCache();
+    const events = authEvents({ count: 900, startMs: START, users: 30, seed: 31 });
+    const page = (from: number, to: number, cursor: string) => ({
+      sourceId,
+      stream: 'authentication' as const,
+      events: events.slice(from, to),
+      cursor,
+      strings,
+    });
+    // The second page re-reads the end of the first, as an inclusive restart does.
+    const results = await ingestActivityPages(t.db, [
+      page(0, 300, 'p1'),
+      page(250, 600, 'p2'),
+      page(600, 700, 'p3'),
+    ]);
+    expect(results.map((r) => [r.inserted, r.updated])).toEqual([
+      [300, 0],
+      [300, 0],
+      [100, 0],
+    ]);
+    expect(await countActivityEvents(t.db, { sourceId })).toEqual({ authentication: 700 });
+    const stream = await getStream(t.db, sourceId, 'authentication');
+    expect(stream.cursor).toBe('p3');
+    expect(stream.pages).toBe(3);
+
+    const broken = events
+      .slice(700, 900)
+      .map((e, i) => (i === 150 ? { ...e, naturalKey: null as unknown as string } : e));
+    await expect(
+      ingestActivityPages(t.db, [
+        page(700, 800, 'p4'),
+        { ...page(800, 900, 'p5'), events: broken.slice(100) },
+      ]),
+    ).rejects.toThrow();
+    expect(await countActivityEvents(t.db, { sourceId })).toEqual({ authentication: 700 });
+    expect(await getStream(t.db, sourceId, 'authentication')).toMatchObject({
+      cursor: 'p3',
+      pages: 3,
+    });
+    expect(await listActivityDaily(t.db, sourceId)).toEqual(
+      await recountActivityDaily(t.db, sourceId),
+    );
+  });
+
+  it('stores backlogs of two streams side by side without a deadlock, whatever order their new strings come in', async () => {
+    const { sourceId } = await newSource(t.db);
+    const admin = (tag: string, i: number): NormalisedEvent => ({
+      naturalKey: `admin-${tag}-${String(i)}`,
+      tsMs: ms(START + i * 1000),
+      username: `side by side ${tag} ${String(i)}`,
+      payload: JSON.stringify({ action: 'user_update', object: tag, timestamp: i }),
+    });
+    // Each backlog's first page brings the strings the other's second page needs.
+    const strings = (tag: string) => Array.from({ length: 50 }, (_, i) => admin(tag, i));
+    const backlog = (
+      stream: 'administrator' | 'offline_enrollment',
+      first: string,
+      second: string,
+    ) =>
+      ingestActivityPages(t.db, [
+        { sourceId, stream, events: strings(first), cursor: 1 },
+        { sourceId, stream, events: strings(second), cursor: 2 },
+      ]);
+    for (let round = 0; round < 5; round++) {
+      const [a, b] = [`a${String(round)}`, `b${String(round)}`];
+      const results = await Promise.all([
+        backlog('administrator', a, b),
+        backlog('offline_enrollment', b, a),
+      ]);
+      expect(results.flat().map((r) => r.inserted)).toEqual([50, 50, 50, 50]);
+    }
+    expect(await countActivityEvents(t.db, { sourceId })).toEqual({
+      administrator: 500,
+      offline_enrollment: 500,
+    });
   });
 
   it('stores each repeated string once', async () => {

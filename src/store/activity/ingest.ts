@@ -1,7 +1,8 @@
 /**
- * Ingest of activity events: one page of a stream and its cursor per transaction, idempotent
- * (a replayed page changes nothing), keeping the daily rollup and the telephony rows' users
- * (from the authentication event with the same txid) up to date.
+ * Ingest of activity events: one page of a stream and its cursor per transaction — or several
+ * pages of one stream and the last one's cursor (a backlog) —, idempotent (a replayed page
+ * changes nothing), keeping the daily rollup and the telephony rows' users (from the
+ * authentication event with the same txid) up to date.
  *
  * Payloads are the original JSON, compressed by `payload.ts` (LZ4 with a per-stream
  * dictionary; rows stored by an earlier version with raw deflate are still decoded).
@@ -9,6 +10,7 @@
  * @example
  *   const strings = new StringCache();
  *   await ingestActivityPage(db, { sourceId, stream: 'authentication', events, cursor, strings });
+ *   await ingestActivityPages(db, [page1, page2, page3]); // one transaction
  */
 import type { NormalisedEvent, StreamPatch } from '../../domain/activity.js';
 import type { StreamName } from '../../domain/streams.js';
@@ -19,6 +21,7 @@ import { decodePayload, encodePayload } from '../payload.js';
 import type { ActivityEventsTable } from '../schema.js';
 import { saveStreamCursor } from '../streams.js';
 import { RollupDelta, applyRollup } from './daily.js';
+import { eventStreamId, findEventStreamId } from './event-streams.js';
 import { internStrings, type StringCache } from './strings.js';
 
 export interface ActivityPageInput {
@@ -81,11 +84,71 @@ type NewEventRow = Omit<ActivityEventsTable, 'id'>;
  * @example const { inserted } = await ingestActivityPage(db, { sourceId, stream, events, cursor });
  */
 export async function ingestActivityPage(db: Db, input: ActivityPageInput): Promise<IngestResult> {
-  const staged = new Map<string, number>();
-  const result = await db.transaction().execute((trx) => ingestInTransaction(trx, input, staged));
-  input.strings?.remember(staged);
+  const [result] = await ingestActivityPages(db, [input]);
+  if (result === undefined) throw new Error('ingest returned no result for its page');
   return result;
 }
+
+/**
+ * Stores consecutive pages in ONE transaction, each exactly as `ingestActivityPage` would, in
+ * order (each page's cursor is saved in turn, so the last page's cursor commits with all their
+ * rows): one commit for a backlog of pages instead of one per page. All or nothing: after a
+ * failure or a crash, the stream resumes from the cursor committed before these pages.
+ *
+ * @example const results = await ingestActivityPages(db, buffered); // one result per page
+ */
+export async function ingestActivityPages(
+  db: Db,
+  inputs: readonly ActivityPageInput[],
+): Promise<IngestResult[]> {
+  if (inputs.length === 0) return [];
+  const staged = new Map<string, number>();
+  const results = await db.transaction().execute(async (trx) => {
+    // Locks in one order in every transaction, so concurrent ones (other streams) never wait
+    // for each other in a cycle: the source's attribution lock first, then every new string of
+    // every page in one sorted pass (page by page, two transactions could each hold a string
+    // the other's next page needs: a deadlock on PostgreSQL).
+    for (const source of new Set(inputs.filter(attributes).map((i) => i.sourceId)))
+      await dialectOf(trx).lockForTransaction(trx, attributionLock(source));
+    await internStrings(trx, pageStrings(inputs), inputs[0]?.strings, staged);
+    const out: IngestResult[] = [];
+    for (const input of inputs) out.push(await ingestInTransaction(trx, input, staged));
+    return out;
+  });
+  for (const cache of new Set(inputs.map((i) => i.strings))) cache?.remember(staged);
+  return results;
+}
+
+/** Pages whose transaction takes the source's txid-attribution lock. */
+function attributes(input: ActivityPageInput): boolean {
+  return input.stream === 'authentication' || input.stream === 'telephony';
+}
+
+function attributionLock(sourceId: string): string {
+  return `duo-insights:txid-attribution:${sourceId}`;
+}
+
+/** The strings-dictionary values the events of these pages use. */
+function pageStrings(
+  pages: readonly { readonly events: readonly NormalisedEvent[] }[],
+): Set<string> {
+  const values = new Set<string>();
+  for (const { events } of pages)
+    for (const event of events)
+      for (const field of STRING_FIELDS) {
+        const value = event[field];
+        if (value !== undefined) values.add(value);
+      }
+  return values;
+}
+
+/**
+ * How far apart in time a telephony record and its authentication are looked for, when the
+ * authentication was stored first. Duo logs the call or SMS while the authentication waits for
+ * it (seconds); an hour each way leaves room for clocks and slow users. A telephony record
+ * stored first gets its user when the authentication arrives, whatever their times.
+ */
+export const TELEPHONY_AUTH_WINDOW_MS = 60 * 60 * 1000;
 
 async function ingestInTransaction(
   trx: Db,
@@ -95,21 +158,16 @@ async function ingestInTransaction(
   const { sourceId, stream } = input;
   // Authentication and telephony pages of a source attribute each other (txid → user); run
   // concurrently under READ COMMITTED, each would miss the other's uncommitted rows and a
-  // telephony row would stay without its user. One lock per source serialises the pair.
-  if (stream === 'authentication' || stream === 'telephony')
-    await dialectOf(trx).lockForTransaction(trx, `duo-insights:txid-attribution:${sourceId}`);
-  // Last occurrence of a key wins within a page.
+  // telephony row would stay without its user. One lock per source serialises the pair (taken
+  // at the start of the transaction; taking it again here is a no-op).
+  if (attributes(input)) await dialectOf(trx).lockForTransaction(trx, attributionLock(sourceId));
+  const streamId = await eventStreamId(trx, sourceId, stream);
+  // Last occurrence of an event (time and natural key) wins within a page.
   const byKey = new Map<string, NormalisedEvent>();
-  for (const event of input.events) byKey.set(event.naturalKey, event);
+  for (const event of input.events) byKey.set(eventKey(event.tsMs, event.naturalKey), event);
   const events = [...byKey.values()];
 
-  const values = new Set<string>();
-  for (const event of events)
-    for (const field of STRING_FIELDS) {
-      const value = event[field];
-      if (value !== undefined) values.add(value);
-    }
-  const ids = await internStrings(trx, values, input.strings, staged);
+  const ids = await internStrings(trx, pageStrings([{ events }]), input.strings, staged);
   const idOf = (value: string | undefined): number | null =>
     value === undefined ? null : (ids.get(value) ?? null);
 
@@ -128,8 +186,7 @@ async function ingestInTransaction(
   // conflicting insert per row, then the same lookup as before.
   const rollup = new RollupDelta();
   const rows = events.map((event): NewEventRow => ({
-    source_id: sourceId,
-    stream,
+    stream_id: streamId,
     natural_key: event.naturalKey,
     ts_ms: event.tsMs,
     user_key:
@@ -148,11 +205,13 @@ async function ingestInTransaction(
     txid: event.txid === undefined || event.txid === event.naturalKey ? null : event.txid,
     payload: encodePayload(stream, event.payload),
   }));
-  const added = new Set((await runBatches(trx, insertEvents, rows)).map((r) => r.natural_key));
+  const added = new Set(
+    (await runBatches(trx, insertEvents, rows)).map((r) => eventKey(r.ts_ms, r.natural_key)),
+  );
   const stored: NewEventRow[] = [];
   const known: { row: NewEventRow; json: string }[] = [];
   rows.forEach((row, i) => {
-    if (added.has(row.natural_key)) {
+    if (added.has(eventKey(row.ts_ms, row.natural_key))) {
       stored.push(row);
       rollup.add(row.user_key, row.ts_ms, row.result, 1);
     } else known.push({ row, json: events[i]?.payload ?? '' });
@@ -161,12 +220,11 @@ async function ingestInTransaction(
   if (known.length > 0) {
     const existing = await existingEvents(
       trx,
-      sourceId,
-      stream,
-      known.map((k) => k.row.natural_key),
+      streamId,
+      known.map((k) => k.row),
     );
     for (const { row, json } of known) {
-      const before = existing.get(row.natural_key);
+      const before = existing.get(eventKey(row.ts_ms, row.natural_key));
       if (!before || samePayload(before.payload, row.payload, json)) continue;
       changed.push({ id: before.id, row, before, json });
     }
@@ -182,7 +240,8 @@ async function ingestInTransaction(
     const authed = [...stored, ...changed.map((c) => c.row)].flatMap((r) =>
       r.user_key === null ? [] : [{ txid: r.txid ?? r.natural_key, user_key: r.user_key }],
     );
-    await attributeTelephony(trx, sourceId, authed);
+    const telephonyId = await findEventStreamId(trx, sourceId, 'telephony');
+    if (telephonyId !== undefined) await attributeTelephony(trx, sourceId, telephonyId, authed);
   }
 
   await applyRollup(trx, sourceId, stream, rollup);
@@ -212,36 +271,73 @@ interface ExistingEvent {
   readonly payload: Uint8Array;
 }
 
+/** A stored event's identity within its stream: its time and natural key. */
+function eventKey(tsMs: number, naturalKey: string): string {
+  return `${String(tsMs)}|${naturalKey}`;
+}
+
+/**
+ * The stored events of a stream among `wanted` (by time and natural key), keyed by `eventKey`.
+ * One range of the unique index per batch: the batch's natural keys within its time span.
+ */
 async function existingEvents(
   trx: Db,
-  sourceId: string,
-  stream: string,
-  keys: readonly string[],
+  streamId: number,
+  wanted: readonly { readonly ts_ms: number; readonly natural_key: string }[],
 ): Promise<Map<string, ExistingEvent>> {
   const found = new Map<string, ExistingEvent>();
-  for (const batch of chunks(keys, rowsPerStatement(trx, 1) - 2)) {
+  const sorted = [...wanted].sort((a, b) => a.ts_ms - b.ts_ms);
+  for (const batch of chunks(sorted, rowsPerStatement(trx, 1) - 4)) {
+    const first = batch[0];
+    const last = batch[batch.length - 1];
+    if (first === undefined || last === undefined) continue;
+    const keys = new Set(batch.map((w) => eventKey(w.ts_ms, w.natural_key)));
     const rows = await trx
       .selectFrom('activity_events')
       .select(['id', 'natural_key', 'ts_ms', 'user_key', 'result', 'payload'])
-      .where('source_id', '=', sourceId)
-      .where('stream', '=', stream)
-      .where('natural_key', 'in', batch)
+      .where('stream_id', '=', streamId)
+      .where('ts_ms', '>=', first.ts_ms)
+      .where('ts_ms', '<=', last.ts_ms)
+      .where('natural_key', 'in', [...new Set(batch.map((w) => w.natural_key))])
       .execute();
-    for (const row of rows) found.set(row.natural_key, row);
+    for (const row of rows) {
+      const key = eventKey(row.ts_ms, row.natural_key);
+      if (keys.has(key)) found.set(key, row);
+    }
   }
   return found;
 }
 
-/** The authentication event's user for each txid (auth natural key = txid). */
+/**
+ * The user of the stored authentication event with each txid (an authentication's natural key
+ * is its txid), looked for within `TELEPHONY_AUTH_WINDOW_MS` of the telephony records.
+ */
 async function authUsersByTxid(
   trx: Db,
   sourceId: string,
   telephony: readonly NormalisedEvent[],
 ): Promise<Map<string, number>> {
-  const txids = [...new Set(telephony.flatMap((e) => (e.txid === undefined ? [] : [e.txid])))];
-  const auths = await existingEvents(trx, sourceId, 'authentication', txids);
   const users = new Map<string, number>();
-  for (const [txid, auth] of auths) if (auth.user_key !== null) users.set(txid, auth.user_key);
+  if (telephony.length === 0) return users;
+  const authId = await findEventStreamId(trx, sourceId, 'authentication');
+  if (authId === undefined) return users;
+  const sorted = [...telephony].sort((a, b) => a.tsMs - b.tsMs);
+  for (const batch of chunks(sorted, rowsPerStatement(trx, 1) - 4)) {
+    const first = batch[0];
+    const last = batch[batch.length - 1];
+    if (first === undefined || last === undefined) continue;
+    const txids = [...new Set(batch.flatMap((e) => (e.txid === undefined ? [] : [e.txid])))];
+    const rows = await trx
+      .selectFrom('activity_events')
+      .select(['natural_key', 'user_key'])
+      .where('stream_id', '=', authId)
+      .where('ts_ms', '>=', first.tsMs - TELEPHONY_AUTH_WINDOW_MS)
+      .where('ts_ms', '<=', last.tsMs + TELEPHONY_AUTH_WINDOW_MS)
+      .where('natural_key', 'in', txids)
+      .where('user_key', 'is not', null)
+      .execute();
+    for (const row of rows) if (row.user_key !== null) users.set(row.natural_key, row.user_key);
+  }
   return users;
 }
 
@@ -249,25 +345,25 @@ async function authUsersByTxid(
 async function attributeTelephony(
   trx: Db,
   sourceId: string,
+  telephonyId: number,
   auths: readonly { readonly txid: string; readonly user_key: number }[],
 ): Promise<void> {
   if (auths.length === 0) return;
   const userOf = new Map(auths.map((a) => [a.txid, a.user_key]));
   const rollup = new RollupDelta();
   const idsByUser = new Map<number, number[]>();
-  for (const batch of chunks([...userOf.keys()], rowsPerStatement(trx, 1) - 2)) {
-    // Only rows naming a foreign txid carry one (see the migration), so the txid index
-    // alone finds them; the stream is checked here rather than in SQL, which would tempt
-    // SQLite into the (source_id, stream) index.
+  for (const batch of chunks([...userOf.keys()], rowsPerStatement(trx, 1) - 3)) {
+    // The waiting-txid index (stream_id, txid) holds exactly the rows that name a foreign txid
+    // and have no user yet; with both columns constrained the planner takes it over the
+    // (user_key, ts_ms) index (every row without a user) and the unique key (every row).
     const waiting = await trx
       .selectFrom('activity_events')
-      .select(['id', 'stream', 'txid', 'ts_ms', 'result'])
-      .where('source_id', '=', sourceId)
+      .select(['id', 'txid', 'ts_ms', 'result'])
+      .where('stream_id', '=', telephonyId)
       .where('txid', 'in', batch)
       .where('user_key', 'is', null)
       .execute();
     for (const row of waiting) {
-      if (row.stream !== 'telephony') continue;
       const user = row.txid === null ? undefined : userOf.get(row.txid);
       if (user === undefined) continue;
       const result = row.result === null ? null : row.result;
@@ -289,8 +385,7 @@ async function attributeTelephony(
 }
 
 const EVENT_COLUMNS = [
-  'source_id',
-  'stream',
+  'stream_id',
   'natural_key',
   'ts_ms',
   'user_key',
@@ -307,13 +402,13 @@ const EVENT_COLUMNS = [
   'payload',
 ] as const satisfies readonly (keyof NewEventRow)[];
 
-const insertEvents: BatchStatement<NewEventRow, { natural_key: string }> = {
+const insertEvents: BatchStatement<NewEventRow, { natural_key: string; ts_ms: number }> = {
   name: 'insert activity_events',
   columns: EVENT_COLUMNS,
   build: (db, rows) =>
     db
       .insertInto('activity_events')
       .values(rows.map((r) => pick(r, EVENT_COLUMNS)))
-      .onConflict((oc) => oc.columns(['source_id', 'stream', 'natural_key']).doNothing())
-      .returning(['natural_key']),
+      .onConflict((oc) => oc.columns(['stream_id', 'ts_ms', 'natural_key']).doNothing())
+      .returning(['natural_key', 'ts_ms']),
 };

@@ -17,6 +17,7 @@ import type { StreamName } from '../../domain/streams.js';
 import type { EpochMs } from '../../domain/time.js';
 import { chunks, epochMs } from '../columns.js';
 import type { Db } from '../dialect.js';
+import { eventStreamIds } from './event-streams.js';
 import { lookupStrings, stringValues } from './strings.js';
 
 /**
@@ -38,6 +39,7 @@ export async function activitySummaries(
     const id = ids.get(k);
     return id === undefined ? [] : [id];
   });
+  const authStreams = [...(await eventStreamIds(db, { streams: ['authentication'] })), -1];
   const sinceDay = dayOf(query.sinceMs);
   const windows = new Map<number, { days: number; events: number }>();
   const latest = new Map<number, { last: number | null; success: number | null }>();
@@ -71,7 +73,7 @@ export async function activitySummaries(
           .select('e.ts_ms')
           .whereRef('e.user_key', '=', 's.id')
           .where('e.result', '=', successId)
-          .where('e.stream', '=', 'authentication')
+          .where('e.stream_id', 'in', authStreams)
           .orderBy('e.ts_ms', 'desc')
           .limit(1)
           .as('success_ms'),
@@ -152,6 +154,7 @@ export async function activityUsage(
   query: { readonly userKeys: readonly string[]; readonly fromMs: EpochMs; readonly toMs: EpochMs },
 ): Promise<ActivityUsage> {
   const ids = [...(await lookupStrings(db, query.userKeys)).values()];
+  const authStreams = [...(await eventStreamIds(db, { streams: ['authentication'] })), -1];
   const usage = async (column: 'application' | 'factor' | 'location'): Promise<UsageCount[]> => {
     if (ids.length === 0) return [];
     const rows = await db
@@ -166,7 +169,7 @@ export async function activityUsage(
       .where('ts_ms', '>=', query.fromMs)
       .where('ts_ms', '<', query.toMs)
       .where(column, 'is not', null)
-      .$if(column === 'factor', (q) => q.where('stream', '=', 'authentication'))
+      .$if(column === 'factor', (q) => q.where('stream_id', 'in', authStreams))
       .groupBy(column)
       .execute();
     const names = await stringValues(

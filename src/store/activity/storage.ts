@@ -16,22 +16,30 @@ export async function countActivityEvents(
   db: Db,
   query: { readonly sourceId: string; readonly fromMs?: EpochMs; readonly toMs?: EpochMs },
 ): Promise<Partial<Record<StreamName, number>>> {
-  let q = db
-    .selectFrom('activity_events')
-    .select(['stream', (eb) => eb.fn.countAll<number>().as('count')])
-    .where('source_id', '=', query.sourceId);
-  if (query.fromMs !== undefined) q = q.where('ts_ms', '>=', query.fromMs);
-  if (query.toMs !== undefined) q = q.where('ts_ms', '<', query.toMs);
-  const rows = await q.groupBy('stream').execute();
   const counts: Partial<Record<StreamName, number>> = {};
-  for (const r of rows) counts[r.stream as StreamName] = r.count;
+  const streams = await db
+    .selectFrom('event_streams')
+    .select(['id', 'stream'])
+    .where('source_id', '=', query.sourceId)
+    .execute();
+  // One range of the (stream_id, ts_ms, …) unique index per stream: a count of index entries.
+  for (const { id, stream } of streams) {
+    let q = db
+      .selectFrom('activity_events')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('stream_id', '=', id);
+    if (query.fromMs !== undefined) q = q.where('ts_ms', '>=', query.fromMs);
+    if (query.toMs !== undefined) q = q.where('ts_ms', '<', query.toMs);
+    const { count } = await q.executeTakeFirstOrThrow();
+    if (count > 0) counts[stream as StreamName] = count;
+  }
   return counts;
 }
 
 export interface StorageStats {
   /** Every table of the store, indexes included. */
   readonly totalBytes: number;
-  /** `activity_events`, `activity_daily` and `strings`, indexes included. */
+  /** `activity_events`, `event_streams`, `activity_daily` and `strings`, indexes included. */
   readonly activityBytes: number;
   readonly events: number;
   /** `activityBytes / events` (0 without events). */
@@ -42,7 +50,7 @@ export interface StorageStats {
 /** Bytes on disk, in total and per stored event (SQLite `dbstat`, PostgreSQL relation sizes). */
 export async function storageStats(db: Db): Promise<StorageStats> {
   const tables = await dialectOf(db).tableSizes(db);
-  const activityTables = new Set(['activity_events', 'activity_daily', 'strings']);
+  const activityTables = new Set(['activity_events', 'event_streams', 'activity_daily', 'strings']);
   const activityBytes = tables
     .filter((t) => activityTables.has(t.table))
     .reduce((sum, t) => sum + t.bytes, 0);

@@ -11,10 +11,13 @@ import type {
   ActivityPage,
   ActivityCursor,
 } from '../../domain/activity.js';
+import type { Selectable } from 'kysely';
 import type { StreamName } from '../../domain/streams.js';
 import { epochMs } from '../columns.js';
 import type { Db } from '../dialect.js';
 import { decodePayload } from '../payload.js';
+import type { ActivityEventsTable } from '../schema.js';
+import { eventStreamIds, eventStreamsById } from './event-streams.js';
 import { lookupStrings, stringValues } from './strings.js';
 
 export interface ActivityQuery extends ActivityFilter {
@@ -64,10 +67,16 @@ export async function listActivityEvents(db: Db, query: ActivityQuery): Promise<
   if (filters.some((values) => values?.length === 0)) return { events: [], next: undefined };
 
   let q = db.selectFrom('activity_events').selectAll();
-  if (query.sourceId !== undefined) q = q.where('source_id', '=', query.sourceId);
+  if (query.sourceId !== undefined || query.streams !== undefined) {
+    const streamIds = await eventStreamIds(db, {
+      ...(query.sourceId === undefined ? {} : { sourceId: query.sourceId }),
+      ...(query.streams === undefined ? {} : { streams: query.streams }),
+    });
+    if (streamIds.length === 0) return { events: [], next: undefined };
+    q = q.where('stream_id', 'in', streamIds);
+  }
   if (userKeys !== undefined) q = q.where('user_key', 'in', userKeys);
   if (identityKeys !== undefined) q = q.where('user_key', 'in', identityKeys);
-  if (query.streams !== undefined) q = q.where('stream', 'in', query.streams);
   if (results !== undefined) q = q.where('result', 'in', results);
   if (factors !== undefined) q = q.where('factor', 'in', factors);
   if (applications !== undefined) q = q.where('application', 'in', applications);
@@ -100,12 +109,34 @@ export async function listActivityEvents(db: Db, query: ActivityQuery): Promise<
       ].flatMap((v) => (v === null ? [] : [v])),
     ),
   );
+  const streams = await eventStreamsById(
+    db,
+    page.map((r) => r.stream_id),
+  );
   const text = (id: number | null): string | null =>
     id === null ? null : (values.get(id) ?? null);
-  const events: ActivityEvent[] = page.map((r) => ({
+  const events: ActivityEvent[] = page.map((r) => {
+    const of = streams.get(r.stream_id);
+    if (of === undefined) throw new Error(`event ${String(r.id)} names no stored stream`);
+    return toActivityEvent(r, of.sourceId, of.stream, text);
+  });
+  const last = events[events.length - 1];
+  return {
+    events,
+    next: rows.length > limit && last ? { tsMs: last.tsMs, id: last.id } : undefined,
+  };
+}
+
+function toActivityEvent(
+  r: Selectable<ActivityEventsTable>,
+  sourceId: string,
+  stream: StreamName,
+  text: (id: number | null) => string | null,
+): ActivityEvent {
+  return {
     id: r.id,
-    sourceId: r.source_id,
-    stream: r.stream as StreamName,
+    sourceId,
+    stream,
     naturalKey: r.natural_key,
     tsMs: epochMs(r.ts_ms),
     userKey: text(r.user_key),
@@ -118,13 +149,8 @@ export async function listActivityEvents(db: Db, query: ActivityQuery): Promise<
     accessOs: text(r.access_os),
     accessBrowser: text(r.access_browser),
     ip: r.ip,
-    txid: r.txid ?? (r.stream === 'authentication' ? r.natural_key : null),
+    txid: r.txid ?? (stream === 'authentication' ? r.natural_key : null),
     payload: JSON.parse(decodePayload(r.payload)) as unknown,
-  }));
-  const last = events[events.length - 1];
-  return {
-    events,
-    next: rows.length > limit && last ? { tsMs: last.tsMs, id: last.id } : undefined,
   };
 }
 
