@@ -36,6 +36,7 @@ import {
   type IngestFigures,
   type StorageFigures,
 } from './report.js';
+import { measureInsights, type InsightsFigures } from './insights.js';
 import type { ChildInput, ChildResult } from './sync-child.js';
 
 export interface BenchOptions {
@@ -144,6 +145,7 @@ const progress = (message: string): void => {
 export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const ingest: Partial<Record<DatabaseKind, IngestFigures>> = {};
   const storage: Partial<Record<DatabaseKind, StorageFigures>> = {};
+  const insights: Partial<Record<DatabaseKind, InsightsFigures>> = {};
   let peakRssMb = 0;
   let whileSyncingEvents = 0;
 
@@ -201,6 +203,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           activityBytes: all.storage.activityBytes,
         };
       }
+      if (all.insights) insights[kind] = all.insights;
     }
   } finally {
     await sim.close();
@@ -227,6 +230,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     ingest,
     memory: { peakRssMb, whileSyncingEvents },
     storage,
+    insights,
     catchUp,
   };
   return { ...figures, checks: checkTargets(figures) };
@@ -271,6 +275,7 @@ interface SyncOutcome {
   /** Events stored (all streams synced). */
   readonly events: number;
   readonly storage?: StorageStats;
+  readonly insights?: InsightsFigures;
 }
 
 /** Creates a database and a source on it, syncs in a child process, reads back what it stored. */
@@ -304,7 +309,16 @@ async function syncIntoFreshDatabase(
     const counts = await countActivityEvents(db, { sourceId });
     const events = Object.values(counts).reduce((sum, n) => sum + n, 0);
     const stats = plan.storage === true ? await storageStats(db) : undefined;
-    return { child, events, ...(stats ? { storage: stats } : {}) };
+    const insights =
+      plan.storage === true
+        ? await measureInsights(db, { activitySourceId: sourceId, now: nowMs() })
+        : undefined;
+    return {
+      child,
+      events,
+      ...(stats ? { storage: stats } : {}),
+      ...(insights ? { insights } : {}),
+    };
   } finally {
     await db.destroy();
     await scratch.drop();

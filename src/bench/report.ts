@@ -5,6 +5,7 @@
  * @example const checks = checkTargets(results); process.stdout.write(formatTable(results, checks));
  */
 import type { DatabaseKind } from '../store/dialect.js';
+import type { InsightsFigures, LatencyFigures } from './insights.js';
 
 export interface IngestFigures {
   /** Authentication events stored by a sync of the authentication stream alone. */
@@ -72,6 +73,8 @@ export interface BenchResults {
   readonly ingest: Partial<Record<DatabaseKind, IngestFigures>>;
   readonly memory: { readonly peakRssMb: number; readonly whileSyncingEvents: number };
   readonly storage: Partial<Record<DatabaseKind, StorageFigures>>;
+  /** Identity insights on the all-streams store (absent in result files older than it). */
+  readonly insights?: Partial<Record<DatabaseKind, InsightsFigures>>;
   readonly catchUp: CatchUpFigures;
   readonly checks: readonly Check[];
 }
@@ -91,6 +94,7 @@ export const TARGETS = {
   rateLimitedShare: 0.01,
   peakRssMb: 256,
   peakRssAtEvents: 5_000_000,
+  insightsP95Ms: 25,
 } as const;
 
 type Figures = Omit<BenchResults, 'checks'>;
@@ -135,6 +139,34 @@ export function checkTargets(results: Figures): Check[] {
       target: `≤ raw JSON ${storage.rawJsonBytesPerEvent.toFixed(0)}`,
       pass: storage.bytesPerEvent <= storage.rawJsonBytesPerEvent,
     });
+  }
+  for (const kind of results.options.databases) {
+    const insights = results.insights?.[kind];
+    if (!insights) continue;
+    const row = (group: string, figures: LatencyFigures, events: number): Check => ({
+      figure: `insights on ${kind}, ${group} (${whole(events)} events in 90 days), p50 / p95 / p99`,
+      measured: `${millis(figures.p50)} / ${millis(figures.p95)} / ${millis(figures.p99)}`,
+      target: `p95 ≤ ${String(TARGETS.insightsP95Ms)} ms`,
+      pass: figures.p95 <= TARGETS.insightsP95Ms,
+    });
+    checks.push(
+      row(
+        `${String(insights.typicalIdentities)} typical identities`,
+        insights.typical,
+        insights.typicalMedianEvents,
+      ),
+      row(
+        `the ${String(insights.heaviestIdentities)} heaviest identities`,
+        insights.heaviest,
+        insights.heaviestEvents,
+      ),
+      {
+        figure: `insights on ${kind}, organisation average with a cold cache, p50 / max`,
+        measured: `${millis(insights.organisationAverage.p50)} / ${millis(insights.organisationAverage.max)}`,
+        target: '—',
+        pass: undefined,
+      },
+    );
   }
   const c = results.catchUp;
   checks.push({
@@ -185,6 +217,10 @@ function whole(n: number): string {
 
 function secs(n: number): string {
   return `${n.toFixed(1)} s`;
+}
+
+function millis(n: number): string {
+  return `${n.toFixed(1)} ms`;
 }
 
 function percent(n: number): string {

@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { ms } from '../domain/time.js';
 import { authEvents, newSource, telephonyEvent } from '../../test/support/activity-fixtures.js';
 import { describeEachDatabase } from '../../test/support/db.js';
-import { ingestActivityPage } from './activity/ingest.js';
+import type { NormalisedEvent } from '../domain/activity.js';
+import type { StreamName } from '../domain/streams.js';
+import { internStrings } from './activity/strings.js';
+import type { Db } from './dialect.js';
+import { encodePayload } from './payload.js';
 import { activityUsage } from './activity/insights.js';
 import { listActivityEvents } from './activity/timeline.js';
 import { appliedMigrations, migrate } from './migrate.js';
@@ -44,6 +48,38 @@ describeEachDatabase(
   { migrate: false },
 );
 
+/** Events written straight into `activity_events` and `strings`, as the first schema holds them. */
+async function storeEventsAsBefore(
+  db: Db,
+  sourceId: string,
+  stream: StreamName,
+  events: readonly NormalisedEvent[],
+): Promise<void> {
+  const values = events.flatMap((e) =>
+    [e.userKey, e.username, e.result, e.factor].flatMap((v) => (v === undefined ? [] : [v])),
+  );
+  const ids = await internStrings(db, values, undefined, new Map());
+  const idOf = (v: string | undefined): number | null =>
+    v === undefined ? null : (ids.get(v) ?? null);
+  await db
+    .insertInto('activity_events')
+    .values(
+      events.map((e) => ({
+        source_id: sourceId,
+        stream,
+        natural_key: e.naturalKey,
+        ts_ms: e.tsMs,
+        user_key: idOf(e.userKey),
+        username: idOf(e.username),
+        result: idOf(e.result),
+        factor: idOf(e.factor),
+        txid: e.txid === undefined || e.txid === e.naturalKey ? null : e.txid,
+        payload: encodePayload(stream, e.payload),
+      })),
+    )
+    .execute();
+}
+
 describeEachDatabase(
   'migration 0004_factor_names',
   (t) => {
@@ -58,21 +94,12 @@ describeEachDatabase(
         { ...sms, factor: 'SMS Passcode' },
         { ...call, factor: 'phone_call' },
       ];
-      await ingestActivityPage(t.db, {
-        sourceId,
-        stream: 'authentication',
-        events: auths,
-        cursor: 1,
-      });
-      await ingestActivityPage(t.db, {
-        sourceId,
-        stream: 'telephony',
-        events: [
-          { ...telephonyEvent('t-1', sms.naturalKey, ms(sms.tsMs + 1)), factor: 'sms' },
-          { ...telephonyEvent('t-2', call.naturalKey, ms(call.tsMs + 1)), factor: 'phone' },
-        ],
-        cursor: 1,
-      });
+      // Stored as that version's ingest stored them (today's ingest also writes later tables).
+      await storeEventsAsBefore(t.db, sourceId, 'authentication', auths);
+      await storeEventsAsBefore(t.db, sourceId, 'telephony', [
+        { ...telephonyEvent('t-1', sms.naturalKey, ms(sms.tsMs + 1)), factor: 'sms' },
+        { ...telephonyEvent('t-2', call.naturalKey, ms(call.tsMs + 1)), factor: 'phone' },
+      ]);
 
       expect(await migrate(t.db)).toEqual(MIGRATIONS.slice(before).map((m) => m.id));
 
@@ -85,8 +112,8 @@ describeEachDatabase(
       ]);
       const usage = await activityUsage(t.db, {
         userKeys: [sms.userKey ?? ''],
-        fromMs: start,
-        toMs: ms(start + 86_400_000),
+        fromDay: Math.floor(start / 86_400_000),
+        toDay: Math.floor(start / 86_400_000),
       });
       expect(usage.factors.map((f) => f.value).sort()).toEqual(['phone_call', 'sms_passcode']);
     });

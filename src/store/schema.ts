@@ -154,6 +154,40 @@ export interface ActivityDailyTable {
   count: number;
 }
 
+/** Per source and Duo user: the newest event and successful authentication (migration 0009). */
+export interface ActivityLastTable {
+  source_id: string;
+  user_key: number;
+  last_ms: number;
+  last_success_ms: number | null;
+}
+
+/**
+ * Per source, Duo user, UTC day and value used (`kind` 1 application, 2 factor of an
+ * authentication, 3 location): events, first and last (migration 0009).
+ */
+export interface ActivityUsageDailyTable {
+  source_id: string;
+  user_key: number;
+  day: number;
+  kind: number;
+  value: number;
+  count: number;
+  first_ms: number;
+  last_ms: number;
+}
+
+/**
+ * Per UTC day and source: events naming a Duo user, and Duo users whose last activity is that
+ * day (migration 0009).
+ */
+export interface ActivityOrgDailyTable {
+  day: number;
+  source_id: string;
+  events: number;
+  users: number;
+}
+
 export interface LeasesTable {
   name: string;
   holder: string;
@@ -246,6 +280,9 @@ export interface Database {
   streams: StreamsTable;
   runs: RunsTable;
   activity_daily: ActivityDailyTable;
+  activity_last: ActivityLastTable;
+  activity_usage_daily: ActivityUsageDailyTable;
+  activity_org_daily: ActivityOrgDailyTable;
   leases: LeasesTable;
   settings: SettingsTable;
   schema_migrations: SchemaMigrationsTable;

@@ -6,6 +6,7 @@ import { migration0004 } from './0004_factor_names.js';
 import { migration0005 } from './0005_api_token_expiry.js';
 import { migration0006 } from './0006_lease_holder.js';
 import { migration0007 } from './0007_drop_unused_stream_columns.js';
+import { migration0009 } from './0009_activity_rollups.js';
 import type { Migration } from './migration.js';
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0005,
   migration0006,
   migration0007,
+  migration0009,
 ];

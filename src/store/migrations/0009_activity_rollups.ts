@@ -1,0 +1,124 @@
+/**
+ * Three rollups kept at ingest, so insights and reports never read raw events for a heavy
+ * identity or the whole organisation:
+ *
+ * - `activity_last`: per source and Duo user, the newest event and the newest successful
+ *   authentication (what "last activity" and "last success" mean in insights and reports);
+ * - `activity_usage_daily`: per source, Duo user, UTC day and application / factor (of
+ *   authentications) / location, how many events used it, and the first and last of them;
+ * - `activity_org_daily`: per source and UTC day, the events that name a Duo user and how many
+ *   Duo users had their last activity that day (so "users active since day D" is a sum of the
+ *   days from D on).
+ *
+ * Each is filled from the events already stored, in set-based statements.
+ */
+import { sql } from 'kysely';
+import { dialectOf, type Db } from '../dialect.js';
+import type { Migration } from './migration.js';
+
+export const migration0009: Migration = {
+  id: '0009_activity_rollups',
+  async up(db: Db): Promise<void> {
+    const d = dialectOf(db);
+    const s = db.schema;
+    await d
+      .clustered(
+        s
+          .createTable('activity_last')
+          .addColumn('source_id', 'text', (c) =>
+            c.notNull().references('sources.id').onDelete('cascade'),
+          )
+          .addColumn('user_key', d.bigint, (c) => c.notNull())
+          .addColumn('last_ms', d.bigint, (c) => c.notNull())
+          .addColumn('last_success_ms', d.bigint)
+          .addPrimaryKeyConstraint('activity_last_pk', ['user_key', 'source_id']),
+      )
+      .execute();
+    // `kind`: 1 application, 2 factor, 3 location (store/activity/rollups.ts).
+    await d
+      .clustered(
+        s
+          .createTable('activity_usage_daily')
+          .addColumn('source_id', 'text', (c) =>
+            c.notNull().references('sources.id').onDelete('cascade'),
+          )
+          .addColumn('user_key', d.bigint, (c) => c.notNull())
+          .addColumn('day', 'integer', (c) => c.notNull())
+          .addColumn('kind', 'integer', (c) => c.notNull())
+          .addColumn('value', d.bigint, (c) => c.notNull())
+          .addColumn('count', d.bigint, (c) => c.notNull())
+          .addColumn('first_ms', d.bigint, (c) => c.notNull())
+          .addColumn('last_ms', d.bigint, (c) => c.notNull())
+          .addPrimaryKeyConstraint('activity_usage_daily_pk', [
+            'user_key',
+            'day',
+            'kind',
+            'value',
+            'source_id',
+          ]),
+      )
+      .execute();
+    await d
+      .clustered(
+        s
+          .createTable('activity_org_daily')
+          .addColumn('day', 'integer', (c) => c.notNull())
+          .addColumn('source_id', 'text', (c) =>
+            c.notNull().references('sources.id').onDelete('cascade'),
+          )
+          .addColumn('events', d.bigint, (c) => c.notNull())
+          .addColumn('users', d.bigint, (c) => c.notNull())
+          .addPrimaryKeyConstraint('activity_org_daily_pk', ['day', 'source_id']),
+      )
+      .execute();
+    await backfillActivityRollups(db);
+  },
+};
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Fills the three rollups from the stored events (and `activity_daily`), which must be empty.
+ * Exported so a test can check it writes exactly what ingest writes.
+ */
+export async function backfillActivityRollups(db: Db): Promise<void> {
+  const day = sql.raw(`ts_ms / ${String(DAY_MS)}`);
+  await sql`
+    insert into activity_last (source_id, user_key, last_ms, last_success_ms)
+    select source_id, user_key, max(ts_ms),
+      max(case when stream = 'authentication'
+        and result = (select id from strings where value = 'success') then ts_ms end)
+    from activity_events
+    where user_key is not null
+    group by user_key, source_id`.execute(db);
+  const usage = [
+    { kind: 1, column: 'application', authenticationOnly: false },
+    { kind: 2, column: 'factor', authenticationOnly: true },
+    { kind: 3, column: 'location', authenticationOnly: false },
+  ];
+  for (const { kind, column, authenticationOnly } of usage) {
+    const value = sql.ref(column);
+    await sql`
+      insert into activity_usage_daily
+        (source_id, user_key, day, kind, value, count, first_ms, last_ms)
+      select source_id, user_key, ${day}, ${sql.lit(kind)}, ${value},
+        count(*), min(ts_ms), max(ts_ms)
+      from activity_events
+      where user_key is not null and ${value} is not null
+        ${authenticationOnly ? sql`and stream = 'authentication'` : sql``}
+      group by user_key, ${day}, ${value}, source_id`.execute(db);
+  }
+  await sql`
+    insert into activity_org_daily (day, source_id, events, users)
+    select day, source_id, sum(events), sum(users) from (
+      select day, source_id, sum(count) as events, 0 as users
+      from activity_daily where user_key <> 0
+      group by day, source_id
+      union all
+      select last_ms / ${sql.lit(DAY_MS)} as day, source_id, 0 as events, count(*) as users
+      from activity_last
+      group by last_ms / ${sql.lit(DAY_MS)}, source_id
+    ) t
+    group by day, source_id
+    having sum(events) <> 0 or sum(users) <> 0`.execute(db);
+}
