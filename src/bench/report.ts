@@ -26,7 +26,7 @@ export interface IngestFigures {
 
 export interface StorageFigures {
   readonly events: number;
-  /** `activity_events`, `activity_daily` and `strings` with their indexes, per event. */
+  /** `activity_events`, its rollups and `strings` with their indexes, per event. */
   readonly bytesPerEvent: number;
   /** The JSON of each record as Duo sends it, per event. */
   readonly rawJsonBytesPerEvent: number;

@@ -8,7 +8,8 @@ import type { StreamName } from '../domain/streams.js';
 import { internStrings } from './activity/strings.js';
 import type { Db } from './dialect.js';
 import { encodePayload } from './payload.js';
-import { activityUsage } from './activity/insights.js';
+import { activitySummaries, activityUsage } from './activity/insights.js';
+import { listActivityRollups, recountActivityRollups } from './activity/rollups.js';
 import { listActivityEvents } from './activity/timeline.js';
 import { appliedMigrations, migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations/index.js';
@@ -155,6 +156,44 @@ describeEachDatabase(
         pages: 3,
         rateLimited: 1,
       });
+    });
+  },
+  { migrate: false },
+);
+
+describeEachDatabase(
+  'migration 0009_activity_rollups',
+  (t) => {
+    it('fills last activity, usage per day and the organisation’s totals from stored events', async () => {
+      const before = MIGRATIONS.findIndex((m) => m.id === '0009_activity_rollups');
+      expect(before).toBeGreaterThan(0);
+      await migrate(t.db, MIGRATIONS.slice(0, before));
+      const { sourceId } = await newSource(t.db);
+      const start = ms(Date.UTC(2025, 0, 6));
+      const auths = authEvents({ count: 300, startMs: start, gapMs: 3_600_000, users: 4 });
+      const [first] = auths;
+      if (!first) throw new Error('fixture');
+      await storeEventsAsBefore(t.db, sourceId, 'authentication', auths);
+      await storeEventsAsBefore(t.db, sourceId, 'telephony', [
+        telephonyEvent('t-1', first.naturalKey, ms(first.tsMs + 1)),
+      ]);
+
+      expect(await migrate(t.db)).toEqual(MIGRATIONS.slice(before).map((m) => m.id));
+
+      const rollups = await listActivityRollups(t.db, sourceId);
+      expect(rollups.last).toHaveLength(4);
+      expect(rollups.organisation.reduce((n, d) => n + d.events, 0)).toBe(
+        auths.filter((e) => e.userKey !== undefined).length,
+      );
+      expect(rollups.organisation.reduce((n, d) => n + d.users, 0)).toBe(4);
+      expect(rollups).toEqual(await recountActivityRollups(t.db, sourceId));
+      const key = first.userKey ?? '';
+      const [summary] = await activitySummaries(t.db, { userKeys: [key], sinceMs: start });
+      const mine = auths.filter((e) => e.userKey === key);
+      expect(summary?.lastActivityMs).toBe(Math.max(...mine.map((e) => e.tsMs)));
+      expect(summary?.lastSuccessMs).toBe(
+        Math.max(...mine.filter((e) => e.result === 'success').map((e) => e.tsMs)),
+      );
     });
   },
   { migrate: false },

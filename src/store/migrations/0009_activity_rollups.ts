@@ -78,7 +78,7 @@ export const migration0009: Migration = {
 const DAY_MS = 86_400_000;
 
 /**
- * Fills the three rollups from the stored events (and `activity_daily`), which must be empty.
+ * Fills the three rollups (which must be empty) from the stored events.
  * Exported so a test can check it writes exactly what ingest writes.
  */
 export async function backfillActivityRollups(db: Db): Promise<void> {
@@ -111,9 +111,9 @@ export async function backfillActivityRollups(db: Db): Promise<void> {
   await sql`
     insert into activity_org_daily (day, source_id, events, users)
     select day, source_id, sum(events), sum(users) from (
-      select day, source_id, sum(count) as events, 0 as users
-      from activity_daily where user_key <> 0
-      group by day, source_id
+      select ${day} as day, source_id, count(*) as events, 0 as users
+      from activity_events where user_key is not null
+      group by ${day}, source_id
       union all
       select last_ms / ${sql.lit(DAY_MS)} as day, source_id, 0 as events, count(*) as users
       from activity_last
