@@ -163,18 +163,16 @@ export interface ActivityLastTable {
 }
 
 /**
- * Per source, Duo user, UTC day and value used (`kind` 1 application, 2 factor of an
- * authentication, 3 location): events, first and last (migration 0009).
+ * Per Duo user, UTC day and source: the applications, factors (of authentications) and
+ * locations used, each column `value:count:first:last` joined by `;` (migration 0009).
  */
 export interface ActivityUsageDailyTable {
-  source_id: string;
   user_key: number;
   day: number;
-  kind: number;
-  value: number;
-  count: number;
-  first_ms: number;
-  last_ms: number;
+  source_id: string;
+  applications: string;
+  factors: string;
+  locations: string;
 }
 
 /**

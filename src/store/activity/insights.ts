@@ -18,7 +18,7 @@ import type { StreamName } from '../../domain/streams.js';
 import type { EpochMs } from '../../domain/time.js';
 import { chunks, epochMs } from '../columns.js';
 import type { Db } from '../dialect.js';
-import { USAGE_KINDS } from './rollups.js';
+import { USAGE_KINDS, decodeUsageCells, type UsageCell } from './rollups.js';
 import { lookupStrings, stringValues } from './strings.js';
 
 /**
@@ -135,36 +135,32 @@ export async function activityUsage(
   query: { readonly userKeys: readonly string[]; readonly fromDay: number; readonly toDay: number },
 ): Promise<ActivityUsage> {
   const ids = [...(await lookupStrings(db, query.userKeys)).values()];
-  const used = new Map<
-    string,
-    { kind: number; value: number; count: number; first: number; last: number }
-  >();
+  const used = new Map<string, { kind: number } & UsageCell>();
   for (const batch of chunks(ids, 500)) {
     const rows = await db
       .selectFrom('activity_usage_daily')
-      .select([
-        'kind',
-        'value',
-        (eb) => eb.fn.sum<number>('count').as('count'),
-        (eb) => eb.fn.min<number>('first_ms').as('first_ms'),
-        (eb) => eb.fn.max<number>('last_ms').as('last_ms'),
-      ])
+      .select(['day', 'applications', 'factors', 'locations'])
       .where('user_key', 'in', batch)
       .where('day', '>=', query.fromDay)
       .where('day', '<=', query.toDay)
-      .groupBy(['kind', 'value'])
       .execute();
-    for (const r of rows) {
-      const key = `${String(r.kind)}|${String(r.value)}`;
-      const before = used.get(key);
-      used.set(key, {
-        kind: r.kind,
-        value: r.value,
-        count: (before?.count ?? 0) + r.count,
-        first: Math.min(before?.first ?? r.first_ms, r.first_ms),
-        last: Math.max(before?.last ?? r.last_ms, r.last_ms),
-      });
-    }
+    for (const row of rows)
+      for (const [kind, text] of [
+        [USAGE_KINDS.application, row.applications],
+        [USAGE_KINDS.factor, row.factors],
+        [USAGE_KINDS.location, row.locations],
+      ] as const)
+        for (const cell of decodeUsageCells(text, row.day)) {
+          const key = `${String(kind)}|${String(cell.value)}`;
+          const before = used.get(key);
+          used.set(key, {
+            kind,
+            value: cell.value,
+            count: (before?.count ?? 0) + cell.count,
+            firstMs: Math.min(before?.firstMs ?? cell.firstMs, cell.firstMs),
+            lastMs: Math.max(before?.lastMs ?? cell.lastMs, cell.lastMs),
+          });
+        }
   }
   const names = await stringValues(
     db,
@@ -176,8 +172,8 @@ export async function activityUsage(
       .map((u) => ({
         value: names.get(u.value) ?? '',
         count: u.count,
-        firstMs: epochMs(u.first),
-        lastMs: epochMs(u.last),
+        firstMs: epochMs(u.firstMs),
+        lastMs: epochMs(u.lastMs),
       }))
       .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
   return {
@@ -236,21 +232,20 @@ export async function locationsSeenBefore(
   const places = await lookupStrings(db, query.locations);
   if (users.length === 0 || places.size === 0) return seen;
   const names = new Map([...places].map(([value, id]) => [id, value]));
+  const wanted = new Set(places.values());
   for (const batch of chunks(users, 500)) {
     const rows = await db
       .selectFrom('activity_usage_daily')
-      .select('value')
-      .distinct()
+      .select(['day', 'locations'])
       .where('user_key', 'in', batch)
       .where('day', '<=', dayOf(query.beforeMs))
-      .where('kind', '=', USAGE_KINDS.location)
-      .where('value', 'in', [...places.values()])
-      .where('first_ms', '<', query.beforeMs)
       .execute();
-    for (const r of rows) {
-      const name = names.get(r.value);
-      if (name !== undefined) seen.add(name);
-    }
+    for (const row of rows)
+      for (const cell of decodeUsageCells(row.locations, row.day)) {
+        const name = names.get(cell.value);
+        if (wanted.has(cell.value) && cell.firstMs < query.beforeMs && name !== undefined)
+          seen.add(name);
+      }
   }
   return seen;
 }

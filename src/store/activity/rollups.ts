@@ -4,14 +4,14 @@
  *
  * - `activity_last`: per source and Duo user, the newest event and the newest successful
  *   authentication (a max, whatever order events arrive in);
- * - `activity_usage_daily`: per source, Duo user, UTC day and application / factor (of
- *   authentications only: a telephony row repeats its authentication's factor) / location,
- *   the events that used it and the first and last of them;
+ * - `activity_usage_daily`: per source, Duo user and UTC day, the applications, factors (of
+ *   authentications only: a telephony row repeats its authentication's factor) and locations
+ *   used, each with its events and the first and last of them (one row per user and day);
  * - `activity_org_daily`: per source and UTC day, the events naming a Duo user and the Duo
  *   users whose last activity is that day ("users active since day D" = the sum from D on).
  *
  * `applyActivityRollups` takes what one page changed, inside the page's transaction. New events
- * are added cell by cell; an event that changed (Duo republished it) has the days it left and
+ * are merged into their user-days; an event that changed (Duo republished it) has the days it left and
  * joined recounted from the events, and its users' last activity recomputed, since a max or a
  * first/last cannot be taken back by a delta. Replaying a page changes nothing: it adds and
  * changes no event. `recountActivityRollups` recomputes all three from raw events, to check.
@@ -28,7 +28,7 @@ import { chunks, epochMs } from '../columns.js';
 import { dialectOf, rowsPerStatement, type Db } from '../dialect.js';
 import { lookupStrings } from './strings.js';
 
-/** The `kind` column of `activity_usage_daily`. */
+/** The kinds of value `activity_usage_daily` counts, each in a column of its own. */
 export const USAGE_KINDS = { application: 1, factor: 2, location: 3 } as const;
 export type UsageKind = keyof typeof USAGE_KINDS;
 
@@ -104,11 +104,7 @@ export async function applyActivityRollups(trx: Db, changes: RollupChanges): Pro
     authentication || recountUsers.size > 0
       ? ((await lookupStrings(trx, [SUCCESS_RESULT])).get(SUCCESS_RESULT) ?? null)
       : null;
-  for (const key of [...recounted].sort()) {
-    const [user, day] = key.split('|').map(Number);
-    await recountUsageDay(trx, sourceId, user ?? 0, day ?? 0);
-  }
-  await runBatches(trx, upsertUsage, usageCells(sourceId, fresh));
+  await updateUsage(trx, sourceId, fresh, [...recounted]);
   const orgUsers = await updateLast(trx, sourceId, fresh, recountUsers, successId);
   const orgRows = [...new Set([...orgEvents.keys(), ...orgUsers.keys()])]
     .map((day) => ({
@@ -128,120 +124,220 @@ function userDay(user: number, day: number): string {
 
 // ---- usage ------------------------------------------------------------------------------------
 
-interface UsageCell {
-  source_id: string;
-  user_key: number;
-  day: number;
-  kind: number;
-  value: number;
-  count: number;
-  first_ms: number;
-  last_ms: number;
+/**
+ * One value used on one day: events, and the first and last of them. A day's cells of one
+ * kind are stored as text, `value:count:first:last` joined by `;`, first and last in ms since
+ * the start of the day — one row per Duo user and day, not one per value, keeps the rollup a
+ * fraction of the events' size.
+ *
+ * @example decodeUsageCells('17:3:3600000:7200000', 20000)[0].count === 3
+ */
+export interface UsageCell {
+  readonly value: number;
+  readonly count: number;
+  readonly firstMs: number;
+  readonly lastMs: number;
 }
 
-function usageCells(sourceId: string, events: readonly Rolled[]): UsageCell[] {
-  const cells = new Map<string, UsageCell>();
-  const add = (e: Rolled, kind: number, value: number | null): void => {
-    if (value === null) return;
-    const day = dayOf(epochMs(e.ts_ms));
-    const key = `${String(e.user_key)}|${String(day)}|${String(kind)}|${String(value)}`;
-    const cell = cells.get(key);
-    if (cell === undefined)
-      cells.set(key, {
-        source_id: sourceId,
-        user_key: e.user_key,
-        day,
-        kind,
-        value,
-        count: 1,
-        first_ms: e.ts_ms,
-        last_ms: e.ts_ms,
-      });
-    else {
-      cell.count += 1;
-      cell.first_ms = Math.min(cell.first_ms, e.ts_ms);
-      cell.last_ms = Math.max(cell.last_ms, e.ts_ms);
-    }
-  };
-  for (const e of events) {
-    add(e, USAGE_KINDS.application, e.application);
-    if (e.authentication) add(e, USAGE_KINDS.factor, e.factor);
-    add(e, USAGE_KINDS.location, e.location);
+/** The cells of one stored column (`applications`, `factors` or `locations`) of `day`. */
+export function decodeUsageCells(text: string, day: number): UsageCell[] {
+  if (text === '') return [];
+  const base = day * DAY_MS;
+  return text.split(';').map((cell) => {
+    const [value, count, first, last] = cell.split(':').map(Number);
+    return {
+      value: value ?? 0,
+      count: count ?? 0,
+      firstMs: base + (first ?? 0),
+      lastMs: base + (last ?? 0),
+    };
+  });
+}
+
+function encodeUsageCells(cells: ReadonlyMap<number, UsageCell>, day: number): string {
+  const base = day * DAY_MS;
+  return [...cells.values()]
+    .filter((c) => c.count > 0)
+    .sort((a, b) => a.value - b.value)
+    .map(
+      (c) =>
+        `${String(c.value)}:${String(c.count)}:${String(c.firstMs - base)}:${String(c.lastMs - base)}`,
+    )
+    .join(';');
+}
+
+const USAGE_COLUMNS = {
+  [USAGE_KINDS.application]: 'applications',
+  [USAGE_KINDS.factor]: 'factors',
+  [USAGE_KINDS.location]: 'locations',
+} as const;
+
+/** A Duo user's usage on one day, per kind: value → cell. */
+class DayUsage {
+  readonly user: number;
+  readonly day: number;
+  readonly kinds = new Map<number, Map<number, UsageCell>>(
+    Object.values(USAGE_KINDS).map((k) => [k, new Map()]),
+  );
+  constructor(user: number, day: number) {
+    this.user = user;
+    this.day = day;
   }
-  // Sorted: concurrent writers lock rollup rows in one order.
-  return [...cells.values()].sort(
-    (a, b) => a.user_key - b.user_key || a.day - b.day || a.kind - b.kind || a.value - b.value,
+  merge(kind: number, cell: UsageCell): void {
+    const cells = this.kinds.get(kind);
+    if (cells === undefined) return;
+    const before = cells.get(cell.value);
+    cells.set(
+      cell.value,
+      before === undefined
+        ? cell
+        : {
+            value: cell.value,
+            count: before.count + cell.count,
+            firstMs: Math.min(before.firstMs, cell.firstMs),
+            lastMs: Math.max(before.lastMs, cell.lastMs),
+          },
+    );
+  }
+  /** Adds one event (its factor only if it is an authentication). */
+  add(e: {
+    ts_ms: number;
+    application: number | null;
+    factor: number | null;
+    location: number | null;
+    authentication: boolean;
+  }): void {
+    const one = (value: number): UsageCell => ({
+      value,
+      count: 1,
+      firstMs: e.ts_ms,
+      lastMs: e.ts_ms,
+    });
+    if (e.application !== null) this.merge(USAGE_KINDS.application, one(e.application));
+    if (e.authentication && e.factor !== null) this.merge(USAGE_KINDS.factor, one(e.factor));
+    if (e.location !== null) this.merge(USAGE_KINDS.location, one(e.location));
+  }
+  row(sourceId: string): UsageRow {
+    const text = (kind: number): string =>
+      encodeUsageCells(this.kinds.get(kind) ?? new Map(), this.day);
+    return {
+      user_key: this.user,
+      day: this.day,
+      source_id: sourceId,
+      applications: text(USAGE_KINDS.application),
+      factors: text(USAGE_KINDS.factor),
+      locations: text(USAGE_KINDS.location),
+    };
+  }
+}
+
+interface UsageRow {
+  user_key: number;
+  day: number;
+  source_id: string;
+  applications: string;
+  factors: string;
+  locations: string;
+}
+
+/**
+ * Adds new events' applications, factors and locations to their days' rows, and rewrites the
+ * `recounted` user-days (`user|day`) from the stored events.
+ */
+async function updateUsage(
+  trx: Db,
+  sourceId: string,
+  fresh: readonly Rolled[],
+  recounted: readonly string[],
+): Promise<void> {
+  const days = new Map<string, DayUsage>();
+  const dayUsage = (user: number, day: number): DayUsage => {
+    const key = userDay(user, day);
+    const found = days.get(key);
+    if (found) return found;
+    const made = new DayUsage(user, day);
+    days.set(key, made);
+    return made;
+  };
+  if (fresh.length > 0) {
+    const users = [...new Set(fresh.map((e) => e.user_key))];
+    const dayList = [...new Set(fresh.map((e) => dayOf(epochMs(e.ts_ms))))];
+    const wanted = new Set(fresh.map((e) => userDay(e.user_key, dayOf(epochMs(e.ts_ms)))));
+    for (const batch of chunks(users, rowsPerStatement(trx, 1) - dayList.length - 2)) {
+      const stored = await trx
+        .selectFrom('activity_usage_daily')
+        .selectAll()
+        .where('user_key', 'in', batch)
+        .where('day', 'in', dayList)
+        .where('source_id', '=', sourceId)
+        .execute();
+      for (const row of stored) {
+        if (!wanted.has(userDay(row.user_key, row.day))) continue;
+        const usage = dayUsage(row.user_key, row.day);
+        for (const [kind, column] of Object.entries(USAGE_COLUMNS))
+          for (const cell of decodeUsageCells(row[column], row.day))
+            usage.merge(Number(kind), cell);
+      }
+    }
+    for (const e of fresh) dayUsage(e.user_key, dayOf(epochMs(e.ts_ms))).add(e);
+  }
+  for (const key of recounted) {
+    const [user = 0, day = 0] = key.split('|').map(Number);
+    const usage = new DayUsage(user, day);
+    days.set(key, usage);
+    const events = await trx
+      .selectFrom('activity_events')
+      .select(['ts_ms', 'stream', 'application', 'factor', 'location'])
+      .where('user_key', '=', user)
+      .where('ts_ms', '>=', day * DAY_MS)
+      .where('ts_ms', '<', (day + 1) * DAY_MS)
+      .where('source_id', '=', sourceId)
+      .execute();
+    for (const e of events) usage.add({ ...e, authentication: e.stream === 'authentication' });
+  }
+  const rows = [...days.values()]
+    .sort((a, b) => a.user - b.user || a.day - b.day)
+    .map((d) => d.row(sourceId));
+  const empty = rows.filter((r) => r.applications === '' && r.factors === '' && r.locations === '');
+  for (const r of empty)
+    await trx
+      .deleteFrom('activity_usage_daily')
+      .where('user_key', '=', r.user_key)
+      .where('day', '=', r.day)
+      .where('source_id', '=', sourceId)
+      .execute();
+  await runBatches(
+    trx,
+    upsertUsage,
+    rows.filter((r) => !empty.includes(r)),
   );
 }
 
-const USAGE_COLUMNS = [
-  'source_id',
+const USAGE_ROW_COLUMNS = [
   'user_key',
   'day',
-  'kind',
-  'value',
-  'count',
-  'first_ms',
-  'last_ms',
+  'source_id',
+  'applications',
+  'factors',
+  'locations',
 ] as const;
 
-const upsertUsage: BatchStatement<UsageCell, unknown> = {
+/** Rows merged under the source's rollup lock: written as they are. */
+const upsertUsage: BatchStatement<UsageRow, unknown> = {
   name: 'upsert activity_usage_daily',
-  columns: USAGE_COLUMNS,
+  columns: USAGE_ROW_COLUMNS,
   build: (db, rows) =>
     db
       .insertInto('activity_usage_daily')
-      .values(rows.map((r) => pick(r, USAGE_COLUMNS)))
+      .values(rows.map((r) => pick(r, USAGE_ROW_COLUMNS)))
       .onConflict((oc) =>
-        oc.columns(['user_key', 'day', 'kind', 'value', 'source_id']).doUpdateSet((eb) => ({
-          count: eb('activity_usage_daily.count', '+', eb.ref('excluded.count')),
-          first_ms: sql<number>`case when excluded.first_ms < activity_usage_daily.first_ms
-            then excluded.first_ms else activity_usage_daily.first_ms end`,
-          last_ms: sql<number>`case when excluded.last_ms > activity_usage_daily.last_ms
-            then excluded.last_ms else activity_usage_daily.last_ms end`,
+        oc.columns(['user_key', 'day', 'source_id']).doUpdateSet((eb) => ({
+          applications: eb.ref('excluded.applications'),
+          factors: eb.ref('excluded.factors'),
+          locations: eb.ref('excluded.locations'),
         })),
       ),
 };
-
-/** Rewrites one Duo user's usage cells of one day from the stored events. */
-async function recountUsageDay(trx: Db, sourceId: string, user: number, day: number) {
-  await trx
-    .deleteFrom('activity_usage_daily')
-    .where('user_key', '=', user)
-    .where('day', '=', day)
-    .where('source_id', '=', sourceId)
-    .execute();
-  for (const [kind, column] of [
-    [USAGE_KINDS.application, 'application'],
-    [USAGE_KINDS.factor, 'factor'],
-    [USAGE_KINDS.location, 'location'],
-  ] as const)
-    await trx
-      .insertInto('activity_usage_daily')
-      .columns(USAGE_COLUMNS)
-      .expression(
-        trx
-          .selectFrom('activity_events')
-          .select((eb) => [
-            'source_id',
-            'user_key',
-            sql.lit(day).as('day'),
-            sql.lit(kind).as('kind'),
-            `${column} as value`,
-            eb.fn.countAll().as('count'),
-            eb.fn.min('ts_ms').as('first_ms'),
-            eb.fn.max('ts_ms').as('last_ms'),
-          ])
-          .where('user_key', '=', user)
-          .where('ts_ms', '>=', day * DAY_MS)
-          .where('ts_ms', '<', (day + 1) * DAY_MS)
-          .where('source_id', '=', sourceId)
-          .where(column, 'is not', null)
-          .$if(column === 'factor', (q) => q.where('stream', '=', 'authentication'))
-          .groupBy(['source_id', 'user_key', column]),
-      )
-      .execute();
-}
 
 // ---- last activity ----------------------------------------------------------------------------
 
@@ -440,16 +536,27 @@ export async function listActivityRollups(db: Db, sourceId: string): Promise<Act
     .where('source_id', '=', sourceId)
     .orderBy('user_key')
     .execute();
-  const usage = await db
+  const stored = await db
     .selectFrom('activity_usage_daily')
-    .select(['user_key', 'day', 'kind', 'value', 'count', 'first_ms', 'last_ms'])
+    .selectAll()
     .where('source_id', '=', sourceId)
-    .where('count', '<>', 0)
-    .orderBy('user_key')
-    .orderBy('day')
-    .orderBy('kind')
-    .orderBy('value')
     .execute();
+  const usage = stored.flatMap((row) =>
+    Object.entries(USAGE_COLUMNS).flatMap(([kind, column]) =>
+      decodeUsageCells(row[column], row.day).map((c) => ({
+        user_key: row.user_key,
+        day: row.day,
+        kind: Number(kind),
+        value: c.value,
+        count: c.count,
+        first_ms: c.firstMs,
+        last_ms: c.lastMs,
+      })),
+    ),
+  );
+  usage.sort(
+    (a, b) => a.user_key - b.user_key || a.day - b.day || a.kind - b.kind || a.value - b.value,
+  );
   const organisation = await db
     .selectFrom('activity_org_daily')
     .select(['day', 'events', 'users'])

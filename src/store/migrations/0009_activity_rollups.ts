@@ -4,8 +4,8 @@
  *
  * - `activity_last`: per source and Duo user, the newest event and the newest successful
  *   authentication (what "last activity" and "last success" mean in insights and reports);
- * - `activity_usage_daily`: per source, Duo user, UTC day and application / factor (of
- *   authentications) / location, how many events used it, and the first and last of them;
+ * - `activity_usage_daily`: per source, Duo user and UTC day, the applications, factors (of
+ *   authentications) and locations used, each with its events and the first and last of them;
  * - `activity_org_daily`: per source and UTC day, the events that name a Duo user and how many
  *   Duo users had their last activity that day (so "users active since day D" is a sum of the
  *   days from D on).
@@ -34,28 +34,21 @@ export const migration0009: Migration = {
           .addPrimaryKeyConstraint('activity_last_pk', ['user_key', 'source_id']),
       )
       .execute();
-    // `kind`: 1 application, 2 factor, 3 location (store/activity/rollups.ts).
+    // One row per Duo user and day; each column holds that day's values of one kind as
+    // `value:count:first:last` joined by `;` (first and last in ms since the day began).
     await d
       .clustered(
         s
           .createTable('activity_usage_daily')
+          .addColumn('user_key', d.bigint, (c) => c.notNull())
+          .addColumn('day', 'integer', (c) => c.notNull())
           .addColumn('source_id', 'text', (c) =>
             c.notNull().references('sources.id').onDelete('cascade'),
           )
-          .addColumn('user_key', d.bigint, (c) => c.notNull())
-          .addColumn('day', 'integer', (c) => c.notNull())
-          .addColumn('kind', 'integer', (c) => c.notNull())
-          .addColumn('value', d.bigint, (c) => c.notNull())
-          .addColumn('count', d.bigint, (c) => c.notNull())
-          .addColumn('first_ms', d.bigint, (c) => c.notNull())
-          .addColumn('last_ms', d.bigint, (c) => c.notNull())
-          .addPrimaryKeyConstraint('activity_usage_daily_pk', [
-            'user_key',
-            'day',
-            'kind',
-            'value',
-            'source_id',
-          ]),
+          .addColumn('applications', 'text', (c) => c.notNull())
+          .addColumn('factors', 'text', (c) => c.notNull())
+          .addColumn('locations', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('activity_usage_daily_pk', ['user_key', 'day', 'source_id']),
       )
       .execute();
     await d
@@ -82,6 +75,7 @@ const DAY_MS = 86_400_000;
  * Exported so a test can check it writes exactly what ingest writes.
  */
 export async function backfillActivityRollups(db: Db): Promise<void> {
+  const d = dialectOf(db);
   const day = sql.raw(`ts_ms / ${String(DAY_MS)}`);
   await sql`
     insert into activity_last (source_id, user_key, last_ms, last_success_ms)
@@ -91,23 +85,31 @@ export async function backfillActivityRollups(db: Db): Promise<void> {
     from activity_events
     where user_key is not null
     group by user_key, source_id`.execute(db);
-  const usage = [
-    { kind: 1, column: 'application', authenticationOnly: false },
-    { kind: 2, column: 'factor', authenticationOnly: true },
-    { kind: 3, column: 'location', authenticationOnly: false },
-  ];
-  for (const { kind, column, authenticationOnly } of usage) {
-    const value = sql.ref(column);
-    await sql`
-      insert into activity_usage_daily
-        (source_id, user_key, day, kind, value, count, first_ms, last_ms)
-      select source_id, user_key, ${day}, ${sql.lit(kind)}, ${value},
-        count(*), min(ts_ms), max(ts_ms)
+  // Per kind, one cell per user, day and value; then one row per user and day.
+  const cells = (kind: number, column: string, authenticationOnly: boolean) => sql`
+    select user_key, day, source_id, ${sql.lit(kind)} as kind,
+      value || ':' || count(*) || ':' || (min(ts_ms) - day * ${sql.lit(DAY_MS)})
+        || ':' || (max(ts_ms) - day * ${sql.lit(DAY_MS)}) as cell
+    from (
+      select user_key, ${day} as day, source_id, ts_ms, ${sql.ref(column)} as value
       from activity_events
-      where user_key is not null and ${value} is not null
+      where user_key is not null and ${sql.ref(column)} is not null
         ${authenticationOnly ? sql`and stream = 'authentication'` : sql``}
-      group by user_key, ${day}, ${value}, source_id`.execute(db);
-  }
+    ) e
+    group by user_key, day, source_id, value`;
+  const joined = (kind: number) =>
+    sql`coalesce(${d.joinText(sql`case when kind = ${sql.lit(kind)} then cell end`, ';')}, '')`;
+  await sql`
+    insert into activity_usage_daily (user_key, day, source_id, applications, factors, locations)
+    select user_key, day, source_id, ${joined(1)}, ${joined(2)}, ${joined(3)}
+    from (
+      ${cells(1, 'application', false)}
+      union all
+      ${cells(2, 'factor', true)}
+      union all
+      ${cells(3, 'location', false)}
+    ) c
+    group by user_key, day, source_id`.execute(db);
   await sql`
     insert into activity_org_daily (day, source_id, events, users)
     select day, source_id, sum(events), sum(users) from (
