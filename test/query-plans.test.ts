@@ -334,9 +334,15 @@ describeEachDatabase('query plans on the event tables', (t) => {
 
   const deps = (db: Db) => ({ db, readers: inlineReaders(db), clock: () => NOW });
 
-  it('answers the dormant-accounts report without scanning the events', async () => {
+  it('answers the dormant-accounts report from the last-activity rollup, never the events', async () => {
+    const recorded = new RecordedQueries(t.db);
+    await dormantAccountsReport(deps(t.db.withPlugin(recorded)), cliActor('plan'), { days: 1 });
+    const sqls = recorded.queries.map((q) => q.sql);
+    expect(sqls.filter((q) => EVENT_TABLES.some((table) => mentions(q, table)))).toEqual([]);
     expect(
-      await badPlans(t, (db) => dormantAccountsReport(deps(db), cliActor('plan'), { days: 1 })),
+      await badPlans(t, (db) => dormantAccountsReport(deps(db), cliActor('plan'), { days: 1 }), {
+        tables: ['activity_last'],
+      }),
     ).toEqual([]);
   });
 

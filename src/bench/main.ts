@@ -47,6 +47,7 @@ import {
 import { DEFAULT_REQUEST_BENCH, measureRequests, QUICK_REQUEST_BENCH } from './requests.js';
 import { runLatencyBench } from './latency.js';
 import { parseScaleOptions, runScaleBench, type ScaleOptions } from './scale.js';
+import { measureInsights, type InsightsFigures } from './insights.js';
 import type { ChildInput, ChildResult } from './sync-child.js';
 
 export interface BenchOptions {
@@ -178,6 +179,7 @@ function count(text: string | undefined, fallback: number, flag: string): number
 export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const ingest: Partial<Record<DatabaseKind, IngestFigures>> = {};
   const storage: Partial<Record<DatabaseKind, StorageFigures>> = {};
+  const insights: Partial<Record<DatabaseKind, InsightsFigures>> = {};
   let peakRssMb = 0;
   let whileSyncingEvents = 0;
 
@@ -235,6 +237,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           activityBytes: all.storage.activityBytes,
         };
       }
+      if (all.insights) insights[kind] = all.insights;
     }
   } finally {
     await sim.close();
@@ -278,6 +281,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     ingest,
     memory: { peakRssMb, whileSyncingEvents },
     storage,
+    insights,
     catchUp,
     requests,
     latency,
@@ -298,6 +302,7 @@ interface SyncOutcome {
   /** Events stored (all streams synced). */
   readonly events: number;
   readonly storage?: StorageStats;
+  readonly insights?: InsightsFigures;
 }
 
 /** Creates a database and a source on it, syncs in a child process, reads back what it stored. */
@@ -331,7 +336,16 @@ async function syncIntoFreshDatabase(
     const counts = await countActivityEvents(db, { sourceId });
     const events = Object.values(counts).reduce((sum, n) => sum + n, 0);
     const stats = plan.storage === true ? await storageStats(db) : undefined;
-    return { child, events, ...(stats ? { storage: stats } : {}) };
+    const insights =
+      plan.storage === true
+        ? await measureInsights(db, { activitySourceId: sourceId, now: nowMs() })
+        : undefined;
+    return {
+      child,
+      events,
+      ...(stats ? { storage: stats } : {}),
+      ...(insights ? { insights } : {}),
+    };
   } finally {
     await db.destroy();
     await scratch.drop();

@@ -7,6 +7,7 @@
 import type { DatabaseKind } from '../store/dialect.js';
 import type { RequestFigures } from './requests.js';
 import type { LatencyFigures } from './latency.js';
+import type { InsightLatency, InsightsFigures } from './insights.js';
 
 export interface IngestFigures {
   /** Authentication events stored by a sync of the authentication stream alone. */
@@ -27,7 +28,7 @@ export interface IngestFigures {
 
 export interface StorageFigures {
   readonly events: number;
-  /** `activity_events`, `activity_daily` and `strings` with their indexes, per event. */
+  /** `activity_events`, its rollups and `strings` with their indexes, per event. */
   readonly bytesPerEvent: number;
   /** The JSON of each record as Duo sends it, per event. */
   readonly rawJsonBytesPerEvent: number;
@@ -75,6 +76,8 @@ export interface BenchResults {
   readonly ingest: Partial<Record<DatabaseKind, IngestFigures>>;
   readonly memory: { readonly peakRssMb: number; readonly whileSyncingEvents: number };
   readonly storage: Partial<Record<DatabaseKind, StorageFigures>>;
+  /** Identity insights on the all-streams store (absent in result files older than it). */
+  readonly insights?: Partial<Record<DatabaseKind, InsightsFigures>>;
   readonly catchUp: CatchUpFigures;
   /** Duo log requests per 1,000 events stored, and a quiet stream's 30-day backfill. */
   readonly requests: RequestFigures;
@@ -100,6 +103,7 @@ export const TARGETS = {
   peakRssAtEvents: 5_000_000,
   smallRequestP95Ms: 50,
   latencyExportRows: 50_000,
+  insightsP95Ms: 25,
 } as const;
 
 type Figures = Omit<BenchResults, 'checks'>;
@@ -144,6 +148,34 @@ export function checkTargets(results: Figures): Check[] {
       target: `≤ raw JSON ${storage.rawJsonBytesPerEvent.toFixed(0)}`,
       pass: storage.bytesPerEvent <= storage.rawJsonBytesPerEvent,
     });
+  }
+  for (const kind of results.options.databases) {
+    const insights = results.insights?.[kind];
+    if (!insights) continue;
+    const row = (group: string, figures: InsightLatency, events: number): Check => ({
+      figure: `insights on ${kind}, ${group} (${whole(events)} events in 90 days), p50 / p95 / p99`,
+      measured: `${millis(figures.p50)} / ${millis(figures.p95)} / ${millis(figures.p99)}`,
+      target: `p95 ≤ ${String(TARGETS.insightsP95Ms)} ms`,
+      pass: figures.p95 <= TARGETS.insightsP95Ms,
+    });
+    checks.push(
+      row(
+        `${String(insights.typicalIdentities)} typical identities`,
+        insights.typical,
+        insights.typicalMedianEvents,
+      ),
+      row(
+        `the ${String(insights.heaviestIdentities)} heaviest identities`,
+        insights.heaviest,
+        insights.heaviestEvents,
+      ),
+      {
+        figure: `insights on ${kind}, organisation average with a cold cache, p50 / max`,
+        measured: `${millis(insights.organisationAverage.p50)} / ${millis(insights.organisationAverage.max)}`,
+        target: '—',
+        pass: undefined,
+      },
+    );
   }
   const c = results.catchUp;
   checks.push({
@@ -209,6 +241,10 @@ function whole(n: number): string {
 
 function secs(n: number): string {
   return `${n.toFixed(1)} s`;
+}
+
+function millis(n: number): string {
+  return `${n.toFixed(1)} ms`;
 }
 
 function percent(n: number): string {

@@ -1,10 +1,11 @@
 /**
- * An identity's insights, from the daily rollup and the (user_key, ts) index of its Duo users
- * (the Duo user ids of its accounts): last activity, last successful authentication, days
+ * An identity's insights, from the rollups of its Duo users (the Duo user ids of its accounts)
+ * — never their raw events, however many: last activity, last successful authentication, days
  * active in 90 days, event counts over 30/90 days beside the organisation's average per active
  * Duo user, authentications by result and events by type (telephony, administrator, offline
  * enrollment and activity events are never authentication results), applications, factors (of
- * authentications, under their one name and label), locations (new: first seen in the last 14
+ * authentications, under their one name and label) and locations used on the last 90 UTC days
+ * (the days of the chart), locations (new: first seen in the last 14
  * days by an identity active before them; none while the history is shorter) and a daily
  * series of authentication results, with the other types per day apart.
  *
@@ -33,7 +34,10 @@ import { authoriseReportReader } from './reports.js';
 
 export const NEW_LOCATION_DAYS = 14;
 
-/** The organisation's averages change slowly and cost a scan of the rollup: kept a few minutes. */
+/**
+ * The organisation's averages (events per Duo user active in the last 30 / 90 days) change
+ * slowly: read from the per-day totals (at most 90 rows per source), kept a few minutes.
+ */
 export class OrganisationAverages {
   readonly #ttlMs: number;
   #cached: { at: number; today: number; value: { d30: number; d90: number } } | undefined;
@@ -47,7 +51,7 @@ export class OrganisationAverages {
     const cached = this.#cached;
     if (cached && cached.today === today && now - cached.at < this.#ttlMs) return cached.value;
     const perUser = async (days: number): Promise<number> => {
-      const org = await organisationActivity(db, { fromDay: today - days + 1, toDay: today });
+      const org = await organisationActivity(db, { sinceDay: today - days + 1 });
       return org.users === 0 ? 0 : Math.round((org.events / org.users) * 10) / 10;
     };
     const value = { d30: await perUser(30), d90: await perUser(90) };
@@ -108,11 +112,7 @@ export async function identityInsights(
     }, null);
   const daily = await dailyActivity(db, { userKeys, fromDay: today - 89, toDay: today });
   const tally = tallyDaily(daily, today);
-  const usage = await activityUsage(db, {
-    userKeys,
-    fromMs: ms(nowMs - 90 * DAY_MS),
-    toMs: ms(nowMs + 1),
-  });
+  const usage = await activityUsage(db, { userKeys, fromDay: today - 89, toDay: today });
   const locationHistory = await newLocationRule(db, userKeys, nowMs);
   const candidates = usage.locations.filter((l) => l.firstMs >= locationHistory.sinceMs);
   const seenBefore = locationHistory.enough

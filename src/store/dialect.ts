@@ -206,6 +206,8 @@ export interface StoreDialect {
   lockForTransaction(trx: Db, name: string): Promise<void>;
   /** Bytes on disk per table (indexes included). */
   tableSizes(db: Db): Promise<TableSize[]>;
+  /** The aggregate joining a group's non-null texts with `separator` (null for none). */
+  joinText(text: RawBuilder<unknown>, separator: string): RawBuilder<string | null>;
 }
 
 const sqliteDialect: StoreDialect = {
@@ -228,6 +230,7 @@ const sqliteDialect: StoreDialect = {
   lockForTransaction: async () => {
     // `begin immediate` (ImmediateSqliteDriver) already holds the write lock.
   },
+  joinText: (text, separator) => sql`group_concat(${text}, ${sql.lit(separator)})`,
   tableSizes: async (db) => {
     const result = await sql<{ table: string; bytes: number }>`
       select m.tbl_name as "table", sum(d.pgsize) as bytes
@@ -257,6 +260,7 @@ const postgresDialect: StoreDialect = {
   lockForTransaction: async (trx, name) => {
     await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(trx);
   },
+  joinText: (text, separator) => sql`string_agg(${text}, ${sql.lit(separator)})`,
   tableSizes: async (db) => {
     const result = await sql<{ table: string; bytes: number }>`
       select c.relname as "table", pg_total_relation_size(c.oid) as bytes

@@ -3,13 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { ms } from '../domain/time.js';
 import {
   authEvents,
-  insertEventsBefore0008,
+  insertEventsBeforeCompact,
   newSource,
   telephonyEvent,
 } from '../../test/support/activity-fixtures.js';
 import { describeEachDatabase, describeOnPostgres } from '../../test/support/db.js';
 import { ingestActivityPage } from './activity/ingest.js';
-import { activityUsage } from './activity/insights.js';
+import { activitySummaries, activityUsage } from './activity/insights.js';
+import { listActivityRollups, recountActivityRollups } from './activity/rollups.js';
 import { countActivityEvents } from './activity/storage.js';
 import { listActivityEvents } from './activity/timeline.js';
 import { appliedMigrations, migrate } from './migrate.js';
@@ -83,8 +84,8 @@ describeEachDatabase(
         { ...sms, factor: 'SMS Passcode' },
         { ...call, factor: 'phone_call' },
       ];
-      await insertEventsBefore0008(t.db, sourceId, 'authentication', auths);
-      await insertEventsBefore0008(t.db, sourceId, 'telephony', [
+      await insertEventsBeforeCompact(t.db, sourceId, 'authentication', auths);
+      await insertEventsBeforeCompact(t.db, sourceId, 'telephony', [
         { ...telephonyEvent('t-1', sms.naturalKey, ms(sms.tsMs + 1)), factor: 'sms' },
         { ...telephonyEvent('t-2', call.naturalKey, ms(call.tsMs + 1)), factor: 'phone' },
       ]);
@@ -100,8 +101,8 @@ describeEachDatabase(
       ]);
       const usage = await activityUsage(t.db, {
         userKeys: [sms.userKey ?? ''],
-        fromMs: start,
-        toMs: ms(start + 86_400_000),
+        fromDay: Math.floor(start / 86_400_000),
+        toDay: Math.floor(start / 86_400_000),
       });
       expect(usage.factors.map((f) => f.value).sort()).toEqual(['phone_call', 'sms_passcode']);
     });
@@ -149,10 +150,10 @@ describeEachDatabase(
 );
 
 describeEachDatabase(
-  'migration 0008_compact_events',
+  'migration 0009_compact_events',
   (t) => {
     it('moves stored events to stream ids and the time-ordered key, keeping ids, strings and payloads', async () => {
-      const before = MIGRATIONS.findIndex((m) => m.id === '0008_compact_events');
+      const before = MIGRATIONS.findIndex((m) => m.id === '0009_compact_events');
       expect(before).toBeGreaterThan(0);
       await migrate(t.db, MIGRATIONS.slice(0, before));
       const start = ms(Date.UTC(2025, 0, 6));
@@ -161,12 +162,12 @@ describeEachDatabase(
       const auths = authEvents({ count: 30, startMs: start, users: 3, seed: 81 });
       const [first] = auths;
       if (!first) throw new Error('fixture');
-      const authIds = await insertEventsBefore0008(t.db, sourceId, 'authentication', auths);
-      const telIds = await insertEventsBefore0008(t.db, sourceId, 'telephony', [
+      const authIds = await insertEventsBeforeCompact(t.db, sourceId, 'authentication', auths);
+      const telIds = await insertEventsBeforeCompact(t.db, sourceId, 'telephony', [
         telephonyEvent('t-1', first.naturalKey, ms(first.tsMs + 1)),
       ]);
       const otherAuths = authEvents({ count: 5, startMs: start, users: 2, seed: 82 });
-      await insertEventsBefore0008(t.db, other.sourceId, 'authentication', otherAuths);
+      await insertEventsBeforeCompact(t.db, other.sourceId, 'authentication', otherAuths);
 
       expect(await migrate(t.db)).toEqual(MIGRATIONS.slice(before).map((m) => m.id));
 
@@ -221,6 +222,44 @@ describeEachDatabase(
       expect(await countActivityEvents(t.db, { sourceId: other.sourceId })).toEqual({
         authentication: 5,
       });
+    });
+  },
+  { migrate: false },
+);
+
+describeEachDatabase(
+  'migration 0008_activity_rollups',
+  (t) => {
+    it('fills last activity, usage per day and the organisation’s totals from stored events', async () => {
+      const before = MIGRATIONS.findIndex((m) => m.id === '0008_activity_rollups');
+      expect(before).toBeGreaterThan(0);
+      await migrate(t.db, MIGRATIONS.slice(0, before));
+      const { sourceId } = await newSource(t.db);
+      const start = ms(Date.UTC(2025, 0, 6));
+      const auths = authEvents({ count: 300, startMs: start, gapMs: 3_600_000, users: 4 });
+      const [first] = auths;
+      if (!first) throw new Error('fixture');
+      await insertEventsBeforeCompact(t.db, sourceId, 'authentication', auths);
+      await insertEventsBeforeCompact(t.db, sourceId, 'telephony', [
+        telephonyEvent('t-1', first.naturalKey, ms(first.tsMs + 1)),
+      ]);
+
+      expect(await migrate(t.db)).toEqual(MIGRATIONS.slice(before).map((m) => m.id));
+
+      const rollups = await listActivityRollups(t.db, sourceId);
+      expect(rollups.last).toHaveLength(4);
+      expect(rollups.organisation.reduce((n, d) => n + d.events, 0)).toBe(
+        auths.filter((e) => e.userKey !== undefined).length,
+      );
+      expect(rollups.organisation.reduce((n, d) => n + d.users, 0)).toBe(4);
+      expect(rollups).toEqual(await recountActivityRollups(t.db, sourceId));
+      const key = first.userKey ?? '';
+      const [summary] = await activitySummaries(t.db, { userKeys: [key], sinceMs: start });
+      const mine = auths.filter((e) => e.userKey === key);
+      expect(summary?.lastActivityMs).toBe(Math.max(...mine.map((e) => e.tsMs)));
+      expect(summary?.lastSuccessMs).toBe(
+        Math.max(...mine.filter((e) => e.result === 'success').map((e) => e.tsMs)),
+      );
     });
   },
   { migrate: false },

@@ -93,11 +93,11 @@ describeEachDatabase('reports', (t) => {
 
   it('counts the organisation’s events and active users over a range of days', async () => {
     const today = dayOf(ms(NOW));
-    expect(await organisationActivity(t.db, { fromDay: today - 29, toDay: today })).toEqual({
+    expect(await organisationActivity(t.db, { sinceDay: today - 29 })).toEqual({
       events: 4,
       users: 2,
     });
-    expect(await organisationActivity(t.db, { fromDay: today - 199, toDay: today })).toEqual({
+    expect(await organisationActivity(t.db, { sinceDay: today - 199 })).toEqual({
       events: 5,
       users: 3,
     });

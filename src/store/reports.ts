@@ -1,8 +1,8 @@
 /**
- * The reports' queries: each one SQL statement over accounts, identities and the activity index
- * and rollup (never one query per row), so a report over 50k identities stays under a second
- * (the performance targets). Last activity comes from the (user_key, ts_ms) index; days active from the daily
- * rollup's primary key (user_key, day, …).
+ * The reports' queries: each one SQL statement over accounts, identities and the activity
+ * rollups (never one query per row, never raw events), so a report over 50k identities stays
+ * under a second (the performance targets). Last activity comes from `activity_last`; days
+ * active from the daily rollup's primary key (user_key, day, …).
  *
  * @example const rows = await dormantAccounts(db, { idleSinceMs: addMs(now, -90 * DAY_MS) });
  */
@@ -52,9 +52,9 @@ function accountsWithActivity(db: Db) {
       'i.email as identity_email',
       'a.last_login_ms',
       eb
-        .selectFrom('activity_events as e')
-        .select((e) => e.fn.max<number>('e.ts_ms').as('m'))
-        .whereRef('e.user_key', '=', 's.id')
+        .selectFrom('activity_last as l')
+        .select((l) => l.fn.max<number>('l.last_ms').as('m'))
+        .whereRef('l.user_key', '=', 's.id')
         .as('last_event_ms'),
       's.id as user_key',
     ])
@@ -226,23 +226,24 @@ export async function accessReviewRows(
 }
 
 /**
- * Events and active Duo users in `[fromDay, toDay]` over the whole organisation (the daily
- * rollup; events without a user are left out): the "organisation average" of insights.
+ * The organisation's events (those naming a Duo user) and active Duo users since `sinceDay`
+ * (UTC days since the epoch), from the per-day totals kept at ingest: the "organisation
+ * average" of insights. A Duo user counts once per activity source it appears in, as its
+ * events do.
+ *
+ * @example const { events, users } = await organisationActivity(db, { sinceDay: today - 29 });
  */
 export async function organisationActivity(
   db: Db,
-  query: { readonly fromDay: number; readonly toDay: number },
+  query: { readonly sinceDay: number },
 ): Promise<{ readonly events: number; readonly users: number }> {
   const row = await db
-    .selectFrom('activity_daily')
+    .selectFrom('activity_org_daily')
     .select((eb) => [
-      eb.fn.sum<number>('count').as('events'),
-      eb.fn.count<number>('user_key').distinct().as('users'),
+      eb.fn.sum<number>('events').as('events'),
+      eb.fn.sum<number>('users').as('users'),
     ])
-    .where('day', '>=', query.fromDay)
-    .where('day', '<=', query.toDay)
-    .where('user_key', '<>', 0)
-    .where('count', '>', 0)
+    .where('day', '>=', query.sinceDay)
     .executeTakeFirst();
   return { events: row?.events ?? 0, users: row?.users ?? 0 };
 }

@@ -94,7 +94,7 @@ export interface StringsTable {
 }
 
 /**
- * One stream of one source, named once: events refer to it by `id` (migration 0008), so no
+ * One stream of one source, named once: events refer to it by `id` (migration 0009), so no
  * event row or index entry repeats the source id and the stream name.
  */
 export interface EventStreamsTable {
@@ -165,6 +165,38 @@ export interface ActivityDailyTable {
   stream: string;
   result: number;
   count: number;
+}
+
+/** Per source and Duo user: the newest event and successful authentication (migration 0008). */
+export interface ActivityLastTable {
+  source_id: string;
+  user_key: number;
+  last_ms: number;
+  last_success_ms: number | null;
+}
+
+/**
+ * Per Duo user, UTC day and source: the applications, factors (of authentications) and
+ * locations used, each column `value:count:first:last` joined by `;` (migration 0008).
+ */
+export interface ActivityUsageDailyTable {
+  user_key: number;
+  day: number;
+  source_id: string;
+  applications: string;
+  factors: string;
+  locations: string;
+}
+
+/**
+ * Per UTC day and source: events naming a Duo user, and Duo users whose last activity is that
+ * day (migration 0008).
+ */
+export interface ActivityOrgDailyTable {
+  day: number;
+  source_id: string;
+  events: number;
+  users: number;
 }
 
 export interface LeasesTable {
@@ -260,6 +292,9 @@ export interface Database {
   streams: StreamsTable;
   runs: RunsTable;
   activity_daily: ActivityDailyTable;
+  activity_last: ActivityLastTable;
+  activity_usage_daily: ActivityUsageDailyTable;
+  activity_org_daily: ActivityOrgDailyTable;
   leases: LeasesTable;
   settings: SettingsTable;
   schema_migrations: SchemaMigrationsTable;

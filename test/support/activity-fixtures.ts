@@ -199,10 +199,10 @@ export async function newSource(
 }
 
 /**
- * Stores events the way versions before migration 0008 did (each row naming its source and
+ * Stores events the way versions before migration 0009 did (each row naming its source and
  * stream as text), for tests of the migrations that read or convert such rows. Returns the ids.
  */
-export async function insertEventsBefore0008(
+export async function insertEventsBeforeCompact(
   db: Db,
   sourceId: string,
   stream: StreamName,

@@ -22,6 +22,7 @@ import type { ActivityEventsTable } from '../schema.js';
 import { saveStreamCursor } from '../streams.js';
 import { RollupDelta, applyRollup } from './daily.js';
 import { eventStreamId, findEventStreamId } from './event-streams.js';
+import { applyActivityRollups, type RolledEvent } from './rollups.js';
 import { internStrings, type StringCache } from './strings.js';
 
 export interface ActivityPageInput {
@@ -236,15 +237,18 @@ async function ingestInTransaction(
     rollup.add(row.user_key, row.ts_ms, row.result, 1);
   }
 
+  let attributed: RolledEvent[] = [];
   if (stream === 'authentication') {
     const authed = [...stored, ...changed.map((c) => c.row)].flatMap((r) =>
       r.user_key === null ? [] : [{ txid: r.txid ?? r.natural_key, user_key: r.user_key }],
     );
     const telephonyId = await findEventStreamId(trx, sourceId, 'telephony');
-    if (telephonyId !== undefined) await attributeTelephony(trx, sourceId, telephonyId, authed);
+    if (telephonyId !== undefined)
+      attributed = await attributeTelephony(trx, sourceId, telephonyId, authed);
   }
 
   await applyRollup(trx, sourceId, stream, rollup);
+  await applyActivityRollups(trx, { sourceId, stream, added: stored, changed, attributed });
   await saveStreamCursor(trx, sourceId, stream, input.cursor, input.streamPatch);
   const changes = changed.slice(0, CHANGES_REPORTED).map(({ row, before, json }) => ({
     naturalKey: row.natural_key,
@@ -347,8 +351,9 @@ async function attributeTelephony(
   sourceId: string,
   telephonyId: number,
   auths: readonly { readonly txid: string; readonly user_key: number }[],
-): Promise<void> {
-  if (auths.length === 0) return;
+): Promise<RolledEvent[]> {
+  if (auths.length === 0) return [];
+  const attributed: RolledEvent[] = [];
   const userOf = new Map(auths.map((a) => [a.txid, a.user_key]));
   const rollup = new RollupDelta();
   const idsByUser = new Map<number, number[]>();
@@ -358,7 +363,7 @@ async function attributeTelephony(
     // (user_key, ts_ms) index (every row without a user) and the unique key (every row).
     const waiting = await trx
       .selectFrom('activity_events')
-      .select(['id', 'txid', 'ts_ms', 'result'])
+      .select(['id', 'txid', 'ts_ms', 'result', 'factor', 'application', 'location'])
       .where('stream_id', '=', telephonyId)
       .where('txid', 'in', batch)
       .where('user_key', 'is', null)
@@ -369,6 +374,7 @@ async function attributeTelephony(
       const result = row.result === null ? null : row.result;
       rollup.add(null, row.ts_ms, result, -1);
       rollup.add(user, row.ts_ms, result, 1);
+      attributed.push({ ...row, user_key: user });
       const list = idsByUser.get(user) ?? [];
       list.push(row.id);
       idsByUser.set(user, list);
@@ -382,6 +388,7 @@ async function attributeTelephony(
         .where('id', 'in', batch)
         .execute();
   await applyRollup(trx, sourceId, 'telephony', rollup);
+  return attributed;
 }
 
 const EVENT_COLUMNS = [

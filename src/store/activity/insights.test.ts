@@ -52,8 +52,8 @@ describeEachDatabase('activity insights', (t) => {
 
     const usage = await activityUsage(t.db, {
       userKeys: [key],
-      fromMs: START,
-      toMs: ms(START + 1000 * DAY_MS),
+      fromDay: Math.floor(START / DAY_MS),
+      toDay: Math.floor(START / DAY_MS) + 1000,
     });
     expect(usage.applications.reduce((s, a) => s + a.count, 0)).toBe(mine.length);
     expect(usage.factors.map((f) => f.value).sort()).toEqual(

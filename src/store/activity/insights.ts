@@ -1,12 +1,13 @@
 /**
- * Insight queries over activity: per-user summaries (last activity, last successful
- * authentication, days active), daily counts from the rollup, applications, factors and
- * locations used, the first stored event and the locations seen before a time.
+ * Insight queries over activity, each reading rollups kept at ingest (never all of a user's
+ * events): per-user summaries (last activity and last successful authentication from
+ * `activity_last`, days active from `activity_daily`), daily counts, applications, factors and
+ * locations used (`activity_usage_daily`), the first stored event (one index probe) and the
+ * locations seen before a time.
  *
  * @example await activitySummaries(db, { userKeys, sinceMs: addMs(now, -90 * DAY_MS) })
  */
 import {
-  SUCCESS_RESULT,
   dayOf,
   type ActivitySummary,
   type ActivityUsage,
@@ -17,14 +18,14 @@ import type { StreamName } from '../../domain/streams.js';
 import type { EpochMs } from '../../domain/time.js';
 import { chunks, epochMs } from '../columns.js';
 import type { Db } from '../dialect.js';
-import { eventStreamIds } from './event-streams.js';
+import { USAGE_KINDS, decodeUsageCells, type UsageCell } from './rollups.js';
 import { lookupStrings, stringValues } from './strings.js';
 
 /**
- * Per Duo user: last activity, last successful authentication (exact, from the (user_key, ts)
- * index; an activity-log `success` is not a sign-in) and days
- * active / events since `sinceMs` (from the daily rollup). Users with no events are included
- * with nulls and zeros.
+ * Per Duo user: last activity, last successful authentication (an activity-log `success` is
+ * not a sign-in), over every source, from `activity_last`; days active / events since `sinceMs`
+ * (whole UTC days, from the daily rollup). Users with no events are included with nulls and
+ * zeros.
  *
  * @example await activitySummaries(db, { userKeys, sinceMs: addMs(now, -90 * DAY_MS) })
  */
@@ -33,16 +34,11 @@ export async function activitySummaries(
   query: { readonly userKeys: readonly string[]; readonly sinceMs: EpochMs },
 ): Promise<ActivitySummary[]> {
   const keys = [...new Set(query.userKeys)];
-  const ids = await lookupStrings(db, [...keys, SUCCESS_RESULT]);
-  const successId = ids.get(SUCCESS_RESULT) ?? -1;
-  const userIds = keys.flatMap((k) => {
-    const id = ids.get(k);
-    return id === undefined ? [] : [id];
-  });
-  const authStreams = [...(await eventStreamIds(db, { streams: ['authentication'] })), -1];
+  const ids = await lookupStrings(db, keys);
+  const userIds = [...ids.values()];
   const sinceDay = dayOf(query.sinceMs);
   const windows = new Map<number, { days: number; events: number }>();
-  const latest = new Map<number, { last: number | null; success: number | null }>();
+  const latest = new Map<number, { last: number; success: number | null }>();
   for (const batch of chunks(userIds, 500)) {
     const rollup = await db
       .selectFrom('activity_daily')
@@ -58,33 +54,16 @@ export async function activitySummaries(
       .execute();
     for (const r of rollup) windows.set(r.user_key, { days: r.days, events: r.events });
     const last = await db
-      .selectFrom('strings as s')
-      .select((eb) => [
-        's.id',
-        eb
-          .selectFrom('activity_events as e')
-          .select('e.ts_ms')
-          .whereRef('e.user_key', '=', 's.id')
-          .orderBy('e.ts_ms', 'desc')
-          .limit(1)
-          .as('last_ms'),
-        eb
-          .selectFrom('activity_events as e')
-          .select('e.ts_ms')
-          .whereRef('e.user_key', '=', 's.id')
-          .where('e.result', '=', successId)
-          .where('e.stream_id', 'in', authStreams)
-          .orderBy('e.ts_ms', 'desc')
-          .limit(1)
-          .as('success_ms'),
+      .selectFrom('activity_last')
+      .select([
+        'user_key',
+        (eb) => eb.fn.max<number>('last_ms').as('last_ms'),
+        (eb) => eb.fn.max<number | null>('last_success_ms').as('success_ms'),
       ])
-      .where('s.id', 'in', batch)
+      .where('user_key', 'in', batch)
+      .groupBy('user_key')
       .execute();
-    for (const r of last)
-      latest.set(r.id, {
-        last: r.last_ms === null ? null : r.last_ms,
-        success: r.success_ms === null ? null : r.success_ms,
-      });
+    for (const r of last) latest.set(r.user_key, { last: r.last_ms, success: r.success_ms });
   }
   return keys.map((userKey) => {
     const id = ids.get(userKey);
@@ -92,7 +71,7 @@ export async function activitySummaries(
     const l = id === undefined ? undefined : latest.get(id);
     return {
       userKey,
-      lastActivityMs: l?.last == null ? null : epochMs(l.last),
+      lastActivityMs: l === undefined ? null : epochMs(l.last),
       lastSuccessMs: l?.success == null ? null : epochMs(l.success),
       daysActive: w?.days ?? 0,
       events: w?.events ?? 0,
@@ -144,51 +123,63 @@ export async function dailyActivity(
 }
 
 /**
- * Applications, factors and locations a set of Duo users used in `[fromMs, toMs)`, most used
- * first, with first and last use (reads raw events through the (user_key, ts) index). Factors
- * are those of authentications: a telephony row repeats the factor of the authentication that
- * sent it, so counting it too would count one sign-in twice.
+ * Applications, factors and locations a set of Duo users used on UTC days `fromDay` to `toDay`
+ * (inclusive, days since the epoch), most used first, with first and last use, from
+ * `activity_usage_daily`. Factors are those of authentications: a telephony row repeats the
+ * factor of the authentication that sent it, so counting it too would count one sign-in twice.
+ *
+ * @example await activityUsage(db, { userKeys, fromDay: today - 89, toDay: today })
  */
 export async function activityUsage(
   db: Db,
-  query: { readonly userKeys: readonly string[]; readonly fromMs: EpochMs; readonly toMs: EpochMs },
+  query: { readonly userKeys: readonly string[]; readonly fromDay: number; readonly toDay: number },
 ): Promise<ActivityUsage> {
   const ids = [...(await lookupStrings(db, query.userKeys)).values()];
-  const authStreams = [...(await eventStreamIds(db, { streams: ['authentication'] })), -1];
-  const usage = async (column: 'application' | 'factor' | 'location'): Promise<UsageCount[]> => {
-    if (ids.length === 0) return [];
+  const used = new Map<string, { kind: number } & UsageCell>();
+  for (const batch of chunks(ids, 500)) {
     const rows = await db
-      .selectFrom('activity_events')
-      .select([
-        column,
-        (eb) => eb.fn.countAll<number>().as('count'),
-        (eb) => eb.fn.min<number>('ts_ms').as('first_ms'),
-        (eb) => eb.fn.max<number>('ts_ms').as('last_ms'),
-      ])
-      .where('user_key', 'in', ids)
-      .where('ts_ms', '>=', query.fromMs)
-      .where('ts_ms', '<', query.toMs)
-      .where(column, 'is not', null)
-      .$if(column === 'factor', (q) => q.where('stream_id', 'in', authStreams))
-      .groupBy(column)
+      .selectFrom('activity_usage_daily')
+      .select(['day', 'applications', 'factors', 'locations'])
+      .where('user_key', 'in', batch)
+      .where('day', '>=', query.fromDay)
+      .where('day', '<=', query.toDay)
       .execute();
-    const names = await stringValues(
-      db,
-      rows.flatMap((r) => (r[column] === null ? [] : [r[column]])),
-    );
-    return rows
-      .map((r) => ({
-        value: names.get(Number(r[column])) ?? '',
-        count: r.count,
-        firstMs: epochMs(r.first_ms),
-        lastMs: epochMs(r.last_ms),
+    for (const row of rows)
+      for (const [kind, text] of [
+        [USAGE_KINDS.application, row.applications],
+        [USAGE_KINDS.factor, row.factors],
+        [USAGE_KINDS.location, row.locations],
+      ] as const)
+        for (const cell of decodeUsageCells(text, row.day)) {
+          const key = `${String(kind)}|${String(cell.value)}`;
+          const before = used.get(key);
+          used.set(key, {
+            kind,
+            value: cell.value,
+            count: (before?.count ?? 0) + cell.count,
+            firstMs: Math.min(before?.firstMs ?? cell.firstMs, cell.firstMs),
+            lastMs: Math.max(before?.lastMs ?? cell.lastMs, cell.lastMs),
+          });
+        }
+  }
+  const names = await stringValues(
+    db,
+    [...used.values()].map((u) => u.value),
+  );
+  const of = (kind: number): UsageCount[] =>
+    [...used.values()]
+      .filter((u) => u.kind === kind && u.count > 0)
+      .map((u) => ({
+        value: names.get(u.value) ?? '',
+        count: u.count,
+        firstMs: epochMs(u.firstMs),
+        lastMs: epochMs(u.lastMs),
       }))
       .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
-  };
   return {
-    applications: await usage('application'),
-    factors: await usage('factor'),
-    locations: await usage('location'),
+    applications: of(USAGE_KINDS.application),
+    factors: of(USAGE_KINDS.factor),
+    locations: of(USAGE_KINDS.location),
   };
 }
 
@@ -241,17 +232,44 @@ export async function locationsSeenBefore(
   const places = await lookupStrings(db, query.locations);
   if (users.length === 0 || places.size === 0) return seen;
   const names = new Map([...places].map(([value, id]) => [id, value]));
-  const rows = await db
-    .selectFrom('activity_events')
-    .select('location')
-    .distinct()
-    .where('user_key', 'in', users)
-    .where('location', 'in', [...places.values()])
-    .where('ts_ms', '<', query.beforeMs)
-    .execute();
-  for (const r of rows) {
-    const name = r.location === null ? undefined : names.get(r.location);
-    if (name !== undefined) seen.add(name);
+  const wanted = new Set(places.values());
+  for (const batch of chunks(users, 500)) {
+    const rows = await db
+      .selectFrom('activity_usage_daily')
+      .select(['day', 'locations'])
+      .where('user_key', 'in', batch)
+      .where('day', '<=', dayOf(query.beforeMs))
+      .execute();
+    for (const row of rows)
+      for (const cell of decodeUsageCells(row.locations, row.day)) {
+        const name = names.get(cell.value);
+        if (wanted.has(cell.value) && cell.firstMs < query.beforeMs && name !== undefined)
+          seen.add(name);
+      }
   }
   return seen;
+}
+
+/**
+ * The Duo users of a source with their events since `fromDay` (from the daily rollup), most
+ * active first: how the benchmark finds the heaviest identities.
+ *
+ * @example const [heaviest] = await usersByActivity(db, { sourceId, fromDay: today - 89 });
+ */
+export async function usersByActivity(
+  db: Db,
+  query: { readonly sourceId: string; readonly fromDay: number },
+): Promise<{ readonly userKey: string; readonly events: number }[]> {
+  const rows = await db
+    .selectFrom('activity_daily as d')
+    .innerJoin('strings as s', 's.id', 'd.user_key')
+    .select(['s.value', (eb) => eb.fn.sum<number>('d.count').as('events')])
+    .where('d.source_id', '=', query.sourceId)
+    .where('d.day', '>=', query.fromDay)
+    .where('d.user_key', '<>', 0)
+    .groupBy('s.value')
+    .orderBy('events', 'desc')
+    .orderBy('s.value')
+    .execute();
+  return rows.map((r) => ({ userKey: r.value, events: r.events }));
 }

@@ -39,7 +39,7 @@ export async function countActivityEvents(
 export interface StorageStats {
   /** Every table of the store, indexes included. */
   readonly totalBytes: number;
-  /** `activity_events`, `event_streams`, `activity_daily` and `strings`, indexes included. */
+  /** `activity_events`, `event_streams`, its rollups and `strings`, indexes included. */
   readonly activityBytes: number;
   readonly events: number;
   /** `activityBytes / events` (0 without events). */
@@ -50,7 +50,15 @@ export interface StorageStats {
 /** Bytes on disk, in total and per stored event (SQLite `dbstat`, PostgreSQL relation sizes). */
 export async function storageStats(db: Db): Promise<StorageStats> {
   const tables = await dialectOf(db).tableSizes(db);
-  const activityTables = new Set(['activity_events', 'event_streams', 'activity_daily', 'strings']);
+  const activityTables = new Set([
+    'activity_events',
+    'event_streams',
+    'activity_daily',
+    'activity_last',
+    'activity_usage_daily',
+    'activity_org_daily',
+    'strings',
+  ]);
   const activityBytes = tables
     .filter((t) => activityTables.has(t.table))
     .reduce((sum, t) => sum + t.bytes, 0);

@@ -6,7 +6,8 @@ import { migration0004 } from './0004_factor_names.js';
 import { migration0005 } from './0005_api_token_expiry.js';
 import { migration0006 } from './0006_lease_holder.js';
 import { migration0007 } from './0007_drop_unused_stream_columns.js';
-import { migration0008 } from './0008_compact_events.js';
+import { migration0008 } from './0008_activity_rollups.js';
+import { migration0009 } from './0009_compact_events.js';
 import type { Migration } from './migration.js';
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0006,
   migration0007,
   migration0008,
+  migration0009,
 ];

@@ -18,8 +18,8 @@ import { sql } from 'kysely';
 import { dialectOf, type Db } from '../dialect.js';
 import type { Migration } from './migration.js';
 
-export const migration0008: Migration = {
-  id: '0008_compact_events',
+export const migration0009: Migration = {
+  id: '0009_compact_events',
   async up(db: Db): Promise<void> {
     const d = dialectOf(db);
     const s = db.schema;
