@@ -16,6 +16,7 @@ import { usersByActivity } from '../store/activity/insights.js';
 import type { Db } from '../store/dialect.js';
 import { createIdentity } from '../store/identities.js';
 import { createSource } from '../store/sources.js';
+import { summarise } from './sampling.js';
 
 /** Milliseconds per insights read. */
 export interface InsightLatency {
@@ -140,16 +141,9 @@ async function linkIdentities(
   return identities;
 }
 
-/** Nearest-rank percentiles of a set of durations. */
+/** Nearest-rank percentiles of a set of durations (`summarise`, in this file's field names). */
 export function latency(samples: readonly number[]): InsightLatency {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (p: number): number =>
-    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? 0;
-  return {
-    samples: sorted.length,
-    p50: at(0.5),
-    p95: at(0.95),
-    p99: at(0.99),
-    max: sorted[sorted.length - 1] ?? 0,
-  };
+  if (samples.length === 0) return { samples: 0, p50: 0, p95: 0, p99: 0, max: 0 };
+  const s = summarise(samples);
+  return { samples: s.samples, p50: s.p50Ms, p95: s.p95Ms, p99: s.p99Ms, max: s.maxMs };
 }

@@ -9,17 +9,15 @@ import { randomCredential, startSimulator, type Simulator } from '../../src/sim/
 import { control } from '../../src/sim/testing.js';
 import type { User } from '../../src/domain/users.js';
 import {
+  createIdentityVia,
+  createSourceVia,
+  errorOf,
   startTestApi,
   TEST_PASSWORD,
   waitForRun,
   type Client,
   type TestApi,
 } from '../support/api.js';
-
-interface ErrorShape {
-  error: { code: string; message: string; details?: { field: string; message: string }[] };
-}
-const errorOf = (body: unknown) => (body as ErrorShape).error;
 
 describe('HTTP API', () => {
   let api: TestApi;
@@ -46,25 +44,14 @@ describe('HTTP API', () => {
     await sim.close();
   });
 
-  async function newIdentity(name: string): Promise<string> {
-    const res = await admin.post('/api/v1/identities', {
-      displayName: name,
-      email: `${name.toLowerCase().replace(/\s+/g, '.')}@example.org`,
-    });
-    expect(res.status).toBe(201);
-    return (res.body as { id: string }).id;
-  }
+  const newIdentity = (name: string): Promise<string> => createIdentityVia(admin, name);
 
-  async function newSource(
+  const newSource = (
     type: 'duo' | 'duo-activity',
     name: string,
     ownerIdentityId: string,
     extra = {},
-  ) {
-    const res = await admin.post('/api/v1/sources', { type, name, ownerIdentityId, ...extra });
-    expect(res.status).toBe(201);
-    return res.body as { id: string; name: string };
-  }
+  ) => createSourceVia(admin, type, name, ownerIdentityId, extra);
 
   async function configure(client: Client, sourceId: string, skey = credential.skey) {
     return client.put(`/api/v1/sources/${sourceId}/configuration`, {

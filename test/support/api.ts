@@ -222,3 +222,43 @@ export async function waitForRun(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** The error body every 4xx and 5xx answer has. */
+export interface ErrorShape {
+  error: { code: string; message: string; details?: { field: string; message: string }[] };
+}
+
+/** The `error` of an error answer. */
+export const errorOf = (body: unknown): ErrorShape['error'] => (body as ErrorShape).error;
+
+/**
+ * Creates an identity through the API (`client` may create identities) and answers its id; its
+ * email is derived from the name.
+ *
+ * @example const ownerId = await createIdentityVia(admin, 'Ada Owner');
+ */
+export async function createIdentityVia(client: Client, name: string): Promise<string> {
+  const res = await client.post('/api/v1/identities', {
+    displayName: name,
+    email: `${name.toLowerCase().replace(/\s+/g, '.')}@example.org`,
+  });
+  if (res.status !== 201) throw new Error(`creating identity ${name}: ${String(res.status)}`);
+  return (res.body as { id: string }).id;
+}
+
+/**
+ * Creates a source through the API and answers its id and name.
+ *
+ * @example const source = await createSourceVia(admin, 'duo', 'Duo', ownerId);
+ */
+export async function createSourceVia(
+  client: Client,
+  type: 'duo' | 'duo-activity',
+  name: string,
+  ownerIdentityId: string,
+  extra = {},
+): Promise<{ id: string; name: string }> {
+  const res = await client.post('/api/v1/sources', { type, name, ownerIdentityId, ...extra });
+  if (res.status !== 201) throw new Error(`creating source ${name}: ${String(res.status)}`);
+  return res.body as { id: string; name: string };
+}

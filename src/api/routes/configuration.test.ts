@@ -1,12 +1,14 @@
 /** A source's configuration over HTTP (`app.inject`): which Duo API hosts it accepts. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomCredential } from '../../sim/server.js';
-import { startTestApi, type Client, type TestApi } from '../../../test/support/api.js';
-
-interface ErrorShape {
-  error: { code: string; message: string; details?: { field: string; message: string }[] };
-}
-const errorOf = (body: unknown) => (body as ErrorShape).error;
+import {
+  createIdentityVia,
+  createSourceVia,
+  errorOf,
+  startTestApi,
+  type Client,
+  type TestApi,
+} from '../../../test/support/api.js';
 
 describe('PUT /sources/:id/configuration', () => {
   const credential = randomCredential();
@@ -23,25 +25,14 @@ describe('PUT /sources/:id/configuration', () => {
     await api.close();
   });
 
-  async function newIdentity(name: string): Promise<string> {
-    const res = await admin.post('/api/v1/identities', {
-      displayName: name,
-      email: `${name.toLowerCase().replace(/\s+/g, '.')}@example.org`,
-    });
-    expect(res.status).toBe(201);
-    return (res.body as { id: string }).id;
-  }
+  const newIdentity = (name: string): Promise<string> => createIdentityVia(admin, name);
 
-  async function newSource(
+  const newSource = (
     type: 'duo' | 'duo-activity',
     name: string,
     ownerIdentityId: string,
     extra = {},
-  ) {
-    const res = await admin.post('/api/v1/sources', { type, name, ownerIdentityId, ...extra });
-    expect(res.status).toBe(201);
-    return res.body as { id: string; name: string };
-  }
+  ) => createSourceVia(admin, type, name, ownerIdentityId, extra);
 
   it('accepts only Duo API hosts, and loopback only where allowed', async () => {
     const owner = await newIdentity('Host Checker');
