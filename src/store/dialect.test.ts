@@ -82,4 +82,26 @@ describe('SQLite', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('reuses prepared statements: the same query after a stream left early sees the rows as they are', async () => {
+    const db = openDatabase('sqlite::memory:');
+    try {
+      await sql`create table t (n integer)`.execute(db);
+      const insert = db.insertInto('t' as never).values({ n: 1 });
+      for (let i = 0; i < 3; i++) await insert.execute();
+      const all = db.selectFrom('t' as never).select(sql<number>`n`.as('n'));
+      for await (const row of all.stream()) {
+        expect(row.n).toBe(1);
+        break;
+      }
+      expect(await all.execute()).toHaveLength(3);
+      await insert.execute();
+      expect(await all.execute()).toHaveLength(4);
+      let streamed = 0;
+      for await (const row of all.stream()) streamed += row.n;
+      expect(streamed).toBe(4);
+    } finally {
+      await db.destroy();
+    }
+  });
 });

@@ -82,7 +82,52 @@ function openSqlite(path: string, options: OpenOptions): Db {
   database.pragma('wal_autocheckpoint = 10000');
   database.pragma('foreign_keys = ON');
   database.pragma(`busy_timeout = ${String(options.busyTimeoutMs ?? 5000)}`);
-  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
+  return new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: new StatementCache(database) }),
+  });
+}
+
+/**
+ * How many prepared statements a connection keeps. Ingest uses a few dozen shapes over and
+ * over; the rest (lists of ids of every length) come and go through the least recently used end.
+ */
+const CACHED_STATEMENTS = 256;
+
+/**
+ * better-sqlite3 behind Kysely's driver, which prepares every statement it runs: preparing a
+ * multi-row insert (parsing, planning) costs as much as running it, so each SQL text is
+ * prepared once per connection and reused. A cached statement still streaming rows (a CSV
+ * export iterating it) is busy: the same text then gets a statement of its own, uncached.
+ */
+export class StatementCache {
+  readonly #database: BetterSqlite3.Database;
+  readonly #statements = new Map<string, BetterSqlite3.Statement>();
+  readonly #max: number;
+  constructor(database: BetterSqlite3.Database, max = CACHED_STATEMENTS) {
+    this.#database = database;
+    this.#max = max;
+  }
+  prepare(text: string): BetterSqlite3.Statement {
+    const cached = this.#statements.get(text);
+    if (cached !== undefined) {
+      if (cached.busy) return this.#database.prepare(text);
+      // Most recently used last.
+      this.#statements.delete(text);
+      this.#statements.set(text, cached);
+      return cached;
+    }
+    const statement = this.#database.prepare(text);
+    this.#statements.set(text, statement);
+    if (this.#statements.size > this.#max) {
+      const oldest = this.#statements.keys().next().value;
+      if (oldest !== undefined) this.#statements.delete(oldest);
+    }
+    return statement;
+  }
+  close(): void {
+    this.#statements.clear();
+    this.#database.close();
+  }
 }
 
 /**
@@ -94,7 +139,9 @@ function openSqlite(path: string, options: OpenOptions): Db {
 export function openReadOnlySqlite(path: string, options: OpenOptions = {}): Db {
   const database = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
   database.pragma(`busy_timeout = ${String(options.busyTimeoutMs ?? 5000)}`);
-  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
+  return new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: new StatementCache(database) }),
+  });
 }
 
 const INT8_OID = 20;

@@ -112,8 +112,10 @@ export async function ingestActivityPages(
     for (const source of new Set(inputs.filter(attributes).map((i) => i.sourceId)))
       await dialectOf(trx).lockForTransaction(trx, attributionLock(source));
     await internStrings(trx, pageStrings(inputs), inputs[0]?.strings, staged);
+    const rollups = new TransactionRollups();
     const out: IngestResult[] = [];
-    for (const input of inputs) out.push(await ingestInTransaction(trx, input, staged));
+    for (const input of inputs) out.push(await ingestInTransaction(trx, input, staged, rollups));
+    await rollups.apply(trx);
     return out;
   });
   for (const cache of new Set(inputs.map((i) => i.strings))) cache?.remember(staged);
@@ -151,10 +153,54 @@ function pageStrings(
  */
 export const TELEPHONY_AUTH_WINDOW_MS = 60 * 60 * 1000;
 
+/**
+ * What the pages of one transaction change in the rollups, per source and stream, applied once
+ * after every page's rows are written: the rollup rows a backlog's pages share (a user's day,
+ * last activity, the organisation's day) are then read and written once, not once per page.
+ * The same as applying page by page: deltas add up, and the days and users an update recounts
+ * are recounted from the events as they are at the end.
+ */
+class TransactionRollups {
+  readonly #groups = new Map<
+    string,
+    {
+      readonly sourceId: string;
+      readonly stream: StreamName;
+      readonly daily: RollupDelta;
+      readonly added: RolledEvent[];
+      readonly changed: { row: RolledEvent; before: ExistingEvent }[];
+      readonly attributed: RolledEvent[];
+    }
+  >();
+  group(sourceId: string, stream: StreamName) {
+    const key = `${stream}|${sourceId}`;
+    let found = this.#groups.get(key);
+    if (found === undefined) {
+      found = {
+        sourceId,
+        stream,
+        daily: new RollupDelta(),
+        added: [],
+        changed: [],
+        attributed: [],
+      };
+      this.#groups.set(key, found);
+    }
+    return found;
+  }
+  async apply(trx: Db): Promise<void> {
+    for (const { sourceId, stream, daily, added, changed, attributed } of this.#groups.values()) {
+      await applyRollup(trx, sourceId, stream, daily);
+      await applyActivityRollups(trx, { sourceId, stream, added, changed, attributed });
+    }
+  }
+}
+
 async function ingestInTransaction(
   trx: Db,
   input: ActivityPageInput,
   staged: Map<string, number>,
+  rollups: TransactionRollups,
 ): Promise<IngestResult> {
   const { sourceId, stream } = input;
   // Authentication and telephony pages of a source attribute each other (txid → user); run
@@ -185,7 +231,8 @@ async function ingestInTransaction(
   // Insert first, then compare only the rows that were already there. A first sync or a
   // backfill (nearly every row new) then never looks its keys up; a replayed page pays one
   // conflicting insert per row, then the same lookup as before.
-  const rollup = new RollupDelta();
+  const page = rollups.group(sourceId, stream);
+  const rollup = page.daily;
   const rows = events.map((event): NewEventRow => ({
     stream_id: streamId,
     natural_key: event.naturalKey,
@@ -237,18 +284,24 @@ async function ingestInTransaction(
     rollup.add(row.user_key, row.ts_ms, row.result, 1);
   }
 
-  let attributed: RolledEvent[] = [];
   if (stream === 'authentication') {
     const authed = [...stored, ...changed.map((c) => c.row)].flatMap((r) =>
       r.user_key === null ? [] : [{ txid: r.txid ?? r.natural_key, user_key: r.user_key }],
     );
     const telephonyId = await findEventStreamId(trx, sourceId, 'telephony');
     if (telephonyId !== undefined)
-      attributed = await attributeTelephony(trx, sourceId, telephonyId, authed);
+      page.attributed.push(
+        ...(await attributeTelephony(
+          trx,
+          telephonyId,
+          authed,
+          rollups.group(sourceId, 'telephony').daily,
+        )),
+      );
   }
 
-  await applyRollup(trx, sourceId, stream, rollup);
-  await applyActivityRollups(trx, { sourceId, stream, added: stored, changed, attributed });
+  for (const row of stored) page.added.push(row);
+  for (const { row, before } of changed) page.changed.push({ row, before });
   await saveStreamCursor(trx, sourceId, stream, input.cursor, input.streamPatch);
   const changes = changed.slice(0, CHANGES_REPORTED).map(({ row, before, json }) => ({
     naturalKey: row.natural_key,
@@ -348,14 +401,13 @@ async function authUsersByTxid(
 /** Gives waiting telephony rows the user of their (now stored) authentication event. */
 async function attributeTelephony(
   trx: Db,
-  sourceId: string,
   telephonyId: number,
   auths: readonly { readonly txid: string; readonly user_key: number }[],
+  rollup: RollupDelta,
 ): Promise<RolledEvent[]> {
   if (auths.length === 0) return [];
   const attributed: RolledEvent[] = [];
   const userOf = new Map(auths.map((a) => [a.txid, a.user_key]));
-  const rollup = new RollupDelta();
   const idsByUser = new Map<number, number[]>();
   for (const batch of chunks([...userOf.keys()], rowsPerStatement(trx, 1) - 3)) {
     // The waiting-txid index (stream_id, txid) holds exactly the rows that name a foreign txid
@@ -387,7 +439,6 @@ async function attributeTelephony(
         .set({ user_key: user })
         .where('id', 'in', batch)
         .execute();
-  await applyRollup(trx, sourceId, 'telephony', rollup);
   return attributed;
 }
 

@@ -11,7 +11,8 @@ import { createIdentity } from '../identities.js';
 import { backfillActivityRollups } from '../migrations/0008_activity_rollups.js';
 import { dormantAccounts, organisationActivity } from '../reports.js';
 import { createSource } from '../sources.js';
-import { ingestActivityPage } from './ingest.js';
+import { listActivityDaily, recountActivityDaily } from './daily.js';
+import { ingestActivityPage, ingestActivityPages } from './ingest.js';
 import { activitySummaries, activityUsage, locationsSeenBefore } from './insights.js';
 import { listActivityRollups, recountActivityRollups } from './rollups.js';
 
@@ -312,6 +313,44 @@ describeEachDatabase('activity rollups', (t) => {
     );
     expect(await Promise.all(sourceIds.map((id) => listActivityRollups(t.db, id)))).toEqual(
       written,
+    );
+  });
+
+  it('hold what the raw events say when several pages share a transaction', async () => {
+    const owner = await createIdentity(t.db, { displayName: 'Batch owner' });
+    const source = await createSource(t.db, {
+      type: 'duo-activity',
+      name: 'Logs in transactions of several pages',
+      ownerIdentityId: owner.id,
+    });
+    const pages = generatePages(11);
+    // A record and its republished version in one transaction, as a backlog re-read may bring.
+    const first = pages.find((p) => p.stream === 'authentication');
+    const again = first?.events.slice(0, 5).map((e) => ({
+      ...e,
+      tsMs: ms(e.tsMs + DAY_MS),
+      userKey: USERS[3] ?? '',
+      payload: `${e.payload} `,
+    }));
+    const transactions: Page[][] = [];
+    for (let i = 0; i < pages.length; i += 6) transactions.push(pages.slice(i, i + 6));
+    if (first && again)
+      transactions.push([first, { stream: 'authentication', events: again }, first]);
+    for (const transaction of transactions)
+      await ingestActivityPages(
+        t.db,
+        transaction.map((page, i) => ({
+          sourceId: source.id,
+          stream: page.stream,
+          events: page.events,
+          cursor: i,
+        })),
+      );
+    const stored = await listActivityRollups(t.db, source.id);
+    expect(stored.usage.length).toBeGreaterThan(50);
+    expect(stored).toEqual(await recountActivityRollups(t.db, source.id));
+    expect(await listActivityDaily(t.db, source.id)).toEqual(
+      await recountActivityDaily(t.db, source.id),
     );
   });
 });
