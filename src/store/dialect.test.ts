@@ -5,7 +5,8 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/support/db.js';
-import { dialectOf, openDatabase, parseDatabaseUrl } from './dialect.js';
+import BetterSqlite3 from 'better-sqlite3';
+import { StatementCache, dialectOf, openDatabase, parseDatabaseUrl } from './dialect.js';
 
 describe('database URLs', () => {
   it('choose PostgreSQL for postgres:// and SQLite for sqlite: or a plain path', () => {
@@ -102,6 +103,24 @@ describe('SQLite', () => {
       expect(streamed).toBe(4);
     } finally {
       await db.destroy();
+    }
+  });
+
+  it('keeps a statement from its second use, so texts run once never push the repeated ones out', () => {
+    const cache = new StatementCache(new BetterSqlite3(':memory:'), 2);
+    try {
+      const text = 'select 1 as one';
+      const first = cache.prepare(text);
+      expect(cache.size).toBe(0);
+      const second = cache.prepare(text);
+      expect(second).not.toBe(first);
+      expect(cache.prepare(text)).toBe(second);
+      for (let i = 0; i < 10; i++) cache.prepare(`select ${String(i)} as n`);
+      expect(cache.prepare(text)).toBe(second);
+      expect(cache.size).toBe(1);
+      expect(second.all([])).toEqual([{ one: 1 }]);
+    } finally {
+      cache.close();
     }
   });
 });

@@ -111,10 +111,10 @@ export async function ingestActivityPages(
     // the other's next page needs: a deadlock on PostgreSQL).
     for (const source of new Set(inputs.filter(attributes).map((i) => i.sourceId)))
       await dialectOf(trx).lockForTransaction(trx, attributionLock(source));
-    await internStrings(trx, pageStrings(inputs), inputs[0]?.strings, staged);
+    const ids = await internStrings(trx, pageStrings(inputs), inputs[0]?.strings, staged);
     const rollups = new TransactionRollups();
     const out: IngestResult[] = [];
-    for (const input of inputs) out.push(await ingestInTransaction(trx, input, staged, rollups));
+    for (const input of inputs) out.push(await ingestInTransaction(trx, input, ids, rollups));
     await rollups.apply(trx);
     return out;
   });
@@ -168,7 +168,10 @@ class TransactionRollups {
       readonly stream: StreamName;
       readonly daily: RollupDelta;
       readonly added: RolledEvent[];
-      readonly changed: { row: RolledEvent; before: ExistingEvent }[];
+      readonly changed: {
+        row: RolledEvent;
+        before: { readonly user_key: number | null; readonly ts_ms: number };
+      }[];
       readonly attributed: RolledEvent[];
     }
   >();
@@ -199,7 +202,8 @@ class TransactionRollups {
 async function ingestInTransaction(
   trx: Db,
   input: ActivityPageInput,
-  staged: Map<string, number>,
+  /** The string ids of every page of the transaction. */
+  ids: ReadonlyMap<string, number>,
   rollups: TransactionRollups,
 ): Promise<IngestResult> {
   const { sourceId, stream } = input;
@@ -214,7 +218,6 @@ async function ingestInTransaction(
   for (const event of input.events) byKey.set(eventKey(event.tsMs, event.naturalKey), event);
   const events = [...byKey.values()];
 
-  const ids = await internStrings(trx, pageStrings([{ events }]), input.strings, staged);
   const idOf = (value: string | undefined): number | null =>
     value === undefined ? null : (ids.get(value) ?? null);
 
@@ -300,8 +303,13 @@ async function ingestInTransaction(
       );
   }
 
-  for (const row of stored) page.added.push(row);
-  for (const { row, before } of changed) page.changed.push({ row, before });
+  // Only what the rollups read: a backlog's payloads are not kept until its commit.
+  for (const row of stored) page.added.push(rolled(row));
+  for (const { row, before } of changed)
+    page.changed.push({
+      row: rolled(row),
+      before: { user_key: before.user_key, ts_ms: before.ts_ms },
+    });
   await saveStreamCursor(trx, sourceId, stream, input.cursor, input.streamPatch);
   const changes = changed.slice(0, CHANGES_REPORTED).map(({ row, before, json }) => ({
     naturalKey: row.natural_key,
@@ -309,6 +317,17 @@ async function ingestInTransaction(
     after: json,
   }));
   return { inserted: stored.length, updated: changed.length, changes };
+}
+
+function rolled(row: RolledEvent): RolledEvent {
+  return {
+    user_key: row.user_key,
+    ts_ms: row.ts_ms,
+    result: row.result,
+    factor: row.factor,
+    application: row.application,
+    location: row.location,
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { beforeAll, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { random } from '../../../test/support/activity-fixtures.js';
 import { describeEachDatabase } from '../../../test/support/db.js';
 import { dayOf, type NormalisedEvent } from '../../domain/activity.js';
@@ -14,7 +14,7 @@ import { createSource } from '../sources.js';
 import { listActivityDaily, recountActivityDaily } from './daily.js';
 import { ingestActivityPage, ingestActivityPages } from './ingest.js';
 import { activitySummaries, activityUsage, locationsSeenBefore } from './insights.js';
-import { listActivityRollups, recountActivityRollups } from './rollups.js';
+import { decodeUsageCells, listActivityRollups, recountActivityRollups } from './rollups.js';
 
 const START = Date.UTC(2025, 2, 3);
 const DAYS = 20;
@@ -352,5 +352,23 @@ describeEachDatabase('activity rollups', (t) => {
     expect(await listActivityDaily(t.db, source.id)).toEqual(
       await recountActivityDaily(t.db, source.id),
     );
+  });
+});
+
+describe('usage cells', () => {
+  it('read back as written: value, events, first and last within the day', () => {
+    const day = 20_150;
+    const base = day * DAY_MS;
+    expect(decodeUsageCells('17:3:3600000:7200000;204:1:0:86399999', day)).toEqual([
+      { value: 17, count: 3, firstMs: base + 3_600_000, lastMs: base + 7_200_000 },
+      { value: 204, count: 1, firstMs: base, lastMs: base + 86_399_999 },
+    ]);
+    expect(decodeUsageCells('', day)).toEqual([]);
+    // Text ingest never writes is still read field by field.
+    expect(decodeUsageCells('5:2;;7:1:1.5:2', day)).toEqual([
+      { value: 5, count: 2, firstMs: base, lastMs: base },
+      { value: 0, count: 0, firstMs: base, lastMs: base },
+      { value: 7, count: 1, firstMs: base + 1.5, lastMs: base + 2 },
+    ]);
   });
 });

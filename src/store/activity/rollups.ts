@@ -159,6 +159,45 @@ export interface UsageCell {
 export function decodeUsageCells(text: string, day: number): UsageCell[] {
   if (text === '') return [];
   const base = day * DAY_MS;
+  return decodeDigits(text, base) ?? decodeSplit(text, base);
+}
+
+const COLON = 58;
+const SEMICOLON = 59;
+const ZERO = 48;
+const NINE = 57;
+
+/**
+ * What ingest writes (digits, `:` and `;` only), read in one pass without splitting into
+ * strings: a user-day's cells are read on every page that touches the day. Anything else is
+ * left to `decodeSplit` (undefined).
+ */
+function decodeDigits(text: string, base: number): UsageCell[] | undefined {
+  const cells: UsageCell[] = [];
+  const fields = [0, 0, 0, 0];
+  let field = 0;
+  let number = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const code = i === text.length ? SEMICOLON : text.charCodeAt(i);
+    if (code >= ZERO && code <= NINE) number = number * 10 + (code - ZERO);
+    else if (code === COLON && field < 3) {
+      fields[field++] = number;
+      number = 0;
+    } else if (code === SEMICOLON && field === 3) {
+      cells.push({
+        value: fields[0] ?? 0,
+        count: fields[1] ?? 0,
+        firstMs: base + (fields[2] ?? 0),
+        lastMs: base + number,
+      });
+      field = 0;
+      number = 0;
+    } else return undefined;
+  }
+  return cells;
+}
+
+function decodeSplit(text: string, base: number): UsageCell[] {
   return text.split(';').map((cell) => {
     const [value, count, first, last] = cell.split(':').map(Number);
     return {
