@@ -213,10 +213,7 @@ async function ingestInTransaction(
   // at the start of the transaction; taking it again here is a no-op).
   if (attributes(input)) await dialectOf(trx).lockForTransaction(trx, attributionLock(sourceId));
   const streamId = await eventStreamId(trx, sourceId, stream);
-  // Last occurrence of an event (time and natural key) wins within a page.
-  const byKey = new Map<string, NormalisedEvent>();
-  for (const event of input.events) byKey.set(eventKey(event.tsMs, event.naturalKey), event);
-  const events = [...byKey.values()];
+  const events = lastOfEach(input.events);
 
   const idOf = (value: string | undefined): number | null =>
     value === undefined ? null : (ids.get(value) ?? null);
@@ -256,17 +253,24 @@ async function ingestInTransaction(
     txid: event.txid === undefined || event.txid === event.naturalKey ? null : event.txid,
     payload: encodePayload(stream, event.payload),
   }));
-  const added = new Set(
-    (await runBatches(trx, insertEvents, rows)).map((r) => eventKey(r.ts_ms, r.natural_key)),
-  );
+  const inserted = await runBatches(trx, insertEvents, rows);
   const stored: NewEventRow[] = [];
   const known: { row: NewEventRow; json: string }[] = [];
-  rows.forEach((row, i) => {
-    if (added.has(eventKey(row.ts_ms, row.natural_key))) {
+  if (inserted.length === rows.length) {
+    // Every row was new (a first sync, a backfill): no key to compare.
+    for (const row of rows) {
       stored.push(row);
       rollup.add(row.user_key, row.ts_ms, row.result, 1);
-    } else known.push({ row, json: events[i]?.payload ?? '' });
-  });
+    }
+  } else {
+    const added = new Set(inserted.map((r) => eventKey(r.ts_ms, r.natural_key)));
+    rows.forEach((row, i) => {
+      if (added.has(eventKey(row.ts_ms, row.natural_key))) {
+        stored.push(row);
+        rollup.add(row.user_key, row.ts_ms, row.result, 1);
+      } else known.push({ row, json: events[i]?.payload ?? '' });
+    });
+  }
   const changed: { id: number; row: NewEventRow; before: ExistingEvent; json: string }[] = [];
   if (known.length > 0) {
     const existing = await existingEvents(
@@ -345,6 +349,25 @@ interface ExistingEvent {
   readonly user_key: number | null;
   readonly result: number | null;
   readonly payload: Uint8Array;
+}
+
+/**
+ * A page's events, the last occurrence of each (time and natural key) winning, in the order
+ * of their first. Natural keys alone tell nearly always: the pair is built only when one
+ * repeats at another time.
+ */
+function lastOfEach(events: readonly NormalisedEvent[]): readonly NormalisedEvent[] {
+  const byNaturalKey = new Map<string, NormalisedEvent>();
+  for (const event of events) {
+    const before = byNaturalKey.get(event.naturalKey);
+    if (before !== undefined && before.tsMs !== event.tsMs) {
+      const byKey = new Map<string, NormalisedEvent>();
+      for (const e of events) byKey.set(eventKey(e.tsMs, e.naturalKey), e);
+      return [...byKey.values()];
+    }
+    byNaturalKey.set(event.naturalKey, event);
+  }
+  return byNaturalKey.size === events.length ? events : [...byNaturalKey.values()];
 }
 
 /** A stored event's identity within its stream: its time and natural key. */
