@@ -297,14 +297,13 @@ async function ingestInTransaction(
     );
     const telephonyId = await findEventStreamId(trx, sourceId, 'telephony');
     if (telephonyId !== undefined)
-      page.attributed.push(
-        ...(await attributeTelephony(
-          trx,
-          telephonyId,
-          authed,
-          rollups.group(sourceId, 'telephony').daily,
-        )),
-      );
+      for (const event of await attributeTelephony(
+        trx,
+        telephonyId,
+        authed,
+        rollups.group(sourceId, 'telephony').daily,
+      ))
+        page.attributed.push(event);
   }
 
   // Only what the rollups read: a backlog's payloads are not kept until its commit.

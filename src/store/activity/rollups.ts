@@ -10,7 +10,8 @@
  * - `activity_org_daily`: per source and UTC day, the events naming a Duo user and the Duo
  *   users whose last activity is that day ("users active since day D" = the sum from D on).
  *
- * `applyActivityRollups` takes what one page changed, inside the page's transaction. New events
+ * `applyActivityRollups` takes what one transaction's pages changed, inside that transaction,
+ * after their rows are written. New events
  * are merged into their user-days; an event that changed (Duo republished it) has the days it left and
  * joined recounted from the events, and its users' last activity recomputed, since a max or a
  * first/last cannot be taken back by a delta. Replaying a page changes nothing: it adds and
@@ -43,7 +44,7 @@ export interface RolledEvent {
   readonly location: number | null;
 }
 
-/** What one page changed. */
+/** What the pages of one transaction changed, in one source and stream. */
 export interface RollupChanges {
   readonly sourceId: string;
   /** The page's stream: that of `added` and `changed`. */
@@ -66,7 +67,7 @@ interface Rolled extends RolledEvent {
   readonly authentication: boolean;
 }
 
-/** Adds one page's changes to the three rollups (inside the page's transaction). */
+/** Adds a transaction's changes to the three rollups (inside that transaction). */
 export async function applyActivityRollups(trx: Db, changes: RollupChanges): Promise<void> {
   const { sourceId } = changes;
   if (changes.added.length + changes.changed.length + changes.attributed.length === 0) return;
