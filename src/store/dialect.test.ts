@@ -5,7 +5,8 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/support/db.js';
-import { dialectOf, openDatabase, parseDatabaseUrl } from './dialect.js';
+import BetterSqlite3 from 'better-sqlite3';
+import { StatementCache, dialectOf, openDatabase, parseDatabaseUrl } from './dialect.js';
 
 describe('database URLs', () => {
   it('choose PostgreSQL for postgres:// and SQLite for sqlite: or a plain path', () => {
@@ -80,6 +81,46 @@ describe('SQLite', () => {
     } finally {
       await db.destroy();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reuses prepared statements: the same query after a stream left early sees the rows as they are', async () => {
+    const db = openDatabase('sqlite::memory:');
+    try {
+      await sql`create table t (n integer)`.execute(db);
+      const insert = db.insertInto('t' as never).values({ n: 1 });
+      for (let i = 0; i < 3; i++) await insert.execute();
+      const all = db.selectFrom('t' as never).select(sql<number>`n`.as('n'));
+      for await (const row of all.stream()) {
+        expect(row.n).toBe(1);
+        break;
+      }
+      expect(await all.execute()).toHaveLength(3);
+      await insert.execute();
+      expect(await all.execute()).toHaveLength(4);
+      let streamed = 0;
+      for await (const row of all.stream()) streamed += row.n;
+      expect(streamed).toBe(4);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('keeps a statement from its second use, so texts run once never push the repeated ones out', () => {
+    const cache = new StatementCache(new BetterSqlite3(':memory:'), 2);
+    try {
+      const text = 'select 1 as one';
+      const first = cache.prepare(text);
+      expect(cache.size).toBe(0);
+      const second = cache.prepare(text);
+      expect(second).not.toBe(first);
+      expect(cache.prepare(text)).toBe(second);
+      for (let i = 0; i < 10; i++) cache.prepare(`select ${String(i)} as n`);
+      expect(cache.prepare(text)).toBe(second);
+      expect(cache.size).toBe(1);
+      expect(second.all([])).toEqual([{ one: 1 }]);
+    } finally {
+      cache.close();
     }
   });
 });

@@ -82,7 +82,67 @@ function openSqlite(path: string, options: OpenOptions): Db {
   database.pragma('wal_autocheckpoint = 10000');
   database.pragma('foreign_keys = ON');
   database.pragma(`busy_timeout = ${String(options.busyTimeoutMs ?? 5000)}`);
-  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
+  return new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: new StatementCache(database) }),
+  });
+}
+
+/**
+ * How many prepared statements a connection keeps, and how many texts seen once it remembers.
+ * Ingest runs a few dozen shapes over and over; a text is kept from its second use, so lists of
+ * ids of every length (each a statement of its own, some of them large) do not push them out.
+ */
+const CACHED_STATEMENTS = 64;
+const SEEN_ONCE = 256;
+
+/**
+ * better-sqlite3 behind Kysely's driver, which prepares every statement it runs: preparing a
+ * multi-row insert (parsing, planning) costs as much as running it, so a text run again is
+ * prepared once per connection and reused (least recently used out). A cached statement still
+ * streaming rows is busy: the same text then gets a statement of its own, uncached.
+ */
+export class StatementCache {
+  readonly #database: BetterSqlite3.Database;
+  readonly #statements = new Map<string, BetterSqlite3.Statement>();
+  readonly #seen = new Set<string>();
+  readonly #max: number;
+  constructor(database: BetterSqlite3.Database, max = CACHED_STATEMENTS) {
+    this.#database = database;
+    this.#max = max;
+  }
+  /** How many statements are kept. */
+  get size(): number {
+    return this.#statements.size;
+  }
+  prepare(text: string): BetterSqlite3.Statement {
+    const cached = this.#statements.get(text);
+    if (cached !== undefined) {
+      if (cached.busy) return this.#database.prepare(text);
+      // Most recently used last.
+      this.#statements.delete(text);
+      this.#statements.set(text, cached);
+      return cached;
+    }
+    const statement = this.#database.prepare(text);
+    if (!this.#seen.delete(text)) {
+      this.#seen.add(text);
+      if (this.#seen.size > SEEN_ONCE) dropOldest(this.#seen);
+      return statement;
+    }
+    this.#statements.set(text, statement);
+    if (this.#statements.size > this.#max) dropOldest(this.#statements);
+    return statement;
+  }
+  close(): void {
+    this.#statements.clear();
+    this.#seen.clear();
+    this.#database.close();
+  }
+}
+
+function dropOldest(items: Set<string> | Map<string, unknown>): void {
+  const oldest = items.keys().next().value;
+  if (oldest !== undefined) items.delete(oldest);
 }
 
 /**
@@ -94,7 +154,9 @@ function openSqlite(path: string, options: OpenOptions): Db {
 export function openReadOnlySqlite(path: string, options: OpenOptions = {}): Db {
   const database = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
   database.pragma(`busy_timeout = ${String(options.busyTimeoutMs ?? 5000)}`);
-  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
+  return new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: new StatementCache(database) }),
+  });
 }
 
 const INT8_OID = 20;

@@ -111,9 +111,11 @@ export async function ingestActivityPages(
     // the other's next page needs: a deadlock on PostgreSQL).
     for (const source of new Set(inputs.filter(attributes).map((i) => i.sourceId)))
       await dialectOf(trx).lockForTransaction(trx, attributionLock(source));
-    await internStrings(trx, pageStrings(inputs), inputs[0]?.strings, staged);
+    const ids = await internStrings(trx, pageStrings(inputs), inputs[0]?.strings, staged);
+    const rollups = new TransactionRollups();
     const out: IngestResult[] = [];
-    for (const input of inputs) out.push(await ingestInTransaction(trx, input, staged));
+    for (const input of inputs) out.push(await ingestInTransaction(trx, input, ids, rollups));
+    await rollups.apply(trx);
     return out;
   });
   for (const cache of new Set(inputs.map((i) => i.strings))) cache?.remember(staged);
@@ -151,10 +153,58 @@ function pageStrings(
  */
 export const TELEPHONY_AUTH_WINDOW_MS = 60 * 60 * 1000;
 
+/**
+ * What the pages of one transaction change in the rollups, per source and stream, applied once
+ * after every page's rows are written: the rollup rows a backlog's pages share (a user's day,
+ * last activity, the organisation's day) are then read and written once, not once per page.
+ * The same as applying page by page: deltas add up, and the days and users an update recounts
+ * are recounted from the events as they are at the end.
+ */
+class TransactionRollups {
+  readonly #groups = new Map<
+    string,
+    {
+      readonly sourceId: string;
+      readonly stream: StreamName;
+      readonly daily: RollupDelta;
+      readonly added: RolledEvent[];
+      readonly changed: {
+        row: RolledEvent;
+        before: { readonly user_key: number | null; readonly ts_ms: number };
+      }[];
+      readonly attributed: RolledEvent[];
+    }
+  >();
+  group(sourceId: string, stream: StreamName) {
+    const key = `${stream}|${sourceId}`;
+    let found = this.#groups.get(key);
+    if (found === undefined) {
+      found = {
+        sourceId,
+        stream,
+        daily: new RollupDelta(),
+        added: [],
+        changed: [],
+        attributed: [],
+      };
+      this.#groups.set(key, found);
+    }
+    return found;
+  }
+  async apply(trx: Db): Promise<void> {
+    for (const { sourceId, stream, daily, added, changed, attributed } of this.#groups.values()) {
+      await applyRollup(trx, sourceId, stream, daily);
+      await applyActivityRollups(trx, { sourceId, stream, added, changed, attributed });
+    }
+  }
+}
+
 async function ingestInTransaction(
   trx: Db,
   input: ActivityPageInput,
-  staged: Map<string, number>,
+  /** The string ids of every page of the transaction. */
+  ids: ReadonlyMap<string, number>,
+  rollups: TransactionRollups,
 ): Promise<IngestResult> {
   const { sourceId, stream } = input;
   // Authentication and telephony pages of a source attribute each other (txid → user); run
@@ -163,12 +213,8 @@ async function ingestInTransaction(
   // at the start of the transaction; taking it again here is a no-op).
   if (attributes(input)) await dialectOf(trx).lockForTransaction(trx, attributionLock(sourceId));
   const streamId = await eventStreamId(trx, sourceId, stream);
-  // Last occurrence of an event (time and natural key) wins within a page.
-  const byKey = new Map<string, NormalisedEvent>();
-  for (const event of input.events) byKey.set(eventKey(event.tsMs, event.naturalKey), event);
-  const events = [...byKey.values()];
+  const events = lastOfEach(input.events);
 
-  const ids = await internStrings(trx, pageStrings([{ events }]), input.strings, staged);
   const idOf = (value: string | undefined): number | null =>
     value === undefined ? null : (ids.get(value) ?? null);
 
@@ -185,7 +231,8 @@ async function ingestInTransaction(
   // Insert first, then compare only the rows that were already there. A first sync or a
   // backfill (nearly every row new) then never looks its keys up; a replayed page pays one
   // conflicting insert per row, then the same lookup as before.
-  const rollup = new RollupDelta();
+  const page = rollups.group(sourceId, stream);
+  const rollup = page.daily;
   const rows = events.map((event): NewEventRow => ({
     stream_id: streamId,
     natural_key: event.naturalKey,
@@ -206,17 +253,24 @@ async function ingestInTransaction(
     txid: event.txid === undefined || event.txid === event.naturalKey ? null : event.txid,
     payload: encodePayload(stream, event.payload),
   }));
-  const added = new Set(
-    (await runBatches(trx, insertEvents, rows)).map((r) => eventKey(r.ts_ms, r.natural_key)),
-  );
+  const inserted = await runBatches(trx, insertEvents, rows);
   const stored: NewEventRow[] = [];
   const known: { row: NewEventRow; json: string }[] = [];
-  rows.forEach((row, i) => {
-    if (added.has(eventKey(row.ts_ms, row.natural_key))) {
+  if (inserted.length === rows.length) {
+    // Every row was new (a first sync, a backfill): no key to compare.
+    for (const row of rows) {
       stored.push(row);
       rollup.add(row.user_key, row.ts_ms, row.result, 1);
-    } else known.push({ row, json: events[i]?.payload ?? '' });
-  });
+    }
+  } else {
+    const added = new Set(inserted.map((r) => eventKey(r.ts_ms, r.natural_key)));
+    rows.forEach((row, i) => {
+      if (added.has(eventKey(row.ts_ms, row.natural_key))) {
+        stored.push(row);
+        rollup.add(row.user_key, row.ts_ms, row.result, 1);
+      } else known.push({ row, json: events[i]?.payload ?? '' });
+    });
+  }
   const changed: { id: number; row: NewEventRow; before: ExistingEvent; json: string }[] = [];
   if (known.length > 0) {
     const existing = await existingEvents(
@@ -237,18 +291,28 @@ async function ingestInTransaction(
     rollup.add(row.user_key, row.ts_ms, row.result, 1);
   }
 
-  let attributed: RolledEvent[] = [];
   if (stream === 'authentication') {
     const authed = [...stored, ...changed.map((c) => c.row)].flatMap((r) =>
       r.user_key === null ? [] : [{ txid: r.txid ?? r.natural_key, user_key: r.user_key }],
     );
     const telephonyId = await findEventStreamId(trx, sourceId, 'telephony');
     if (telephonyId !== undefined)
-      attributed = await attributeTelephony(trx, sourceId, telephonyId, authed);
+      for (const event of await attributeTelephony(
+        trx,
+        telephonyId,
+        authed,
+        rollups.group(sourceId, 'telephony').daily,
+      ))
+        page.attributed.push(event);
   }
 
-  await applyRollup(trx, sourceId, stream, rollup);
-  await applyActivityRollups(trx, { sourceId, stream, added: stored, changed, attributed });
+  // Only what the rollups read: a backlog's payloads are not kept until its commit.
+  for (const row of stored) page.added.push(rolled(row));
+  for (const { row, before } of changed)
+    page.changed.push({
+      row: rolled(row),
+      before: { user_key: before.user_key, ts_ms: before.ts_ms },
+    });
   await saveStreamCursor(trx, sourceId, stream, input.cursor, input.streamPatch);
   const changes = changed.slice(0, CHANGES_REPORTED).map(({ row, before, json }) => ({
     naturalKey: row.natural_key,
@@ -256,6 +320,17 @@ async function ingestInTransaction(
     after: json,
   }));
   return { inserted: stored.length, updated: changed.length, changes };
+}
+
+function rolled(row: RolledEvent): RolledEvent {
+  return {
+    user_key: row.user_key,
+    ts_ms: row.ts_ms,
+    result: row.result,
+    factor: row.factor,
+    application: row.application,
+    location: row.location,
+  };
 }
 
 /**
@@ -273,6 +348,25 @@ interface ExistingEvent {
   readonly user_key: number | null;
   readonly result: number | null;
   readonly payload: Uint8Array;
+}
+
+/**
+ * A page's events, the last occurrence of each (time and natural key) winning, in the order
+ * of their first. Natural keys alone tell nearly always: the pair is built only when one
+ * repeats at another time.
+ */
+function lastOfEach(events: readonly NormalisedEvent[]): readonly NormalisedEvent[] {
+  const byNaturalKey = new Map<string, NormalisedEvent>();
+  for (const event of events) {
+    const before = byNaturalKey.get(event.naturalKey);
+    if (before !== undefined && before.tsMs !== event.tsMs) {
+      const byKey = new Map<string, NormalisedEvent>();
+      for (const e of events) byKey.set(eventKey(e.tsMs, e.naturalKey), e);
+      return [...byKey.values()];
+    }
+    byNaturalKey.set(event.naturalKey, event);
+  }
+  return byNaturalKey.size === events.length ? events : [...byNaturalKey.values()];
 }
 
 /** A stored event's identity within its stream: its time and natural key. */
@@ -348,14 +442,13 @@ async function authUsersByTxid(
 /** Gives waiting telephony rows the user of their (now stored) authentication event. */
 async function attributeTelephony(
   trx: Db,
-  sourceId: string,
   telephonyId: number,
   auths: readonly { readonly txid: string; readonly user_key: number }[],
+  rollup: RollupDelta,
 ): Promise<RolledEvent[]> {
   if (auths.length === 0) return [];
   const attributed: RolledEvent[] = [];
   const userOf = new Map(auths.map((a) => [a.txid, a.user_key]));
-  const rollup = new RollupDelta();
   const idsByUser = new Map<number, number[]>();
   for (const batch of chunks([...userOf.keys()], rowsPerStatement(trx, 1) - 3)) {
     // The waiting-txid index (stream_id, txid) holds exactly the rows that name a foreign txid
@@ -387,7 +480,6 @@ async function attributeTelephony(
         .set({ user_key: user })
         .where('id', 'in', batch)
         .execute();
-  await applyRollup(trx, sourceId, 'telephony', rollup);
   return attributed;
 }
 

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { beforeAll, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { random } from '../../../test/support/activity-fixtures.js';
 import { describeEachDatabase } from '../../../test/support/db.js';
 import { dayOf, type NormalisedEvent } from '../../domain/activity.js';
@@ -11,9 +11,10 @@ import { createIdentity } from '../identities.js';
 import { backfillActivityRollups } from '../migrations/0008_activity_rollups.js';
 import { dormantAccounts, organisationActivity } from '../reports.js';
 import { createSource } from '../sources.js';
-import { ingestActivityPage } from './ingest.js';
+import { listActivityDaily, recountActivityDaily } from './daily.js';
+import { ingestActivityPage, ingestActivityPages } from './ingest.js';
 import { activitySummaries, activityUsage, locationsSeenBefore } from './insights.js';
-import { listActivityRollups, recountActivityRollups } from './rollups.js';
+import { decodeUsageCells, listActivityRollups, recountActivityRollups } from './rollups.js';
 
 const START = Date.UTC(2025, 2, 3);
 const DAYS = 20;
@@ -313,5 +314,61 @@ describeEachDatabase('activity rollups', (t) => {
     expect(await Promise.all(sourceIds.map((id) => listActivityRollups(t.db, id)))).toEqual(
       written,
     );
+  });
+
+  it('hold what the raw events say when several pages share a transaction', async () => {
+    const owner = await createIdentity(t.db, { displayName: 'Batch owner' });
+    const source = await createSource(t.db, {
+      type: 'duo-activity',
+      name: 'Logs in transactions of several pages',
+      ownerIdentityId: owner.id,
+    });
+    const pages = generatePages(11);
+    // A record and its republished version in one transaction, as a backlog re-read may bring.
+    const first = pages.find((p) => p.stream === 'authentication');
+    const again = first?.events.slice(0, 5).map((e) => ({
+      ...e,
+      tsMs: ms(e.tsMs + DAY_MS),
+      userKey: USERS[3] ?? '',
+      payload: `${e.payload} `,
+    }));
+    const transactions: Page[][] = [];
+    for (let i = 0; i < pages.length; i += 6) transactions.push(pages.slice(i, i + 6));
+    if (first && again)
+      transactions.push([first, { stream: 'authentication', events: again }, first]);
+    for (const transaction of transactions)
+      await ingestActivityPages(
+        t.db,
+        transaction.map((page, i) => ({
+          sourceId: source.id,
+          stream: page.stream,
+          events: page.events,
+          cursor: i,
+        })),
+      );
+    const stored = await listActivityRollups(t.db, source.id);
+    expect(stored.usage.length).toBeGreaterThan(50);
+    expect(stored).toEqual(await recountActivityRollups(t.db, source.id));
+    expect(await listActivityDaily(t.db, source.id)).toEqual(
+      await recountActivityDaily(t.db, source.id),
+    );
+  });
+});
+
+describe('usage cells', () => {
+  it('read back as written: value, events, first and last within the day', () => {
+    const day = 20_150;
+    const base = day * DAY_MS;
+    expect(decodeUsageCells('17:3:3600000:7200000;204:1:0:86399999', day)).toEqual([
+      { value: 17, count: 3, firstMs: base + 3_600_000, lastMs: base + 7_200_000 },
+      { value: 204, count: 1, firstMs: base, lastMs: base + 86_399_999 },
+    ]);
+    expect(decodeUsageCells('', day)).toEqual([]);
+    // Text ingest never writes is still read field by field.
+    expect(decodeUsageCells('5:2;;7:1:1.5:2', day)).toEqual([
+      { value: 5, count: 2, firstMs: base, lastMs: base },
+      { value: 0, count: 0, firstMs: base, lastMs: base },
+      { value: 7, count: 1, firstMs: base + 1.5, lastMs: base + 2 },
+    ]);
   });
 });

@@ -10,7 +10,8 @@
  * - `activity_org_daily`: per source and UTC day, the events naming a Duo user and the Duo
  *   users whose last activity is that day ("users active since day D" = the sum from D on).
  *
- * `applyActivityRollups` takes what one page changed, inside the page's transaction. New events
+ * `applyActivityRollups` takes what one transaction's pages changed, inside that transaction,
+ * after their rows are written. New events
  * are merged into their user-days; an event that changed (Duo republished it) has the days it left and
  * joined recounted from the events, and its users' last activity recomputed, since a max or a
  * first/last cannot be taken back by a delta. Replaying a page changes nothing: it adds and
@@ -43,7 +44,7 @@ export interface RolledEvent {
   readonly location: number | null;
 }
 
-/** What one page changed. */
+/** What the pages of one transaction changed, in one source and stream. */
 export interface RollupChanges {
   readonly sourceId: string;
   /** The page's stream: that of `added` and `changed`. */
@@ -61,10 +62,12 @@ export interface RollupChanges {
 
 interface Rolled extends RolledEvent {
   readonly user_key: number;
+  /** UTC day of `ts_ms`. */
+  readonly day: number;
   readonly authentication: boolean;
 }
 
-/** Adds one page's changes to the three rollups (inside the page's transaction). */
+/** Adds a transaction's changes to the three rollups (inside that transaction). */
 export async function applyActivityRollups(trx: Db, changes: RollupChanges): Promise<void> {
   const { sourceId } = changes;
   if (changes.added.length + changes.changed.length + changes.attributed.length === 0) return;
@@ -72,13 +75,14 @@ export async function applyActivityRollups(trx: Db, changes: RollupChanges): Pro
   // source's other streams would otherwise read the same old value and both move it.
   await dialectOf(trx).lockForTransaction(trx, `duo-insights:activity-rollups:${sourceId}`);
   const authentication = changes.stream === 'authentication';
-  const recounted = new Set<string>();
+  const recounted = new Set<number>();
   const recountUsers = new Set<number>();
   const orgEvents = new Map<number, number>();
-  const count = (userKey: number | null, tsMs: number, delta: number): void => {
-    if (userKey === null) return;
-    const day = dayOf(epochMs(tsMs));
+  const countDay = (day: number, delta: number): void => {
     orgEvents.set(day, (orgEvents.get(day) ?? 0) + delta);
+  };
+  const count = (userKey: number | null, tsMs: number, delta: number): void => {
+    if (userKey !== null) countDay(dayOf(epochMs(tsMs)), delta);
   };
   for (const { row, before } of changes.changed) {
     count(before.user_key, before.ts_ms, -1);
@@ -92,10 +96,20 @@ export async function applyActivityRollups(trx: Db, changes: RollupChanges): Pro
   const fresh: Rolled[] = [];
   const keep = (events: readonly RolledEvent[], isAuthentication: boolean): void => {
     for (const e of events) {
-      count(e.user_key, e.ts_ms, 1);
       if (e.user_key === null) continue;
-      if (recounted.has(userDay(e.user_key, dayOf(epochMs(e.ts_ms))))) continue;
-      fresh.push({ ...e, user_key: e.user_key, authentication: isAuthentication });
+      const day = dayOf(epochMs(e.ts_ms));
+      countDay(day, 1);
+      if (recounted.size > 0 && recounted.has(userDay(e.user_key, day))) continue;
+      fresh.push({
+        user_key: e.user_key,
+        ts_ms: e.ts_ms,
+        day,
+        result: e.result,
+        factor: e.factor,
+        application: e.application,
+        location: e.location,
+        authentication: isAuthentication,
+      });
     }
   };
   keep(changes.added, authentication);
@@ -134,8 +148,12 @@ async function sourceStreams(db: Db, sourceId: string): Promise<SourceStreams> {
   };
 }
 
-function userDay(user: number, day: number): string {
-  return `${String(user)}|${String(day)}`;
+/** Days a user-day key holds: up to the year 4840. */
+const DAYS_IN_KEY = 2 ** 20;
+
+/** One Duo user's day as one number (a map key that costs no string). */
+function userDay(user: number, day: number): number {
+  return user * DAYS_IN_KEY + day;
 }
 
 // ---- usage ------------------------------------------------------------------------------------
@@ -159,6 +177,45 @@ export interface UsageCell {
 export function decodeUsageCells(text: string, day: number): UsageCell[] {
   if (text === '') return [];
   const base = day * DAY_MS;
+  return decodeDigits(text, base) ?? decodeSplit(text, base);
+}
+
+const COLON = 58;
+const SEMICOLON = 59;
+const ZERO = 48;
+const NINE = 57;
+
+/**
+ * What ingest writes (digits, `:` and `;` only), read in one pass without splitting into
+ * strings: a user-day's cells are read on every page that touches the day. Anything else is
+ * left to `decodeSplit` (undefined).
+ */
+function decodeDigits(text: string, base: number): UsageCell[] | undefined {
+  const cells: UsageCell[] = [];
+  const fields = [0, 0, 0, 0];
+  let field = 0;
+  let number = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const code = i === text.length ? SEMICOLON : text.charCodeAt(i);
+    if (code >= ZERO && code <= NINE) number = number * 10 + (code - ZERO);
+    else if (code === COLON && field < 3) {
+      fields[field++] = number;
+      number = 0;
+    } else if (code === SEMICOLON && field === 3) {
+      cells.push({
+        value: fields[0] ?? 0,
+        count: fields[1] ?? 0,
+        firstMs: base + (fields[2] ?? 0),
+        lastMs: base + number,
+      });
+      field = 0;
+      number = 0;
+    } else return undefined;
+  }
+  return cells;
+}
+
+function decodeSplit(text: string, base: number): UsageCell[] {
   return text.split(';').map((cell) => {
     const [value, count, first, last] = cell.split(':').map(Number);
     return {
@@ -187,6 +244,10 @@ const USAGE_COLUMNS = {
   [USAGE_KINDS.factor]: 'factors',
   [USAGE_KINDS.location]: 'locations',
 } as const;
+
+const USAGE_COLUMN_LIST = Object.entries(USAGE_COLUMNS).map(
+  ([kind, column]) => [Number(kind), column] as const,
+);
 
 /** A Duo user's usage on one day, per kind: value → cell. */
 class DayUsage {
@@ -258,15 +319,15 @@ interface UsageRow {
 
 /**
  * Adds new events' applications, factors and locations to their days' rows, and rewrites the
- * `recounted` user-days (`user|day`) from the stored events.
+ * `recounted` user-days (`userDay`) from the stored events.
  */
 async function updateUsage(
   trx: Db,
   sourceId: string,
   fresh: readonly Rolled[],
-  recounted: readonly string[],
+  recounted: readonly number[],
 ): Promise<void> {
-  const days = new Map<string, DayUsage>();
+  const days = new Map<number, DayUsage>();
   const dayUsage = (user: number, day: number): DayUsage => {
     const key = userDay(user, day);
     const found = days.get(key);
@@ -277,8 +338,8 @@ async function updateUsage(
   };
   if (fresh.length > 0) {
     const users = [...new Set(fresh.map((e) => e.user_key))];
-    const dayList = [...new Set(fresh.map((e) => dayOf(epochMs(e.ts_ms))))];
-    const wanted = new Set(fresh.map((e) => userDay(e.user_key, dayOf(epochMs(e.ts_ms)))));
+    const dayList = [...new Set(fresh.map((e) => e.day))];
+    const wanted = new Set(fresh.map((e) => userDay(e.user_key, e.day)));
     for (const batch of chunks(users, rowsPerStatement(trx, 1) - dayList.length - 2)) {
       const stored = await trx
         .selectFrom('activity_usage_daily')
@@ -290,16 +351,16 @@ async function updateUsage(
       for (const row of stored) {
         if (!wanted.has(userDay(row.user_key, row.day))) continue;
         const usage = dayUsage(row.user_key, row.day);
-        for (const [kind, column] of Object.entries(USAGE_COLUMNS))
-          for (const cell of decodeUsageCells(row[column], row.day))
-            usage.merge(Number(kind), cell);
+        for (const [kind, column] of USAGE_COLUMN_LIST)
+          for (const cell of decodeUsageCells(row[column], row.day)) usage.merge(kind, cell);
       }
     }
-    for (const e of fresh) dayUsage(e.user_key, dayOf(epochMs(e.ts_ms))).add(e);
+    for (const e of fresh) dayUsage(e.user_key, e.day).add(e);
   }
   const streams = recounted.length > 0 ? await sourceStreams(trx, sourceId) : NO_STREAMS;
   for (const key of recounted) {
-    const [user = 0, day = 0] = key.split('|').map(Number);
+    const user = Math.floor(key / DAYS_IN_KEY);
+    const day = key % DAYS_IN_KEY;
     const usage = new DayUsage(user, day);
     days.set(key, usage);
     const events = await trx
