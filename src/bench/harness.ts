@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DAY_MS, ms, type EpochMs } from '../domain/time.js';
+import { NODE_FLAGS } from '../node-flags.js';
 import type { Simulator } from '../sim/server.js';
 import { createDataset } from '../sim/dataset.js';
 import type { Dataset, LogType } from '../sim/dataset-types.js';
@@ -129,6 +130,7 @@ export function runSyncChild(
   profileDir: string | undefined,
 ): Promise<ChildResult> {
   const args = [
+    ...NODE_FLAGS,
     ...(profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir]),
     CHILD,
     JSON.stringify(input),

@@ -26,6 +26,7 @@ import { migrate } from '../store/migrate.js';
 import { generateSecretKey } from '../store/secrets.js';
 import { createSource } from '../store/sources.js';
 import { correlateAccounts } from '../sync/correlation.js';
+import { NODE_FLAGS } from '../node-flags.js';
 
 export interface LatencyFigures {
   /** Small requests answered while the export ran. */
@@ -290,7 +291,7 @@ async function serve(
   cli: string,
   env: Record<string, string>,
 ): Promise<{ baseUrl: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [cli, 'serve'], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, cli, 'serve'], {
     env: { PATH: process.env['PATH'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -171,7 +171,9 @@ function withOrdinal(hash: string, ordinal: number): string {
  *
  * @example numberIdenticalRecords([a, a, b]).map((e) => e.naturalKey) // [ha, `${ha}-1`, hb]
  */
-export function numberIdenticalRecords(events: readonly NormalisedEvent[]): NormalisedEvent[] {
+export function numberIdenticalRecords<E extends { readonly naturalKey: string }>(
+  events: readonly E[],
+): E[] {
   const seen = new Map<string, number>();
   return events.map((event) => {
     const ordinal = seen.get(event.naturalKey) ?? 0;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DAY_MS, MINUTE_MS, ms, type EpochMs } from '../domain/time.js';
 import type { DuoPage, V2LogQuery } from '../duo/index.js';
+import { decodePayload } from '../store/payload.js';
 import { retentionFloor, type SyncWindow } from './cursor.js';
 import { readAhead, readV2Window, type StreamPage } from './stream-readers.js';
 
@@ -220,5 +221,37 @@ describe('reading a v2 window without a wasted request', () => {
       read: undefined,
       total: 2990,
     });
+  });
+});
+
+describe('a page waiting to be stored', () => {
+  it('holds its payloads compressed as they are stored, each decoding to the record Duo sent', async () => {
+    const records = [1, 2].map((n) => ({
+      txid: `0000000${String(n)}-c2ac-4d8a-b2f4-4f0a1e9c7d11`,
+      timestamp: Math.floor(now / 1000) - 600,
+      isotimestamp: new Date(now - 600_000).toISOString(),
+      result: 'success',
+      reason: 'user_approved',
+      factor: 'duo_push',
+      event_type: 'authentication',
+      user: { key: `DU${String(n)}`, name: `user${String(n)}@example.com`, groups: [] },
+      a_field_duo_added_later: { n },
+    }));
+    const pages: StreamPage[] = [];
+    const read = async function* (): AsyncGenerator<DuoPage<unknown, string>> {
+      await Promise.resolve();
+      yield { records, rejected: [], next: undefined, warnings: [] };
+    };
+    for await (const page of readV2Window('authentication', window, () => now, read))
+      pages.push(page);
+    const events = pages.flatMap((p) => p.events);
+    expect(events.map((e) => e.naturalKey)).toEqual(records.map((r) => r.txid));
+    // No JSON text is kept beside the compressed form.
+    for (const event of events) expect(event).not.toHaveProperty('payload');
+    expect(events.map((e) => JSON.parse(decodePayload(e.encodedPayload)) as unknown)).toEqual(
+      records,
+    );
+    for (const [i, event] of events.entries())
+      expect(event.encodedPayload.length).toBeLessThan(JSON.stringify(records[i]).length);
   });
 });

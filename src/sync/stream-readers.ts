@@ -11,7 +11,6 @@
  *
  * @example for await (const page of STREAM_READERS.authentication(duo, window, signal, clock)) …
  */
-import type { NormalisedEvent } from '../domain/activity.js';
 import type { StreamName } from '../domain/streams.js';
 import {
   ms,
@@ -22,6 +21,7 @@ import {
   type EpochSec,
 } from '../domain/time.js';
 import type { DuoClient, DuoPage, RejectedRecord, V2LogQuery } from '../duo/index.js';
+import { encodeEvent, type EncodedEvent } from '../store/activity/ingest.js';
 import {
   needsRetentionRefresh,
   retentionFloor,
@@ -31,7 +31,12 @@ import {
 import { normalise, numberIdenticalRecords } from './normalise.js';
 
 export interface StreamPage {
-  readonly events: NormalisedEvent[];
+  /**
+   * Payloads already compressed as they are stored: a page waiting in a sync's buffer (or read
+   * ahead) holds about a quarter of its JSON, outside the JavaScript heap, and the JSON text
+   * dies young instead of being promoted and collected later.
+   */
+  readonly events: EncodedEvent[];
   /** Records Duo sent that could not be read, with their position in Duo's page. */
   readonly rejected: RejectedRecord[];
   readonly resume: string | number | undefined;
@@ -145,11 +150,11 @@ function toStreamPage<C extends string | number>(
   page: DuoPage<unknown, C>,
   resume: C | undefined,
 ): StreamPage {
-  const events: NormalisedEvent[] = [];
+  const events: EncodedEvent[] = [];
   const rejected = [...page.rejected];
   page.records.forEach((record, index) => {
     try {
-      events.push(normalise(stream, record));
+      events.push(encodeEvent(stream, normalise(stream, record)));
     } catch (error) {
       rejected.push({
         position: index,

@@ -5,7 +5,7 @@ import { authEvents, newSource, telephonyEvent } from '../../../test/support/act
 import { describeEachDatabase } from '../../../test/support/db.js';
 import { getStream } from '../streams.js';
 import { listActivityDaily, recountActivityDaily } from './daily.js';
-import { ingestActivityPage, ingestActivityPages } from './ingest.js';
+import { encodeEvent, ingestActivityPage, ingestActivityPages } from './ingest.js';
 import { countActivityEvents } from './storage.js';
 import { StringCache } from './strings.js';
 import { listActivityEvents } from './timeline.js';
@@ -91,6 +91,54 @@ describeEachDatabase('activity ingest', (t) => {
     );
     const page = await listActivityEvents(t.db, { sourceId, results: ['fraud'] });
     expect(page.events.map((e) => e.naturalKey)).toEqual([first.naturalKey]);
+  });
+
+  it('stores events whose payloads were compressed while they waited exactly as plain ones', async () => {
+    const plain = await newSource(t.db);
+    const encoded = await newSource(t.db);
+    const events = authEvents({ count: 50, startMs: START, users: 4 });
+    const stream = 'authentication' as const;
+    const asEncoded = events.map((e) => encodeEvent(stream, e));
+    await ingestActivityPage(t.db, { sourceId: plain.sourceId, stream, events, cursor: 1 });
+    expect(
+      await ingestActivityPage(t.db, {
+        sourceId: encoded.sourceId,
+        stream,
+        events: asEncoded,
+        cursor: 1,
+      }),
+    ).toEqual({ inserted: 50, updated: 0, changes: [] });
+    const strip = (page: Awaited<ReturnType<typeof listActivityEvents>>): unknown[] =>
+      page.events.map((e) => ({ ...e, id: 0, sourceId: '' }));
+    expect(strip(await listActivityEvents(t.db, { sourceId: encoded.sourceId }))).toEqual(
+      strip(await listActivityEvents(t.db, { sourceId: plain.sourceId })),
+    );
+
+    // Replayed encoded, a page changes nothing; a republished record is reported as JSON.
+    const first = events[0];
+    if (!first) throw new Error('fixture');
+    const republished: NormalisedEvent = {
+      ...first,
+      result: 'fraud',
+      payload: first.payload.replace(/"result":"\w+"/, '"result":"fraud"'),
+    };
+    expect(
+      await ingestActivityPage(t.db, {
+        sourceId: encoded.sourceId,
+        stream,
+        events: [encodeEvent(stream, republished), ...asEncoded.slice(1)],
+        cursor: 2,
+      }),
+    ).toEqual({
+      inserted: 0,
+      updated: 1,
+      changes: [
+        { naturalKey: first.naturalKey, before: first.payload, after: republished.payload },
+      ],
+    });
+    expect(await listActivityDaily(t.db, encoded.sourceId)).toEqual(
+      await recountActivityDaily(t.db, encoded.sourceId),
+    );
   });
 
   it('keeps a record Duo logged at another time as another event, even under the same key', async () => {

@@ -5,7 +5,9 @@
  * authentication event with the same txid) up to date.
  *
  * Payloads are the original JSON, compressed by `payload.ts` (LZ4 with a per-stream
- * dictionary; rows stored by an earlier version with raw deflate are still decoded).
+ * dictionary; rows stored by an earlier version with raw deflate are still decoded). A sync
+ * compresses them as it reads (`encodeEvent`): its buffered pages then hold a quarter of the
+ * bytes, and the JSON text dies young instead of growing the JavaScript heap.
  *
  * @example
  *   const strings = new StringCache();
@@ -25,10 +27,31 @@ import { eventStreamId, findEventStreamId } from './event-streams.js';
 import { applyActivityRollups, type RolledEvent } from './rollups.js';
 import { internStrings, type StringCache } from './strings.js';
 
+/**
+ * An event whose payload is already in its stored (compressed) form, made by `encodeEvent`:
+ * what a sync holds while pages wait to be stored, at about a quarter of the JSON's size and
+ * outside the JavaScript heap.
+ *
+ * @example encodeEvent('authentication', normalised).encodedPayload[0] // the codec byte
+ */
+export interface EncodedEvent extends Omit<NormalisedEvent, 'payload'> {
+  readonly encodedPayload: Buffer;
+}
+
+/** An event as ingest stores it: its payload compressed now, the JSON text let go. */
+export function encodeEvent(stream: StreamName, event: NormalisedEvent): EncodedEvent {
+  const { payload, ...columns } = event;
+  return { ...columns, encodedPayload: encodePayload(stream, payload) };
+}
+
+/** What a page's events may be: as normalised, or already encoded (`encodeEvent`). */
+export type IngestEvent = NormalisedEvent | EncodedEvent;
+
 export interface ActivityPageInput {
   readonly sourceId: string;
   readonly stream: StreamName;
-  readonly events: readonly NormalisedEvent[];
+  /** Encoded ones must have been encoded for this `stream` (each stream has its dictionary). */
+  readonly events: readonly IngestEvent[];
   /** The stream's cursor after this page; saved with the page's rows. */
   readonly cursor: unknown;
   /** Stream health saved with the page (e.g. `{ state: 'ok' }`). */
@@ -132,9 +155,7 @@ function attributionLock(sourceId: string): string {
 }
 
 /** The strings-dictionary values the events of these pages use. */
-function pageStrings(
-  pages: readonly { readonly events: readonly NormalisedEvent[] }[],
-): Set<string> {
+function pageStrings(pages: readonly { readonly events: readonly IngestEvent[] }[]): Set<string> {
   const values = new Set<string>();
   for (const { events } of pages)
     for (const event of events)
@@ -251,11 +272,12 @@ async function ingestInTransaction(
     ip: event.ip ?? null,
     // An auth event's txid is its natural key: not stored twice.
     txid: event.txid === undefined || event.txid === event.naturalKey ? null : event.txid,
-    payload: encodePayload(stream, event.payload),
+    payload:
+      'encodedPayload' in event ? event.encodedPayload : encodePayload(stream, event.payload),
   }));
   const inserted = await runBatches(trx, insertEvents, rows);
   const stored: NewEventRow[] = [];
-  const known: { row: NewEventRow; json: string }[] = [];
+  const known: NewEventRow[] = [];
   if (inserted.length === rows.length) {
     // Every row was new (a first sync, a backfill): no key to compare.
     for (const row of rows) {
@@ -264,24 +286,20 @@ async function ingestInTransaction(
     }
   } else {
     const added = new Set(inserted.map((r) => eventKey(r.ts_ms, r.natural_key)));
-    rows.forEach((row, i) => {
+    for (const row of rows) {
       if (added.has(eventKey(row.ts_ms, row.natural_key))) {
         stored.push(row);
         rollup.add(row.user_key, row.ts_ms, row.result, 1);
-      } else known.push({ row, json: events[i]?.payload ?? '' });
-    });
+      } else known.push(row);
+    }
   }
-  const changed: { id: number; row: NewEventRow; before: ExistingEvent; json: string }[] = [];
+  const changed: { id: number; row: NewEventRow; before: ExistingEvent }[] = [];
   if (known.length > 0) {
-    const existing = await existingEvents(
-      trx,
-      streamId,
-      known.map((k) => k.row),
-    );
-    for (const { row, json } of known) {
+    const existing = await existingEvents(trx, streamId, known);
+    for (const row of known) {
       const before = existing.get(eventKey(row.ts_ms, row.natural_key));
-      if (!before || samePayload(before.payload, row.payload, json)) continue;
-      changed.push({ id: before.id, row, before, json });
+      if (!before || samePayload(before.payload, row.payload)) continue;
+      changed.push({ id: before.id, row, before });
     }
   }
 
@@ -314,10 +332,10 @@ async function ingestInTransaction(
       before: { user_key: before.user_key, ts_ms: before.ts_ms },
     });
   await saveStreamCursor(trx, sourceId, stream, input.cursor, input.streamPatch);
-  const changes = changed.slice(0, CHANGES_REPORTED).map(({ row, before, json }) => ({
+  const changes = changed.slice(0, CHANGES_REPORTED).map(({ row, before }) => ({
     naturalKey: row.natural_key,
     before: decodePayload(before.payload),
-    after: json,
+    after: decodePayload(row.payload),
   }));
   return { inserted: stored.length, updated: changed.length, changes };
 }
@@ -334,11 +352,12 @@ function rolled(row: RolledEvent): RolledEvent {
 }
 
 /**
- * Whether a stored payload holds `json`. The encoder is deterministic, so equal bytes mean
- * equal JSON without decoding; rows stored with an earlier codec are decoded and compared.
+ * Whether a stored payload holds the same JSON as `encoded`. The encoder is deterministic, so
+ * equal bytes mean equal JSON without decoding; rows stored with an earlier codec are decoded
+ * and compared.
  */
-function samePayload(stored: Uint8Array, encoded: Uint8Array, json: string): boolean {
-  return Buffer.compare(encoded, stored) === 0 || decodePayload(stored) === json;
+function samePayload(stored: Uint8Array, encoded: Uint8Array): boolean {
+  return Buffer.compare(encoded, stored) === 0 || decodePayload(stored) === decodePayload(encoded);
 }
 
 interface ExistingEvent {
@@ -355,12 +374,12 @@ interface ExistingEvent {
  * of their first. Natural keys alone tell nearly always: the pair is built only when one
  * repeats at another time.
  */
-function lastOfEach(events: readonly NormalisedEvent[]): readonly NormalisedEvent[] {
-  const byNaturalKey = new Map<string, NormalisedEvent>();
+function lastOfEach(events: readonly IngestEvent[]): readonly IngestEvent[] {
+  const byNaturalKey = new Map<string, IngestEvent>();
   for (const event of events) {
     const before = byNaturalKey.get(event.naturalKey);
     if (before !== undefined && before.tsMs !== event.tsMs) {
-      const byKey = new Map<string, NormalisedEvent>();
+      const byKey = new Map<string, IngestEvent>();
       for (const e of events) byKey.set(eventKey(e.tsMs, e.naturalKey), e);
       return [...byKey.values()];
     }
@@ -413,7 +432,7 @@ async function existingEvents(
 async function authUsersByTxid(
   trx: Db,
   sourceId: string,
-  telephony: readonly NormalisedEvent[],
+  telephony: readonly IngestEvent[],
 ): Promise<Map<string, number>> {
   const users = new Map<string, number>();
   if (telephony.length === 0) return users;
