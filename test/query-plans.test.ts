@@ -124,8 +124,19 @@ async function sqliteProblems(
   const lines = result.rows.map((r) => r.detail);
   const plan = lines.join('\n');
   const problems: { problem: string; plan: string }[] = [];
-  if (rules.ordered === true && lines.some((line) => line.includes('TEMP B-TREE FOR ORDER BY')))
-    problems.push({ problem: 'sorts every matching row before the limit', plan });
+  // A sort of what an event table's scan gives (the sort follows the scan it sorts); sorting
+  // the rows of a limited subquery (one stream's page, merged with the others) is not one.
+  let scanned = '';
+  for (const line of lines) {
+    if (/^(SCAN|SEARCH) /.test(line)) scanned = line;
+    else if (
+      rules.ordered === true &&
+      line.includes('TEMP B-TREE FOR ORDER BY') &&
+      (scanned === '' ||
+        tables.some((name) => new RegExp(`^(SCAN|SEARCH) ${name}\\b`).test(scanned)))
+    )
+      problems.push({ problem: 'sorts every matching row before the limit', plan });
+  }
   for (const line of lines) {
     const table = tables.find((name) => new RegExp(`^(SCAN|SEARCH) ${name}\\b`).test(line));
     if (table === undefined) continue;
@@ -314,6 +325,17 @@ describeEachDatabase('query plans on the event tables', (t) => {
     expect(
       await badPlans(t, (db) => listActivityEvents(db, { ...query, cursor }), EVENTS_IN_ORDER),
     ).toEqual([]);
+  });
+
+  it("searches a source's activity by application and by result, first page and deep, in each stream's index order", async () => {
+    for (const filter of [{ applications: ['Plan VPN'] }, { results: ['success'] }]) {
+      const query = { sourceId: activitySourceId, ...filter };
+      expect(await badPlans(t, (db) => listActivityEvents(db, query), IN_ORDER)).toEqual([]);
+      const cursor = await secondPageCursor(query);
+      expect(
+        await badPlans(t, (db) => listActivityEvents(db, { ...query, cursor }), EVENTS_IN_ORDER),
+      ).toEqual([]);
+    }
   });
 
   it("searches an identity's activity by result, factor, application and time from an index", async () => {

@@ -4,6 +4,7 @@ import { authEvents, newSource, userKey } from '../../../test/support/activity-f
 import { describeEachDatabase } from '../../../test/support/db.js';
 import { ingestActivityPage } from './ingest.js';
 import { listActivityEvents } from './timeline.js';
+import type { ActivityCursor } from '../../domain/activity.js';
 
 const START = ms(Date.UTC(2025, 0, 6));
 
@@ -167,5 +168,86 @@ describeEachDatabase('activity timeline pages of events at the same instant', (t
     expect(seen).toEqual(all.events.map((e) => e.id));
     const order = all.events.map((e) => [e.tsMs, e.id] as const);
     expect(order).toEqual([...order].sort((a, b) => b[0] - a[0] || b[1] - a[1]));
+  });
+
+  it("pages a source's search across its streams exactly as one query sorting every match would, ties on time included", async () => {
+    const { sourceId } = await newSource(t.db);
+    // Six events a second, spread over three streams, written a minute at a time with the
+    // streams' order alternating: every time is shared within and across streams, and neither
+    // ids nor stream ids follow time.
+    const events = authEvents({ count: 360, startMs: START, users: 5, seed: 53 }).map((e, i) => ({
+      ...e,
+      tsMs: ms(START + Math.floor(i / 6) * 1000),
+    }));
+    const streams = ['administrator', 'authentication', 'telephony'] as const;
+    for (let minute = 0; minute < 6; minute++)
+      for (const n of minute % 2 === 0 ? [0, 1, 2] : [2, 0, 1])
+        await ingestActivityPage(t.db, {
+          sourceId,
+          stream: streams[n] ?? 'authentication',
+          events: events.filter((_, i) => Math.floor(i / 60) === minute && i % 3 === n),
+          cursor: minute + 1,
+        });
+    const application = events[0]?.application;
+    expect(application).toBeDefined();
+
+    /** The page as a single query reads it: every match of the source's streams, sorted. */
+    async function oneQuery(
+      filter: { applications?: string[]; results?: string[] },
+      cursor: ActivityCursor | undefined,
+      limit: number,
+    ): Promise<{ ids: number[]; next: ActivityCursor | undefined }> {
+      let q = t.db
+        .selectFrom('activity_events')
+        .innerJoin('event_streams', 'event_streams.id', 'activity_events.stream_id')
+        .select(['activity_events.id', 'activity_events.ts_ms'])
+        .where('event_streams.source_id', '=', sourceId);
+      for (const [column, values] of [
+        ['application', filter.applications],
+        ['result', filter.results],
+      ] as const)
+        if (values !== undefined)
+          q = q.where(`activity_events.${column}`, 'in', (eb) =>
+            eb.selectFrom('strings').select('id').where('value', 'in', values),
+          );
+      if (cursor)
+        q = q.where((eb) =>
+          eb(
+            eb.refTuple('activity_events.ts_ms', 'activity_events.id'),
+            '<',
+            eb.tuple(cursor.tsMs, cursor.id),
+          ),
+        );
+      const rows = await q
+        .orderBy('activity_events.ts_ms', 'desc')
+        .orderBy('activity_events.id', 'desc')
+        .limit(limit + 1)
+        .execute();
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        ids: page.map((r) => r.id),
+        next: rows.length > limit && last ? { tsMs: ms(last.ts_ms), id: last.id } : undefined,
+      };
+    }
+
+    for (const filter of [{ applications: [application ?? ''] }, { results: ['success'] }, {}]) {
+      let cursor: ActivityCursor | undefined;
+      let pages = 0;
+      for (;;) {
+        const page = await listActivityEvents(t.db, {
+          sourceId,
+          ...filter,
+          limit: 7,
+          ...(cursor ? { cursor } : {}),
+        });
+        const expected = await oneQuery(filter, cursor, 7);
+        expect({ ids: page.events.map((e) => e.id), next: page.next }).toEqual(expected);
+        pages++;
+        if (!page.next) break;
+        cursor = page.next;
+      }
+      expect(pages, JSON.stringify(filter)).toBeGreaterThan(3);
+    }
   });
 });

@@ -66,32 +66,57 @@ export async function listActivityEvents(db: Db, query: ActivityQuery): Promise<
   const filters = [query.streams, userKeys, identityKeys, results, factors, applications];
   if (filters.some((values) => values?.length === 0)) return { events: [], next: undefined };
 
-  let q = db.selectFrom('activity_events').selectAll();
+  let streamIds: readonly number[] | undefined;
   if (query.sourceId !== undefined || query.streams !== undefined) {
-    const streamIds = await eventStreamIds(db, {
+    streamIds = await eventStreamIds(db, {
       ...(query.sourceId === undefined ? {} : { sourceId: query.sourceId }),
       ...(query.streams === undefined ? {} : { streams: query.streams }),
     });
     if (streamIds.length === 0) return { events: [], next: undefined };
-    q = q.where('stream_id', 'in', streamIds);
   }
-  if (userKeys !== undefined) q = q.where('user_key', 'in', userKeys);
-  if (identityKeys !== undefined) q = q.where('user_key', 'in', identityKeys);
-  if (results !== undefined) q = q.where('result', 'in', results);
-  if (factors !== undefined) q = q.where('factor', 'in', factors);
-  if (applications !== undefined) q = q.where('application', 'in', applications);
-  if (query.fromMs !== undefined) q = q.where('ts_ms', '>=', query.fromMs);
-  if (query.toMs !== undefined) q = q.where('ts_ms', '<', query.toMs);
   const cursor = query.cursor;
-  if (cursor)
-    // A row value, so the index range starts at the cursor (an OR of the two cases plans as
-    // a scan); both columns are NOT NULL, so it means exactly "older than the cursor".
-    q = q.where((eb) => eb(eb.refTuple('ts_ms', 'id'), '<', eb.tuple(cursor.tsMs, cursor.id)));
-  const rows = await q
-    .orderBy('ts_ms', 'desc')
-    .orderBy('id', 'desc')
-    .limit(limit + 1)
-    .execute();
+  /** The newest `limit + 1` events of these streams (all streams when undefined) that match. */
+  const newest = (streams: readonly number[] | undefined) => {
+    let q = db.selectFrom('activity_events').selectAll();
+    if (streams !== undefined) q = q.where('stream_id', 'in', streams);
+    if (userKeys !== undefined) q = q.where('user_key', 'in', userKeys);
+    if (identityKeys !== undefined) q = q.where('user_key', 'in', identityKeys);
+    if (results !== undefined) q = q.where('result', 'in', results);
+    if (factors !== undefined) q = q.where('factor', 'in', factors);
+    if (applications !== undefined) q = q.where('application', 'in', applications);
+    if (query.fromMs !== undefined) q = q.where('ts_ms', '>=', query.fromMs);
+    if (query.toMs !== undefined) q = q.where('ts_ms', '<', query.toMs);
+    if (cursor)
+      // A row value, so the index range starts at the cursor (an OR of the two cases plans as
+      // a scan); both columns are NOT NULL, so it means exactly "older than the cursor".
+      q = q.where((eb) => eb(eb.refTuple('ts_ms', 'id'), '<', eb.tuple(cursor.tsMs, cursor.id)));
+    return q
+      .orderBy('ts_ms', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1);
+  };
+  // Several streams (a source's five) and no Duo user to read by: `stream_id in (...)` gives no
+  // index in the page's order, so both databases would sort every matching event. Each stream's
+  // newest events come in order from its (stream_id, ts_ms) index instead, and the page is the
+  // newest of those (a merge of ordered, limited lists: the page is among them).
+  let rows: Selectable<ActivityEventsTable>[];
+  if (
+    streamIds !== undefined &&
+    streamIds.length > 1 &&
+    userKeys === undefined &&
+    identityKeys === undefined
+  ) {
+    const [first, ...rest] = streamIds.map((id, i) =>
+      db.selectFrom(newest([id]).as(`stream${String(i)}`)).selectAll(),
+    );
+    if (first === undefined) throw new Error('no stream to read');
+    rows = await rest
+      .reduce((union, arm) => union.unionAll(arm), first)
+      .orderBy('ts_ms', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
+  } else rows = await newest(streamIds).execute();
   const page = rows.slice(0, limit);
   const values = await stringValues(
     db,
