@@ -10,12 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type Client, type TestApi } from '../../test/support/api.js';
-
-interface ErrorShape {
-  error: { code: string; message: string; details?: { field: string; message: string }[] };
-}
-const errorOf = (body: unknown) => (body as ErrorShape).error;
+import { errorOf, startTestApi, type Client, type TestApi } from '../../test/support/api.js';
 
 describe('Cache-Control on API answers', () => {
   let api: TestApi;

@@ -12,17 +12,13 @@ import { loadConfig } from '../../config.js';
 import { listAudit } from '../../store/audit.js';
 import type { User } from '../../domain/users.js';
 import {
+  errorOf,
   startTestApi,
   TEST_PASSWORD,
   type Answer,
   type Client,
   type TestApi,
 } from '../../../test/support/api.js';
-
-interface ErrorShape {
-  error: { code: string; message: string; details?: { field: string; message: string }[] };
-}
-const errorOf = (body: unknown) => (body as ErrorShape).error;
 
 const opened: TestApi[] = [];
 
