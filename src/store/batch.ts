@@ -5,12 +5,16 @@
  * compiled once (per database kind, statement and row count) and checked against Kysely's own
  * parameter order the first time.
  *
- * Rows are split into a few canonical batch sizes so only a handful of shapes exist.
+ * Rows are split into a few canonical batch sizes so only a handful of shapes exist. On
+ * PostgreSQL a statement that names its columns' types (`arrayTypes`) instead binds one array
+ * per column to `select * from unnest(…)`: every row in one statement of one text, whose parse
+ * and plan cost the server nothing next to a `values` list of thousands of parameters.
  *
  * @example await runBatches(trx, insertEvents, rows);
  */
 import { CompiledQuery, type Compilable } from 'kysely';
 import { dialectOf, rowsPerStatement, type Db } from './dialect.js';
+import { encodeArray, type PgArrayType } from './pg-arrays.js';
 
 export interface BatchStatement<Row, Out> {
   /** Unique per statement: part of the cache key. */
@@ -19,6 +23,11 @@ export interface BatchStatement<Row, Out> {
   readonly columns: readonly (keyof Row & string)[];
   /** The Kysely query for these rows; its parameters must be the row values, row-major. */
   build(db: Db, rows: readonly Row[]): Compilable<Out>;
+  /**
+   * PostgreSQL: each column's type, for an `insert … values (…)` statement sent as
+   * `insert … select * from unnest($1::type[], …)` with one array per column.
+   */
+  readonly arrayTypes?: { readonly [column in keyof Row & string]?: PgArrayType };
 }
 
 const BATCH_SIZES = [512, 128, 32, 8, 2, 1];
@@ -49,6 +58,9 @@ export async function runBatches<Row, Out>(
   statement: BatchStatement<Row, Out>,
   rows: readonly Row[],
 ): Promise<Out[]> {
+  if (rows.length === 0) return [];
+  if (statement.arrayTypes !== undefined && dialectOf(db).kind === 'postgres')
+    return runUnnest(db, statement, statement.arrayTypes, rows);
   const results: Out[] = [];
   for (const batch of canonicalBatches(db, rows, statement.columns.length)) {
     const parameters: unknown[] = [];
@@ -69,6 +81,61 @@ export async function runBatches<Row, Out>(
     results.push(...result.rows);
   }
   return results;
+}
+
+/** Rows per unnest statement: bounds one message's size (a backlog's events hold payloads). */
+const UNNEST_ROWS = 4096;
+
+async function runUnnest<Row, Out>(
+  db: Db,
+  statement: BatchStatement<Row, Out>,
+  types: NonNullable<BatchStatement<Row, Out>['arrayTypes']>,
+  rows: readonly Row[],
+): Promise<Out[]> {
+  const text = unnestSql(db, statement, types, rows);
+  const results: Out[] = [];
+  for (let start = 0; start < rows.length; start += UNNEST_ROWS) {
+    const batch = rows.slice(start, start + UNNEST_ROWS);
+    const parameters = statement.columns.map((column) =>
+      encodeArray(
+        types[column] ?? 'bigint',
+        batch.map((row) => row[column]),
+      ),
+    );
+    const result = await db.executeQuery<Out>(CompiledQuery.raw(text, parameters));
+    results.push(...result.rows);
+  }
+  return results;
+}
+
+/**
+ * The statement compiled for one row, its `values ($1, …, $n)` replaced by
+ * `select * from unnest($1::type[], …, $n::type[])`; refused if Kysely's text has no such list.
+ */
+function unnestSql<Row, Out>(
+  db: Db,
+  statement: BatchStatement<Row, Out>,
+  types: NonNullable<BatchStatement<Row, Out>['arrayTypes']>,
+  rows: readonly Row[],
+): string {
+  const key = `unnest:${statement.name}`;
+  const known = compiledSql.get(key);
+  if (known !== undefined) return known;
+  const first = rows.slice(0, 1);
+  const compiled = statement.build(db, first).compile();
+  const placeholders = statement.columns.map((_, i) => `$${String(i + 1)}`).join(', ');
+  const values = `values (${placeholders})`;
+  const missing = statement.columns.filter((column) => types[column] === undefined);
+  if (!compiled.sql.includes(values) || missing.length > 0)
+    throw new Error(
+      `batch statement ${statement.name}: cannot bind arrays (${missing.length > 0 ? `no type for ${missing.join(', ')}` : 'not one values list'})`,
+    );
+  const arrays = statement.columns
+    .map((column, i) => `$${String(i + 1)}::${types[column] ?? 'bigint'}[]`)
+    .join(', ');
+  const text = compiled.sql.replace(values, `select * from unnest(${arrays})`);
+  compiledSql.set(key, text);
+  return text;
 }
 
 /**

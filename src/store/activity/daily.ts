@@ -62,6 +62,14 @@ const DAILY_COLUMNS = ['source_id', 'user_key', 'day', 'stream', 'result', 'coun
 const upsertDaily: BatchStatement<DailyDelta, unknown> = {
   name: 'upsert activity_daily',
   columns: DAILY_COLUMNS,
+  arrayTypes: {
+    source_id: 'text',
+    user_key: 'bigint',
+    day: 'bigint',
+    stream: 'text',
+    result: 'bigint',
+    count: 'bigint',
+  },
   build: (db, rows) =>
     db
       .insertInto('activity_daily')

@@ -523,6 +523,23 @@ const EVENT_COLUMNS = [
 const insertEvents: BatchStatement<NewEventRow, { natural_key: string; ts_ms: number }> = {
   name: 'insert activity_events',
   columns: EVENT_COLUMNS,
+  arrayTypes: {
+    stream_id: 'bigint',
+    natural_key: 'text',
+    ts_ms: 'bigint',
+    user_key: 'bigint',
+    username: 'bigint',
+    result: 'bigint',
+    reason: 'bigint',
+    factor: 'bigint',
+    application: 'bigint',
+    location: 'bigint',
+    access_os: 'bigint',
+    access_browser: 'bigint',
+    ip: 'text',
+    txid: 'text',
+    payload: 'bytea',
+  },
   build: (db, rows) =>
     db
       .insertInto('activity_events')

@@ -404,6 +404,14 @@ const USAGE_ROW_COLUMNS = [
 const upsertUsage: BatchStatement<UsageRow, unknown> = {
   name: 'upsert activity_usage_daily',
   columns: USAGE_ROW_COLUMNS,
+  arrayTypes: {
+    user_key: 'bigint',
+    day: 'bigint',
+    source_id: 'text',
+    applications: 'text',
+    factors: 'text',
+    locations: 'text',
+  },
   build: (db, rows) =>
     db
       .insertInto('activity_usage_daily')
@@ -542,6 +550,7 @@ const LAST_COLUMNS = ['source_id', 'user_key', 'last_ms', 'last_success_ms'] as 
 const upsertLast: BatchStatement<LastRow, unknown> = {
   name: 'upsert activity_last',
   columns: LAST_COLUMNS,
+  arrayTypes: { source_id: 'text', user_key: 'bigint', last_ms: 'bigint', last_success_ms: 'bigint' },
   build: (db, rows) =>
     db
       .insertInto('activity_last')
@@ -568,6 +577,7 @@ const ORG_COLUMNS = ['day', 'source_id', 'events', 'users'] as const;
 const upsertOrg: BatchStatement<OrgRow, unknown> = {
   name: 'upsert activity_org_daily',
   columns: ORG_COLUMNS,
+  arrayTypes: { day: 'bigint', source_id: 'text', events: 'bigint', users: 'bigint' },
   build: (db, rows) =>
     db
       .insertInto('activity_org_daily')
