@@ -59,7 +59,7 @@ export async function runBatches<Row, Out>(
   rows: readonly Row[],
 ): Promise<Out[]> {
   if (rows.length === 0) return [];
-  if (statement.arrayTypes !== undefined && dialectOf(db).kind === 'postgres')
+  if (statement.arrayTypes !== undefined && dialectOf(db).columnArrays)
     return runUnnest(db, statement, statement.arrayTypes, rows);
   const results: Out[] = [];
   for (const batch of canonicalBatches(db, rows, statement.columns.length)) {

@@ -243,6 +243,11 @@ export interface StoreDialect {
   readonly json: 'text';
   /** Bound parameters one statement may carry (with room to spare). */
   readonly maxParameters: number;
+  /**
+   * Whether a statement can bind a whole column as one array (`unnest($1::bigint[])`,
+   * `pg-arrays.ts`): then one statement of one text serves any row count.
+   */
+  readonly columnArrays: boolean;
   /** Adds an auto-increment 64-bit integer primary key `id`. */
   autoId<T extends string, C extends string>(
     table: CreateTableBuilder<T, C>,
@@ -278,6 +283,7 @@ const sqliteDialect: StoreDialect = {
   blob: 'blob',
   json: 'text',
   maxParameters: 30_000,
+  columnArrays: false,
   // INTEGER PRIMARY KEY is SQLite's rowid (64-bit): no extra index, ids never reused while
   // the highest row remains.
   autoId: (table) => table.addColumn('id', 'integer', (col) => col.primaryKey().notNull()),
@@ -308,6 +314,7 @@ const postgresDialect: StoreDialect = {
   blob: 'bytea',
   json: 'text',
   maxParameters: 60_000,
+  columnArrays: true,
   autoId: (table) =>
     table.addColumn('id', 'bigint', (col) => col.primaryKey().generatedByDefaultAsIdentity()),
   continueAutoId: async (db, table) => {

@@ -325,6 +325,32 @@ describeEachDatabase('activity ingest', (t) => {
     );
   });
 
+  it('gives many waiting telephony rows of many users their users at once', async () => {
+    const { sourceId } = await newSource(t.db);
+    const auths = authEvents({ count: 120, startMs: START, seed: 12, users: 40 });
+    // Two telephony records per authentication, all stored before the authentications.
+    const telephony = auths.flatMap((a, i) => [
+      telephonyEvent(`tel-${String(i)}-a`, a.naturalKey, a.tsMs),
+      telephonyEvent(`tel-${String(i)}-b`, a.naturalKey, a.tsMs),
+    ]);
+    await ingestActivityPage(t.db, { sourceId, stream: 'telephony', events: telephony, cursor: 1 });
+    await ingestActivityPage(t.db, { sourceId, stream: 'authentication', events: auths, cursor: 1 });
+
+    const tel = await listActivityEvents(t.db, { sourceId, streams: ['telephony'], limit: 500 });
+    const users = Object.fromEntries(tel.events.map((e) => [e.naturalKey, e.userKey]));
+    const expected = Object.fromEntries(
+      auths.flatMap((a, i) => [
+        [`tel-${String(i)}-a`, a.userKey],
+        [`tel-${String(i)}-b`, a.userKey],
+      ]),
+    );
+    expect(new Set(auths.map((a) => a.userKey)).size).toBeGreaterThan(20);
+    expect(users).toEqual(expected);
+    expect(await listActivityDaily(t.db, sourceId)).toEqual(
+      await recountActivityDaily(t.db, sourceId),
+    );
+  });
+
   it('stores several pages in one transaction: all of them with the last cursor, or none', async () => {
     const { sourceId } = await newSource(t.db);
     const strings = new StringCache();

@@ -16,10 +16,12 @@
  */
 import type { NormalisedEvent, StreamPatch } from '../../domain/activity.js';
 import type { StreamName } from '../../domain/streams.js';
+import { sql } from 'kysely';
 import { pick, runBatches, type BatchStatement } from '../batch.js';
 import { chunks } from '../columns.js';
 import { dialectOf, rowsPerStatement, type Db } from '../dialect.js';
 import { decodePayload, encodePayload } from '../payload.js';
+import { encodeArray } from '../pg-arrays.js';
 import type { ActivityEventsTable } from '../schema.js';
 import { saveStreamCursor } from '../streams.js';
 import { RollupDelta, applyRollup } from './daily.js';
@@ -492,6 +494,10 @@ async function attributeTelephony(
       idsByUser.set(user, list);
     }
   }
+  if (dialectOf(trx).columnArrays) {
+    await setUserKeys(trx, idsByUser);
+    return attributed;
+  }
   for (const [user, ids] of idsByUser)
     for (const batch of chunks(ids, rowsPerStatement(trx, 1) - 1))
       await trx
@@ -500,6 +506,25 @@ async function attributeTelephony(
         .where('id', 'in', batch)
         .execute();
   return attributed;
+}
+
+/**
+ * Gives each row its user in one statement, whatever the number of users: a page of telephony
+ * records waiting for their authentications names hundreds of users, one update each otherwise.
+ */
+async function setUserKeys(trx: Db, idsByUser: ReadonlyMap<number, readonly number[]>): Promise<void> {
+  if (idsByUser.size === 0) return;
+  const ids: number[] = [];
+  const users: number[] = [];
+  for (const [user, rows] of idsByUser)
+    for (const id of rows) {
+      ids.push(id);
+      users.push(user);
+    }
+  await sql`update activity_events set user_key = u.user_key
+    from unnest(${encodeArray('bigint', ids)}::bigint[], ${encodeArray('bigint', users)}::bigint[])
+      as u(id, user_key)
+    where activity_events.id = u.id`.execute(trx);
 }
 
 const EVENT_COLUMNS = [
