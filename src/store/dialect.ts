@@ -271,6 +271,18 @@ export interface StoreDialect {
    * transaction-level advisory lock; SQLite: `begin immediate` already serialises writers).
    */
   lockForTransaction(trx: Db, name: string): Promise<void>;
+  /**
+   * Like `lockForTransaction`, but shared: transactions taking it shared run side by side, one
+   * taking it with `lockForTransaction` waits for them all and they for it.
+   */
+  lockSharedForTransaction(trx: Db, name: string): Promise<void>;
+  /**
+   * Drops the table's foreign keys where each costs a query per written row (PostgreSQL: a
+   * trigger runs `select … for key share` on the referenced row); SQLite checks one with a probe
+   * of the referenced index inside the write, and could drop one only by rebuilding the table,
+   * so it keeps them. Whoever deletes the referenced rows must delete the referring ones.
+   */
+  dropPerRowForeignKeys(db: Db, table: string): Promise<void>;
   /** Bytes on disk per table (indexes included). */
   tableSizes(db: Db): Promise<TableSize[]>;
   /** The aggregate joining a group's non-null texts with `separator` (null for none). */
@@ -297,6 +309,12 @@ const sqliteDialect: StoreDialect = {
   },
   lockForTransaction: async () => {
     // `begin immediate` (ImmediateSqliteDriver) already holds the write lock.
+  },
+  lockSharedForTransaction: async () => {
+    // `begin immediate` (ImmediateSqliteDriver) already holds the write lock.
+  },
+  dropPerRowForeignKeys: async () => {
+    // Checked inside the write by an index probe: no query per row to save.
   },
   joinText: (text, separator) => sql`group_concat(${text}, ${sql.lit(separator)})`,
   tableSizes: async (db) => {
@@ -328,6 +346,16 @@ const postgresDialect: StoreDialect = {
   },
   lockForTransaction: async (trx, name) => {
     await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(trx);
+  },
+  lockSharedForTransaction: async (trx, name) => {
+    await sql`select pg_advisory_xact_lock_shared(hashtext(${name}))`.execute(trx);
+  },
+  dropPerRowForeignKeys: async (db, table) => {
+    const keys = await sql<{ name: string }>`
+      select conname as name from pg_constraint
+      where contype = 'f' and conrelid = ${table}::regclass order by conname`.execute(db);
+    for (const { name } of keys.rows)
+      await sql`alter table ${sql.table(table)} drop constraint ${sql.id(name)}`.execute(db);
   },
   joinText: (text, separator) => sql`string_agg(${text}, ${sql.lit(separator)})`,
   tableSizes: async (db) => {

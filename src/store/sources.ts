@@ -17,6 +17,7 @@ import {
   type SourceType,
 } from '../domain/sources.js';
 import { nowMs } from '../domain/time.js';
+import { deleteSourceActivity } from './activity/event-streams.js';
 import { epochMs, fromJson, newId, toJson, toJsonOrNull } from './columns.js';
 import type { Db } from './dialect.js';
 import { assertReferencesExist } from './references.js';
@@ -250,6 +251,11 @@ export async function recordConnectionTest(
 
 /** Deletes a source with its accounts, entitlements, events, streams and runs. */
 export async function deleteSource(db: Db, id: string): Promise<void> {
-  const result = await db.deleteFrom('sources').where('id', '=', id).executeTakeFirst();
-  if (Number(result.numDeletedRows) === 0) throw new NotFoundError('source', id);
+  await db.transaction().execute(async (trx) => {
+    // Events and rollups are not deleted by a cascade on PostgreSQL (no foreign key: ingest
+    // would pay a query per row for one).
+    await deleteSourceActivity(trx, id);
+    const result = await trx.deleteFrom('sources').where('id', '=', id).executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0) throw new NotFoundError('source', id);
+  });
 }

@@ -5,9 +5,10 @@
  *
  * @example const id = await eventStreamId(trx, sourceId, 'authentication');
  */
+import { NotFoundError } from '../../domain/errors.js';
 import type { StreamName } from '../../domain/streams.js';
 import { chunks } from '../columns.js';
-import { rowsPerStatement, type Db } from '../dialect.js';
+import { dialectOf, rowsPerStatement, type Db } from '../dialect.js';
 
 export interface EventStream {
   readonly id: number;
@@ -85,4 +86,53 @@ export async function eventStreamsById(
       found.set(r.id, { id: r.id, sourceId: r.source_id, stream: r.stream as StreamName });
   }
   return found;
+}
+
+/** The lock ingest holds shared on a source for its transaction, and its deletion exclusively. */
+function sourceActivityLock(sourceId: string): string {
+  return `duo-insights:source-activity:${sourceId}`;
+}
+
+/**
+ * Holds the source for the rest of an ingest transaction: its deletion waits for the commit
+ * (and then deletes what it wrote), and an ingest after the deletion fails here, naming the
+ * source, instead of writing rows nothing refers to (events and rollups carry no foreign key
+ * on PostgreSQL: it would cost a query per row). Shared: a source's streams ingest side by side.
+ *
+ * @example await holdSourceForIngest(trx, sourceId);
+ */
+export async function holdSourceForIngest(trx: Db, sourceId: string): Promise<void> {
+  await dialectOf(trx).lockSharedForTransaction(trx, sourceActivityLock(sourceId));
+  const found = await trx
+    .selectFrom('sources')
+    .select('id')
+    .where('id', '=', sourceId)
+    .executeTakeFirst();
+  if (found === undefined) throw new NotFoundError('source', sourceId);
+}
+
+/**
+ * Deletes a source's events and rollups (inside the caller's transaction, before the source
+ * itself), once every ingest holding the source has committed: their rows are then visible to
+ * these deletes, and later ingests find the source gone.
+ *
+ * @example await deleteSourceActivity(trx, sourceId); await trx.deleteFrom('sources')…
+ */
+export async function deleteSourceActivity(trx: Db, sourceId: string): Promise<void> {
+  await dialectOf(trx).lockForTransaction(trx, sourceActivityLock(sourceId));
+  await trx
+    .deleteFrom('activity_events')
+    .where(
+      'stream_id',
+      'in',
+      trx.selectFrom('event_streams').select('id').where('source_id', '=', sourceId),
+    )
+    .execute();
+  for (const table of [
+    'activity_daily',
+    'activity_usage_daily',
+    'activity_last',
+    'activity_org_daily',
+  ] as const)
+    await trx.deleteFrom(table).where('source_id', '=', sourceId).execute();
 }

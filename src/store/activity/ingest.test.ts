@@ -3,8 +3,11 @@ import type { NormalisedEvent } from '../../domain/activity.js';
 import { DAY_MS, ms } from '../../domain/time.js';
 import { authEvents, newSource, telephonyEvent } from '../../../test/support/activity-fixtures.js';
 import { describeEachDatabase } from '../../../test/support/db.js';
+import { NotFoundError } from '../../domain/errors.js';
+import { deleteSource } from '../sources.js';
 import { getStream } from '../streams.js';
 import { listActivityDaily, recountActivityDaily } from './daily.js';
+import { eventStreamId, holdSourceForIngest } from './event-streams.js';
 import { encodeEvent, ingestActivityPage, ingestActivityPages } from './ingest.js';
 import { countActivityEvents } from './storage.js';
 import { StringCache } from './strings.js';
@@ -467,5 +470,101 @@ describeEachDatabase('activity ingest', (t) => {
       .execute();
     expect(duplicates).toEqual([]);
     expect(strings.get('Interning Test App')).toBeTypeOf('number');
+  });
+});
+
+describeEachDatabase('activity of a deleted source', (t) => {
+  /** Rows of a source's events and rollups, read from the tables themselves. */
+  async function storedRows(sourceId: string, streamIds: readonly number[]) {
+    const count = async (table: 'activity_daily' | 'activity_usage_daily' | 'activity_last' | 'activity_org_daily') =>
+      Number(
+        (
+          await t.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('source_id', '=', sourceId)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const events = await t.db
+      .selectFrom('activity_events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('stream_id', 'in', [...streamIds, -1])
+      .executeTakeFirstOrThrow();
+    return {
+      events: Number(events.n),
+      daily: await count('activity_daily'),
+      usage: await count('activity_usage_daily'),
+      last: await count('activity_last'),
+      organisation: await count('activity_org_daily'),
+    };
+  }
+
+  it('goes with it (events and every rollup), and a later ingest into it fails naming it', async () => {
+    const { sourceId } = await newSource(t.db);
+    const other = await newSource(t.db);
+    const events = authEvents({ count: 50, startMs: START, users: 5, seed: 41 });
+    await ingestActivityPage(t.db, { sourceId, stream: 'authentication', events, cursor: 1 });
+    await ingestActivityPage(t.db, {
+      sourceId: other.sourceId,
+      stream: 'authentication',
+      events: events.slice(0, 10),
+      cursor: 1,
+    });
+    const streamId = await eventStreamId(t.db, sourceId, 'authentication');
+    const otherStream = await eventStreamId(t.db, other.sourceId, 'authentication');
+    const before = await storedRows(sourceId, [streamId]);
+    expect(before.events).toBe(50);
+    expect(Math.min(before.daily, before.usage, before.last, before.organisation)).toBeGreaterThan(0);
+
+    await deleteSource(t.db, sourceId);
+    expect(await storedRows(sourceId, [streamId])).toEqual({
+      events: 0,
+      daily: 0,
+      usage: 0,
+      last: 0,
+      organisation: 0,
+    });
+    expect((await storedRows(other.sourceId, [otherStream])).events).toBe(10);
+    const late = ingestActivityPage(t.db, { sourceId, stream: 'authentication', events, cursor: 2 });
+    await expect(late).rejects.toThrow(NotFoundError);
+    await expect(late).rejects.toThrow(`source ${sourceId} was not found`);
+  });
+
+  it('waits for an ingest holding the source, then deletes what it wrote (PostgreSQL: two connections)', async () => {
+    if (t.kind !== 'postgres') return; // SQLite runs one writer at a time: nothing to wait for.
+    const { sourceId } = await newSource(t.db);
+    const streamId = await eventStreamId(t.db, sourceId, 'authentication');
+    const ingest = t.connect();
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let holding = (): void => undefined;
+    const isHolding = new Promise<void>((resolve) => (holding = resolve));
+    const writer = ingest.transaction().execute(async (trx) => {
+      await holdSourceForIngest(trx, sourceId);
+      holding();
+      await held;
+      // Written after the deletion started: it must still go with the source.
+      const [event] = authEvents({ count: 1, startMs: START, seed: 42 });
+      if (event === undefined) throw new Error('fixture');
+      await trx
+        .insertInto('activity_events')
+        .values({
+          stream_id: streamId,
+          natural_key: event.naturalKey,
+          ts_ms: event.tsMs,
+          payload: Buffer.from([0]),
+        })
+        .execute();
+    });
+    await isHolding;
+    let deleted = false;
+    const deletion = deleteSource(t.db, sourceId).then(() => (deleted = true));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(deleted).toBe(false);
+    release();
+    await writer;
+    await deletion;
+    expect((await storedRows(sourceId, [streamId])).events).toBe(0);
   });
 });

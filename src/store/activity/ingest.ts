@@ -25,7 +25,7 @@ import { encodeArray } from '../pg-arrays.js';
 import type { ActivityEventsTable } from '../schema.js';
 import { saveStreamCursor } from '../streams.js';
 import { RollupDelta, applyRollup } from './daily.js';
-import { eventStreamId, findEventStreamId } from './event-streams.js';
+import { eventStreamId, findEventStreamId, holdSourceForIngest } from './event-streams.js';
 import { applyActivityRollups, type RolledEvent } from './rollups.js';
 import { internStrings, type StringCache } from './strings.js';
 
@@ -134,6 +134,8 @@ export async function ingestActivityPages(
     // for each other in a cycle: the source's attribution lock first, then every new string of
     // every page in one sorted pass (page by page, two transactions could each hold a string
     // the other's next page needs: a deadlock on PostgreSQL).
+    for (const source of new Set(inputs.map((i) => i.sourceId)))
+      await holdSourceForIngest(trx, source);
     for (const source of new Set(inputs.filter(attributes).map((i) => i.sourceId)))
       await dialectOf(trx).lockForTransaction(trx, attributionLock(source));
     const ids = await internStrings(trx, pageStrings(inputs), inputs[0]?.strings, staged);
@@ -232,9 +234,8 @@ async function ingestInTransaction(
   const { sourceId, stream } = input;
   // Authentication and telephony pages of a source attribute each other (txid → user); run
   // concurrently under READ COMMITTED, each would miss the other's uncommitted rows and a
-  // telephony row would stay without its user. One lock per source serialises the pair (taken
-  // at the start of the transaction; taking it again here is a no-op).
-  if (attributes(input)) await dialectOf(trx).lockForTransaction(trx, attributionLock(sourceId));
+  // telephony row would stay without its user. One lock per source serialises the pair: taken
+  // by `ingestActivityPages` at the start of the transaction.
   const streamId = await eventStreamId(trx, sourceId, stream);
   const events = lastOfEach(input.events);
 
