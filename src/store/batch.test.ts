@@ -93,7 +93,12 @@ describeEachDatabase('batched statements over column arrays', (t) => {
     const edge: Mixed[] = [
       { id: 1, count: null, label: null, bytes: null },
       { id: 2, count: -1, label: '', bytes: Buffer.alloc(0) },
-      { id: 3, count: Number.MAX_SAFE_INTEGER, label: 'é "quoted" \\ {braces}, comma', bytes: Buffer.from([0, 255, 92, 34]) },
+      {
+        id: 3,
+        count: Number.MAX_SAFE_INTEGER,
+        label: 'é "quoted" \\ {braces}, comma',
+        bytes: Buffer.from([0, 255, 92, 34]),
+      },
       { id: 4, count: -(2 ** 40) - 7, label: '日本語 🙂', bytes: Buffer.from('x'.repeat(3000)) },
     ];
     const many: Mixed[] = Array.from({ length: 5000 }, (_, i) => ({
@@ -112,7 +117,12 @@ describeEachDatabase('batched statements over column arrays', (t) => {
       .orderBy('id')
       .execute();
     const plain = (r: Mixed) => ({ ...r, bytes: r.bytes === null ? null : Buffer.from(r.bytes) });
-    expect(rows.slice(0, 4).map(plain)).toEqual([edge[0], { ...edge[1], count: 9 }, edge[2], edge[3]]);
+    expect(rows.slice(0, 4).map(plain)).toEqual([
+      edge[0],
+      { ...edge[1], count: 9 },
+      edge[2],
+      edge[3],
+    ]);
     expect(rows.slice(4).map(plain)).toEqual(many);
   });
 

@@ -337,7 +337,12 @@ describeEachDatabase('activity ingest', (t) => {
       telephonyEvent(`tel-${String(i)}-b`, a.naturalKey, a.tsMs),
     ]);
     await ingestActivityPage(t.db, { sourceId, stream: 'telephony', events: telephony, cursor: 1 });
-    await ingestActivityPage(t.db, { sourceId, stream: 'authentication', events: auths, cursor: 1 });
+    await ingestActivityPage(t.db, {
+      sourceId,
+      stream: 'authentication',
+      events: auths,
+      cursor: 1,
+    });
 
     const tel = await listActivityEvents(t.db, { sourceId, streams: ['telephony'], limit: 500 });
     const users = Object.fromEntries(tel.events.map((e) => [e.naturalKey, e.userKey]));
@@ -476,23 +481,23 @@ describeEachDatabase('activity ingest', (t) => {
 describeEachDatabase('activity of a deleted source', (t) => {
   /** Rows of a source's events and rollups, read from the tables themselves. */
   async function storedRows(sourceId: string, streamIds: readonly number[]) {
-    const count = async (table: 'activity_daily' | 'activity_usage_daily' | 'activity_last' | 'activity_org_daily') =>
-      Number(
-        (
-          await t.db
-            .selectFrom(table)
-            .select((eb) => eb.fn.countAll<number>().as('n'))
-            .where('source_id', '=', sourceId)
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
+    const count = async (
+      table: 'activity_daily' | 'activity_usage_daily' | 'activity_last' | 'activity_org_daily',
+    ) =>
+      (
+        await t.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('source_id', '=', sourceId)
+          .executeTakeFirstOrThrow()
+      ).n;
     const events = await t.db
       .selectFrom('activity_events')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('stream_id', 'in', [...streamIds, -1])
       .executeTakeFirstOrThrow();
     return {
-      events: Number(events.n),
+      events: events.n,
       daily: await count('activity_daily'),
       usage: await count('activity_usage_daily'),
       last: await count('activity_last'),
@@ -515,7 +520,9 @@ describeEachDatabase('activity of a deleted source', (t) => {
     const otherStream = await eventStreamId(t.db, other.sourceId, 'authentication');
     const before = await storedRows(sourceId, [streamId]);
     expect(before.events).toBe(50);
-    expect(Math.min(before.daily, before.usage, before.last, before.organisation)).toBeGreaterThan(0);
+    expect(Math.min(before.daily, before.usage, before.last, before.organisation)).toBeGreaterThan(
+      0,
+    );
 
     await deleteSource(t.db, sourceId);
     expect(await storedRows(sourceId, [streamId])).toEqual({
@@ -526,7 +533,12 @@ describeEachDatabase('activity of a deleted source', (t) => {
       organisation: 0,
     });
     expect((await storedRows(other.sourceId, [otherStream])).events).toBe(10);
-    const late = ingestActivityPage(t.db, { sourceId, stream: 'authentication', events, cursor: 2 });
+    const late = ingestActivityPage(t.db, {
+      sourceId,
+      stream: 'authentication',
+      events,
+      cursor: 2,
+    });
     await expect(late).rejects.toThrow(NotFoundError);
     await expect(late).rejects.toThrow(`source ${sourceId} was not found`);
   });

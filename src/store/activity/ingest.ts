@@ -513,7 +513,10 @@ async function attributeTelephony(
  * Gives each row its user in one statement, whatever the number of users: a page of telephony
  * records waiting for their authentications names hundreds of users, one update each otherwise.
  */
-async function setUserKeys(trx: Db, idsByUser: ReadonlyMap<number, readonly number[]>): Promise<void> {
+async function setUserKeys(
+  trx: Db,
+  idsByUser: ReadonlyMap<number, readonly number[]>,
+): Promise<void> {
   if (idsByUser.size === 0) return;
   const ids: number[] = [];
   const users: number[] = [];

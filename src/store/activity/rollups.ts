@@ -550,7 +550,12 @@ const LAST_COLUMNS = ['source_id', 'user_key', 'last_ms', 'last_success_ms'] as 
 const upsertLast: BatchStatement<LastRow, unknown> = {
   name: 'upsert activity_last',
   columns: LAST_COLUMNS,
-  arrayTypes: { source_id: 'text', user_key: 'bigint', last_ms: 'bigint', last_success_ms: 'bigint' },
+  arrayTypes: {
+    source_id: 'text',
+    user_key: 'bigint',
+    last_ms: 'bigint',
+    last_success_ms: 'bigint',
+  },
   build: (db, rows) =>
     db
       .insertInto('activity_last')
