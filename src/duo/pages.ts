@@ -35,21 +35,33 @@ export interface DuoPage<T, C> {
    */
   readonly totalObjectsExact?: boolean;
   readonly warnings: string[];
+  /**
+   * Each record's JSON text as Duo sent it, in the order of `records` (log endpoints): stored as
+   * its payload instead of serialising the parsed record again. Absent when not cut.
+   */
+  readonly texts?: readonly string[];
 }
 
-/** Validates each record alone; the valid ones keep Duo's unknown fields. */
+/**
+ * Validates each record alone; the valid ones keep Duo's unknown fields. With `texts` (each raw
+ * record's JSON text, same order), the valid records' texts come back in the order of `records`.
+ */
 export function validateRecords<S extends z.ZodType>(
   schema: S,
   raw: readonly unknown[],
-): { records: z.output<S>[]; rejected: RejectedRecord[] } {
+  texts?: readonly string[],
+): { records: z.output<S>[]; rejected: RejectedRecord[]; texts?: string[] } {
   const records: z.output<S>[] = [];
   const rejected: RejectedRecord[] = [];
+  const kept: string[] | undefined = texts === undefined ? undefined : [];
   raw.forEach((item, position) => {
     const result = schema.safeParse(item);
-    if (result.success) records.push(result.data);
-    else rejected.push({ position, error: describeIssues(result.error), raw: item });
+    if (result.success) {
+      records.push(result.data);
+      kept?.push(texts?.[position] ?? '');
+    } else rejected.push({ position, error: describeIssues(result.error), raw: item });
   });
-  return { records, rejected };
+  return kept === undefined ? { records, rejected } : { records, rejected, texts: kept };
 }
 
 export function describeIssues(error: z.ZodError): string {

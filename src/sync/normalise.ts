@@ -36,26 +36,30 @@ export class NormaliseError extends Error {
   override readonly name = 'NormaliseError';
 }
 
-export function normaliseRecord(input: DuoLogRecord): NormalisedEvent {
+/**
+ * `text` is the record's JSON as Duo sent it (`DuoPage.texts`), kept as the payload; without
+ * it the payload is the parsed record serialised again (same content, keys maybe reordered).
+ */
+export function normaliseRecord(input: DuoLogRecord, text?: string): NormalisedEvent {
   switch (input.stream) {
     case 'authentication':
-      return normaliseAuth(input.record);
+      return normaliseAuth(input.record, text ?? JSON.stringify(input.record));
     case 'administrator':
     case 'offline_enrollment':
-      return normaliseV1(input.record);
+      return normaliseV1(input.record, text ?? JSON.stringify(input.record));
     case 'telephony':
-      return normaliseTelephony(input.record);
+      return normaliseTelephony(input.record, text ?? JSON.stringify(input.record));
     case 'activity':
-      return normaliseActivity(input.record);
+      return normaliseActivity(input.record, text ?? JSON.stringify(input.record));
   }
 }
 
 /** The stream a record came from decides its shape; this narrows an unknown-typed pair. */
-export function normalise(stream: StreamName, record: unknown): NormalisedEvent {
-  return normaliseRecord({ stream, record } as DuoLogRecord);
+export function normalise(stream: StreamName, record: unknown, text?: string): NormalisedEvent {
+  return normaliseRecord({ stream, record } as DuoLogRecord, text);
 }
 
-function normaliseAuth(r: DuoAuthLog): NormalisedEvent {
+function normaliseAuth(r: DuoAuthLog, payload: string): NormalisedEvent {
   const device = r.access_device ?? undefined;
   return compact<NormalisedEvent>({
     naturalKey: r.txid,
@@ -71,12 +75,11 @@ function normaliseAuth(r: DuoAuthLog): NormalisedEvent {
     accessBrowser: joinWords(device?.browser, device?.browser_version),
     ip: device?.ip ?? undefined,
     txid: r.txid,
-    payload: JSON.stringify(r),
+    payload,
   });
 }
 
-function normaliseV1(r: DuoAdminLog): NormalisedEvent {
-  const payload = JSON.stringify(r);
+function normaliseV1(r: DuoAdminLog, payload: string): NormalisedEvent {
   return compact<NormalisedEvent>({
     naturalKey: canonicalHash(r),
     tsMs: secondsToMs(seconds(r.timestamp)),
@@ -87,18 +90,18 @@ function normaliseV1(r: DuoAdminLog): NormalisedEvent {
   });
 }
 
-function normaliseTelephony(r: DuoTelephonyLog): NormalisedEvent {
+function normaliseTelephony(r: DuoTelephonyLog, payload: string): NormalisedEvent {
   return compact<NormalisedEvent>({
     naturalKey: r.telephony_id,
     tsMs: isoOrThrow(r.ts, 'ts'),
     result: r.context ?? undefined,
     factor: factorName(r.type),
     txid: r.txid ?? undefined,
-    payload: JSON.stringify(r),
+    payload,
   });
 }
 
-function normaliseActivity(r: DuoActivityLog): NormalisedEvent {
+function normaliseActivity(r: DuoActivityLog, payload: string): NormalisedEvent {
   const action = typeof r.action === 'string' ? r.action : (r.action?.name ?? undefined);
   const actorType = r.actor?.type;
   const actorIsUser = actorType === undefined || actorType === null || actorType === 'user';
@@ -110,7 +113,7 @@ function normaliseActivity(r: DuoActivityLog): NormalisedEvent {
     result: r.outcome?.result?.toLowerCase() ?? undefined,
     reason: action,
     application: r.application?.name ?? undefined,
-    payload: JSON.stringify(r),
+    payload,
   });
 }
 
