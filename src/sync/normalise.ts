@@ -135,17 +135,27 @@ interface Location {
   readonly country?: string | null | undefined;
 }
 
+// These run for every record: joined without building arrays to filter and join.
 function formatLocation(location: Location | undefined): string | undefined {
   if (!location) return undefined;
-  const parts = [location.city, location.state, location.country].filter(
-    (p): p is string => typeof p === 'string' && p.length > 0,
-  );
-  return parts.length > 0 ? parts.join(', ') : undefined;
+  return joinPresent(joinPresent(location.city, location.state, ', '), location.country, ', ');
 }
 
 function joinWords(a: string | null | undefined, b: string | null | undefined): string | undefined {
-  const words = [a, b].filter((w): w is string => typeof w === 'string' && w.length > 0);
-  return words.length > 0 ? words.join(' ') : undefined;
+  return joinPresent(a, b, ' ');
+}
+
+/** `a`, `b` or both joined by `separator`, leaving out what is absent or empty. */
+function joinPresent(
+  a: string | null | undefined,
+  b: string | null | undefined,
+  separator: string,
+): string | undefined {
+  const hasA = typeof a === 'string' && a.length > 0;
+  const hasB = typeof b === 'string' && b.length > 0;
+  if (hasA && hasB) return `${a}${separator}${b}`;
+  if (hasA) return a;
+  return hasB ? b : undefined;
 }
 
 /**
@@ -204,6 +214,10 @@ export function canonicalHash(value: unknown): string {
 /** Drops undefined members so the result satisfies exactOptionalPropertyTypes. */
 function compact<T extends object>(value: { [K in keyof T]: T[K] | undefined }): T {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = v;
+  // for…in, not Object.entries: no array of pairs per record.
+  for (const k in value) {
+    const v = value[k];
+    if (v !== undefined) out[k] = v;
+  }
   return out as T;
 }
