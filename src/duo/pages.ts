@@ -7,6 +7,7 @@
  */
 import type { z } from 'zod';
 import { badResponse } from './errors.js';
+import { fastCheckOf } from './fast-check.js';
 import type { EndpointFamily } from './governor.js';
 import type { DuoTransport } from './transport.js';
 import { ListMetadataSchema, totalObjectsValue } from './wire.js';
@@ -54,7 +55,14 @@ export function validateRecords<S extends z.ZodType>(
   const records: z.output<S>[] = [];
   const rejected: RejectedRecord[] = [];
   const kept: string[] | undefined = texts === undefined ? undefined : [];
+  const check = fastCheckOf(schema);
   raw.forEach((item, position) => {
+    if (check?.(item) === true) {
+      // zod would accept it and return an equal copy: the record itself serves.
+      records.push(item as z.output<S>);
+      kept?.push(texts?.[position] ?? '');
+      return;
+    }
     const result = schema.safeParse(item);
     if (result.success) {
       records.push(result.data);
