@@ -43,6 +43,8 @@ interface Def {
   readonly element?: z.ZodType;
   readonly shape?: Readonly<Record<string, z.ZodType>>;
   readonly catchall?: z.ZodType;
+  /** Set on schemas that are themselves a check (`z.email()`, `z.int()`). */
+  readonly format?: string;
 }
 
 interface CheckDef {
@@ -63,9 +65,13 @@ function build(schema: z.ZodType): FastCheck {
   const def = defOf(schema);
   switch (def.type) {
     case 'string':
+      if (def.format !== undefined) throw new Unsupported(def.format);
       return stringCheck(checksOf(def));
     case 'number':
-      return numberCheck(checksOf(def));
+      return numberCheck([
+        ...checksOf(def),
+        ...(def.format === undefined ? [] : [formatCheck(def)]),
+      ]);
     case 'boolean':
       noChecks(def);
       return (v) => typeof v === 'boolean';
@@ -99,6 +105,10 @@ function build(schema: z.ZodType): FastCheck {
   }
 }
 
+function formatCheck(def: Def): CheckDef {
+  return { check: 'number_format', ...(def.format === undefined ? {} : { format: def.format }) };
+}
+
 function stringCheck(checks: readonly CheckDef[]): FastCheck {
   let min = 0;
   for (const check of checks) {
@@ -122,7 +132,9 @@ function looseObjectCheck(def: Def): FastCheck {
   noChecks(def);
   if (def.catchall === undefined || defOf(def.catchall).type !== 'unknown')
     throw new Unsupported('only looseObject');
-  const fields = Object.entries(def.shape ?? {}).map(([key, field]) => [key, build(field)] as const);
+  const fields = Object.entries(def.shape ?? {}).map(
+    ([key, field]) => [key, build(field)] as const,
+  );
   return (v) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
     const record = v as Record<string, unknown>;
@@ -132,7 +144,7 @@ function looseObjectCheck(def: Def): FastCheck {
 }
 
 function noChecks(def: Def): void {
-  if ((def.checks ?? []).length > 0) throw new Unsupported();
+  if ((def.checks ?? []).length > 0 || def.format !== undefined) throw new Unsupported();
 }
 
 function required(schema: z.ZodType | undefined): z.ZodType {

@@ -10,7 +10,16 @@ function randomValue(seed: { n: number }, depth: number): unknown {
     return seed.n / 2 ** 31;
   };
   const pick = Math.floor(next() * (depth > 3 ? 4 : 7));
-  const strings = ['', 'plain', 'quote " inside', 'back\\slash', 'ends with \\', '{[,:]}', 'é ü 漢 😀', '\n\t\u0001'];
+  const strings = [
+    '',
+    'plain',
+    'quote " inside',
+    'back\\slash',
+    'ends with \\',
+    '{[,:]}',
+    'é ü 漢 😀',
+    '\n\t\u0001',
+  ];
   switch (pick) {
     case 0:
       return strings[Math.floor(next() * strings.length)];
@@ -25,7 +34,10 @@ function randomValue(seed: { n: number }, depth: number): unknown {
       const out: Record<string, unknown> = {};
       const n = Math.floor(next() * 5);
       for (let i = 0; i < n; i++)
-        out[`${strings[Math.floor(next() * strings.length)] ?? ''}${String(i)}`] = randomValue(seed, depth + 1);
+        out[`${strings[Math.floor(next() * strings.length)] ?? ''}${String(i)}`] = randomValue(
+          seed,
+          depth + 1,
+        );
       return out;
     }
     default:

@@ -103,13 +103,7 @@ function scalarEnd(body: string, at: number): number {
   let i = at;
   for (;;) {
     const c = body.charCodeAt(i);
-    if (
-      Number.isNaN(c) ||
-      c === COMMA ||
-      c === CLOSE_BRACE ||
-      c === CLOSE_BRACKET ||
-      isSpace(c)
-    )
+    if (Number.isNaN(c) || c === COMMA || c === CLOSE_BRACE || c === CLOSE_BRACKET || isSpace(c))
       return i;
     i++;
   }

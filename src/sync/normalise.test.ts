@@ -91,7 +91,9 @@ describe('normalising Duo log records', () => {
     expect(normaliseRecord({ stream: 'authentication', record: cityOnly })).toMatchObject({
       location: 'Ann Arbor',
     });
-    expect(normaliseRecord({ stream: 'authentication', record: cityOnly }).accessOs).toBeUndefined();
+    expect(
+      normaliseRecord({ stream: 'authentication', record: cityOnly }).accessOs,
+    ).toBeUndefined();
   });
 
   it('keeps the record text Duo sent as the payload when it is given', () => {
