@@ -58,6 +58,16 @@ function authRecord(txid: string, timestamp: number): Record<string, unknown> {
   };
 }
 
+/** JSON as Python's `json.dumps` writes it by default: `", "` and `": "` between items. */
+function pythonJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(pythonJson).join(', ')}]`;
+  if (value !== null && typeof value === 'object')
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}: ${pythonJson(v)}`)
+      .join(', ')}}`;
+  return JSON.stringify(value);
+}
+
 const window = { mintime: ms(1_581_620_000_000), maxtime: ms(1_581_630_000_000) };
 
 describe('authentication logs v2', () => {
@@ -127,6 +137,22 @@ describe('authentication logs v2', () => {
     expect(page?.rejected).toEqual([
       { position: 1, error: expect.stringMatching(/^txid:/) as unknown, raw: broken },
     ]);
+  });
+
+  it("hands out each valid record's own text as Duo sent it, aligned with the records", async () => {
+    const records = [
+      authRecord('tx-1', 1_581_620_180),
+      { ...authRecord('x', 1_581_620_181), txid: 12345 },
+      { ...authRecord('tx-3', 1_581_620_182), reason: 'caf\u00e9 "quoted" [x]' },
+    ];
+    // Python's separators (", " and ": "), as Duo's own JSON has them, and an escaped unicode.
+    const texts = records.map((r) => pythonJson(r).replace('café', 'caf\\u00e9'));
+    const body = `{"stat": "OK", "response": {"authlogs": [${texts.join(', ')}], "metadata": {}}}`;
+    const { client } = await duoAnswering(() => ({ body }));
+    const [page] = await allPages(client.authLogs(window));
+    expect(page?.records.map((record) => record.txid)).toEqual(['tx-1', 'tx-3']);
+    expect(page?.texts).toEqual([texts[0], texts[2]]);
+    expect(page?.texts?.map((t) => JSON.parse(t) as unknown)).toEqual([records[0], records[2]]);
   });
 
   it('resumes a window from a committed next_offset', async () => {
@@ -235,6 +261,14 @@ describe('administrator and offline enrollment logs v1', () => {
     expect(pages[0]?.rejected).toEqual([]);
   });
 
+  it("hands out each record's own text on v1 pages too", async () => {
+    const records = [adminRecord(106, 1), adminRecord(107, 2)];
+    const body = `{"stat": "OK", "response": [${records.map(pythonJson).join(', ')}]}`;
+    const { client } = await duoAnswering(() => ({ body }));
+    const [page] = await allPages(client.administratorLogs({ mintime: seconds(100) }));
+    expect(page?.texts).toEqual(records.map(pythonJson));
+  });
+
   it('reads offline enrollment logs the same way', async () => {
     const record = {
       action: 'o2fa_user_provisioned',
@@ -246,7 +280,15 @@ describe('administrator and offline enrollment logs v1', () => {
     };
     const { duo, client } = await duoAnswering(() => ok([record]));
     const pages = await allPages(client.offlineEnrollmentLogs({ mintime: seconds(1_567_000_000) }));
-    expect(pages).toEqual([{ records: [record], rejected: [], next: undefined, warnings: [] }]);
+    expect(pages).toEqual([
+      {
+        records: [record],
+        rejected: [],
+        texts: [JSON.stringify(record)],
+        next: undefined,
+        warnings: [],
+      },
+    ]);
     expect(duo.requests[0]?.path).toBe('/admin/v1/logs/offline_enrollment');
   });
 

@@ -20,6 +20,7 @@ import { badResponse } from './errors.js';
 import type { EndpointFamily } from './governor.js';
 import type { DuoPage } from './pages.js';
 import { describeIssues, validateRecords } from './pages.js';
+import { recordTexts } from './record-text.js';
 import type { DuoTransport } from './transport.js';
 import {
   ActivityLogSchema,
@@ -146,10 +147,15 @@ async function* readV2Log<S extends z.ZodType>(
     if (next !== undefined && next === nextOffset) {
       throw badResponse(spec.path, `next_offset ${next} repeats the one sent, paging would loop`);
     }
-    const { records, rejected } = validateRecords(spec.schema, page.raw);
+    const { records, rejected, texts } = validateRecords(
+      spec.schema,
+      page.raw,
+      textsOf(answer.text, ['response', spec.recordsKey], page.raw),
+    );
     yield {
       records,
       rejected,
+      ...(texts === undefined ? {} : { texts }),
       next,
       ...(page.total === undefined
         ? {}
@@ -253,7 +259,11 @@ async function* readV1Log<S extends z.ZodType>(
     });
     const raw = answer.response;
     if (!Array.isArray(raw)) throw badResponse(spec.path, '`response` is not a list');
-    const { records, rejected } = validateRecords(spec.schema, raw);
+    const { records, rejected, texts } = validateRecords(
+      spec.schema,
+      raw,
+      textsOf(answer.text, ['response'], raw),
+    );
     // Timestamps of rejected records count too: paging must not depend on their other fields.
     const timestamps = raw.flatMap((item: unknown) => {
       const timestamp = isRecord(item) ? item.timestamp : undefined;
@@ -263,9 +273,33 @@ async function* readV1Log<S extends z.ZodType>(
       throw badResponse(spec.path, 'a full page without any timestamp, paging cannot go on');
     }
     const step = nextV1Mintime(mintime, raw.length, timestamps);
-    yield { records, rejected, next: step.next, warnings: step.warnings };
+    yield {
+      records,
+      rejected,
+      ...(texts === undefined ? {} : { texts }),
+      next: step.next,
+      warnings: step.warnings,
+    };
     if (step.next === undefined) return;
     mintime = step.next;
+  }
+}
+
+/**
+ * Each raw record's own text in the body, or undefined (payloads are then serialised from the
+ * parsed records) when the body's records cannot be told apart: never expected of a body
+ * `JSON.parse` read, but a page is never lost over it.
+ */
+function textsOf(
+  body: string,
+  path: readonly string[],
+  raw: readonly unknown[],
+): string[] | undefined {
+  try {
+    const texts = recordTexts(body, path);
+    return texts?.length === raw.length ? texts : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -7,6 +7,7 @@
  */
 import type { z } from 'zod';
 import { badResponse } from './errors.js';
+import { fastCheckOf } from './fast-check.js';
 import type { EndpointFamily } from './governor.js';
 import type { DuoTransport } from './transport.js';
 import { ListMetadataSchema, totalObjectsValue } from './wire.js';
@@ -35,21 +36,40 @@ export interface DuoPage<T, C> {
    */
   readonly totalObjectsExact?: boolean;
   readonly warnings: string[];
+  /**
+   * Each record's JSON text as Duo sent it, in the order of `records` (log endpoints): stored as
+   * its payload instead of serialising the parsed record again. Absent when not cut.
+   */
+  readonly texts?: readonly string[];
 }
 
-/** Validates each record alone; the valid ones keep Duo's unknown fields. */
+/**
+ * Validates each record alone; the valid ones keep Duo's unknown fields. With `texts` (each raw
+ * record's JSON text, same order), the valid records' texts come back in the order of `records`.
+ */
 export function validateRecords<S extends z.ZodType>(
   schema: S,
   raw: readonly unknown[],
-): { records: z.output<S>[]; rejected: RejectedRecord[] } {
+  texts?: readonly string[],
+): { records: z.output<S>[]; rejected: RejectedRecord[]; texts?: string[] } {
   const records: z.output<S>[] = [];
   const rejected: RejectedRecord[] = [];
+  const kept: string[] | undefined = texts === undefined ? undefined : [];
+  const check = fastCheckOf(schema);
   raw.forEach((item, position) => {
+    if (check?.(item) === true) {
+      // zod would accept it and return an equal copy: the record itself serves.
+      records.push(item as z.output<S>);
+      kept?.push(texts?.[position] ?? '');
+      return;
+    }
     const result = schema.safeParse(item);
-    if (result.success) records.push(result.data);
-    else rejected.push({ position, error: describeIssues(result.error), raw: item });
+    if (result.success) {
+      records.push(result.data);
+      kept?.push(texts?.[position] ?? '');
+    } else rejected.push({ position, error: describeIssues(result.error), raw: item });
   });
-  return { records, rejected };
+  return kept === undefined ? { records, rejected } : { records, rejected, texts: kept };
 }
 
 export function describeIssues(error: z.ZodError): string {

@@ -133,6 +133,8 @@ export interface DuoAnswer {
   readonly response: unknown;
   readonly metadata: unknown;
   readonly attempts: number;
+  /** The body as Duo sent it: log readers cut each record's own text from it (`record-text.ts`). */
+  readonly text: string;
 }
 
 type Outcome =
@@ -311,7 +313,10 @@ export class DuoTransport {
       }
       const ok = OkEnvelopeSchema.safeParse(body);
       if (ok.success) {
-        return { type: 'ok', answer: { response: ok.data.response, metadata: ok.data.metadata } };
+        return {
+          type: 'ok',
+          answer: { response: ok.data.response, metadata: ok.data.metadata, text },
+        };
       }
     }
     const fail = FailEnvelopeSchema.safeParse(body);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { STREAMS } from '../domain/streams.js';
 import { ms } from '../domain/time.js';
 import { authEvents } from '../../test/support/activity-fixtures.js';
-import { decodePayload, encodePayload } from './payload.js';
+import { decodePayload, encodePayload, sameJson } from './payload.js';
 
 describe('stored payloads', () => {
   it('give back the exact original JSON for every stream', () => {
@@ -63,5 +63,13 @@ describe('stored payloads', () => {
 
   it('refuse a payload of an unknown codec', () => {
     expect(() => decodePayload(Buffer.of(99, 1, 2))).toThrow(/codec 99/);
+  });
+
+  it('tell the same record apart from a changed one, whatever the key order and spacing', () => {
+    expect(sameJson('{"a": 1, "b": {"c": [1, "x"]}}', '{"b":{"c":[1,"x"]},"a":1}')).toBe(true);
+    expect(sameJson('{"a":1,"b":{"c":[1,"x"]}}', '{"a":1,"b":{"c":["x",1]}}')).toBe(false);
+    expect(sameJson('{"a":1}', '{"a":1,"b":null}')).toBe(false);
+    expect(sameJson('{"a":"\\u00e9"}', '{"a":"é"}')).toBe(true);
+    expect(sameJson('not json', '{}')).toBe(false);
   });
 });

@@ -160,3 +160,29 @@ export function decodePayload(stored: Uint8Array): string {
   if (dictionary === undefined) throw new Error(`unknown payload codec ${String(codec)}`);
   return uncompressSync(body, dictionary).toString('utf8');
 }
+
+/**
+ * Whether two JSON texts hold the same value, whatever their key order and spacing: a record
+ * Duo sends again is the same record whether its payload was stored as Duo's text or as the
+ * parsed record serialised again.
+ *
+ * @example sameJson('{"a": 1, "b": [2]}', '{"b":[2],"a":1}') // true
+ */
+export function sameJson(a: string, b: string): boolean {
+  if (a === b) return true;
+  try {
+    return sortedJson(JSON.parse(a)) === sortedJson(JSON.parse(b));
+  } catch {
+    return false;
+  }
+}
+
+function sortedJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
+  if (value !== null && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${sortedJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value);
+}

@@ -70,6 +70,37 @@ describe('normalising Duo log records', () => {
     });
   });
 
+  it('joins the location and device words that are present, leaving out empty ones', () => {
+    const partial = AuthLogSchema.parse({
+      ...authlog,
+      access_device: {
+        os: '',
+        os_version: '14',
+        browser: 'Safari',
+        location: { city: '', state: 'Michigan', country: 'United States' },
+      },
+    });
+    const event = normaliseRecord({ stream: 'authentication', record: partial });
+    expect(event.location).toBe('Michigan, United States');
+    expect(event.accessOs).toBe('14');
+    expect(event.accessBrowser).toBe('Safari');
+    const cityOnly = AuthLogSchema.parse({
+      ...authlog,
+      access_device: { location: { city: 'Ann Arbor', state: null } },
+    });
+    expect(normaliseRecord({ stream: 'authentication', record: cityOnly })).toMatchObject({
+      location: 'Ann Arbor',
+    });
+    expect(
+      normaliseRecord({ stream: 'authentication', record: cityOnly }).accessOs,
+    ).toBeUndefined();
+  });
+
+  it('keeps the record text Duo sent as the payload when it is given', () => {
+    const text = JSON.stringify(authlog, null, 1);
+    expect(normaliseRecord({ stream: 'authentication', record: authlog }, text).payload).toBe(text);
+  });
+
   it('keeps the original payload, new fields included', () => {
     const event = normaliseRecord({ stream: 'authentication', record: authlog });
     expect(JSON.parse(event.payload)).toMatchObject({ a_field_duo_added_later: { anything: 1 } });

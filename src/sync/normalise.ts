@@ -36,26 +36,30 @@ export class NormaliseError extends Error {
   override readonly name = 'NormaliseError';
 }
 
-export function normaliseRecord(input: DuoLogRecord): NormalisedEvent {
+/**
+ * `text` is the record's JSON as Duo sent it (`DuoPage.texts`), kept as the payload; without
+ * it the payload is the parsed record serialised again (same content, keys maybe reordered).
+ */
+export function normaliseRecord(input: DuoLogRecord, text?: string): NormalisedEvent {
   switch (input.stream) {
     case 'authentication':
-      return normaliseAuth(input.record);
+      return normaliseAuth(input.record, text ?? JSON.stringify(input.record));
     case 'administrator':
     case 'offline_enrollment':
-      return normaliseV1(input.record);
+      return normaliseV1(input.record, text ?? JSON.stringify(input.record));
     case 'telephony':
-      return normaliseTelephony(input.record);
+      return normaliseTelephony(input.record, text ?? JSON.stringify(input.record));
     case 'activity':
-      return normaliseActivity(input.record);
+      return normaliseActivity(input.record, text ?? JSON.stringify(input.record));
   }
 }
 
 /** The stream a record came from decides its shape; this narrows an unknown-typed pair. */
-export function normalise(stream: StreamName, record: unknown): NormalisedEvent {
-  return normaliseRecord({ stream, record } as DuoLogRecord);
+export function normalise(stream: StreamName, record: unknown, text?: string): NormalisedEvent {
+  return normaliseRecord({ stream, record } as DuoLogRecord, text);
 }
 
-function normaliseAuth(r: DuoAuthLog): NormalisedEvent {
+function normaliseAuth(r: DuoAuthLog, payload: string): NormalisedEvent {
   const device = r.access_device ?? undefined;
   return compact<NormalisedEvent>({
     naturalKey: r.txid,
@@ -71,12 +75,11 @@ function normaliseAuth(r: DuoAuthLog): NormalisedEvent {
     accessBrowser: joinWords(device?.browser, device?.browser_version),
     ip: device?.ip ?? undefined,
     txid: r.txid,
-    payload: JSON.stringify(r),
+    payload,
   });
 }
 
-function normaliseV1(r: DuoAdminLog): NormalisedEvent {
-  const payload = JSON.stringify(r);
+function normaliseV1(r: DuoAdminLog, payload: string): NormalisedEvent {
   return compact<NormalisedEvent>({
     naturalKey: canonicalHash(r),
     tsMs: secondsToMs(seconds(r.timestamp)),
@@ -87,18 +90,18 @@ function normaliseV1(r: DuoAdminLog): NormalisedEvent {
   });
 }
 
-function normaliseTelephony(r: DuoTelephonyLog): NormalisedEvent {
+function normaliseTelephony(r: DuoTelephonyLog, payload: string): NormalisedEvent {
   return compact<NormalisedEvent>({
     naturalKey: r.telephony_id,
     tsMs: isoOrThrow(r.ts, 'ts'),
     result: r.context ?? undefined,
     factor: factorName(r.type),
     txid: r.txid ?? undefined,
-    payload: JSON.stringify(r),
+    payload,
   });
 }
 
-function normaliseActivity(r: DuoActivityLog): NormalisedEvent {
+function normaliseActivity(r: DuoActivityLog, payload: string): NormalisedEvent {
   const action = typeof r.action === 'string' ? r.action : (r.action?.name ?? undefined);
   const actorType = r.actor?.type;
   const actorIsUser = actorType === undefined || actorType === null || actorType === 'user';
@@ -110,7 +113,7 @@ function normaliseActivity(r: DuoActivityLog): NormalisedEvent {
     result: r.outcome?.result?.toLowerCase() ?? undefined,
     reason: action,
     application: r.application?.name ?? undefined,
-    payload: JSON.stringify(r),
+    payload,
   });
 }
 
@@ -132,17 +135,27 @@ interface Location {
   readonly country?: string | null | undefined;
 }
 
+// These run for every record: joined without building arrays to filter and join.
 function formatLocation(location: Location | undefined): string | undefined {
   if (!location) return undefined;
-  const parts = [location.city, location.state, location.country].filter(
-    (p): p is string => typeof p === 'string' && p.length > 0,
-  );
-  return parts.length > 0 ? parts.join(', ') : undefined;
+  return joinPresent(joinPresent(location.city, location.state, ', '), location.country, ', ');
 }
 
 function joinWords(a: string | null | undefined, b: string | null | undefined): string | undefined {
-  const words = [a, b].filter((w): w is string => typeof w === 'string' && w.length > 0);
-  return words.length > 0 ? words.join(' ') : undefined;
+  return joinPresent(a, b, ' ');
+}
+
+/** `a`, `b` or both joined by `separator`, leaving out what is absent or empty. */
+function joinPresent(
+  a: string | null | undefined,
+  b: string | null | undefined,
+  separator: string,
+): string | undefined {
+  const hasA = typeof a === 'string' && a.length > 0;
+  const hasB = typeof b === 'string' && b.length > 0;
+  if (hasA && hasB) return `${a}${separator}${b}`;
+  if (hasA) return a;
+  return hasB ? b : undefined;
 }
 
 /**
@@ -201,6 +214,10 @@ export function canonicalHash(value: unknown): string {
 /** Drops undefined members so the result satisfies exactOptionalPropertyTypes. */
 function compact<T extends object>(value: { [K in keyof T]: T[K] | undefined }): T {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = v;
+  // for…in, not Object.entries: no array of pairs per record.
+  for (const k in value) {
+    const v = value[k];
+    if (v !== undefined) out[k] = v;
+  }
   return out as T;
 }

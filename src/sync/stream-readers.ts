@@ -154,7 +154,7 @@ function toStreamPage<C extends string | number>(
   const rejected = [...page.rejected];
   page.records.forEach((record, index) => {
     try {
-      events.push(encodeEvent(stream, normalise(stream, record)));
+      events.push(encodeEvent(stream, normalise(stream, record, page.texts?.[index])));
     } catch (error) {
       rejected.push({
         position: index,

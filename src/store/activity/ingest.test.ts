@@ -212,6 +212,32 @@ describeEachDatabase('activity ingest', (t) => {
     expect(stored.events.map((e) => e.payload)).toEqual([JSON.parse(changed.payload)]);
   });
 
+  it("replays a record stored as the parsed record serialised again, now kept as Duo's text, without counting it as changed", async () => {
+    const { sourceId } = await newSource(t.db);
+    const reserialised = '{"txid":"c3d4","result":"success","user":{"key":"DU1","name":"ann"}}';
+    const asSent = '{"user": {"name": "ann", "key": "DU1"}, "txid": "c3d4", "result": "success"}';
+    const event: NormalisedEvent = {
+      naturalKey: 'c3d4',
+      tsMs: START,
+      userKey: 'DU1',
+      username: 'ann',
+      result: 'success',
+      txid: 'c3d4',
+      payload: reserialised,
+    };
+    const page = { sourceId, stream: 'authentication' as const, events: [event], cursor: 1 };
+    await ingestActivityPage(t.db, page);
+    const again = { ...page, events: [{ ...event, payload: asSent }] };
+    expect(await ingestActivityPage(t.db, again)).toEqual({ inserted: 0, updated: 0, changes: [] });
+    const changedText = asSent.replace('"success"', '"denied"');
+    const changed = { ...event, payload: changedText, result: 'denied' };
+    expect(await ingestActivityPage(t.db, { ...page, events: [changed] })).toEqual({
+      inserted: 0,
+      updated: 1,
+      changes: [{ naturalKey: 'c3d4', before: reserialised, after: changedText }],
+    });
+  });
+
   it('rolls a failing page back entirely: no rows, no rollup, cursor not advanced', async () => {
     const { sourceId } = await newSource(t.db);
     const strings = new StringCache();

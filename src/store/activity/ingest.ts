@@ -20,7 +20,7 @@ import { sql } from 'kysely';
 import { pick, runBatches, type BatchStatement } from '../batch.js';
 import { chunks } from '../columns.js';
 import { dialectOf, rowsPerStatement, type Db } from '../dialect.js';
-import { decodePayload, encodePayload } from '../payload.js';
+import { decodePayload, encodePayload, sameJson } from '../payload.js';
 import { encodeArray } from '../pg-arrays.js';
 import type { ActivityEventsTable } from '../schema.js';
 import { saveStreamCursor } from '../streams.js';
@@ -355,12 +355,15 @@ function rolled(row: RolledEvent): RolledEvent {
 }
 
 /**
- * Whether a stored payload holds the same JSON as `encoded`. The encoder is deterministic, so
- * equal bytes mean equal JSON without decoding; rows stored with an earlier codec are decoded
- * and compared.
+ * Whether a stored payload holds the same record as `encoded`. The encoder is deterministic, so
+ * equal bytes mean equal JSON without decoding; otherwise both are decoded and compared as JSON
+ * values (`sameJson`): rows stored by an earlier version hold the parsed record serialised again
+ * (keys in another order, no spaces), new ones Duo's own text of it.
  */
 function samePayload(stored: Uint8Array, encoded: Uint8Array): boolean {
-  return Buffer.compare(encoded, stored) === 0 || decodePayload(stored) === decodePayload(encoded);
+  return (
+    Buffer.compare(encoded, stored) === 0 || sameJson(decodePayload(stored), decodePayload(encoded))
+  );
 }
 
 interface ExistingEvent {
