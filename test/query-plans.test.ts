@@ -133,7 +133,6 @@ async function sqliteProblems(
   );
   const lines = result.rows.map((r) => r.detail);
   const plan = lines.join('\n');
-  if (process.env.PLAN_DUMP) console.log(query.sql, '\n', plan);
   const problems: { problem: string; plan: string }[] = [];
   // A sort of what an event table's scan gives (the sort follows the scan it sorts); sorting
   // the rows of a limited subquery (one stream's page, merged with the others) is not one.
@@ -189,7 +188,6 @@ async function postgresProblems(
     return row['QUERY PLAN'][0].Plan;
   });
   const plan = JSON.stringify(root, null, 1);
-  if (process.env.PLAN_DUMP) console.log(query.sql, '\n', plan);
   const problems: { problem: string; plan: string }[] = [];
   const visit = (node: PostgresPlanNode): void => {
     if (rules.ordered === true && node['Node Type'] === 'Sort')
