@@ -254,6 +254,7 @@ describeEachDatabase('activity timeline pages of events at the same instant', (t
       {},
       { applications: apps },
       { results: ['success', 'denied'] },
+      { results: ['denied', 'denied'] },
       { factors: ['duo_push'] },
       { factors: ['duo_push', 'sms_passcode', 'never used'] },
       { results: ['denied', 'success'], factors: ['duo_push', 'phone_call'], applications: apps },

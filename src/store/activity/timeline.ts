@@ -46,15 +46,19 @@ export async function listActivityEvents(db: Db, query: ActivityQuery): Promise<
     ...(query.applications ?? []),
   ];
   const ids = await lookupStrings(db, filterValues);
-  const idsOf = (values: readonly string[]): number[] =>
-    values.flatMap((v) => {
-      const id = ids.get(v);
-      return id === undefined ? [] : [id];
-    });
+  // Each value once: a page reads one index range per value, and a value named twice would
+  // read its range twice (every event in it shown twice).
+  const idsOf = (values: readonly string[]): number[] => [
+    ...new Set(
+      values.flatMap((v) => {
+        const id = ids.get(v);
+        return id === undefined ? [] : [id];
+      }),
+    ),
+  ];
 
-  // A filter value never stored matches no event. The lists carry no placeholder value: a list
-  // of one compiles to `=`, which reads the index in the page's order instead of sorting every
-  // matching event.
+  // A filter value never stored matches no event. The lists carry no placeholder value: an
+  // empty list answers no events without asking the database.
   const userKeys = query.userKeys && idsOf(query.userKeys);
   const results = query.results && idsOf(query.results);
   const factors = query.factors && idsOf(query.factors);
