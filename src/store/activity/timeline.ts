@@ -11,7 +11,7 @@ import type {
   ActivityPage,
   ActivityCursor,
 } from '../../domain/activity.js';
-import { sql, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { StreamName } from '../../domain/streams.js';
 import { epochMs } from '../columns.js';
 import type { Db } from '../dialect.js';
@@ -181,10 +181,10 @@ interface Branch {
 const MAX_BRANCHES = 100;
 
 /**
- * How many matches of each range of a lead column are counted, at most, to see which filter is
- * the rarest: the page is read from the rarest's ranges, the other filters checked row by row.
+ * How many of each range's newest matches are read, at most, to see which filter is the
+ * sparsest: the page is read from its ranges, the other filters checked row by row.
  */
-const LEAD_PROBE = 1000;
+const LEAD_PROBE = 100;
 
 /**
  * The index ranges a page is read from, each in the page's order:
@@ -213,9 +213,14 @@ async function branchesOf(db: Db, f: ColumnFilters): Promise<Branch[]> {
 }
 
 /**
- * The result, factor or application filter with the fewest matching events (counted up to
- * `LEAD_PROBE` per stream and value, from its own index); on a tie, application, then factor, then result (the
- * more values a column takes, the smaller a share each has). Undefined when none is given.
+ * The result, factor or application filter whose matches are the sparsest, so its ranges hold
+ * the page in the fewest rows: per range (one stream, one value) its newest `LEAD_PROBE` matches
+ * are read from its own index (covering, in order: at most that many entries each). A filter
+ * with a range that fills them is as sparse as the time those span: the older its oldest, the
+ * sparser (a common value fills them in hours, a rare one in days); one whose ranges all hold
+ * fewer is sparser still, and the fewest such matches sparsest. On a tie, application, then
+ * factor, then result (the more values a column takes, the smaller a share each has).
+ * Undefined when none is given.
  */
 async function rarestFilter(
   db: Db,
@@ -229,38 +234,49 @@ async function rarestFilter(
     ] as const
   ).flatMap(([column, values]) => (values === undefined ? [] : [{ column, values }]));
   if (candidates.length < 2) return candidates[0];
+  // Its own matches only (in the page's time and after its cursor): what its ranges hold.
+  const own: ColumnFilters = {
+    ...(f.fromMs === undefined ? {} : { fromMs: f.fromMs }),
+    ...(f.toMs === undefined ? {} : { toMs: f.toMs }),
+    ...(f.cursor === undefined ? {} : { cursor: f.cursor }),
+  };
   let rarest = candidates[0];
-  let fewest = Infinity;
+  let best = { oldestFull: Infinity, matches: Infinity };
   for (const candidate of candidates) {
-    // Its own matches only (in the page's time and after its cursor): what its ranges hold,
-    // counted range by range (one stream, one value: the index's range, whatever the planner
-    // thinks of the value's frequency), up to `LEAD_PROBE` each.
-    const own: ColumnFilters = {
-      ...(f.fromMs === undefined ? {} : { fromMs: f.fromMs }),
-      ...(f.toMs === undefined ? {} : { toMs: f.toMs }),
-      ...(f.cursor === undefined ? {} : { cursor: f.cursor }),
-    };
     const arms = (f.streamIds ?? []).flatMap((stream) =>
       candidate.values.map((value, i) =>
         db
           .selectFrom(
             matching(db, own, { streams: [stream], lead: { column: candidate.column, value } })
-              .select(sql.lit(1).as('one'))
+              .select('ts_ms')
+              .orderBy('ts_ms', 'desc')
               .limit(LEAD_PROBE)
               .as(`range${String(stream)}_${String(i)}`),
           )
-          .select('one'),
+          .select((eb) => [
+            eb.fn.countAll<number | string | bigint>().as('n'),
+            eb.fn.min<number | string | null>('ts_ms').as('oldest'),
+          ]),
       ),
     );
     const [firstArm, ...otherArms] = arms;
     if (firstArm === undefined) return candidates[0];
-    const probe = otherArms.reduce((union, arm) => union.unionAll(arm), firstArm);
-    const row = await db
-      .selectFrom(probe.as('probe'))
-      .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
-      .executeTakeFirstOrThrow();
-    const n = Number(row.n);
-    if (n < fewest) [rarest, fewest] = [candidate, n];
+    const ranges = await otherArms.reduce((union, arm) => union.unionAll(arm), firstArm).execute();
+    // The newest of the full ranges' oldest: the candidate's matches are at least that dense.
+    let oldestFull = -Infinity;
+    let matches = 0;
+    for (const r of ranges) {
+      const n = Number(r.n);
+      matches += n;
+      if (n >= LEAD_PROBE && r.oldest !== null) oldestFull = Math.max(oldestFull, Number(r.oldest));
+    }
+    if (
+      oldestFull < best.oldestFull ||
+      (oldestFull === best.oldestFull && oldestFull === -Infinity && matches < best.matches)
+    ) {
+      rarest = candidate;
+      best = { oldestFull, matches };
+    }
   }
   return rarest;
 }
