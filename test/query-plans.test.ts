@@ -79,6 +79,11 @@ interface PlanRules {
   readonly cursor?: { readonly table: string; readonly column: string };
   /** The page is read in the index's order: no sort of every matching row before the limit. */
   readonly ordered?: boolean;
+  /**
+   * A search by these columns: every index range on an event table starts from one of them
+   * (not from the stream alone, which reads a whole stream to find a rare value).
+   */
+  readonly searched?: readonly string[];
 }
 
 const EVENTS_AFTER_CURSOR: PlanRules = { cursor: { table: 'activity_events', column: 'ts_ms' } };
@@ -106,6 +111,11 @@ async function badPlans(
     bad.push(...problems.map((p) => ({ sql: query.sql, ...p })));
   }
   return bad;
+}
+
+/** Whether a search's index range starts from a searched column (or the query searches none). */
+function searchedBounds(rules: PlanRules, bounds: (column: string) => boolean): boolean {
+  return rules.searched === undefined || rules.searched.some(bounds);
 }
 
 function mentions(text: string, table: string): boolean {
@@ -144,6 +154,8 @@ async function sqliteProblems(
       problems.push({ problem: `scans ${table} without an index`, plan });
     else if (rules.cursor?.table === table && !mentions(line, rules.cursor.column))
       problems.push({ problem: `the cursor does not bound the index range on ${table}`, plan });
+    if (!searchedBounds(rules, (column) => new RegExp(`\\b${column}[=<>]`).test(line)))
+      problems.push({ problem: `no searched column bounds the index range on ${table}`, plan });
   }
   return problems;
 }
@@ -187,6 +199,8 @@ async function postgresProblems(
         problems.push({ problem: `scans ${table} sequentially`, plan });
       else if (rules.cursor?.table === table && !mentions(range, rules.cursor.column))
         problems.push({ problem: `the cursor does not bound the index range on ${table}`, plan });
+      if (!searchedBounds(rules, (column) => mentions(range, column)))
+        problems.push({ problem: `no searched column bounds the index range on ${table}`, plan });
     }
     for (const child of node.Plans ?? []) visit(child);
   };
@@ -205,7 +219,8 @@ describeEachDatabase('query plans on the event tables', (t) => {
   let entitlementId = 0;
 
   // A tenant big enough for PostgreSQL's planner to weigh: 200 Duo users with an identity and
-  // an account each, all in one Duo group; 30,000 events (every tenth an administrator action);
+  // an account each, all in one Duo group; 30,000 events (every tenth an administrator action;
+  // results, factors and applications of two values each, so a search can name several);
   // 90 days of rollup per user. Inserted in bulk by SQL, not through ingest.
   beforeAll(async () => {
     const db = t.db;
@@ -217,7 +232,14 @@ describeEachDatabase('query plans on the event tables', (t) => {
     const key = (i: ReturnType<typeof sql>) => sql`'DUPLAN' || cast(${i} as text)`;
     await db
       .insertInto('strings')
-      .values([{ value: 'success' }, { value: 'duo_push' }, { value: 'Plan VPN' }])
+      .values([
+        { value: 'success' },
+        { value: 'duo_push' },
+        { value: 'Plan VPN' },
+        { value: 'denied' },
+        { value: 'phone_call' },
+        { value: 'Plan Mail' },
+      ])
       .execute();
     await sql`${users} insert into strings (value) select ${key(sql`i`)} from n`.execute(db);
     await sql`${users} insert into identities (id, display_name, created_at, updated_at)
@@ -267,9 +289,12 @@ describeEachDatabase('query plans on the event tables', (t) => {
         cast(${START} as ${bigint}) + i * ${sql.lit(EVENT_GAP_MS)},
         case when i % 10 = 0 then null
           else (select id from strings where value = ${key(sql`1 + i % ${sql.lit(USERS)}`)}) end,
-        (select id from strings where value = 'success'),
-        (select id from strings where value = 'duo_push'),
-        (select id from strings where value = 'Plan VPN'),
+        (select id from strings where value =
+          case when i % 7 = 3 then 'denied' else 'success' end),
+        (select id from strings where value =
+          case when i % 5 = 2 then 'phone_call' else 'duo_push' end),
+        (select id from strings where value =
+          case when i % 3 = 1 then 'Plan Mail' else 'Plan VPN' end),
         cast(${payload} as ${blob})
       from n`.execute(db);
     const firstDay = dayOf(ms(NOW)) - ROLLUP_DAYS + 1;
@@ -334,6 +359,42 @@ describeEachDatabase('query plans on the event tables', (t) => {
       const cursor = await secondPageCursor(query);
       expect(
         await badPlans(t, (db) => listActivityEvents(db, { ...query, cursor }), EVENTS_IN_ORDER),
+      ).toEqual([]);
+    }
+  });
+
+  it("searches a source's activity by several values, by factor and by every filter at once, first page and deep, in index order", async () => {
+    const searches = [
+      { results: ['success', 'denied'] },
+      { applications: ['Plan VPN', 'Plan Mail'] },
+      { factors: ['duo_push'] },
+      { factors: ['duo_push', 'phone_call'] },
+      { results: ['denied'], factors: ['phone_call'] },
+      { results: ['success', 'denied'], factors: ['duo_push'], applications: ['Plan Mail'] },
+      {
+        results: ['success'],
+        applications: ['Plan VPN', 'Plan Mail'],
+        fromMs: ms(START + 1000 * EVENT_GAP_MS),
+        toMs: ms(START + 20_000 * EVENT_GAP_MS),
+      },
+      { streams: ['authentication' as const], results: ['success', 'denied'] },
+      { streams: ['authentication' as const, 'administrator' as const] },
+    ];
+    for (const filter of searches) {
+      const query = { sourceId: activitySourceId, ...filter };
+      const searched = ['result', 'factor', 'application'].filter((c) => `${c}s` in filter);
+      const rules = searched.length === 0 ? {} : { searched };
+      expect(
+        await badPlans(t, (db) => listActivityEvents(db, query), { ...IN_ORDER, ...rules }),
+        JSON.stringify(filter),
+      ).toEqual([]);
+      const cursor = await secondPageCursor(query);
+      expect(
+        await badPlans(t, (db) => listActivityEvents(db, { ...query, cursor }), {
+          ...EVENTS_IN_ORDER,
+          ...rules,
+        }),
+        JSON.stringify(filter),
       ).toEqual([]);
     }
   });

@@ -3,8 +3,8 @@
  * product's own functions (`core/` use cases, `store/` reads where a route reads the store
  * directly) and through the HTTP API of a real server — insights of typical and of the heaviest
  * identities, the first, a deep (~1,000 events back) and the oldest timeline page, activity search
- * across the source by application and by result, every report as JSON, and the largest access
- * review as CSV.
+ * across the source by application, by result, by two of either, by factor and by three filters
+ * at once, every report as JSON, and the largest access review as CSV.
  *
  * @example const figures = await queryLatencies.measure(ctx);
  */
@@ -175,6 +175,41 @@ export const queryLatencies: ScaleMeasurement = {
       },
     );
 
+    // Searches by several values at once, by factor, and by several filters together: each reads
+    // one index range per stream and value, merged.
+    const applications = await twoApplications(ctx);
+    const searches = [
+      [
+        'search.results',
+        'activity search by two results (fraud, denied) across the source',
+        { results: ['fraud', 'denied'] },
+      ],
+      [
+        'search.applications',
+        `activity search by two applications ("${applications.join('", "')}") across the source`,
+        { applications },
+      ],
+      [
+        'search.factor',
+        'activity search by factor (hardware_token) across the source',
+        { factors: ['hardware_token'] },
+      ],
+      [
+        'search.combined',
+        `activity search by result (fraud), factor (duo_push) and application ("${applications[0]}") across the source`,
+        { results: ['fraud'], factors: ['duo_push'], applications: applications.slice(0, 1) },
+      ],
+    ] as const;
+    for (const [id, label, filter] of searches)
+      await time(id, label, 'store', [filter], async (f) => {
+        const answer = await listActivityEvents(ctx.db, {
+          sourceId: ctx.sources.activity,
+          ...f,
+          limit: PAGE,
+        });
+        return { rows: answer.events.length };
+      });
+
     // Reports: the use cases, then the routes (JSON), then the largest export (CSV).
     // Timed in this process, as the command line runs them; the HTTP figures go through the
     // server's read workers.
@@ -335,4 +370,20 @@ async function aCommonApplication(ctx: ScaleContext): Promise<string> {
   if (found === undefined || found === null)
     throw new Error('no authentication names an application');
   return found;
+}
+
+/** Two applications of the heaviest identity's latest authentications (searched together). */
+async function twoApplications(ctx: ScaleContext): Promise<[string, string]> {
+  const first = await aCommonApplication(ctx);
+  const heaviest = ctx.subjects.heavy[0];
+  const page = await listActivityEvents(ctx.db, {
+    ...(heaviest === undefined
+      ? { sourceId: ctx.sources.activity }
+      : { identityId: heaviest.identityId }),
+    streams: ['authentication'],
+    limit: 1000,
+  });
+  const second = page.events.find((e) => e.application !== null && e.application !== first);
+  if (second?.application == null) throw new Error('no authentication names a second application');
+  return [first, second.application];
 }

@@ -46,15 +46,19 @@ export async function listActivityEvents(db: Db, query: ActivityQuery): Promise<
     ...(query.applications ?? []),
   ];
   const ids = await lookupStrings(db, filterValues);
-  const idsOf = (values: readonly string[]): number[] =>
-    values.flatMap((v) => {
-      const id = ids.get(v);
-      return id === undefined ? [] : [id];
-    });
+  // Each value once: a page reads one index range per value, and a value named twice would
+  // read its range twice (every event in it shown twice).
+  const idsOf = (values: readonly string[]): number[] => [
+    ...new Set(
+      values.flatMap((v) => {
+        const id = ids.get(v);
+        return id === undefined ? [] : [id];
+      }),
+    ),
+  ];
 
-  // A filter value never stored matches no event. The lists carry no placeholder value: a list
-  // of one compiles to `=`, which reads the index in the page's order instead of sorting every
-  // matching event.
+  // A filter value never stored matches no event. The lists carry no placeholder value: an
+  // empty list answers no events without asking the database.
   const userKeys = query.userKeys && idsOf(query.userKeys);
   const results = query.results && idsOf(query.results);
   const factors = query.factors && idsOf(query.factors);
@@ -63,8 +67,8 @@ export async function listActivityEvents(db: Db, query: ActivityQuery): Promise<
   // in index order where `user_key in (subquery)` sorts all the identity's events.
   const identityKeys =
     query.identityId === undefined ? undefined : await userKeysOfIdentity(db, query.identityId);
-  const filters = [query.streams, userKeys, identityKeys, results, factors, applications];
-  if (filters.some((values) => values?.length === 0)) return { events: [], next: undefined };
+  const lists = [query.streams, userKeys, identityKeys, results, factors, applications];
+  if (lists.some((values) => values?.length === 0)) return { events: [], next: undefined };
 
   let streamIds: readonly number[] | undefined;
   if (query.sourceId !== undefined || query.streams !== undefined) {
@@ -75,48 +79,40 @@ export async function listActivityEvents(db: Db, query: ActivityQuery): Promise<
     if (streamIds.length === 0) return { events: [], next: undefined };
   }
   const cursor = query.cursor;
-  /** The newest `limit + 1` events of these streams (all streams when undefined) that match. */
-  const newest = (streams: readonly number[] | undefined) => {
-    let q = db.selectFrom('activity_events').selectAll();
-    if (streams !== undefined) q = q.where('stream_id', 'in', streams);
-    if (userKeys !== undefined) q = q.where('user_key', 'in', userKeys);
-    if (identityKeys !== undefined) q = q.where('user_key', 'in', identityKeys);
-    if (results !== undefined) q = q.where('result', 'in', results);
-    if (factors !== undefined) q = q.where('factor', 'in', factors);
-    if (applications !== undefined) q = q.where('application', 'in', applications);
-    if (query.fromMs !== undefined) q = q.where('ts_ms', '>=', query.fromMs);
-    if (query.toMs !== undefined) q = q.where('ts_ms', '<', query.toMs);
-    if (cursor)
-      // A row value, so the index range starts at the cursor (an OR of the two cases plans as
-      // a scan); both columns are NOT NULL, so it means exactly "older than the cursor".
-      q = q.where((eb) => eb(eb.refTuple('ts_ms', 'id'), '<', eb.tuple(cursor.tsMs, cursor.id)));
-    return q
+  const filters: ColumnFilters = {
+    ...(streamIds === undefined ? {} : { streamIds }),
+    ...(userKeys === undefined ? {} : { userKeys }),
+    ...(identityKeys === undefined ? {} : { identityKeys }),
+    ...(results === undefined ? {} : { results }),
+    ...(factors === undefined ? {} : { factors }),
+    ...(applications === undefined ? {} : { applications }),
+    ...(query.fromMs === undefined ? {} : { fromMs: query.fromMs }),
+    ...(query.toMs === undefined ? {} : { toMs: query.toMs }),
+    ...(cursor === undefined ? {} : { cursor }),
+  };
+  const branches = await branchesOf(db, filters);
+  /** The newest `limit + 1` matching events of one branch, in the order of its index. */
+  const newest = (branch: Branch) =>
+    matching(db, filters, branch)
+      .selectAll()
       .orderBy('ts_ms', 'desc')
       .orderBy('id', 'desc')
       .limit(limit + 1);
-  };
-  // Several streams (a source's five) and no Duo user to read by: `stream_id in (...)` gives no
-  // index in the page's order, so both databases would sort every matching event. Each stream's
-  // newest events come in order from its (stream_id, ts_ms) index instead, and the page is the
-  // newest of those (a merge of ordered, limited lists: the page is among them).
+  // Several branches: each reads its newest matches in order from its own index range, and the
+  // page is the newest of those (a merge of ordered, limited lists: the page is among them).
   let rows: Selectable<ActivityEventsTable>[];
-  if (
-    streamIds !== undefined &&
-    streamIds.length > 1 &&
-    userKeys === undefined &&
-    identityKeys === undefined
-  ) {
-    const [first, ...rest] = streamIds.map((id, i) =>
-      db.selectFrom(newest([id]).as(`stream${String(i)}`)).selectAll(),
-    );
-    if (first === undefined) throw new Error('no stream to read');
+  const [first, ...rest] = branches.map((branch, i) =>
+    db.selectFrom(newest(branch).as(`branch${String(i)}`)).selectAll(),
+  );
+  if (first === undefined) throw new Error('no branch to read');
+  if (rest.length === 0) rows = await newest(branches[0] ?? {}).execute();
+  else
     rows = await rest
       .reduce((union, arm) => union.unionAll(arm), first)
       .orderBy('ts_ms', 'desc')
       .orderBy('id', 'desc')
       .limit(limit + 1)
       .execute();
-  } else rows = await newest(streamIds).execute();
   const page = rows.slice(0, limit);
   const values = await stringValues(
     db,
@@ -150,6 +146,174 @@ export async function listActivityEvents(db: Db, query: ActivityQuery): Promise<
     events,
     next: rows.length > limit && last ? { tsMs: last.tsMs, id: last.id } : undefined,
   };
+}
+
+/** A query's filters as stored ids, an absent list meaning "any". */
+interface ColumnFilters {
+  readonly streamIds?: readonly number[];
+  readonly userKeys?: readonly number[];
+  readonly identityKeys?: readonly number[];
+  readonly results?: readonly number[];
+  readonly factors?: readonly number[];
+  readonly applications?: readonly number[];
+  readonly fromMs?: number;
+  readonly toMs?: number;
+  readonly cursor?: ActivityCursor;
+}
+
+/** The columns an index starts a search's range with (after the stream, where it has one). */
+type LeadColumn = 'user_key' | 'result' | 'factor' | 'application';
+
+/**
+ * One index range read in the page's order: the events of `streams` (every stream of the query
+ * when absent) whose `lead` column holds one value. Each index used ends in `ts_ms` (and then the
+ * row id on SQLite), so one stream and one value give the events newest first, no sort needed.
+ */
+interface Branch {
+  readonly streams?: readonly number[];
+  readonly lead?: { readonly column: LeadColumn; readonly value: number };
+}
+
+/**
+ * More branches than this read the query as one range with `in` lists instead (sorting its
+ * matches): SQLite allows 500 arms in a compound select, and each arm reads up to a page.
+ */
+const MAX_BRANCHES = 100;
+
+/**
+ * How many of each range's newest matches are read, at most, to see which filter is the
+ * sparsest: the page is read from its ranges, the other filters checked row by row.
+ */
+const LEAD_PROBE = 100;
+
+/**
+ * The index ranges a page is read from, each in the page's order:
+ * - a Duo user (or identity) filter: one (user_key, ts_ms) range per Duo user;
+ * - else with streams (a source's five): one range per stream and value of the rarest of the
+ *   result, factor and application filters, from (stream_id, result | factor | application,
+ *   ts_ms); with none of them, one (stream_id, ts_ms) range per stream.
+ * `stream_id in (...)` or `result in (...)` over one range has no index in the page's order:
+ * both databases would sort every match, or read a whole stream for a rare value.
+ */
+async function branchesOf(db: Db, f: ColumnFilters): Promise<Branch[]> {
+  const streams = f.streamIds === undefined ? {} : { streams: f.streamIds };
+  const users = f.identityKeys ?? f.userKeys;
+  let branches: Branch[];
+  if (users !== undefined)
+    branches = users.map((value) => ({ ...streams, lead: { column: 'user_key', value } }));
+  else if (f.streamIds !== undefined) {
+    const lead = await rarestFilter(db, f);
+    branches = f.streamIds.flatMap((stream) =>
+      lead === undefined
+        ? [{ streams: [stream] }]
+        : lead.values.map((value) => ({ streams: [stream], lead: { column: lead.column, value } })),
+    );
+  } else branches = [{}];
+  return branches.length > MAX_BRANCHES ? [streams] : branches;
+}
+
+/**
+ * The result, factor or application filter whose matches are the sparsest, so its ranges hold
+ * the page in the fewest rows: per range (one stream, one value) its newest `LEAD_PROBE` matches
+ * are read from its own index (covering, in order: at most that many entries each). A filter
+ * with a range that fills them is as sparse as the time those span: the older its oldest, the
+ * sparser (a common value fills them in hours, a rare one in days); one whose ranges all hold
+ * fewer is sparser still, and the fewest such matches sparsest. On a tie, application, then
+ * factor, then result (the more values a column takes, the smaller a share each has).
+ * Undefined when none is given.
+ */
+async function rarestFilter(
+  db: Db,
+  f: ColumnFilters,
+): Promise<{ column: LeadColumn; values: readonly number[] } | undefined> {
+  const candidates = (
+    [
+      ['application', f.applications],
+      ['factor', f.factors],
+      ['result', f.results],
+    ] as const
+  ).flatMap(([column, values]) => (values === undefined ? [] : [{ column, values }]));
+  if (candidates.length < 2) return candidates[0];
+  // Its own matches only (in the page's time and after its cursor): what its ranges hold.
+  const own: ColumnFilters = {
+    ...(f.fromMs === undefined ? {} : { fromMs: f.fromMs }),
+    ...(f.toMs === undefined ? {} : { toMs: f.toMs }),
+    ...(f.cursor === undefined ? {} : { cursor: f.cursor }),
+  };
+  let rarest = candidates[0];
+  let best = { oldestFull: Infinity, matches: Infinity };
+  for (const candidate of candidates) {
+    const arms = (f.streamIds ?? []).flatMap((stream) =>
+      candidate.values.map((value, i) =>
+        db
+          .selectFrom(
+            matching(db, own, { streams: [stream], lead: { column: candidate.column, value } })
+              .select('ts_ms')
+              .orderBy('ts_ms', 'desc')
+              .limit(LEAD_PROBE)
+              .as(`range${String(stream)}_${String(i)}`),
+          )
+          .select((eb) => [
+            eb.fn.countAll<number | string | bigint>().as('n'),
+            eb.fn.min<number | string | null>('ts_ms').as('oldest'),
+          ]),
+      ),
+    );
+    const [firstArm, ...otherArms] = arms;
+    if (firstArm === undefined) return candidates[0];
+    const ranges = await otherArms.reduce((union, arm) => union.unionAll(arm), firstArm).execute();
+    // The newest of the full ranges' oldest: the candidate's matches are at least that dense.
+    let oldestFull = -Infinity;
+    let matches = 0;
+    for (const r of ranges) {
+      const n = Number(r.n);
+      matches += n;
+      if (n >= LEAD_PROBE && r.oldest !== null) oldestFull = Math.max(oldestFull, Number(r.oldest));
+    }
+    if (
+      oldestFull < best.oldestFull ||
+      (oldestFull === best.oldestFull && oldestFull === -Infinity && matches < best.matches)
+    ) {
+      rarest = candidate;
+      best = { oldestFull, matches };
+    }
+  }
+  return rarest;
+}
+
+/** The events of one branch that match the filters (the lead by `=`, the others by `in`). */
+function matching(db: Db, f: ColumnFilters, branch: Branch) {
+  let q = db.selectFrom('activity_events');
+  const lead = branch.lead;
+  const streams = branch.streams ?? f.streamIds;
+  if (streams !== undefined) q = q.where('stream_id', 'in', streams);
+  if (lead !== undefined) q = q.where(lead.column, '=', lead.value);
+  const lists: [LeadColumn, readonly number[] | undefined][] = [
+    ['user_key', f.identityKeys],
+    ['user_key', f.userKeys],
+    ['result', f.results],
+    ['factor', f.factors],
+    ['application', f.applications],
+  ];
+  // The lead's own list (the first of its column given) is what the branch takes one value of;
+  // every other list filters the range's rows.
+  let leadSkipped = false;
+  for (const [column, values] of lists) {
+    if (values === undefined) continue;
+    if (!leadSkipped && column === lead?.column) {
+      leadSkipped = true;
+      continue;
+    }
+    q = q.where(column, 'in', values);
+  }
+  if (f.fromMs !== undefined) q = q.where('ts_ms', '>=', f.fromMs);
+  if (f.toMs !== undefined) q = q.where('ts_ms', '<', f.toMs);
+  const cursor = f.cursor;
+  if (cursor)
+    // A row value, so the index range starts at the cursor (an OR of the two cases plans as
+    // a scan); both columns are NOT NULL, so it means exactly "older than the cursor".
+    q = q.where((eb) => eb(eb.refTuple('ts_ms', 'id'), '<', eb.tuple(cursor.tsMs, cursor.id)));
+  return q;
 }
 
 function toActivityEvent(
