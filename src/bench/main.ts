@@ -255,14 +255,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     `requests: ${requests.busy.firstSync.requestsPer1000Events.toFixed(2)} per 1,000 events stored`,
   );
 
-  const latency = await runLatencyBench({
+  const { latency, reports } = await runLatencyBench({
     members: options.latencyMembers,
     eventsPerMember: 4,
+    databases: options.databases,
+    postgresUrl: options.postgresUrl,
+    reportSamples: options.quick ? 2 : 5,
     progress,
   });
-  progress(
-    `latency: ${String(latency.requests)} small requests during a ${String(latency.exportRows)}-row export of ${(latency.exportMs / 1000).toFixed(1)} s, p95 ${latency.p95.toFixed(1)} ms`,
-  );
 
   const figures = {
     name: options.name,
@@ -285,6 +285,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     catchUp,
     requests,
     latency,
+    reports,
   };
   return { ...figures, checks: checkTargets(figures) };
 }
