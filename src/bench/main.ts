@@ -332,7 +332,9 @@ async function mainReports(options: BenchOptions): Promise<void> {
     formatChecks(
       [
         `duo-insights reports bench ${options.name}${options.quick ? ' (quick: a smoke run)' : ''}`,
-        `node ${process.version}, ${String(cpus().length)} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the end`,
+        `node ${process.version}, ${String(cpus().length)} CPUs, load average ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')} at the end`,
       ],
       checks,
     ),
