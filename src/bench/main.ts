@@ -297,7 +297,7 @@ function runReportsStep(options: BenchOptions) {
     eventsPerMember: 4,
     databases: options.databases,
     postgresUrl: options.postgresUrl,
-    reportSamples: options.quick ? 2 : 5,
+    reportSamples: options.quick ? 1 : 5,
     progress,
   });
 }
