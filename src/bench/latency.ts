@@ -19,13 +19,16 @@ import type { NormalisedEvent } from '../domain/activity.js';
 import { DAY_MS, ms, nowMs, type EpochMs } from '../domain/time.js';
 import { listAccounts, upsertAccounts } from '../store/accounts.js';
 import { ingestActivityPage } from '../store/activity/ingest.js';
-import { openDatabase } from '../store/dialect.js';
+import { openDatabase, type DatabaseKind } from '../store/dialect.js';
 import { findEntitlementByDuoGroupId } from '../store/entitlements.js';
 import { createIdentity } from '../store/identities.js';
 import { migrate } from '../store/migrate.js';
 import { generateSecretKey } from '../store/secrets.js';
 import { createSource } from '../store/sources.js';
 import { correlateAccounts } from '../sync/correlation.js';
+import { createThrowawayDatabase } from '../store/throwaway.js';
+import { testDatabaseUrl } from '../config.js';
+import { summarise, type LatencySummary } from './sampling.js';
 import { NODE_FLAGS } from '../node-flags.js';
 
 export interface LatencyFigures {
@@ -142,21 +145,95 @@ export interface LatencyBenchOptions {
   readonly members: number;
   /** Authentication events per member over the last 90 days (default 4). */
   readonly eventsPerMember: number;
+  /** The databases the reports are timed on (the latency figure is taken on the first). */
+  readonly databases?: readonly DatabaseKind[];
+  /** Server on which a throwaway `di_bench_*` database is made for PostgreSQL. */
+  readonly postgresUrl?: string;
+  /** Timed runs of each report over HTTP, after one untimed (default 5). */
+  readonly reportSamples?: number;
   /** The CLI to serve with (default this build's `cli/main.js`). */
   readonly cli?: string;
   readonly progress?: (message: string) => void;
 }
 
+/** One report as a user gets it over HTTP, timed from the request to the last byte. */
+export interface ReportTiming extends LatencySummary {
+  /** Rows (members, accounts) of the answer. */
+  readonly rows: number;
+  readonly bytes: number;
+}
+
+/** The reports of the group's store on one database. */
+export interface ReportFigures {
+  readonly members: number;
+  readonly events: number;
+  readonly accessReviewJson: ReportTiming;
+  readonly accessReviewCsv: ReportTiming;
+  readonly dormantJson: ReportTiming;
+  readonly dormantCsv: ReportTiming;
+}
+
+export interface LatencyBenchFigures {
+  /** Small requests during the access-review export (on the first of the databases). */
+  readonly latency: LatencyFigures & { readonly database: DatabaseKind };
+  /** The reports over HTTP, per database. */
+  readonly reports: Partial<Record<DatabaseKind, ReportFigures>>;
+}
+
 const ADMIN_PASSWORD = 'bench-latency-password-0001';
 
-/** Builds the store, serves it, and measures small requests while the access review exports. */
-export async function runLatencyBench(options: LatencyBenchOptions): Promise<LatencyFigures> {
+/**
+ * On each database: builds the store, serves it, times the access review (JSON, CSV) and the
+ * dormant accounts report (JSON, CSV) over HTTP; on the first one also measures small requests
+ * while the access review exports.
+ */
+export async function runLatencyBench(options: LatencyBenchOptions): Promise<LatencyBenchFigures> {
+  const databases = options.databases ?? ['sqlite'];
+  const reports: Partial<Record<DatabaseKind, ReportFigures>> = {};
+  let latency: LatencyBenchFigures['latency'] | undefined;
+  for (const kind of databases) {
+    await withServedStore(kind, options, async (served) => {
+      if (latency === undefined) {
+        latency = { database: kind, ...(await measureLatencyDuringExport(served.target)) };
+        options.progress?.(
+          `latency on ${kind}: p95 ${latency.p95.toFixed(1)} ms of ${String(latency.requests)} small requests during a ${(latency.exportMs / 1000).toFixed(2)} s export`,
+        );
+      }
+      const figures = await measureReports(served, options.reportSamples ?? 5);
+      reports[kind] = figures;
+      options.progress?.(
+        `reports on ${kind} at ${String(figures.members)} members: access review JSON p50 ${figures.accessReviewJson.p50Ms.toFixed(0)} ms, CSV ${figures.accessReviewCsv.p50Ms.toFixed(0)} ms; dormant JSON ${figures.dormantJson.p50Ms.toFixed(0)} ms`,
+      );
+    });
+  }
+  if (latency === undefined) throw new Error('the latency bench needs at least one database');
+  return { latency, reports };
+}
+
+interface ServedStore {
+  readonly kind: DatabaseKind;
+  readonly members: number;
+  readonly events: number;
+  readonly entitlementId: number;
+  readonly target: Omit<LatencyTarget, 'exportPath'> & { readonly exportPath: string };
+}
+
+/** Builds the group's store on a throwaway database of `kind`, serves it, signs in, runs `use`. */
+async function withServedStore(
+  kind: DatabaseKind,
+  options: LatencyBenchOptions,
+  use: (served: ServedStore) => Promise<void>,
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'di-bench-latency-'));
+  const scratch =
+    kind === 'postgres'
+      ? await createThrowawayDatabase(options.postgresUrl ?? testDatabaseUrl(), 'di_bench')
+      : undefined;
   try {
-    const databaseUrl = `sqlite:${join(dir, 'latency.db')}`;
+    const databaseUrl = scratch?.url ?? `sqlite:${join(dir, 'latency.db')}`;
     const store = await buildLatencyStore(databaseUrl, options);
     options.progress?.(
-      `latency: a Duo group of ${String(options.members)} members, ${String(store.events)} events; serving`,
+      `latency on ${kind}: a Duo group of ${String(options.members)} members, ${String(store.events)} events; serving`,
     );
     const server = await serve(options.cli ?? defaultCli(), {
       DATABASE_URL: databaseUrl,
@@ -169,21 +246,78 @@ export async function runLatencyBench(options: LatencyBenchOptions): Promise<Lat
     });
     try {
       const cookie = await signIn(server.baseUrl);
-      return await measureLatencyDuringExport({
-        baseUrl: server.baseUrl,
-        cookie,
-        exportPath: `/api/v1/reports/access-review?entitlementId=${String(store.entitlementId)}&format=csv`,
-        smallPaths: [
-          '/api/v1/health',
-          ...store.identityIds.map((id) => `/api/v1/identities/${id}/insights`),
-        ],
+      await use({
+        kind,
+        members: options.members,
+        events: store.events,
+        entitlementId: store.entitlementId,
+        target: {
+          baseUrl: server.baseUrl,
+          cookie,
+          exportPath: `/api/v1/reports/access-review?entitlementId=${String(store.entitlementId)}&format=csv`,
+          smallPaths: [
+            '/api/v1/health',
+            ...store.identityIds.map((id) => `/api/v1/identities/${id}/insights`),
+          ],
+        },
       });
     } finally {
       await server.stop();
     }
   } finally {
+    await scratch?.drop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Each report once untimed, then `samples` times, one after the other, to the last byte. */
+async function measureReports(served: ServedStore, samples: number): Promise<ReportFigures> {
+  const review = `/api/v1/reports/access-review?entitlementId=${String(served.entitlementId)}`;
+  const dormant = '/api/v1/reports/dormant-accounts?days=90';
+  const agent = new Agent({ connections: 1 });
+  try {
+    const time = (path: string, rows: (body: string) => number) =>
+      timeReport(agent, served.target, path, samples, rows);
+    const csvRows = (body: string): number => body.split('\r\n').length - 2;
+    return {
+      members: served.members,
+      events: served.events,
+      accessReviewJson: await time(
+        review,
+        (body) => (JSON.parse(body) as { members: unknown[] }).members.length,
+      ),
+      accessReviewCsv: await time(`${review}&format=csv`, csvRows),
+      dormantJson: await time(
+        dormant,
+        (body) => (JSON.parse(body) as { accounts: unknown[] }).accounts.length,
+      ),
+      dormantCsv: await time(`${dormant}&format=csv`, csvRows),
+    };
+  } finally {
+    await agent.close();
+  }
+}
+
+async function timeReport(
+  agent: Agent,
+  target: Pick<LatencyTarget, 'baseUrl' | 'cookie'>,
+  path: string,
+  samples: number,
+  rows: (body: string) => number,
+): Promise<ReportTiming> {
+  const headers = target.cookie === undefined ? {} : { cookie: target.cookie };
+  const durations: number[] = [];
+  let body = '';
+  for (let i = 0; i <= samples; i++) {
+    const start = performance.now();
+    const response = await request(`${target.baseUrl}${path}`, { dispatcher: agent, headers });
+    body = await response.body.text();
+    const took = performance.now() - start;
+    if (response.statusCode !== 200)
+      throw new Error(`${path} answered ${String(response.statusCode)}: ${body.slice(0, 300)}`);
+    if (i > 0) durations.push(took);
+  }
+  return { ...summarise(durations), rows: rows(body), bytes: Buffer.byteLength(body) };
 }
 
 function defaultCli(): string {

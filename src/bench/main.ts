@@ -9,7 +9,7 @@
  * @example node dist/bench/main.js --events 300000        # node dist/bench/main.js --quick
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -37,7 +37,10 @@ import {
 } from './harness.js';
 import {
   checkTargets,
+  formatChecks,
   formatScaleTable,
+  latencyCheck,
+  reportChecks,
   formatTable,
   type BenchResults,
   type CatchUpFigures,
@@ -76,6 +79,8 @@ export interface BenchOptions {
   readonly profileDir?: string;
   /** `--scale`: the query-latency benchmark on big stores instead of the ingest one. */
   readonly scale?: ScaleOptions;
+  /** `--reports`: only the latency bench's reports and small requests during its export. */
+  readonly reportsOnly?: boolean;
 }
 
 /** Days of history in the ingest tenant (the sync backfills them all). */
@@ -84,6 +89,7 @@ const INGEST_DAYS = 2;
 const USAGE = `usage: npm run bench -- [--events N] [--catch-up-events N] [--catch-up-per-minute N]
   [--catch-up-client-burst N] [--users N] [--latency-members N] [--databases sqlite,postgres] [--postgres-url URL] [--out DIR] [--name NAME]
   [--quick] [--profile DIR]
+       npm run bench -- --reports [--latency-members N] [--databases sqlite,postgres] [--postgres-url URL] [--out DIR] [--name NAME] [--quick]
        npm run bench -- --scale SIZE[,SIZE] [--keep DIR] [--samples N] [--warmup N] [--budget SECONDS]
   [--databases sqlite,postgres] [--postgres-url URL] [--out DIR] [--name NAME] [--quick] [--profile DIR]
   SIZE: authentication events, e.g. 300k, 1m, 2.5m, 10m (10m: 50,000 Duo users over 180 days)`;
@@ -109,6 +115,7 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
       samples: { type: 'string' },
       warmup: { type: 'string' },
       budget: { type: 'string' },
+      reports: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -165,6 +172,7 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
     quick,
     ...(profileDir === undefined ? {} : { profileDir }),
     ...(scale === undefined ? {} : { scale }),
+    ...(values.reports ? { reportsOnly: true } : {}),
   };
 }
 
@@ -255,14 +263,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     `requests: ${requests.busy.firstSync.requestsPer1000Events.toFixed(2)} per 1,000 events stored`,
   );
 
-  const latency = await runLatencyBench({
-    members: options.latencyMembers,
-    eventsPerMember: 4,
-    progress,
-  });
-  progress(
-    `latency: ${String(latency.requests)} small requests during a ${String(latency.exportRows)}-row export of ${(latency.exportMs / 1000).toFixed(1)} s, p95 ${latency.p95.toFixed(1)} ms`,
-  );
+  const { latency, reports } = await runReportsStep(options);
 
   const figures = {
     name: options.name,
@@ -285,8 +286,60 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     catchUp,
     requests,
     latency,
+    reports,
   };
   return { ...figures, checks: checkTargets(figures) };
+}
+
+function runReportsStep(options: BenchOptions) {
+  return runLatencyBench({
+    members: options.latencyMembers,
+    eventsPerMember: 4,
+    databases: options.databases,
+    postgresUrl: options.postgresUrl,
+    reportSamples: options.quick ? 1 : 5,
+    progress,
+  });
+}
+
+/**
+ * `--reports`: the latency bench alone (its group's reports over HTTP on every database, and
+ * small requests during its export), written to `<name>-reports.json` and `latest-reports.json`.
+ */
+async function mainReports(options: BenchOptions): Promise<void> {
+  progress(
+    `reports run ${options.name}: a group of ${String(options.latencyMembers)} members, databases ${options.databases.join(', ')}`,
+  );
+  const { latency, reports } = await runReportsStep(options);
+  const figures = {
+    name: options.name,
+    at: new Date().toISOString(),
+    git: gitShortSha(),
+    node: process.version,
+    cpus: cpus().length,
+    loadAverage: loadavg(),
+    quick: options.quick,
+    options: { latencyMembers: options.latencyMembers, databases: options.databases },
+    latency,
+    reports,
+  };
+  const checks = [latencyCheck(latency), ...reportChecks(options.databases, reports)];
+  mkdirSync(options.outDir, { recursive: true });
+  const text = `${JSON.stringify({ ...figures, checks }, null, 2)}\n`;
+  writeFileSync(join(options.outDir, `${options.name}-reports.json`), text);
+  writeFileSync(join(options.outDir, 'latest-reports.json'), text);
+  process.stdout.write(
+    formatChecks(
+      [
+        `duo-insights reports bench ${options.name}${options.quick ? ' (quick: a smoke run)' : ''}`,
+        `node ${process.version}, ${String(cpus().length)} CPUs, load average ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')} at the end`,
+      ],
+      checks,
+    ),
+  );
+  process.stdout.write(`\nwritten: ${join(options.outDir, `${options.name}-reports.json`)}\n`);
 }
 
 interface SyncPlan {
@@ -423,6 +476,10 @@ async function main(): Promise<void> {
   const options = parseBenchArgs(process.argv.slice(2));
   if (options.scale) {
     await mainScale(options.scale, options.outDir);
+    return;
+  }
+  if (options.reportsOnly === true) {
+    await mainReports(options);
     return;
   }
   progress(

@@ -205,7 +205,15 @@ export async function accessReviewRows(
   db: Db,
   query: AccessReviewQuery & { readonly sinceDay: number },
 ): Promise<AccessReviewRow[]> {
-  const rows = await accountsWithActivity(db)
+  // Joined to the membership rather than `a.id in (members)`: the membership's primary key
+  // (account, entitlement) answers each account at once, where the subquery read every member
+  // and their accounts a second time (and, on PostgreSQL, hashed them) for each page.
+  let found = accountsWithActivity(db)
+    .innerJoin('account_entitlements as ae', 'ae.account_id', 'a.id')
+    .where('ae.entitlement_id', '=', query.entitlementId);
+  if (query.accountIds !== undefined)
+    found = found.where('a.id', 'in', query.accountIds.length === 0 ? [-1] : query.accountIds);
+  const rows = await found
     .select((eb) =>
       eb
         .selectFrom('activity_daily as d')
@@ -215,7 +223,6 @@ export async function accessReviewRows(
         .where('d.count', '>', 0)
         .as('days_active'),
     )
-    .where('a.id', 'in', members(db, query).select('m.id'))
     .orderBy('a.username')
     .orderBy('a.id')
     .execute();
