@@ -7,6 +7,9 @@
  *
  * @example node dist/bench/sync-child.js '{"databaseUrl":"sqlite:/tmp/b.db",…}'
  */
+import { appendFileSync } from 'node:fs';
+import { PerformanceObserver } from 'node:perf_hooks';
+import v8 from 'node:v8';
 import { z } from 'zod';
 import { STREAMS } from '../domain/streams.js';
 import { ENDPOINT_FAMILIES } from '../duo/index.js';
@@ -80,6 +83,7 @@ async function main(): Promise<void> {
     peak.heap = Math.max(peak.heap, usage.heapTotal);
     peak.external = Math.max(peak.external, usage.external + usage.arrayBuffers);
   }, 100);
+  const trace = traceMemory(process.env.DI_BENCH_MEMORY_LOG);
   const server = input.databaseUrl.startsWith('postgres') ? new ServerCpu(db) : undefined;
   try {
     await server?.sample();
@@ -118,9 +122,53 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     clearInterval(sample);
+    trace?.();
     duo.close();
     await db.destroy();
   }
 }
 
 await main();
+
+/**
+ * With `DI_BENCH_MEMORY_LOG=FILE`, a diagnosis of where memory goes: one JSON line per second
+ * (RSS, heap committed and used, off-heap) and one after every full collection (`mark`: the heap
+ * used just after it, what V8 sizes the next old generation by). Returns the stopper.
+ */
+function traceMemory(file: string | undefined): (() => void) | undefined {
+  if (file === undefined || file === '') return undefined;
+  const started = performance.now();
+  const line = (kind: string, extra: Record<string, number> = {}): void => {
+    const m = process.memoryUsage();
+    const mb = (n: number): number => Math.round(n / 1e5) / 10;
+    const record = {
+      kind,
+      s: Math.round(performance.now() - started) / 1000,
+      rss: mb(m.rss),
+      heapTotal: mb(m.heapTotal),
+      heapUsed: mb(m.heapUsed),
+      external: mb(m.external + m.arrayBuffers),
+      ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, mb(v)])),
+    };
+    appendFileSync(file, `${JSON.stringify(record)}\n`);
+  };
+  const timer = setInterval(() => {
+    line('sample');
+  }, 1000);
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const detail = (entry as { detail?: { kind?: number } }).detail;
+      // NODE_PERFORMANCE_GC_MAJOR
+      if (detail?.kind === 4) {
+        const old = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'old_space');
+        line('mark', { oldUsed: old?.space_used_size ?? 0, oldSize: old?.space_size ?? 0 });
+      }
+    }
+  });
+  gc.observe({ entryTypes: ['gc'] });
+  return () => {
+    clearInterval(timer);
+    gc.disconnect();
+    line('end');
+  };
+}

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env -S node --max-semi-space-size=4 --heap-growing-percent=100
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { identitiesCommand } from './identities.js';

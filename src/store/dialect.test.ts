@@ -123,4 +123,34 @@ describe('SQLite', () => {
       cache.close();
     }
   });
+
+  it('bounds the kept statements by the total length of their texts (SQLite memory grows with it)', () => {
+    // Texts of 55 characters: a budget of 120 holds two of them.
+    const values = (first: number) =>
+      `select ${Array.from({ length: 10 }, (_, i) => String(first + i)).join(', ')}`;
+    const cache = new StatementCache(new BetterSqlite3(':memory:'), 64, 120);
+    try {
+      const [a, b, c] = [values(100), values(200), values(300)];
+      for (const text of [a, a, b, b]) cache.prepare(text);
+      expect(cache.size).toBe(2);
+      const keptB = cache.prepare(b);
+      expect(cache.prepare(b)).toBe(keptB);
+      cache.prepare(c);
+      cache.prepare(c);
+      // c pushed out the least recently used (a), not b.
+      expect(cache.size).toBe(2);
+      expect(cache.textChars).toBe(b.length + c.length);
+      expect(cache.textChars).toBeLessThanOrEqual(120);
+      expect(cache.prepare(b)).toBe(keptB);
+      expect(cache.prepare(b).raw().get([])).toEqual([200, 201, 202, 203, 204, 205, 206, 207, 208, 209]);
+      // A text longer than the whole budget is prepared for each use and never kept.
+      const long = values(1_000_000_000);
+      expect(long.length).toBeGreaterThan(120);
+      expect(cache.prepare(long)).not.toBe(cache.prepare(long));
+      expect(cache.size).toBe(2);
+      expect(cache.prepare(b)).toBe(keptB);
+    } finally {
+      cache.close();
+    }
+  });
 });

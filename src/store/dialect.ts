@@ -93,12 +93,21 @@ function openSqlite(path: string, options: OpenOptions): Db {
  * ids of every length (each a statement of its own, some of them large) do not push them out.
  */
 const CACHED_STATEMENTS = 64;
+/**
+ * What the kept statements' texts may add up to, in characters. SQLite's memory for a prepared
+ * statement grows with its text: a 2,000-row insert of 15 columns (64k characters) holds
+ * ~2.6 MB outside the JavaScript heap, a 30,000-value `in (...)` list ~5 MB, so 64 of the
+ * largest would hold over 150 MB. 256k characters keeps the few full-size batch statements a
+ * sync repeats (~10–20 MB) and every small one.
+ */
+const CACHED_TEXT_CHARS = 256 * 1024;
 const SEEN_ONCE = 256;
 
 /**
  * better-sqlite3 behind Kysely's driver, which prepares every statement it runs: preparing a
  * multi-row insert (parsing, planning) costs as much as running it, so a text run again is
- * prepared once per connection and reused (least recently used out). A cached statement still
+ * prepared once per connection and reused (least recently used out, by count and by the total
+ * length of the kept texts, which bounds the native memory they hold). A cached statement still
  * streaming rows is busy: the same text then gets a statement of its own, uncached.
  */
 export class StatementCache {
@@ -106,13 +115,24 @@ export class StatementCache {
   readonly #statements = new Map<string, BetterSqlite3.Statement>();
   readonly #seen = new Set<string>();
   readonly #max: number;
-  constructor(database: BetterSqlite3.Database, max = CACHED_STATEMENTS) {
+  readonly #maxChars: number;
+  #chars = 0;
+  constructor(
+    database: BetterSqlite3.Database,
+    max = CACHED_STATEMENTS,
+    maxChars = CACHED_TEXT_CHARS,
+  ) {
     this.#database = database;
     this.#max = max;
+    this.#maxChars = maxChars;
   }
   /** How many statements are kept. */
   get size(): number {
     return this.#statements.size;
+  }
+  /** The total length of the kept statements' texts. */
+  get textChars(): number {
+    return this.#chars;
   }
   prepare(text: string): BetterSqlite3.Statement {
     const cached = this.#statements.get(text);
@@ -124,25 +144,35 @@ export class StatementCache {
       return cached;
     }
     const statement = this.#database.prepare(text);
+    // A text longer than the whole budget would only push every other statement out.
+    if (text.length > this.#maxChars) return statement;
     if (!this.#seen.delete(text)) {
       this.#seen.add(text);
       if (this.#seen.size > SEEN_ONCE) dropOldest(this.#seen);
       return statement;
     }
     this.#statements.set(text, statement);
-    if (this.#statements.size > this.#max) dropOldest(this.#statements);
+    this.#chars += text.length;
+    while (this.#statements.size > this.#max || this.#chars > this.#maxChars) {
+      const oldest = dropOldest(this.#statements);
+      if (oldest === undefined) break;
+      this.#chars -= oldest.length;
+    }
     return statement;
   }
   close(): void {
     this.#statements.clear();
     this.#seen.clear();
+    this.#chars = 0;
     this.#database.close();
   }
 }
 
-function dropOldest(items: Set<string> | Map<string, unknown>): void {
+/** Drops the oldest entry; returns its key. */
+function dropOldest(items: Set<string> | Map<string, unknown>): string | undefined {
   const oldest = items.keys().next().value;
   if (oldest !== undefined) items.delete(oldest);
+  return oldest;
 }
 
 /**
