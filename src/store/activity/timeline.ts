@@ -1,6 +1,6 @@
 /**
  * The activity timeline: stored events, newest first, filtered by Duo user, identity, source,
- * stream, result, factor, application and time, keyset-paged on (ts_ms, id), each with its
+ * stream, result, reason, factor, application and time, keyset-paged on (ts_ms, id), each with its
  * strings resolved and its payload decoded.
  *
  * @example const page = await listActivityEvents(db, { identityId, streams: ['authentication'] });
@@ -42,6 +42,7 @@ export async function listActivityEvents(db: Db, query: ActivityQuery): Promise<
   const filterValues = [
     ...(query.userKeys ?? []),
     ...(query.results ?? []),
+    ...(query.reasons ?? []),
     ...(query.factors ?? []),
     ...(query.applications ?? []),
   ];
@@ -57,13 +58,14 @@ export async function listActivityEvents(db: Db, query: ActivityQuery): Promise<
   // matching event.
   const userKeys = query.userKeys && idsOf(query.userKeys);
   const results = query.results && idsOf(query.results);
+  const reasons = query.reasons && idsOf(query.reasons);
   const factors = query.factors && idsOf(query.factors);
   const applications = query.applications && idsOf(query.applications);
   // The identity's Duo users first: most identities have one, and `user_key = ?` reads the page
   // in index order where `user_key in (subquery)` sorts all the identity's events.
   const identityKeys =
     query.identityId === undefined ? undefined : await userKeysOfIdentity(db, query.identityId);
-  const filters = [query.streams, userKeys, identityKeys, results, factors, applications];
+  const filters = [query.streams, userKeys, identityKeys, results, reasons, factors, applications];
   if (filters.some((values) => values?.length === 0)) return { events: [], next: undefined };
 
   let streamIds: readonly number[] | undefined;
@@ -82,6 +84,7 @@ export async function listActivityEvents(db: Db, query: ActivityQuery): Promise<
     if (userKeys !== undefined) q = q.where('user_key', 'in', userKeys);
     if (identityKeys !== undefined) q = q.where('user_key', 'in', identityKeys);
     if (results !== undefined) q = q.where('result', 'in', results);
+    if (reasons !== undefined) q = q.where('reason', 'in', reasons);
     if (factors !== undefined) q = q.where('factor', 'in', factors);
     if (applications !== undefined) q = q.where('application', 'in', applications);
     if (query.fromMs !== undefined) q = q.where('ts_ms', '>=', query.fromMs);
