@@ -318,7 +318,8 @@ function securityEventsCommand(): Command {
             if (opts.limit !== undefined || cursor !== undefined)
               throw new CommandError('--csv holds every event: leave out --limit and --cursor', 2);
             const pages = await securityEventsExport(depsOf(app), cliActor(), input);
-            return await writeCsv(csvPages(pages, SECURITY_EVENT_COLUMNS));
+            await writeCsv(csvPages(pages, SECURITY_EVENT_COLUMNS));
+            return;
           }
           const page = await securityEventsReport(depsOf(app), cliActor(), {
             ...input,

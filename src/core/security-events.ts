@@ -8,7 +8,8 @@
  * @example const page = await securityEventsReport(deps, actor, { states: ['new'], limit: 50 });
  */
 import type { ActivityCursor, ActivityEvent } from '../domain/activity.js';
-import type { EpochMs } from '../domain/time.js';
+import type { Identity } from '../domain/identities.js';
+import { ms, type EpochMs } from '../domain/time.js';
 import { TRUST_MONITOR_TYPES } from '../duo/wire.js';
 import { findIdentitiesOfDuoUsers } from '../store/accounts.js';
 import type { Db } from '../store/dialect.js';
@@ -59,7 +60,7 @@ interface Labelled {
 
 function texts(value: unknown, field: 'label' | 'summary'): string[] {
   if (!Array.isArray(value)) return [];
-  return (value as Labelled[]).flatMap((item) => {
+  return (value as (Labelled | null)[]).flatMap((item) => {
     const text = item?.[field] ?? item?.type;
     return typeof text === 'string' && text !== '' ? [text] : [];
   });
@@ -186,7 +187,7 @@ export const SECURITY_EVENT_COLUMNS: readonly CsvColumn<SecurityEvent>[] = [
   { header: 'explanations', value: (e) => e.explanations.join(' ') },
   {
     header: 'state_updated',
-    value: (e) => (e.stateUpdatedMs === null ? null : csvTime(e.stateUpdatedMs as EpochMs)),
+    value: (e) => (e.stateUpdatedMs === null ? null : csvTime(ms(e.stateUpdatedMs))),
   },
   { header: 'sv4_id', value: (e) => e.sv4Id },
   { header: 'duo_user_id', value: (e) => e.duoUserKey },
@@ -254,7 +255,8 @@ async function securityEventsPage(
   const shown = events.slice(0, query.limit);
   const last = shown[shown.length - 1];
   const keys = shown.flatMap((e) => (e.userKey === null ? [] : [e.userKey]));
-  const identities = keys.length === 0 ? new Map() : await findIdentitiesOfDuoUsers(deps.db, keys);
+  const identities =
+    keys.length === 0 ? new Map<string, Identity>() : await findIdentitiesOfDuoUsers(deps.db, keys);
   return {
     events: shown.map((e) => {
       const identity = e.userKey === null ? undefined : identities.get(e.userKey);

@@ -97,7 +97,7 @@ describeEachDatabase('the Trust Monitor stream', (t) => {
       .execute();
     expect(stored.length).toBeGreaterThan(800);
     const userKeys = await t.db.selectFrom('strings').select(['id', 'value']).execute();
-    const valueOf = new Map(userKeys.map((s) => [Number(s.id), s.value]));
+    const valueOf = new Map(userKeys.map((s) => [s.id, s.value]));
     for (const row of stored) {
       const event = truth.get(row.natural_key);
       const expected = event?.surfaced_auth?.user?.key ?? event?.enabled_for?.key;

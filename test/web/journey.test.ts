@@ -311,10 +311,10 @@ describe('the web console', () => {
     await page.getByRole('link', { name: 'Security events' }).click();
     const security = page.getByRole('table', { name: 'Security events' });
     await security.waitFor();
-    const sent = (await page.evaluate(async () => {
+    const sent = await page.evaluate(async () => {
       const res = await fetch('/api/v1/reports/security-events?limit=20');
-      return (await res.json()) as unknown;
-    })) as { events: { state: string; type: string }[] };
+      return (await res.json()) as { events: { state: string; type: string }[] };
+    });
     expect(sent.events.length).toBeGreaterThan(0);
     const shown = await security.innerText();
     expect(shown).toContain(sent.events[0]?.type);

@@ -339,7 +339,12 @@ function SecurityEvents() {
       <div className="toolbar">
         <label>
           Triage state{' '}
-          <select value={state} onChange={(e) => setState(e.target.value)}>
+          <select
+            value={state}
+            onChange={(e) => {
+              setState(e.target.value);
+            }}
+          >
             <option value="">Any</option>
             <option value="new">New</option>
             <option value="processed">Processed</option>
