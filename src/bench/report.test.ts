@@ -27,10 +27,11 @@ const perStream = (n: number) => ({
   telephony: n,
   offline_enrollment: n,
   activity: n,
+  trust_monitor: n,
 });
 const cost = (requests: number, events: number) => ({
-  requests: perStream(requests / 5),
-  events: perStream(events / 5),
+  requests: perStream(requests / 6),
+  events: perStream(events / 6),
   totalRequests: requests,
   totalEvents: events,
   requestsPer1000Events: (requests / events) * 1000,

@@ -221,6 +221,7 @@ const PATHS: Record<string, StreamName> = {
   '/admin/v2/logs/activity': 'activity',
   '/admin/v1/logs/administrator': 'administrator',
   '/admin/v1/logs/offline_enrollment': 'offline_enrollment',
+  '/admin/v1/trust_monitor/events': 'trust_monitor',
 };
 
 function streamOfPath(path: string): StreamName | undefined {

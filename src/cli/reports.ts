@@ -1,5 +1,5 @@
 /**
- * `duo-insights reports dormant-accounts|access-review|admin-actions|sync-health`: the reports of
+ * `duo-insights reports dormant-accounts|access-review|admin-actions|security-events|sync-health`: the reports of
  * the console and the API (`/api/v1/reports/*`), through the same use cases, with the same
  * filters. A table on a terminal, the API's JSON when piped or with `--json`, and with `--csv`
  * the API's CSV export, every row, streamed to standard output.
@@ -33,6 +33,13 @@ import {
   syncHealthRows,
   type ReportDeps,
 } from '../core/reports.js';
+import {
+  SECURITY_EVENT_COLUMNS,
+  SECURITY_EVENT_STATES,
+  SECURITY_EVENT_TYPES,
+  securityEventsExport,
+  securityEventsReport,
+} from '../core/security-events.js';
 import type { Entitlement } from '../domain/accounts.js';
 import { NotFoundError } from '../domain/errors.js';
 import { ms } from '../domain/time.js';
@@ -263,6 +270,97 @@ function adminActionsCommand(): Command {
   );
 }
 
+function securityEventsCommand(): Command {
+  return formatOptions(
+    new Command('security-events')
+      .description(
+        'Trust Monitor events, newest first by surfaced time (one page; --csv: every event)',
+      )
+      .option('--source <source>', "only this activity source's events (id or name)")
+      .option(
+        '--state <states>',
+        `triage states, comma-separated: ${SECURITY_EVENT_STATES.join(', ')}`,
+      )
+      .option('--type <types>', `event types, comma-separated: ${SECURITY_EVENT_TYPES.join(', ')}`)
+      .option('--from <time>', 'surfaced from this time: epoch ms or ISO 8601', timeFlag('--from'))
+      .option('--to <time>', 'surfaced before this time: epoch ms or ISO 8601', timeFlag('--to'))
+      .option(
+        '--limit <n>',
+        `events on the page (1–${String(MAX_PAGE)}; default ${String(DEFAULT_ADMIN_ACTIONS_PAGE)})`,
+        positiveInt('--limit', 1, MAX_PAGE),
+      )
+      .option('--cursor <next>', 'the next page: the "next" of the previous one'),
+  ).action(
+    async (
+      opts: {
+        source?: string;
+        state?: string;
+        type?: string;
+        from?: number;
+        to?: number;
+        limit?: number;
+        cursor?: string;
+      } & FormatOptions,
+    ) => {
+      await withApp(async (app) => {
+        const cursor = parseCursor(opts.cursor);
+        const sourceId =
+          opts.source === undefined ? undefined : (await resolveSource(app, opts.source)).id;
+        const input = {
+          ...(sourceId === undefined ? {} : { sourceId }),
+          ...(opts.state === undefined ? {} : { states: opts.state.split(',') }),
+          ...(opts.type === undefined ? {} : { types: opts.type.split(',') }),
+          ...(opts.from === undefined ? {} : { fromMs: ms(opts.from) }),
+          ...(opts.to === undefined ? {} : { toMs: ms(opts.to) }),
+        };
+        try {
+          if (opts.csv === true) {
+            if (opts.limit !== undefined || cursor !== undefined)
+              throw new CommandError('--csv holds every event: leave out --limit and --cursor', 2);
+            const pages = await securityEventsExport(depsOf(app), cliActor(), input);
+            await writeCsv(csvPages(pages, SECURITY_EVENT_COLUMNS));
+            return;
+          }
+          const page = await securityEventsReport(depsOf(app), cliActor(), {
+            ...input,
+            ...(opts.limit === undefined ? {} : { limit: opts.limit }),
+            ...(cursor === undefined ? {} : { cursor }),
+          });
+          const answer = {
+            events: page.events,
+            next: page.next ? encodeCursor({ t: page.next.tsMs, id: page.next.id }) : null,
+          };
+          emit(
+            answer,
+            (a) =>
+              `${table(
+                a.events.map((e) => ({
+                  surfaced: formatTime(e.surfacedMs),
+                  type: e.type,
+                  state: e.state,
+                  priority: e.priority ? 'yes' : '',
+                  reasons: e.reasons.join(', '),
+                  user: e.identityName ?? e.username,
+                  summary: e.summary,
+                })),
+                ['surfaced', 'type', 'state', 'priority', 'reasons', 'user', 'summary'],
+              )}${a.next === null ? '' : `\n\nmore: --cursor ${a.next} (or --csv for every event)`}`,
+            opts,
+          );
+        } catch (error) {
+          // --state closed names the flag, as every bad flag does (exit code 2)
+          if (error instanceof InputError)
+            throw new CommandError(
+              error.message.replace(/^(state|type):/, (_, f: string) => `--${f}:`),
+              2,
+            );
+          throw error;
+        }
+      });
+    },
+  );
+}
+
 function parseCursor(text: string | undefined) {
   try {
     const cursor = decodeCursor(EventCursor, text);
@@ -323,9 +421,12 @@ function syncHealthCommand(): Command {
 
 export function reportsCommand(): Command {
   return new Command('reports')
-    .description('the reports: dormant accounts, access review, administrator actions, sync health')
+    .description(
+      'the reports: dormant accounts, access review, administrator actions, security events, sync health',
+    )
     .addCommand(dormantAccountsCommand())
     .addCommand(accessReviewCommand())
     .addCommand(adminActionsCommand())
+    .addCommand(securityEventsCommand())
     .addCommand(syncHealthCommand());
 }

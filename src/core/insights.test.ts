@@ -99,6 +99,7 @@ describeEachDatabase('identity insights', (t) => {
       administrator: 0,
       offline_enrollment: 0,
       activity: 0,
+      trust_monitor: 0,
     });
     expect(insights.counts.d90).toBe(10);
     // The chart's stacked series holds authentication results only; other types apart.

@@ -69,7 +69,7 @@ export const EXPORT_READ = 1000;
  * The pages with the first one already read: an export's errors (a worker that cannot start, a
  * failing query) come out before its first byte is written, as an error answer.
  */
-async function primed<T>(pages: AsyncGenerator<T>): Promise<AsyncIterable<T>> {
+export async function primed<T>(pages: AsyncGenerator<T>): Promise<AsyncIterable<T>> {
   const first = await pages.next();
   return (async function* () {
     if (first.done === true) return;

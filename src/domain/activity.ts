@@ -58,6 +58,8 @@ export interface ActivityEvent {
 export interface ActivityFilter {
   readonly streams?: readonly StreamName[];
   readonly results?: readonly string[];
+  /** Reasons (a Trust Monitor event's type is its reason). */
+  readonly reasons?: readonly string[];
   readonly factors?: readonly string[];
   readonly applications?: readonly string[];
   /** Inclusive lower bound. */

@@ -1,7 +1,8 @@
 /**
  * The log streams of an Activity Insights – Duo source. Each has its own cursor, rate budget and
- * health; v2 streams page with `next_offset` over a millisecond window, v1 streams advance an
- * inclusive `mintime` in seconds.
+ * health; v2 streams page with `next_offset` over a millisecond window (Trust Monitor with its
+ * opaque `offset` over the events' surfaced time), v1 streams advance an inclusive `mintime` in
+ * seconds.
  *
  * @example STREAM_INFO.administrator.api // 'v1'
  */
@@ -11,6 +12,7 @@ export const STREAMS = [
   'telephony',
   'offline_enrollment',
   'activity',
+  'trust_monitor',
 ] as const;
 export type StreamName = (typeof STREAMS)[number];
 
@@ -27,6 +29,7 @@ export const STREAM_INFO: Readonly<Record<StreamName, StreamInfo>> = {
   telephony: { api: 'v2', label: 'Telephony', optional: false },
   offline_enrollment: { api: 'v1', label: 'Offline enrollment', optional: false },
   activity: { api: 'v2', label: 'Activity', optional: true },
+  trust_monitor: { api: 'v2', label: 'Trust Monitor', optional: true },
 };
 
 export function isStreamName(value: string): value is StreamName {

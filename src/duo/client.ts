@@ -21,9 +21,10 @@ import {
   readAuthLogs,
   readOfflineEnrollmentLogs,
   readTelephonyLogs,
+  readTrustMonitorEvents,
   v2LogParams,
 } from './logs.js';
-import type { V1LogQuery, V2LogQuery } from './logs.js';
+import type { TrustMonitorQuery, V1LogQuery, V2LogQuery } from './logs.js';
 import type { DuoPage, OffsetQuery } from './pages.js';
 import type { SignatureVersion } from './signing.js';
 import { DuoTransport } from './transport.js';
@@ -39,6 +40,7 @@ import type {
   DuoInfoSummary,
   DuoOfflineEnrollmentLog,
   DuoTelephonyLog,
+  DuoTrustMonitorEvent,
   DuoUser,
 } from './wire.js';
 import { getUser, readUsers } from './users.js';
@@ -132,6 +134,11 @@ export interface DuoClient {
     query: V2LogQuery,
     signal?: AbortSignal,
   ): AsyncGenerator<DuoPage<DuoActivityLog, string>>;
+  /** `/admin/v1/trust_monitor/events`; `next` is Duo's opaque next_offset. */
+  trustMonitorEvents(
+    query: TrustMonitorQuery,
+    signal?: AbortSignal,
+  ): AsyncGenerator<DuoPage<DuoTrustMonitorEvent, string>>;
   /** `/admin/v1/logs/administrator`; `next` is the next mintime in seconds. */
   administratorLogs(
     query: V1LogQuery,
@@ -267,6 +274,7 @@ export function createDuoClient(config: DuoClientConfig, deps: DuoClientDeps = {
     authLogs: (query, signal) => readAuthLogs(transport, query, signal),
     telephonyLogs: (query, signal) => readTelephonyLogs(transport, query, signal),
     activityLogs: (query, signal) => readActivityLogs(transport, query, signal),
+    trustMonitorEvents: (query, signal) => readTrustMonitorEvents(transport, query, signal),
     administratorLogs: (query, signal) => readAdministratorLogs(transport, query, signal),
     offlineEnrollmentLogs: (query, signal) => readOfflineEnrollmentLogs(transport, query, signal),
     testConnection,

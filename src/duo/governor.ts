@@ -32,6 +32,7 @@ export const DEFAULT_RATE_LIMITS: Readonly<Record<EndpointFamily, FamilyRate>> =
   logs_administrator: { perMinute: 2, burst: 1 },
   logs_offline: { perMinute: 2, burst: 1 },
   logs_activity: { perMinute: 2, burst: 1 },
+  logs_trust_monitor: { perMinute: 2, burst: 1 },
   objects_page: { perMinute: 200, burst: 1 },
   object: { perMinute: 300, burst: 1 },
   info: { perMinute: 40, burst: 1 },

@@ -29,8 +29,8 @@ export type {
   RateLimitBackoff,
   RateLimits,
 } from './governor.js';
-export { LOG_PAGE_LIMIT, joinNextOffset, nextV1Mintime } from './logs.js';
-export type { V1LogQuery, V2LogQuery } from './logs.js';
+export { LOG_PAGE_LIMIT, TRUST_MONITOR_PAGE_LIMIT, joinNextOffset, nextV1Mintime } from './logs.js';
+export type { TrustMonitorQuery, V1LogQuery, V2LogQuery } from './logs.js';
 export type { DuoPage, OffsetQuery, RejectedRecord } from './pages.js';
 export {
   DEFAULT_TRANSIENT_RETRY,

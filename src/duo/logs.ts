@@ -6,6 +6,10 @@
  * ends at an empty page or a page without `next_offset`. A page's `next` is that `next_offset`
  * ("ms,id"), which resumes the same window.
  *
+ * Trust Monitor (`/admin/v1/trust_monitor/events`): a fixed window over the events' surfaced time
+ * in milliseconds, `limit=200` (Duo's maximum), paged by an opaque `metadata.next_offset` sent
+ * back as `offset`; it ends at an empty page or a page without `next_offset`. No total is sent.
+ *
  * v1 (administrator, offline enrollment): `mintime` in seconds, inclusive, the 1000 earliest
  * records. Fewer than 1000: done. Otherwise the next `mintime` is the page's latest second (its
  * records come again; the sync layer dedupes), or that second + 1 when all 1000 share one second,
@@ -29,6 +33,8 @@ import {
   ItemsPageSchema,
   OfflineEnrollmentLogSchema,
   TelephonyLogSchema,
+  TrustMonitorEventSchema,
+  TrustMonitorPageSchema,
 } from './wire.js';
 import type {
   DuoActivityLog,
@@ -36,6 +42,7 @@ import type {
   DuoAuthLog,
   DuoOfflineEnrollmentLog,
   DuoTelephonyLog,
+  DuoTrustMonitorEvent,
   LogMetadata,
 } from './wire.js';
 import { AuthLogSchema } from './wire.js';
@@ -209,6 +216,72 @@ export function joinNextOffset(
   if (value === null || value === undefined) return undefined;
   const joined = typeof value === 'string' ? value : value.map(String).join(',');
   return joined === '' ? undefined : joined;
+}
+
+// ---- Trust Monitor ------------------------------------------------------------------------------
+
+/** Duo's page maximum for Trust Monitor events (its default is 50). */
+export const TRUST_MONITOR_PAGE_LIMIT = 200;
+const TRUST_MONITOR_PATH = '/admin/v1/trust_monitor/events';
+
+/** A Trust Monitor window; `nextOffset` is Duo's opaque `next_offset`, sent back as `offset`. */
+export interface TrustMonitorQuery extends V2LogQuery {
+  /** Duo's `type` filter: one of `TRUST_MONITOR_TYPES`; absent for every type. */
+  readonly type?: string | undefined;
+}
+
+/** The request parameters of one Trust Monitor page. */
+export function trustMonitorParams(query: TrustMonitorQuery): [string, string][] {
+  if (!(query.mintime < query.maxtime)) {
+    throw new RangeError(`mintime ${query.mintime} must be before maxtime ${query.maxtime}`);
+  }
+  return [
+    ['mintime', String(query.mintime)],
+    ['maxtime', String(query.maxtime)],
+    ['limit', String(query.limit ?? TRUST_MONITOR_PAGE_LIMIT)],
+    ...(query.nextOffset === undefined ? [] : [['offset', query.nextOffset] as [string, string]]),
+    ...(query.type === undefined ? [] : [['type', query.type] as [string, string]]),
+  ];
+}
+
+/**
+ * `/admin/v1/trust_monitor/events` as pages; a page's `next` is Duo's `next_offset` (a string,
+ * whatever Duo puts in it), which resumes the same window.
+ *
+ * @example for await (const page of readTrustMonitorEvents(transport, { mintime, maxtime })) save(page);
+ */
+export async function* readTrustMonitorEvents(
+  transport: DuoTransport,
+  query: TrustMonitorQuery,
+  signal?: AbortSignal,
+): AsyncGenerator<DuoPage<DuoTrustMonitorEvent, string>> {
+  let nextOffset = query.nextOffset;
+  for (;;) {
+    const answer = await transport.get(
+      TRUST_MONITOR_PATH,
+      trustMonitorParams({ ...query, nextOffset }),
+      'logs_trust_monitor',
+      { signal },
+    );
+    const parsed = TrustMonitorPageSchema.safeParse(answer.response);
+    if (!parsed.success) throw badResponse(TRUST_MONITOR_PATH, describeIssues(parsed.error));
+    const raw = parsed.data.events;
+    const offset = parsed.data.metadata?.next_offset;
+    const next =
+      raw.length === 0 || offset === null || offset === undefined || offset === ''
+        ? undefined
+        : String(offset);
+    if (next !== undefined && next === nextOffset) {
+      throw badResponse(
+        TRUST_MONITOR_PATH,
+        `next_offset ${next} repeats the one sent, paging would loop`,
+      );
+    }
+    const { records, rejected } = validateRecords(TrustMonitorEventSchema, raw);
+    yield { records, rejected, next, warnings: [] };
+    if (next === undefined) return;
+    nextOffset = next;
+  }
 }
 
 // ---- v1 -----------------------------------------------------------------------------------------

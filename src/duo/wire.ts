@@ -18,6 +18,7 @@ export const ENDPOINT_FAMILIES = [
   'logs_administrator',
   'logs_offline',
   'logs_activity',
+  'logs_trust_monitor',
   'objects_page',
   'object',
   'info',
@@ -295,4 +296,56 @@ export type DuoActivityLog = z.infer<typeof ActivityLogSchema>;
 export const ItemsPageSchema = z.looseObject({
   items: z.array(z.unknown()),
   metadata: LogMetadataSchema.nullable().optional(),
+});
+
+// ---- Trust Monitor ------------------------------------------------------------------------------
+
+/** The Trust Monitor event types Duo documents for the `type` filter. */
+export const TRUST_MONITOR_TYPES = ['auth', 'bypass_status'] as const;
+
+const TrustMonitorPartySchema = z
+  .looseObject({ key: optionalNullableString, name: optionalNullableString })
+  .nullable()
+  .optional();
+
+const LabelledSchema = z.looseObject({
+  type: optionalNullableString,
+  label: optionalNullableString,
+  summary: optionalNullableString,
+});
+
+/**
+ * An event of `/admin/v1/trust_monitor/events`: `sv4_id` is its key, `surfaced_timestamp` (ms)
+ * its time; `state` and `state_updated_timestamp` change when an administrator triages it, so a
+ * re-read may carry a new state. `surfaced_auth` is an authentication log record (`auth` events);
+ * `enabled_for` and `enabled_by` name the user and administrator of a `bypass_status` event.
+ */
+export const TrustMonitorEventSchema = z.looseObject({
+  sv4_id: z.string().min(1),
+  surfaced_timestamp: z.number().int(),
+  type: z.string(),
+  state: optionalNullableString,
+  state_updated_timestamp: z.number().int().nullable().optional(),
+  triage_event_uri: optionalNullableString,
+  triaged_as_interesting: z.boolean().nullable().optional(),
+  priority_event: z.boolean().nullable().optional(),
+  priority_reasons: z.array(LabelledSchema).nullable().optional(),
+  explanations: z.array(LabelledSchema).nullable().optional(),
+  from_common_netblock: z.boolean().nullable().optional(),
+  from_new_user: z.boolean().nullable().optional(),
+  low_risk_ip: z.boolean().nullable().optional(),
+  surfaced_auth: AuthLogSchema.partial().nullable().optional(),
+  bypass_status_enabled: z.number().int().nullable().optional(),
+  enabled_by: TrustMonitorPartySchema,
+  enabled_for: TrustMonitorPartySchema,
+});
+export type DuoTrustMonitorEvent = z.infer<typeof TrustMonitorEventSchema>;
+
+/** `response` of `/admin/v1/trust_monitor/events`: `metadata.next_offset` is an opaque string. */
+export const TrustMonitorPageSchema = z.looseObject({
+  events: z.array(z.unknown()),
+  metadata: z
+    .looseObject({ next_offset: z.union([z.string(), z.number()]).nullable().optional() })
+    .nullable()
+    .optional(),
 });

@@ -193,6 +193,7 @@ describe('permissions per integration key', () => {
       '/admin/v2/logs/activity',
       '/admin/v1/logs/administrator',
       '/admin/v1/logs/offline_enrollment',
+      '/admin/v1/trust_monitor/events',
     ];
     for (const path of paths) {
       const response = await duoGet(sim, resourceReader, path, logParams);

@@ -15,15 +15,16 @@ export const LOG_TYPES = [
   'telephony',
   'offline_enrollment',
   'activity',
+  'trust_monitor',
 ] as const;
 export type LogType = (typeof LOG_TYPES)[number];
 
 /** One log record as Duo would send it, with the fields the server sorts and pages by. */
 export interface SimEvent {
   readonly type: LogType;
-  /** Event time in ms (for v1 logs: `timestamp * 1000`). */
+  /** Event time in ms (v1 logs: `timestamp * 1000`; Trust Monitor: `surfaced_timestamp`). */
   readonly ts: EpochMs;
-  /** Natural key: txid, telephony_id, activity_id; for v1 logs a stable synthetic id. */
+  /** Natural key: txid, telephony_id, activity_id, sv4_id; for v1 logs a stable synthetic id. */
   readonly key: string;
   /** When Duo makes it visible through the API (ts for normal events; later for late ones). */
   readonly publishedAt: EpochMs;

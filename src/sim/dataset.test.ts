@@ -12,6 +12,7 @@ import {
   GroupSchema,
   OfflineEnrollmentLogSchema,
   TelephonyLogSchema,
+  TrustMonitorEventSchema,
   UserSchema,
 } from '../duo/wire.js';
 import type { SimDataset } from './dataset.js';
@@ -49,6 +50,7 @@ const SCHEMAS: Record<LogType, z.ZodType> = {
   telephony: TelephonyLogSchema,
   offline_enrollment: OfflineEnrollmentLogSchema,
   activity: ActivityLogSchema,
+  trust_monitor: TrustMonitorEventSchema,
 };
 
 describe('the simulated tenant', () => {
@@ -64,9 +66,11 @@ describe('the simulated tenant', () => {
     expect(b.groupAt(3)).toEqual(a.groupAt(3));
     expect(b.admins()).toEqual(a.admins());
     for (const type of LOG_TYPES) {
-      const ea = all(a, type, from - 6 * HOUR_MS, START);
-      expect(all(b, type, from - 6 * HOUR_MS, START)).toEqual(ea);
-      const ec = all(c, type, from - 6 * HOUR_MS, START);
+      // Trust Monitor surfaces a handful a day: a few days hold enough to tell tenants apart
+      const since = from - (type === 'trust_monitor' ? 4 * DAY_MS : 6 * HOUR_MS);
+      const ea = all(a, type, since, START);
+      expect(all(b, type, since, START)).toEqual(ea);
+      const ec = all(c, type, since, START);
       expect(ec.map((e) => e.key)).not.toEqual(ea.map((e) => e.key));
     }
   });
@@ -170,7 +174,10 @@ describe('the simulated tenant', () => {
       const first = all(ds, type, a, b);
       const second = all(ds, type, b + 1, b + 5 * HOUR_MS);
       const joined = [...first, ...second];
-      expect(joined.length).toBeGreaterThan(type === 'offline_enrollment' ? 3 : 30);
+      const fewest = { offline_enrollment: 3, trust_monitor: 0 } as Partial<
+        Record<LogType, number>
+      >;
+      expect(joined.length, type).toBeGreaterThan(fewest[type] ?? 30);
       for (let i = 1; i < joined.length; i++) {
         expect(compare(at(joined, i - 1), at(joined, i))).toBeLessThan(0);
       }
@@ -307,6 +314,10 @@ describe('the simulated tenant', () => {
             expect(String(r.ts)).toMatch(/\.\d{6}\+00:00$/);
             expect(parseIsoMs(String(r.ts))).toBe(e.ts);
             break;
+          case 'trust_monitor':
+            expect(r.sv4_id).toBe(e.key);
+            expect(r.surfaced_timestamp).toBe(e.ts);
+            break;
           case 'administrator':
           case 'offline_enrollment':
             expect(Object.keys(r).sort()).toEqual(['action', 'description', 'isotimestamp', 'object', 'timestamp', 'username']); // prettier-ignore
@@ -314,6 +325,40 @@ describe('the simulated tenant', () => {
             expect(String(r.isotimestamp)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/);
             break;
         }
+      }
+    }
+  });
+
+  it('surfaces real denied authentications of its users and puts some users in bypass', () => {
+    const ds = small();
+    const events = all(ds, 'trust_monitor', START - 14 * DAY_MS, START);
+    expect(events.length).toBeGreaterThan(14);
+    const types = new Set(events.map((e) => e.record.type));
+    expect(types).toEqual(new Set(['auth', 'bypass_status']));
+    expect(new Set(events.map((e) => e.record.state))).toEqual(new Set(['new', 'processed']));
+    for (const e of events) {
+      if (e.record.type === 'auth') {
+        const surfaced = e.record.surfaced_auth as {
+          txid: string;
+          result: string;
+          user: { key: string };
+        };
+        expect(['denied', 'fraud']).toContain(surfaced.result);
+        expect(ds.findUser(surfaced.user.key)).toBeDefined();
+        // the very record the authentication log serves, before the event surfaced it
+        const authTs =
+          parseIsoMs(String((surfaced as { isotimestamp?: string }).isotimestamp)) ?? 0;
+        expect(authTs).toBeLessThan(e.ts);
+        const served = all(ds, 'authentication', authTs, authTs).find(
+          (a) => a.key === surfaced.txid,
+        );
+        expect(served?.record).toEqual(surfaced);
+      } else {
+        const user = e.record.enabled_for as { key: string; name: string };
+        expect(ds.findUser(user.key)?.username).toBe(user.name);
+        expect(ds.admins().map((a) => a.admin_id)).toContain(
+          (e.record.enabled_by as { key: string }).key,
+        );
       }
     }
   });
@@ -591,6 +636,7 @@ describe('the generated records for a fixed seed', () => {
       groups: '7b80ce4fa15eaf35',
       offline_enrollment: '129325774d32e343',
       telephony: '8cbb76ed80d84a96',
+      trust_monitor: '506970f574302d72',
       users: 'e8fbd3154dc6d46f',
     });
   });
@@ -612,6 +658,7 @@ describe('the generated records for a fixed seed', () => {
       groups: '417990a231e1f6b4',
       offline_enrollment: '62843d01a3ad79e9',
       telephony: '65ebc8e79e81437a',
+      trust_monitor: '0d1674e473fe1988',
       users: '7c04c272408ab771',
     });
   });

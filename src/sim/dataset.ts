@@ -20,6 +20,7 @@ import { createOfflineEnrollmentLog } from './dataset/offline-enrollment-log.js'
 import { createPicking } from './dataset/picking.js';
 import { createSlots } from './dataset/slots.js';
 import { ADMIN_BURSTS_PER_DAY, createTenant } from './dataset/tenant.js';
+import { createTrustMonitorLog } from './dataset/trust-monitor-log.js';
 import { createUsers } from './dataset/users.js';
 import type { Dataset, DatasetOptions, LogType } from './dataset-types.js';
 
@@ -44,13 +45,15 @@ export function createDataset(options: DatasetOptions): SimDataset {
   const directory = createDirectory(tenant, users, groups, devices);
   const picking = createPicking(tenant, users, devices);
   const slots = createSlots(tenant);
+  const authenticationLog = createAuthenticationLog(tenant, users, groups, devices, picking, slots);
   const { events, count, inject } = createEvents(
     tenant,
     slots,
-    createAuthenticationLog(tenant, users, groups, devices, picking, slots),
+    authenticationLog,
     createAdministratorLog(tenant, users, groups, devices, slots),
     createOfflineEnrollmentLog(users, picking, slots),
     createActivityLog(tenant, users, picking, slots),
+    createTrustMonitorLog(tenant, users, picking, slots, authenticationLog),
   );
   const { historyStart, userCountTotal, groupTotal, admins, deleted, statusOverrides, perDay } =
     tenant;

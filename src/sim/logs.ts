@@ -1,7 +1,7 @@
 /**
  * The log endpoints: v2 (authentication, telephony, activity) paged by `next_offset` over
- * (ts, key), and v1 (administrator, offline enrollment) paged by `mintime` in seconds
- * (reference/duo-admin-api.md §5). Visibility: an event is served once it is older than
+ * (ts, key), v1 (administrator, offline enrollment) paged by `mintime` in seconds, and Trust
+ * Monitor events over their surfaced time, paged by an opaque `offset`. Visibility: an event is served once it is older than
  * now − publishDelay, was published before that instant, and is at most 180 days old.
  *
  * @example v2LogPage('authentication', [['mintime', '…'], ['maxtime', '…']], context)
@@ -9,6 +9,7 @@
 import { DAY_MS, ms, type EpochMs } from '../domain/time.js';
 import type { DuoParams } from '../duo/signing.js';
 import type { Dataset, LogType, SimEvent } from './dataset-types.js';
+import { TRUST_MONITOR_TYPES } from '../duo/wire.js';
 import { invalidParameter, missingParameter, okReply, ReplyError, type Reply } from './replies.js';
 
 export const RETENTION_MS = 180 * DAY_MS;
@@ -220,6 +221,60 @@ function descendingPage(
     top = bottom - 1;
   }
   return out;
+}
+
+// ---- Trust Monitor ------------------------------------------------------------------------------
+
+export const TRUST_MONITOR_DEFAULT_LIMIT = 50;
+export const TRUST_MONITOR_MAX_LIMIT = 200;
+
+/**
+ * `/admin/v1/trust_monitor/events`: events with `mintime <= surfaced_timestamp <= maxtime` (both
+ * required, ms), ascending by (surfaced time, sv4_id), `limit` up to 200 (default 50), optional
+ * `type`. `metadata.next_offset` is an opaque string (the last event's position, base64url) sent
+ * back as `offset`; only a page with more events after it carries one.
+ */
+export function trustMonitorPage(params: DuoParams, context: LogContext): Reply {
+  const mintime = requiredMs(params, 'mintime');
+  const maxtime = requiredMs(params, 'maxtime');
+  if (mintime >= maxtime) throw new ReplyError(invalidParameter('mintime'));
+  if (mintime < context.now - RETENTION_MS - RETENTION_GRACE_MS) {
+    throw new ReplyError(invalidParameter('mintime'));
+  }
+  const limit = limitParam(params, TRUST_MONITOR_DEFAULT_LIMIT, TRUST_MONITOR_MAX_LIMIT);
+  const type = firstParam(params, 'type');
+  if (type !== undefined && !(TRUST_MONITOR_TYPES as readonly string[]).includes(type)) {
+    throw new ReplyError(invalidParameter('type'));
+  }
+  const offset = trustMonitorOffset(params);
+  const v = visibility(context.now, context.publishDelayMs);
+  const from = offset ? ms(Math.max(mintime, offset.ts)) : mintime;
+  const found: SimEvent[] = [];
+  for (const event of visibleEvents(context.dataset, 'trust_monitor', from, maxtime, v)) {
+    if (offset && compareToCursor(event, offset) <= 0) continue;
+    if (type !== undefined && event.record.type !== type) continue;
+    found.push(event);
+    if (found.length > limit) break;
+  }
+  const page = found.slice(0, limit);
+  const last = page.at(-1);
+  const events: unknown[] = page.map((event) => event.record);
+  const metadata =
+    last !== undefined && found.length > limit
+      ? { next_offset: Buffer.from(`${last.ts},${last.key}`).toString('base64url') }
+      : {};
+  return okReply({ events, metadata }, events);
+}
+
+function trustMonitorOffset(params: DuoParams): Cursor | undefined {
+  const text = firstParam(params, 'offset');
+  if (text === undefined || text === '') return undefined;
+  const decoded = /^[A-Za-z0-9_-]+$/.test(text) ? Buffer.from(text, 'base64url').toString() : '';
+  const [ts, key] = splitOnce(decoded);
+  if (ts === undefined || !/^\d{13}$/.test(ts) || !key) {
+    throw new ReplyError(invalidParameter('offset'));
+  }
+  return { ts: Number(ts), key };
 }
 
 // ---- v1 -----------------------------------------------------------------------------------------

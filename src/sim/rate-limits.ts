@@ -23,6 +23,7 @@ export const DUO_RATE_LIMITS: Readonly<Record<EndpointFamily, BucketLimit>> = {
   logs_administrator: { perMinute: 2, burst: 2 },
   logs_offline: { perMinute: 2, burst: 2 },
   logs_activity: { perMinute: 2, burst: 2 },
+  logs_trust_monitor: { perMinute: 2, burst: 2 },
   objects_page: { perMinute: 200, burst: 50 },
   object: { perMinute: 300, burst: 50 },
   info: { perMinute: 40, burst: 5 },

@@ -14,6 +14,7 @@ import {
   AuthLogSchema,
   OfflineEnrollmentLogSchema,
   TelephonyLogSchema,
+  TrustMonitorEventSchema,
 } from '../duo/wire.js';
 import type { LogType, SimEvent } from './dataset-types.js';
 
@@ -39,7 +40,7 @@ export function isV1Log(type: LogType): boolean {
 }
 
 /**
- * What a sync must deduplicate by: txid, telephony_id, activity_id; for v1 logs the canonical
+ * What a sync must deduplicate by: txid, telephony_id, activity_id, sv4_id; for v1 logs the canonical
  * JSON of the record.
  */
 export function naturalKeyOf(event: SimEvent): string {
@@ -52,11 +53,13 @@ const SCHEMAS: Record<LogType, z.ZodType<Record<string, unknown>>> = {
   telephony: TelephonyLogSchema,
   offline_enrollment: OfflineEnrollmentLogSchema,
   activity: ActivityLogSchema,
+  trust_monitor: TrustMonitorEventSchema,
 };
 
 /**
  * Turns a wire record into an event: validates it with the type's schema, reads its time
  * (`isotimestamp` or `timestamp` for authentication, `ts` for telephony and activity,
+ * `surfaced_timestamp` for Trust Monitor,
  * `timestamp` seconds for v1 logs) and its key. `publishedAt` defaults to the event time.
  */
 export function simEventFromRecord(type: LogType, input: unknown, publishedAt?: EpochMs): SimEvent {
@@ -105,6 +108,8 @@ function timeAndKey(type: LogType, record: Record<string, unknown>): { ts: Epoch
       return { ts: isoTime(record.ts), key: String(record.telephony_id) };
     case 'activity':
       return { ts: isoTime(record.ts), key: String(record.activity_id) };
+    case 'trust_monitor':
+      return { ts: ms(Number(record.surfaced_timestamp)), key: String(record.sv4_id) };
     case 'administrator':
     case 'offline_enrollment':
       return {

@@ -31,7 +31,13 @@ import {
   type FaultBook,
   type FaultInput,
 } from './faults.js';
-import { v1LogPage, v2LogPage, type LogContext, type V1LastSecond } from './logs.js';
+import {
+  trustMonitorPage,
+  v1LogPage,
+  v2LogPage,
+  type LogContext,
+  type V1LastSecond,
+} from './logs.js';
 import {
   adminsPage,
   groupMembersPage,
@@ -370,6 +376,12 @@ const ROUTES: readonly Route[] = [
     answer: (c, p) => v2LogPage('activity', p, c),
   },
   {
+    pattern: /^\/admin\/v1\/trust_monitor\/events$/,
+    family: 'logs_trust_monitor',
+    permission: 'read_log',
+    answer: (c, p) => trustMonitorPage(p, c),
+  },
+  {
     pattern: /^\/admin\/v1\/logs\/administrator$/,
     family: 'logs_administrator',
     permission: 'read_log',
@@ -545,6 +557,7 @@ function corruptRecord(record: unknown): unknown {
     'txid',
     'telephony_id',
     'activity_id',
+    'sv4_id',
     'user_id',
     'group_id',
     'admin_id',

@@ -410,6 +410,7 @@ const FAMILY_OF = {
   administrator: 'logs_administrator',
   offline_enrollment: 'logs_offline',
   activity: 'logs_activity',
+  trust_monitor: 'logs_trust_monitor',
 } as const satisfies Record<StreamName, string>;
 
 /**

@@ -2,7 +2,9 @@
  * Turns Duo log records into normalised activity events: the columns duo-insights filters and
  * counts by, the natural key that makes every overlap harmless, and the original payload.
  *
- * Natural keys: authentication `txid`, telephony `telephony_id`, activity `activity_id`;
+ * Natural keys: authentication `txid`, telephony `telephony_id`, activity `activity_id`, Trust
+ * Monitor `sv4_id` (at its surfaced time, which never changes: a re-read after triage updates the
+ * stored event in place);
  * administrator and offline enrollment records have no id, so their key is the SHA-256 of the
  * record's canonical JSON (keys sorted), which is the same however often and through whichever
  * page the record is read. Byte-identical v1 records of one second (an admin repeating an
@@ -22,6 +24,7 @@ import type {
   DuoAuthLog,
   DuoOfflineEnrollmentLog,
   DuoTelephonyLog,
+  DuoTrustMonitorEvent,
 } from '../duo/wire.js';
 import type { NormalisedEvent } from '../domain/activity.js';
 
@@ -30,7 +33,8 @@ export type DuoLogRecord =
   | { stream: 'administrator'; record: DuoAdminLog }
   | { stream: 'telephony'; record: DuoTelephonyLog }
   | { stream: 'offline_enrollment'; record: DuoOfflineEnrollmentLog }
-  | { stream: 'activity'; record: DuoActivityLog };
+  | { stream: 'activity'; record: DuoActivityLog }
+  | { stream: 'trust_monitor'; record: DuoTrustMonitorEvent };
 
 export class NormaliseError extends Error {
   override readonly name = 'NormaliseError';
@@ -51,6 +55,8 @@ export function normaliseRecord(input: DuoLogRecord, text?: string): NormalisedE
       return normaliseTelephony(input.record, text ?? JSON.stringify(input.record));
     case 'activity':
       return normaliseActivity(input.record, text ?? JSON.stringify(input.record));
+    case 'trust_monitor':
+      return normaliseTrustMonitor(input.record, text ?? JSON.stringify(input.record));
   }
 }
 
@@ -113,6 +119,32 @@ function normaliseActivity(r: DuoActivityLog, payload: string): NormalisedEvent 
     result: r.outcome?.result?.toLowerCase() ?? undefined,
     reason: action,
     application: r.application?.name ?? undefined,
+    payload,
+  });
+}
+
+/**
+ * A Trust Monitor event: its triage state is the result (`new`, `processed`), its type the
+ * reason (`auth`, `bypass_status`), so both filter and count like any stream's; the user is the
+ * surfaced authentication's, or the one put in bypass; the rest comes from the surfaced
+ * authentication (application, factor, where from).
+ */
+function normaliseTrustMonitor(r: DuoTrustMonitorEvent, payload: string): NormalisedEvent {
+  const auth = r.surfaced_auth ?? undefined;
+  const device = auth?.access_device ?? undefined;
+  const user = auth?.user ?? r.enabled_for ?? undefined;
+  return compact<NormalisedEvent>({
+    naturalKey: r.sv4_id,
+    tsMs: ms(r.surfaced_timestamp),
+    userKey: user?.key ?? undefined,
+    username: user?.name ?? undefined,
+    result: r.state ?? undefined,
+    reason: r.type,
+    factor: factorName(auth?.factor),
+    application: auth?.application?.name ?? auth?.application?.key ?? undefined,
+    location: formatLocation(device?.location ?? undefined),
+    ip: device?.ip ?? undefined,
+    txid: auth?.txid ?? undefined,
     payload,
   });
 }

@@ -61,6 +61,9 @@ export const STREAM_READERS: Readonly<Record<StreamName, StreamReader>> = {
     readV2Window('telephony', window, now, (query) => duo.telephonyLogs(query, signal)),
   activity: (duo, window, signal, now) =>
     readV2Window('activity', window, now, (query) => duo.activityLogs(query, signal)),
+  // Paged by Duo's opaque offset, with no total: a window ends at a page without `next_offset`.
+  trust_monitor: (duo, window, signal, now) =>
+    readV2Window('trust_monitor', window, now, (query) => duo.trustMonitorEvents(query, signal)),
   administrator: (duo, window, signal) =>
     readV1('administrator', window, (mintime) => duo.administratorLogs({ mintime }, signal)),
   offline_enrollment: (duo, window, signal) =>

@@ -230,6 +230,26 @@ describe('duo-insights reports', () => {
     );
   });
 
+  it('security-events equals the API answer for the same filters; --csv every event; a bad state exits 2', async () => {
+    type Page = { events: { sv4Id: string; state: string }[]; next: string | null };
+    const all = (await apiGet('/api/v1/reports/security-events')).body as Page;
+    expect(all.events.length).toBeGreaterThan(0);
+    expect(await cliJson(['reports', 'security-events'])).toEqual(all);
+    const fresh = (await apiGet(`/api/v1/reports/security-events?state=new&sourceId=${logs.id}`))
+      .body as Page;
+    expect(
+      await cliJson(['reports', 'security-events', '--state', 'new', '--source', 'Duo logs']),
+    ).toEqual(fresh);
+    expect(fresh.events.every((e) => e.state === 'new')).toBe(true);
+    const csv = await cliCsv(['reports', 'security-events']);
+    expect(csv).toBe((await apiGet('/api/v1/reports/security-events?format=csv')).text);
+    expect(csv.split('\r\n').slice(1, -1)).toHaveLength(all.events.length);
+    const bad = await cli(['reports', 'security-events', '--state', 'closed']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--state');
+    expect(bad.stderr).toContain('"closed" is not one of new, processed');
+  });
+
   it('sync-health equals the API answer, its lag measured at its own time; --csv every stream', async () => {
     type Health = {
       generatedAt: number;
@@ -240,7 +260,7 @@ describe('duo-insights reports', () => {
     };
     const fromApi = (await apiGet('/api/v1/reports/sync-health')).body as Health;
     const fromCli = (await cliJson(['reports', 'sync-health'])) as Health;
-    expect(fromCli.sources.find((s) => s.sourceName === 'Duo logs')?.streams).toHaveLength(5);
+    expect(fromCli.sources.find((s) => s.sourceName === 'Duo logs')?.streams).toHaveLength(6);
     const withoutLag = (report: Health) => {
       for (const source of report.sources)
         for (const stream of source.streams)

@@ -16,6 +16,7 @@ const CSV_REPORTS = [
   '/api/v1/reports/dormant-accounts',
   '/api/v1/reports/access-review',
   '/api/v1/reports/admin-actions',
+  '/api/v1/reports/security-events',
   '/api/v1/reports/sync-health',
 ];
 
@@ -174,6 +175,7 @@ describe('the answer contract', () => {
         contract.AccessReviewReport,
       ],
       ['/api/v1/reports/admin-actions', contract.AdminActionList],
+      ['/api/v1/reports/security-events', contract.SecurityEventList],
       ['/api/v1/reports/sync-health', contract.SyncHealthReport],
       ['/api/v1/audit', contract.AuditList],
       ['/api/v1/demo', contract.DemoStatus],

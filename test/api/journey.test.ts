@@ -193,6 +193,7 @@ describe('HTTP API', () => {
         'authentication',
         'offline_enrollment',
         'telephony',
+        'trust_monitor',
       ]);
       for (const s of streams.streams) {
         expect(s.state).toBe('ok');
@@ -361,7 +362,7 @@ describe('HTTP API', () => {
       const health = (await admin.get('/api/v1/reports/sync-health')).body as {
         sources: { sourceName: string; streams: { state: string }[] }[];
       };
-      expect(health.sources.find((s) => s.sourceName === 'Duo logs')?.streams).toHaveLength(5);
+      expect(health.sources.find((s) => s.sourceName === 'Duo logs')?.streams).toHaveLength(6);
       expect((await admin.get('/api/v1/reports/sync-health?format=csv')).text).toMatch(
         /^source,type,source_state,stream/,
       );

@@ -298,13 +298,19 @@ export function runWarnings(progress: unknown): string[] {
 export async function startForbiddingProxy(
   sim: TestSimulator,
   forbiddenPaths: readonly string[],
+  /** 403 (a permission the integration lacks, the default) or 404 (an endpoint the plan lacks). */
+  status: 403 | 404 = 403,
 ): Promise<TestSimulator> {
   const upstream = new URL(sim.sim.url);
+  const refusal =
+    status === 403
+      ? { stat: 'FAIL', code: 40301, message: 'Access forbidden' }
+      : { stat: 'FAIL', code: 40401, message: 'Resource not found' };
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (forbiddenPaths.includes(path)) {
-      const body = JSON.stringify({ stat: 'FAIL', code: 40301, message: 'Access forbidden' });
-      res.writeHead(403, { 'content-type': 'application/json' });
+      const body = JSON.stringify(refusal);
+      res.writeHead(status, { 'content-type': 'application/json' });
       res.end(body);
       return;
     }

@@ -110,7 +110,7 @@ describeEachDatabase('sync when things go wrong', (t) => {
     try {
       const { source, run, from, to } = await firstSync(proxy);
       expect(run.status).toBe('partial');
-      expect(run.error?.message).toContain('1 of 5 streams failed: telephony');
+      expect(run.error?.message).toContain('1 of 6 streams failed: telephony');
       const telephony = await findStream(t.db, source.id, 'telephony');
       expect(telephony?.state).toBe('failing');
       expect(telephony?.lastError?.code).toBe('permission_missing');

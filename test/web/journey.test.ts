@@ -307,6 +307,18 @@ describe('the web console', () => {
     await page.getByRole('link', { name: 'Sync health' }).click();
     await page.getByRole('table', { name: 'Sync health' }).waitFor();
     await shot('14-sync-health');
+    // The security events: what Duo Trust Monitor surfaced, as the API sends them.
+    await page.getByRole('link', { name: 'Security events' }).click();
+    const security = page.getByRole('table', { name: 'Security events' });
+    await security.waitFor();
+    const sent = await page.evaluate(async () => {
+      const res = await fetch('/api/v1/reports/security-events?limit=20');
+      return (await res.json()) as { events: { state: string; type: string }[] };
+    });
+    expect(sent.events.length).toBeGreaterThan(0);
+    const shown = await security.innerText();
+    expect(shown).toContain(sent.events[0]?.type);
+    expect(shown).toContain(sent.events[0]?.state);
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByRole('table', { name: 'Users' }).waitFor();
     await page.getByRole('link', { name: 'Audit trail' }).click();

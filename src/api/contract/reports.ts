@@ -71,6 +71,35 @@ export type AdminAction = z.infer<typeof AdminAction>;
 export const AdminActionList = z.object({ actions: z.array(AdminAction), next: Next });
 export type AdminActionList = z.infer<typeof AdminActionList>;
 
+export const SecurityEvent = z.object({
+  id: z.number(),
+  sourceId: z.string(),
+  sv4Id: z.string(),
+  surfacedMs: EpochMs,
+  type: z.string().nullable(),
+  state: z.string().nullable(),
+  stateUpdatedMs: z.number().nullable(),
+  triagedAsInteresting: z.boolean(),
+  priority: z.boolean(),
+  reasons: z.array(z.string()),
+  explanations: z.array(z.string()),
+  duoUserKey: z.string().nullable(),
+  username: z.string().nullable(),
+  identityId: z.string().nullable(),
+  identityName: z.string().nullable(),
+  application: z.string().nullable(),
+  location: z.string().nullable(),
+  ip: z.string().nullable(),
+  result: z.string().nullable(),
+  enabledBy: z.string().nullable(),
+  triageUri: z.string().nullable(),
+  summary: z.string(),
+});
+export type SecurityEvent = z.infer<typeof SecurityEvent>;
+
+export const SecurityEventList = z.object({ events: z.array(SecurityEvent), next: Next });
+export type SecurityEventList = z.infer<typeof SecurityEventList>;
+
 export const SyncHealthSource = z.object({
   sourceId: z.string(),
   sourceName: z.string(),

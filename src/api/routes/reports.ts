@@ -1,6 +1,7 @@
 /**
  * Reports, each also as CSV (`?format=csv`): dormant accounts, the access review of a Duo group
- * (keep/revoke suggestions with their reasons), the administrator-action feed, sync health.
+ * (keep/revoke suggestions with their reasons), the administrator-action feed, the security
+ * events (Trust Monitor), sync health.
  * The routes parse the query, call the report's use case (`core/reports.ts`, the same the CLI
  * calls) and render JSON or CSV. The large answers (dormant accounts and an access review as
  * JSON or CSV, every administrator action as CSV) are streamed: their rows are read page by page
@@ -28,6 +29,11 @@ import {
   syncHealthReport,
   syncHealthRows,
 } from '../../core/reports.js';
+import {
+  SECURITY_EVENT_COLUMNS,
+  securityEventsExport,
+  securityEventsReport,
+} from '../../core/security-events.js';
 import { actorOf } from '../auth.js';
 import { decodeCursor, encodeCursor, EventCursor } from '../../core/cursors.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
@@ -37,6 +43,7 @@ import {
   AdminActionList,
   DormantAccountsReport,
   jsonOrCsv,
+  SecurityEventList,
   SyncHealthReport,
 } from '../contract/reports.js';
 import { FormatQuery, PageQuery } from '../schemas.js';
@@ -172,6 +179,50 @@ export function reportRoutes(app: ApiInstance, deps: ApiDeps): void {
       });
       return {
         actions: page.actions,
+        next: page.next ? encodeCursor({ t: page.next.tsMs, id: page.next.id }) : null,
+      };
+    },
+  );
+
+  app.get(
+    '/reports/security-events',
+    {
+      schema: {
+        tags: ['reports'],
+        summary:
+          'Trust Monitor events, newest first by surfaced time (state, type: comma-separated; from/to: epoch ms or ISO)',
+        querystring: FormatQuery.extend(PageQuery.shape).extend({
+          from: TimeQuery.optional(),
+          to: TimeQuery.optional(),
+          sourceId: z.string().min(1).max(100).optional(),
+          state: z.string().min(1).max(100).optional(),
+          type: z.string().min(1).max(100).optional(),
+        }),
+        response: answers({ 200: jsonOrCsv(SecurityEventList) }),
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const cursor = decodeCursor(EventCursor, q.cursor);
+      const input = {
+        ...(q.sourceId === undefined ? {} : { sourceId: q.sourceId }),
+        ...(q.state === undefined ? {} : { states: q.state.split(',') }),
+        ...(q.type === undefined ? {} : { types: q.type.split(',') }),
+        ...(q.from === undefined ? {} : { fromMs: ms(q.from) }),
+        ...(q.to === undefined ? {} : { toMs: ms(q.to) }),
+      };
+      const actor = actorOf(request);
+      if (q.format === 'csv') {
+        const pages = await securityEventsExport(deps, actor, input);
+        return sendCsv(reply, 'security-events', csvPages(pages, SECURITY_EVENT_COLUMNS));
+      }
+      const page = await securityEventsReport(deps, actor, {
+        ...input,
+        ...(q.limit === undefined ? {} : { limit: q.limit }),
+        ...(cursor === undefined ? {} : { cursor: { tsMs: ms(cursor.t), id: cursor.id } }),
+      });
+      return {
+        events: page.events,
         next: page.next ? encodeCursor({ t: page.next.tsMs, id: page.next.id }) : null,
       };
     },

@@ -15,6 +15,7 @@ import type { OfflineEnrollmentLog } from './offline-enrollment-log.js';
 import type { Slot, Slots } from './slots.js';
 import { compareSlots } from './slots.js';
 import type { Tenant } from './tenant.js';
+import type { TrustMonitorLog } from './trust-monitor-log.js';
 
 function lowerBound(list: readonly SimEvent[], ts: number): number {
   let lo = 0;
@@ -38,6 +39,7 @@ export function createEvents(
   administratorLog: AdministratorLog,
   offlineEnrollmentLog: OfflineEnrollmentLog,
   activityLog: ActivityLog,
+  trustMonitorLog: TrustMonitorLog,
 ) {
   const { historyStart, injected } = tenant;
   const { slotsOf, generatedCount } = slots;
@@ -45,6 +47,7 @@ export function createEvents(
   const { adminRecord } = administratorLog;
   const { offlineRecord } = offlineEnrollmentLog;
   const { activityRecord } = activityLog;
+  const { trustMonitorRecord } = trustMonitorLog;
 
   function buildEvent(type: LogType, slot: Slot): SimEvent {
     let record: Record<string, unknown>;
@@ -63,6 +66,9 @@ export function createEvents(
         break;
       case 'activity':
         record = activityRecord(slot);
+        break;
+      case 'trust_monitor':
+        record = trustMonitorRecord(slot);
         break;
     }
     const ts = ms(slot.ts);

@@ -39,6 +39,7 @@ export const SALT = {
   telephony: 0x6003,
   offline_enrollment: 0x6004,
   activity: 0x6005,
+  trust_monitor: 0x6008,
   burst: 0x6006,
   burstEvent: 0x6007,
   pick: 0x7001,
@@ -94,6 +95,11 @@ export function createTenant(options: DatasetOptions) {
     ),
     offline_enrollment: options.authEventsPerDay * 0.002,
     activity: options.authEventsPerDay * 0.05,
+    // a handful a day, whatever the tenant's size: Trust Monitor surfaces only the outliers
+    trust_monitor:
+      options.authEventsPerDay > 0 && userCountTotal > 0
+        ? Math.min(8, Math.max(2, options.authEventsPerDay * 0.002))
+        : 0,
   };
   const typeKey: Record<LogType, number> = {
     authentication: salt(SALT.authentication),
@@ -101,6 +107,7 @@ export function createTenant(options: DatasetOptions) {
     telephony: salt(SALT.telephony),
     offline_enrollment: salt(SALT.offline_enrollment),
     activity: salt(SALT.activity),
+    trust_monitor: salt(SALT.trust_monitor),
   };
 
   const applications = Array.from({ length: 10 + (mix(seed, 5) % 11) }, (_, i) => ({

@@ -1,6 +1,6 @@
 /**
  * The activity timeline: stored events, newest first, filtered by Duo user, identity, source,
- * stream, result, factor, application and time, keyset-paged on (ts_ms, id), each with its
+ * stream, result, reason, factor, application and time, keyset-paged on (ts_ms, id), each with its
  * strings resolved and its payload decoded.
  *
  * @example const page = await listActivityEvents(db, { identityId, streams: ['authentication'] });
@@ -42,6 +42,7 @@ export async function listActivityEvents(db: Db, query: ActivityQuery): Promise<
   const filterValues = [
     ...(query.userKeys ?? []),
     ...(query.results ?? []),
+    ...(query.reasons ?? []),
     ...(query.factors ?? []),
     ...(query.applications ?? []),
   ];
@@ -61,13 +62,14 @@ export async function listActivityEvents(db: Db, query: ActivityQuery): Promise<
   // empty list answers no events without asking the database.
   const userKeys = query.userKeys && idsOf(query.userKeys);
   const results = query.results && idsOf(query.results);
+  const reasons = query.reasons && idsOf(query.reasons);
   const factors = query.factors && idsOf(query.factors);
   const applications = query.applications && idsOf(query.applications);
   // The identity's Duo users first: most identities have one, and `user_key = ?` reads the page
   // in index order where `user_key in (subquery)` sorts all the identity's events.
   const identityKeys =
     query.identityId === undefined ? undefined : await userKeysOfIdentity(db, query.identityId);
-  const lists = [query.streams, userKeys, identityKeys, results, factors, applications];
+  const lists = [query.streams, userKeys, identityKeys, results, reasons, factors, applications];
   if (lists.some((values) => values?.length === 0)) return { events: [], next: undefined };
 
   let streamIds: readonly number[] | undefined;
@@ -84,6 +86,7 @@ export async function listActivityEvents(db: Db, query: ActivityQuery): Promise<
     ...(userKeys === undefined ? {} : { userKeys }),
     ...(identityKeys === undefined ? {} : { identityKeys }),
     ...(results === undefined ? {} : { results }),
+    ...(reasons === undefined ? {} : { reasons }),
     ...(factors === undefined ? {} : { factors }),
     ...(applications === undefined ? {} : { applications }),
     ...(query.fromMs === undefined ? {} : { fromMs: query.fromMs }),
@@ -154,6 +157,8 @@ interface ColumnFilters {
   readonly userKeys?: readonly number[];
   readonly identityKeys?: readonly number[];
   readonly results?: readonly number[];
+  /** Checked on each row of a range, never a range's lead (Trust Monitor types, a small stream). */
+  readonly reasons?: readonly number[];
   readonly factors?: readonly number[];
   readonly applications?: readonly number[];
   readonly fromMs?: number;
@@ -295,6 +300,7 @@ function matching(db: Db, f: ColumnFilters, branch: Branch) {
     ['factor', f.factors],
     ['application', f.applications],
   ];
+  if (f.reasons !== undefined) q = q.where('reason', 'in', f.reasons);
   // The lead's own list (the first of its column given) is what the branch takes one value of;
   // every other list filters the range's rows.
   let leadSkipped = false;

@@ -35,6 +35,7 @@ const TYPE_LABELS: Readonly<Record<string, string>> = {
   administrator: 'Administrator actions',
   offline_enrollment: 'Offline enrollment',
   activity: 'Activity log',
+  trust_monitor: 'Trust Monitor',
 };
 const TYPE_COLORS = ['#3b6fd6', '#7a4fc4', '#5b6675', '#1f8a99'];
 

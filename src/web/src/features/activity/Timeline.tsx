@@ -27,6 +27,7 @@ const STREAMS = [
   ['offline_enrollment', 'Offline enrollment'],
   ['administrator', 'Administrator actions'],
   ['activity', 'Activity'],
+  ['trust_monitor', 'Trust Monitor'],
 ] as const;
 
 /** Streams whose `result` is an outcome (success, denied, fraud); telephony's is its context. */
@@ -224,12 +225,24 @@ export function Timeline({
   );
 }
 
+/**
+ * A Trust Monitor event keeps its type as the reason and its triage state as the result: the
+ * row says what Duo surfaced, the badge where the security team is with it.
+ */
+function trustMonitorTitle(event: ActivityEvent): string {
+  if (event.reason === 'bypass_status') return 'Trust Monitor: put in bypass';
+  if (event.reason === 'auth') return 'Trust Monitor: unusual authentication surfaced';
+  return `Trust Monitor: ${event.reason ?? 'event'}`;
+}
+
 function TimelineItem({ event }: { event: ActivityEvent }) {
-  const label =
-    STREAMS.find(([value]) => value === event.stream)?.[1] ?? sentenceCase(event.stream);
+  const trust = event.stream === 'trust_monitor';
+  const label = trust
+    ? trustMonitorTitle(event)
+    : (STREAMS.find(([value]) => value === event.stream)?.[1] ?? sentenceCase(event.stream));
   return (
     <li
-      className={`timeline-item timeline-${RESULT_STREAMS.has(event.stream) ? resultTone(event.result) : 'muted'}`}
+      className={`timeline-item timeline-${trust ? (event.result === 'new' ? 'warn' : 'muted') : RESULT_STREAMS.has(event.stream) ? resultTone(event.result) : 'muted'}`}
     >
       <div className="timeline-when">
         <time dateTime={new Date(event.tsMs).toISOString()} title={formatDateTime(event.tsMs)}>
@@ -241,7 +254,11 @@ function TimelineItem({ event }: { event: ActivityEvent }) {
         <p className="timeline-title">
           <span>{label}</span>
           {event.result &&
-            (RESULT_STREAMS.has(event.stream) ? (
+            (trust ? (
+              <Badge tone={event.result === 'new' ? 'warn' : 'neutral'}>
+                {event.result === 'new' ? 'New, not triaged' : sentenceCase(event.result)}
+              </Badge>
+            ) : RESULT_STREAMS.has(event.stream) ? (
               <Badge tone={resultTone(event.result)}>{sentenceCase(event.result)}</Badge>
             ) : (
               <span className="muted">{sentenceCase(event.result)}</span>
@@ -251,7 +268,7 @@ function TimelineItem({ event }: { event: ActivityEvent }) {
         <p className="timeline-details small">
           {[
             event.factor && (event.factorLabel ?? sentenceCase(event.factor)),
-            event.reason && sentenceCase(event.reason),
+            !trust && event.reason && sentenceCase(event.reason),
             event.location,
             event.ip,
             [event.accessOs, event.accessBrowser].filter(Boolean).join(' / '),

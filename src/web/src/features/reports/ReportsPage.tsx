@@ -33,12 +33,15 @@ import {
   syncHealth,
   type AccessReviewMember,
   type AdminAction,
+  securityEvents,
+  type SecurityEvent,
 } from './api';
 
 const REPORTS = [
   { id: 'access-review', label: 'Access review' },
   { id: 'dormant', label: 'Dormant accounts' },
   { id: 'admin-actions', label: 'Administrator actions' },
+  { id: 'security-events', label: 'Security events' },
   { id: 'sync-health', label: 'Sync health' },
 ];
 
@@ -53,6 +56,7 @@ export function ReportsPage({ report }: { report: string }) {
       {report === 'access-review' && <AccessReview />}
       {report === 'dormant' && <Dormant />}
       {report === 'admin-actions' && <AdminActions />}
+      {report === 'security-events' && <SecurityEvents />}
       {report === 'sync-health' && <SyncHealth />}
       {!REPORTS.some((r) => r.id === report) && <EmptyState title="There is no such report" />}
     </>
@@ -313,6 +317,82 @@ function Dormant() {
           />
         )}
       </Loaded>
+    </Card>
+  );
+}
+
+function SecurityEvents() {
+  const { api } = useSession();
+  const [state, setState] = useState('');
+  const query = state === '' ? {} : { state };
+  const {
+    rows,
+    state: loading,
+    hasMore,
+    more,
+  } = usePagedList(
+    (cursor?: string) => securityEvents(api, cursor === undefined ? query : { ...query, cursor }),
+    [api, state],
+  );
+  return (
+    <Card title="Security events surfaced by Duo Trust Monitor">
+      <div className="toolbar">
+        <label>
+          Triage state{' '}
+          <select
+            value={state}
+            onChange={(e) => {
+              setState(e.target.value);
+            }}
+          >
+            <option value="">Any</option>
+            <option value="new">New</option>
+            <option value="processed">Processed</option>
+          </select>
+        </label>
+      </div>
+      {typeof loading === 'object' ? (
+        <ErrorState error={loading.error} />
+      ) : loading === 'loading' ? (
+        <Spinner />
+      ) : (
+        <DataTable
+          caption="Security events"
+          rows={rows}
+          rowKey={(r: SecurityEvent) => String(r.id)}
+          csvHref={csvUrl(api, REPORT_PATHS.securityEvents, query)}
+          empty={<EmptyState title="No Trust Monitor event synced yet" />}
+          columns={[
+            {
+              label: 'Surfaced',
+              value: (r) => formatDateTime(r.surfacedMs),
+              render: (r) => (
+                <span title={formatDateTime(r.surfacedMs)}>{formatAgo(r.surfacedMs)}</span>
+              ),
+            },
+            { label: 'Type', value: (r) => r.type ?? '', render: (r) => <code>{r.type}</code> },
+            { label: 'User', value: (r) => r.identityName ?? r.username ?? '' },
+            { label: 'Priority', value: (r) => (r.priority ? 'Priority' : '') },
+            { label: 'Reasons', value: (r) => r.reasons.join(', '), optional: true },
+            { label: 'State', value: (r) => r.state ?? '' },
+            {
+              label: 'Summary',
+              value: (r) => r.summary,
+              render: (r) => <span className="small clip">{r.summary}</span>,
+              optional: true,
+            },
+          ]}
+          footer={
+            hasMore && (
+              <div className="table-more">
+                <button type="button" className="button" onClick={() => void more()}>
+                  Load more
+                </button>
+              </div>
+            )
+          }
+        />
+      )}
     </Card>
   );
 }

@@ -1,6 +1,6 @@
 /**
  * Reports, each also downloadable as CSV (`?format=csv`): dormant accounts, access review of a
- * Duo group, the administrator-action feed and sync health.
+ * Duo group, the administrator-action feed, the security events (Trust Monitor) and sync health.
  *
  * @example const review = await accessReview(api, entitlementId);
  */
@@ -13,6 +13,8 @@ import type {
   AdminActionList,
   DormantAccount,
   DormantAccountsReport,
+  SecurityEvent,
+  SecurityEventList,
   Stream,
   SyncHealthReport,
 } from '../../../../api/contract/index.js';
@@ -21,6 +23,7 @@ export type {
   AccessReviewMember,
   AdminAction,
   DormantAccount,
+  SecurityEvent,
 } from '../../../../api/contract/index.js';
 
 /** One stream of one source, as the sync-health table shows it. */
@@ -33,6 +36,7 @@ export const REPORT_PATHS = {
   dormant: '/reports/dormant-accounts',
   accessReview: '/reports/access-review',
   adminActions: '/reports/admin-actions',
+  securityEvents: '/reports/security-events',
   syncHealth: '/reports/sync-health',
 } as const;
 
@@ -55,6 +59,14 @@ export async function adminActions(
 ): Promise<Page<AdminAction>> {
   const body = await api.get<AdminActionList>(REPORT_PATHS.adminActions, query);
   return pageOf(body.actions, body.next);
+}
+
+export async function securityEvents(
+  api: Api,
+  query: { state?: string; type?: string; cursor?: string },
+): Promise<Page<SecurityEvent>> {
+  const body = await api.get<SecurityEventList>(REPORT_PATHS.securityEvents, query);
+  return pageOf(body.events, body.next);
 }
 
 export async function syncHealth(api: Api): Promise<SyncHealthRow[]> {
