@@ -366,15 +366,20 @@ export async function listAccountEntitlements(db: Db, accountId: number): Promis
   return rows.map(toEntitlement);
 }
 
-/** Accounts of a source by status (deleted ones excluded), e.g. for the sources page. */
+/**
+ * Accounts of a source (users unless `kind` says otherwise) by status (deleted ones excluded),
+ * e.g. for the sources page.
+ */
 export async function countAccountsByStatus(
   db: Db,
   sourceId: string,
+  kind: AccountKind = 'user',
 ): Promise<Record<string, number>> {
   const rows = await db
     .selectFrom('accounts')
     .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
     .where('source_id', '=', sourceId)
+    .where('kind', '=', kind)
     .where('deleted_at', 'is', null)
     .groupBy('status')
     .execute();

@@ -25,6 +25,12 @@ export interface ActivityQuery extends ActivityFilter {
   readonly userKeys?: readonly string[];
   /** Events of the Duo users of this identity's accounts. */
   readonly identityId?: string;
+  /**
+   * With `identityId`: `user` (the default) the events of its Duo users; `administrator` what
+   * it did as a Duo administrator: the administrator-log events naming one of its
+   * administrator accounts (Duo's `username` there is the admin's name, or its e-mail).
+   */
+  readonly actingAs?: 'user' | 'administrator';
   readonly sourceId?: string;
   /** The last event of the previous page. */
   readonly cursor?: ActivityCursor;
@@ -61,16 +67,35 @@ export async function listActivityEvents(db: Db, query: ActivityQuery): Promise<
   const applications = query.applications && idsOf(query.applications);
   // The identity's Duo users first: most identities have one, and `user_key = ?` reads the page
   // in index order where `user_key in (subquery)` sorts all the identity's events.
+  const asAdministrator = query.actingAs === 'administrator' && query.identityId !== undefined;
   const identityKeys =
-    query.identityId === undefined ? undefined : await userKeysOfIdentity(db, query.identityId);
-  const filters = [query.streams, userKeys, identityKeys, results, factors, applications];
+    query.identityId === undefined || asAdministrator
+      ? undefined
+      : await userKeysOfIdentity(db, query.identityId);
+  const adminNames =
+    asAdministrator && query.identityId !== undefined
+      ? await administratorNamesOfIdentity(db, query.identityId)
+      : undefined;
+  // As an administrator: the administrator log only (within the streams asked for).
+  const streamsWanted = asAdministrator
+    ? (query.streams ?? ['administrator']).filter((s) => s === 'administrator')
+    : query.streams;
+  const filters = [
+    streamsWanted,
+    userKeys,
+    identityKeys,
+    adminNames,
+    results,
+    factors,
+    applications,
+  ];
   if (filters.some((values) => values?.length === 0)) return { events: [], next: undefined };
 
   let streamIds: readonly number[] | undefined;
-  if (query.sourceId !== undefined || query.streams !== undefined) {
+  if (query.sourceId !== undefined || streamsWanted !== undefined) {
     streamIds = await eventStreamIds(db, {
       ...(query.sourceId === undefined ? {} : { sourceId: query.sourceId }),
-      ...(query.streams === undefined ? {} : { streams: query.streams }),
+      ...(streamsWanted === undefined ? {} : { streams: streamsWanted }),
     });
     if (streamIds.length === 0) return { events: [], next: undefined };
   }
@@ -81,6 +106,9 @@ export async function listActivityEvents(db: Db, query: ActivityQuery): Promise<
     if (streams !== undefined) q = q.where('stream_id', 'in', streams);
     if (userKeys !== undefined) q = q.where('user_key', 'in', userKeys);
     if (identityKeys !== undefined) q = q.where('user_key', 'in', identityKeys);
+    // Administrator-log rows carry no user key: the partial index of unkeyed rows serves this.
+    if (adminNames !== undefined)
+      q = q.where('user_key', 'is', null).where('username', 'in', adminNames);
     if (results !== undefined) q = q.where('result', 'in', results);
     if (factors !== undefined) q = q.where('factor', 'in', factors);
     if (applications !== undefined) q = q.where('application', 'in', applications);
@@ -177,6 +205,23 @@ function toActivityEvent(
     txid: r.txid ?? (stream === 'authentication' ? r.natural_key : null),
     payload: JSON.parse(decodePayload(r.payload)) as unknown,
   };
+}
+
+/**
+ * The strings ids of the names and e-mail addresses of an identity's Duo administrator
+ * accounts (those an administrator-log event has named).
+ */
+async function administratorNamesOfIdentity(db: Db, identityId: string): Promise<number[]> {
+  const admins = await db
+    .selectFrom('accounts')
+    .select(['realname', 'email'])
+    .where('identity_id', '=', identityId)
+    .where('kind', '=', 'administrator')
+    .execute();
+  const names = admins.flatMap((a) => [a.realname, a.email].flatMap((v) => (v ? [v] : [])));
+  if (names.length === 0) return [];
+  const ids = await lookupStrings(db, [...new Set(names)]);
+  return [...new Set(ids.values())].sort((a, b) => a - b);
 }
 
 /** The strings ids of the Duo users of an identity's accounts (those with stored activity). */
