@@ -165,7 +165,8 @@ export function createTenant(options: DatasetOptions) {
  * Administrators, a Help Desk, a Read-only (never signed in) and a disabled User Manager, then
  * 0–2 more (the last of them pending activation). The second and the fourth are people who are
  * also Duo users (the user's name and e-mail, users 0 and 3), as when staff administer Duo with
- * their own mailbox; the Help Desk one works only within its admin units.
+ * their own mailbox; the others use IT mailboxes no user has. The Help Desk one works only within
+ * its admin units.
  */
 function createAdmins(
   adminKey: number,
@@ -188,7 +189,11 @@ function createAdmins(
             last: choose(LAST_NAMES, mix(h, 2)),
             suffix: '',
           };
-    const mailbox = `${person.first}.${person.last}${person.suffix}`;
+    // The others have an IT mailbox, which no user has: who shares a user's address is known.
+    const mailbox =
+      sharedUser !== undefined && sharedUser < userCount
+        ? `${person.first}.${person.last}${person.suffix}@example.com`
+        : `${person.first}.${person.last}@it.example.com`;
     const role =
       i < fixedRoles.length
         ? (fixedRoles[i] ?? 'Administrator')
@@ -207,7 +212,7 @@ function createAdmins(
     return {
       admin_id: makeId('DE', adminKey, i),
       name: `${CAPITALS(person.first)} ${CAPITALS(person.last)}`,
-      email: `${mailbox}@example.com`,
+      email: mailbox,
       phone: `+1555${String(1000000 + (mix(h, 5) % 9000000))}`,
       role,
       status,
