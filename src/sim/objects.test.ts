@@ -210,7 +210,7 @@ describe('administrators and info', () => {
   });
 
   it('serves administrators in Duo’s shape, paged by offset, with the roles and statuses a review needs', async () => {
-    const all = (await list('/admin/v1/admins')).response as Record<string, unknown>[];
+    const all = (await list('/admin/v1/admins')).response;
     for (const admin of all) {
       expect(AdminSchema.safeParse(admin).success, String(admin['admin_id'])).toBe(true);
       expect(String(admin['admin_id'])).toMatch(/^DE[0-9A-Z]{18}$/);
@@ -241,7 +241,7 @@ describe('administrators and info', () => {
       ]);
       expect(page.metadata.total_objects).toBe(all.length);
       paged.push(...page.response);
-      offset = page.metadata.next_offset as number | undefined;
+      offset = page.metadata.next_offset;
     }
     expect(paged).toEqual(all);
   });

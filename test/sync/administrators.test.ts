@@ -88,9 +88,7 @@ describeEachDatabase('Duo administrators as accounts', (t) => {
         units: admin.admin_units,
       });
     }
-    expect(new Set(admins.map((a) => a.status))).toEqual(
-      new Set(truth.map((a) => a.status ?? '')),
-    );
+    expect(new Set(admins.map((a) => a.status))).toEqual(new Set(truth.map((a) => a.status ?? '')));
     expect(admins.some((a) => a.status === 'Disabled')).toBe(true);
 
     // Duo's fixed roles are entitlements of their own kind; each admin holds its role only.
@@ -121,9 +119,7 @@ describeEachDatabase('Duo administrators as accounts', (t) => {
     expect(reviewed.map((r) => r.duoUserId)).toEqual(
       truth.filter((a) => a.role === 'Owner').map((a) => a.admin_id),
     );
-    expect(reviewed.every((r) => r.kind === 'administrator' && r.adminRole === 'Owner')).toBe(
-      true,
-    );
+    expect(reviewed.every((r) => r.kind === 'administrator' && r.adminRole === 'Owner')).toBe(true);
 
     // A second aggregation changes nothing and deletes nothing.
     const again = await aggregateSource(ctx, source.id, { trigger: 'manual' });
@@ -222,9 +218,7 @@ describeEachDatabase('Duo administrators as accounts', (t) => {
     });
     expect(asAdmin.events.length).toBeGreaterThan(0);
     expect(
-      asAdmin.events.every(
-        (e) => e.stream === 'administrator' && e.username === shared?.realname,
-      ),
+      asAdmin.events.every((e) => e.stream === 'administrator' && e.username === shared?.realname),
     ).toBe(true);
     // As a user the same person did none of these (the administrator log names no Duo user).
     const asUser = await listActivityEvents(t.db, { identityId, limit: 1000 });

@@ -67,15 +67,14 @@ export async function listActivityEvents(db: Db, query: ActivityQuery): Promise<
   const applications = query.applications && idsOf(query.applications);
   // The identity's Duo users first: most identities have one, and `user_key = ?` reads the page
   // in index order where `user_key in (subquery)` sorts all the identity's events.
-  const asAdministrator = query.actingAs === 'administrator' && query.identityId !== undefined;
+  const adminOf = query.actingAs === 'administrator' ? query.identityId : undefined;
+  const asAdministrator = adminOf !== undefined;
   const identityKeys =
     query.identityId === undefined || asAdministrator
       ? undefined
       : await userKeysOfIdentity(db, query.identityId);
   const adminNames =
-    asAdministrator && query.identityId !== undefined
-      ? await administratorNamesOfIdentity(db, query.identityId)
-      : undefined;
+    adminOf === undefined ? undefined : await administratorNamesOfIdentity(db, adminOf);
   // As an administrator: the administrator log only (within the streams asked for).
   const streamsWanted = asAdministrator
     ? (query.streams ?? ['administrator']).filter((s) => s === 'administrator')
