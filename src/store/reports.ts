@@ -2,15 +2,17 @@
  * The reports' queries: each one SQL statement over accounts, identities and the activity
  * rollups (never one query per row, never raw events), so a report over 50k identities stays
  * under a second (the performance targets). Last activity comes from `activity_last`; days
- * active from the daily rollup's primary key (user_key, day, …).
+ * active from the daily rollup's primary key (user_key, day, …). Only dormant administrators
+ * read events: their newest administrator-log event, one index probe each.
  *
  * @example const rows = await dormantAccounts(db, { idleSinceMs: addMs(now, -90 * DAY_MS) });
  */
-import { sql } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import type { AccountKind } from '../domain/accounts.js';
 import type { EpochMs } from '../domain/time.js';
 import { epochMsOrNull } from './columns.js';
 import type { Db } from './dialect.js';
+import type { AccountsTable, Database } from './schema.js';
 
 /** An account row of a report, with its identity and the activity facts. */
 export interface ReportAccountRow {
@@ -39,7 +41,43 @@ export interface ReportAccountRow {
   readonly lastActivityMs: EpochMs | null;
 }
 
-function accountsWithActivity(db: Db) {
+/**
+ * An administrator's newest administrator-log event: those events carry no user key (the log
+ * names the admin by its name or e-mail), so no rollup holds them; read from the partial index
+ * of events without a user key, for administrators only (users' reports never read events).
+ */
+function lastAdministratorEvent(eb: ExpressionBuilder<AccountsScope, 'a'>) {
+  return eb
+    .case()
+    .when('a.kind', '=', 'administrator')
+    .then(
+      eb
+        .selectFrom('activity_events as e')
+        .select((e) => e.fn.max<number>('e.ts_ms').as('m'))
+        .where('e.user_key', 'is', null)
+        .where('e.stream_id', 'in', (q) =>
+          q
+            .selectFrom('event_streams')
+            .select('event_streams.id')
+            .where('event_streams.stream', '=', 'administrator'),
+        )
+        .where('e.username', 'in', (q) =>
+          q
+            .selectFrom('strings as n')
+            .select('n.id')
+            .where((n) =>
+              n.or([n('n.value', '=', n.ref('a.realname')), n('n.value', '=', n.ref('a.email'))]),
+            ),
+        ),
+    )
+    .end()
+    .as('last_admin_event_ms');
+}
+
+type AccountsScope = Database & { a: AccountsTable };
+
+/** `adminEvents`: also each administrator's newest administrator-log event. */
+function accountsWithActivity(db: Db, adminEvents = false) {
   return db
     .selectFrom('accounts as a')
     .innerJoin('sources as src', 'src.id', 'a.source_id')
@@ -65,36 +103,7 @@ function accountsWithActivity(db: Db) {
         .select((l) => l.fn.max<number>('l.last_ms').as('m'))
         .whereRef('l.user_key', '=', 's.id')
         .as('last_event_ms'),
-      // An administrator's events carry no user key: the administrator log names it by its
-      // name or e-mail. Read for administrators only, from the index of unkeyed events.
-      eb
-        .case()
-        .when('a.kind', '=', 'administrator')
-        .then(
-          eb
-            .selectFrom('activity_events as e')
-            .select((e) => e.fn.max<number>('e.ts_ms').as('m'))
-            .where('e.user_key', 'is', null)
-            .where('e.stream_id', 'in', (q) =>
-              q
-                .selectFrom('event_streams')
-                .select('event_streams.id')
-                .where('event_streams.stream', '=', 'administrator'),
-            )
-            .where('e.username', 'in', (q) =>
-              q
-                .selectFrom('strings as n')
-                .select('n.id')
-                .where((n) =>
-                  n.or([
-                    n('n.value', '=', n.ref('a.realname')),
-                    n('n.value', '=', n.ref('a.email')),
-                  ]),
-                ),
-            ),
-        )
-        .end()
-        .as('last_admin_event_ms'),
+      adminEvents ? lastAdministratorEvent(eb) : sql<number | null>`cast(null as bigint)`.as('last_admin_event_ms'),
       's.id as user_key',
     ])
     .where('a.deleted_at', 'is', null);
@@ -159,7 +168,7 @@ export interface DormantQuery {
 function dormantInner(db: Db, query: DormantQuery) {
   // Duo words a user's status in lower case (`active`), an administrator's capitalised.
   const kind = query.kind ?? 'user';
-  let inner = accountsWithActivity(db)
+  let inner = accountsWithActivity(db, kind === 'administrator')
     .where('a.kind', '=', kind)
     .where('a.status', '=', kind === 'administrator' ? 'Active' : 'active');
   if (query.sourceId !== undefined) inner = inner.where('a.source_id', '=', query.sourceId);
