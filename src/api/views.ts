@@ -16,9 +16,12 @@ import { runView } from '../core/views.js';
 /** Runs and streams render the same way in every front door (reports, the CLI). */
 export { runView, streamView } from '../core/views.js';
 
-/** An entitlement (a Duo group) as an account's `groups` and an entitlement list show it. */
+/**
+ * An entitlement (a Duo group, or an administrator's admin role) as an account's `groups` and
+ * an entitlement list show it.
+ */
 export function entitlementView(e: Entitlement) {
-  return { id: e.id, duoGroupId: e.duoGroupId, name: e.name };
+  return { id: e.id, kind: e.kind, duoGroupId: e.duoGroupId, name: e.name };
 }
 
 export function accountView(
@@ -28,6 +31,7 @@ export function accountView(
 ) {
   return {
     id: a.id,
+    kind: a.kind,
     sourceId: a.sourceId,
     sourceName: sourceNames.get(a.sourceId) ?? null,
     duoUserId: a.duoUserId,
@@ -40,6 +44,9 @@ export function accountView(
     isEnrolled: a.isEnrolled,
     lastLoginMs: a.lastLoginMs,
     createdMs: a.createdMs,
+    adminRole: a.adminRole,
+    adminUnits: [...a.adminUnits],
+    restrictedByAdminUnits: a.restrictedByAdminUnits,
     identityId: a.identityId,
     correlation: a.correlation,
     firstSeenAt: a.firstSeenAt,
@@ -85,7 +92,13 @@ export function sourceSummaryView(summary: SourceSummary) {
     nextRunAt: summary.nextRunAt,
     health:
       'accounts' in summary.health
-        ? { accounts: { ...summary.health.accounts } }
+        ? {
+            accounts: { ...summary.health.accounts },
+            administrators: {
+              ...summary.health.administrators,
+              byStatus: { ...summary.health.administrators.byStatus },
+            },
+          }
         : {
             streams: { ...summary.health.streams },
             failing: [...summary.health.failing],

@@ -40,7 +40,7 @@ import {
   securityEventsExport,
   securityEventsReport,
 } from '../core/security-events.js';
-import type { Entitlement } from '../domain/accounts.js';
+import { ACCOUNT_KINDS, type AccountKind, type Entitlement } from '../domain/accounts.js';
 import { NotFoundError } from '../domain/errors.js';
 import { ms } from '../domain/time.js';
 import { getEntitlement, listEntitlements } from '../store/entitlements.js';
@@ -122,12 +122,21 @@ function dormantAccountsCommand(): Command {
         positiveInt('--days', 1, MAX_DORMANT_DAYS),
         DEFAULT_DORMANT_DAYS,
       )
-      .option('--source <source>', "only this Duo source's accounts (id or name)"),
-  ).action(async (opts: { days: number; source?: string } & FormatOptions) => {
+      .option('--source <source>', "only this Duo source's accounts (id or name)")
+      .addOption(
+        new Option('--kind <kind>', 'Duo users or Duo administrators')
+          .choices(ACCOUNT_KINDS)
+          .default('user'),
+      ),
+  ).action(async (opts: { days: number; source?: string; kind: AccountKind } & FormatOptions) => {
     await withApp(async (app) => {
       const sourceId =
         opts.source === undefined ? undefined : (await resolveSource(app, opts.source)).id;
-      const input = { days: opts.days, ...(sourceId === undefined ? {} : { sourceId }) };
+      const input = {
+        days: opts.days,
+        kind: opts.kind,
+        ...(sourceId === undefined ? {} : { sourceId }),
+      };
       if (opts.csv === true) {
         const { pages } = await dormantAccountsExport(depsOf(app), cliActor(), input);
         return writeCsv(csvPages(pages, DORMANT_ACCOUNT_COLUMNS));
@@ -136,17 +145,27 @@ function dormantAccountsCommand(): Command {
       emit(
         report,
         (r) =>
-          `${String(r.accounts.length)} accounts active in Duo without activity for ${r.days === 1 ? '1 day' : `${String(r.days)} days`}\n\n${table(
+          `${String(r.accounts.length)} ${r.kind === 'administrator' ? 'administrators' : 'accounts'} active in Duo without activity for ${r.days === 1 ? '1 day' : `${String(r.days)} days`}\n\n${table(
             r.accounts.map((a) => ({
               source: a.sourceName,
               username: a.username,
+              role: a.adminRole ?? '',
               email: a.email,
               identity: a.identityName,
               lastActivity: formatTime(a.lastActivityMs),
               idleDays: a.idleDays ?? 'never active',
               groups: a.groups.join(', '),
             })),
-            ['source', 'username', 'email', 'identity', 'lastActivity', 'idleDays', 'groups'],
+            [
+              'source',
+              'username',
+              ...(r.kind === 'administrator' ? (['role'] as const) : []),
+              'email',
+              'identity',
+              'lastActivity',
+              'idleDays',
+              'groups',
+            ],
           )}`,
         opts,
       );

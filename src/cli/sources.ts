@@ -1,5 +1,5 @@
 /**
- * `duo-insights sources create|list|show|configure|delete` and `test-connection`: thin wrappers
+ * `duo-insights sources create|list|show|configure|accounts|delete` and `test-connection`: thin wrappers
  * that parse flags, call the same use cases of `core/sources.ts` the HTTP API calls (as the person
  * at this terminal, `cli:<OS user>` in the audit trail, with an admin's rights), and print.
  *
@@ -7,7 +7,9 @@
  */
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
+import { ACCOUNT_KINDS, type AccountKind } from '../domain/accounts.js';
 import { MAX_BACKFILL_DAYS, type Source } from '../domain/sources.js';
+import { searchAccounts } from '../store/accounts.js';
 import { listStreams } from '../store/streams.js';
 import { streamProgress } from '../sync/cursor.js';
 import { InputError, parseInput, SourceSettingsInput } from '../sync/sources.js';
@@ -260,6 +262,64 @@ export function sourcesCommand(): Command {
           emit(
             configured,
             (s) => `${fields(sourceSummary(s))}\n\nnext: duo-insights test-connection "${s.name}"`,
+            opts,
+          );
+        });
+      },
+    );
+  cmd
+    .command('accounts')
+    .description("a Duo source's accounts: Duo users and Duo administrators (with their role)")
+    .argument('<source>', 'id or name')
+    .addOption(
+      new Option('--kind <kind>', 'only Duo users or only administrators').choices(ACCOUNT_KINDS),
+    )
+    .option('--status <status>', 'only this Duo status (active, locked out, Disabled, …)')
+    .option(
+      '--limit <n>',
+      'at most this many (1–1000; default 100)',
+      positiveInt('--limit', 1, 1000),
+      100,
+    )
+    .addOption(jsonOption())
+    .action(
+      async (
+        ref: string,
+        opts: { kind?: AccountKind; status?: string; limit: number } & OutputOptions,
+      ) => {
+        await withApp(async (app) => {
+          const source = await resolveSource(app, ref);
+          const accounts = await searchAccounts(app.db, {
+            sourceId: source.id,
+            limit: opts.limit,
+            ...(opts.kind === undefined ? {} : { kind: opts.kind }),
+            ...(opts.status === undefined ? {} : { status: opts.status }),
+          });
+          const rows = accounts.map((a) => ({
+            id: a.id,
+            kind: a.kind,
+            duoId: a.duoUserId,
+            username: a.username,
+            name: a.realname,
+            status: a.status,
+            role: a.adminRole,
+            lastLogin: formatTime(a.lastLoginMs),
+            identity: a.identityId,
+          }));
+          emit(
+            { accounts: rows },
+            (r) =>
+              table(r.accounts, [
+                'id',
+                'kind',
+                'duoId',
+                'username',
+                'name',
+                'status',
+                'role',
+                'lastLogin',
+                'identity',
+              ]),
             opts,
           );
         });

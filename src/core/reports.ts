@@ -15,6 +15,7 @@
  *   for await (const chunk of csvPages(report.pages, DORMANT_ACCOUNT_COLUMNS)) out.write(chunk);
  */
 import { setImmediate as turn } from 'node:timers/promises';
+import type { AccountKind } from '../domain/accounts.js';
 import { dayOf, type ActivityCursor, type ActivityEvent } from '../domain/activity.js';
 import { ForbiddenError } from '../domain/errors.js';
 import { suggestAccess } from '../domain/reports.js';
@@ -136,6 +137,11 @@ export interface DormantAccountsInput {
   readonly days?: number;
   /** Only this `duo` source's accounts. */
   readonly sourceId?: string;
+  /**
+   * Duo users (the default) or Duo administrators: an administrator's last activity is the later
+   * of Duo's last_login and its newest administrator-log event.
+   */
+  readonly kind?: AccountKind;
 }
 
 /** A dormant account as the report shows it: its facts, idle days and groups. */
@@ -157,7 +163,12 @@ export async function dormantAccountsExport(
   deps: ReportDeps,
   actor: Actor,
   input: DormantAccountsInput,
-): Promise<{ days: number; generatedAt: number; pages: AsyncIterable<DormantAccount[]> }> {
+): Promise<{
+  days: number;
+  kind: AccountKind;
+  generatedAt: number;
+  pages: AsyncIterable<DormantAccount[]>;
+}> {
   authoriseReportReader(actor);
   const days = input.days ?? DEFAULT_DORMANT_DAYS;
   if (!Number.isInteger(days) || days < 1 || days > MAX_DORMANT_DAYS)
@@ -167,6 +178,7 @@ export async function dormantAccountsExport(
   const query = {
     idleSinceMs: ms(Math.floor(now - days * DAY_MS)),
     ...(input.sourceId === undefined ? {} : { sourceId: input.sourceId }),
+    ...(input.kind === undefined ? {} : { kind: input.kind }),
   };
   const ids = await deps.readers.runRead('dormantAccountIds', query);
   const pages = pagesOfIds(ids, async (accountIds) =>
@@ -174,7 +186,7 @@ export async function dormantAccountsExport(
       dormantAccountView(r, now),
     ),
   );
-  return { days, generatedAt: now, pages: await primed(pages) };
+  return { days, kind: input.kind ?? 'user', generatedAt: now, pages: await primed(pages) };
 }
 
 /** Accounts active in Duo with no activity for `days` days, with their groups and idle days. */
@@ -195,6 +207,8 @@ export const DORMANT_ACCOUNT_COLUMNS: readonly CsvColumn<DormantAccount>[] = [
   { header: 'realname', value: (r) => r.realname },
   { header: 'email', value: (r) => r.email },
   { header: 'status', value: (r) => r.status },
+  { header: 'kind', value: (r) => r.kind },
+  { header: 'admin_role', value: (r) => r.adminRole },
   { header: 'identity', value: (r) => r.identityName },
   { header: 'identity_email', value: (r) => r.identityEmail },
   { header: 'last_activity', value: (r) => csvTime(r.lastActivityMs) },
@@ -247,7 +261,12 @@ export async function accessReviewExport(deps: ReportDeps, actor: Actor, input: 
     ).map((r) => accessReviewMemberView(r, now)),
   );
   return {
-    entitlement: { id: entitlement.id, duoGroupId: entitlement.duoGroupId, name: entitlement.name },
+    entitlement: {
+      id: entitlement.id,
+      kind: entitlement.kind,
+      duoGroupId: entitlement.duoGroupId,
+      name: entitlement.name,
+    },
     source: { id: source.id, name: source.name },
     generatedAt: now,
     pages: await primed(pages),
@@ -273,6 +292,7 @@ export const ACCESS_REVIEW_COLUMNS: readonly CsvColumn<AccessReviewMember>[] = [
   { header: 'email', value: (r) => r.email },
   { header: 'identity', value: (r) => r.identityName },
   { header: 'status', value: (r) => r.status },
+  { header: 'kind', value: (r) => r.kind },
   { header: 'last_activity', value: (r) => csvTime(r.lastActivityMs) },
   { header: 'days_active_90', value: (r) => r.daysActive90 },
   { header: 'suggestion', value: (r) => r.suggestion },

@@ -24,6 +24,7 @@ import {
   updateSource as updateStoredSource,
 } from '../store/sources.js';
 import { listStreams } from '../store/streams.js';
+import { ADMINS_UNAVAILABLE } from '../sync/aggregation.js';
 import type { SyncContext } from '../sync/context.js';
 import { runKindOf, type Runner, type SourceRunKind } from '../sync/runner.js';
 import { nextRunAt, type StartScheduledRun } from '../sync/scheduler.js';
@@ -356,7 +357,10 @@ export interface SourceSummary {
         readonly failing: readonly string[];
         readonly lastSuccessAt: number | null;
       }
-    | { readonly accounts: Awaited<ReturnType<typeof countAccountsByStatus>> };
+    | {
+        readonly accounts: Awaited<ReturnType<typeof countAccountsByStatus>>;
+        readonly administrators: AdministratorsHealth;
+      };
 }
 
 /** Every actor reads sources (viewers too). */
@@ -374,13 +378,41 @@ export async function summariseSource(
   const health =
     source.type === 'duo-activity'
       ? streamHealth(await listStreams(deps.db, source.id))
-      : { accounts: await countAccountsByStatus(deps.db, source.id) };
+      : {
+          accounts: await countAccountsByStatus(deps.db, source.id),
+          administrators: {
+            ...administratorsAvailability(lastOfKind),
+            byStatus: await countAccountsByStatus(deps.db, source.id, 'administrator'),
+          },
+        };
   return {
     source,
     lastRun: lastRun ?? null,
     nextRunAt: nextRunAt(source, lastOfKind, now),
     health,
   };
+}
+
+/** Whether the last aggregation could read Duo's administrators, and why not. */
+export interface AdministratorsHealth {
+  /** null: no aggregation has run yet (or it ran before administrators were read). */
+  readonly available: boolean | null;
+  readonly reason: string | null;
+  readonly byStatus: Readonly<Record<string, number>>;
+}
+
+function administratorsAvailability(
+  run: Run | undefined,
+): Pick<AdministratorsHealth, 'available' | 'reason'> {
+  const flag = run?.counts['administratorsAvailable'];
+  if (typeof flag !== 'number') return { available: null, reason: null };
+  if (flag === 1) return { available: true, reason: null };
+  const progress = run?.progress as { warnings?: unknown } | null | undefined;
+  const warnings = Array.isArray(progress?.warnings) ? progress.warnings : [];
+  const reason = warnings.find(
+    (w): w is string => typeof w === 'string' && w.startsWith(ADMINS_UNAVAILABLE),
+  );
+  return { available: false, reason: reason ?? ADMINS_UNAVAILABLE };
 }
 
 /** Every source with its last run, next run and health. */

@@ -150,8 +150,13 @@ export const AdminSchema = z.looseObject({
   name: optionalNullableString,
   email: optionalNullableString,
   role: optionalNullableString,
+  /** As Duo words it: `Active`, `Disabled`, `Pending Activation`, `Expired`, … */
   status: optionalNullableString,
   last_login: z.number().int().nullable().optional(),
+  created: z.number().int().nullable().optional(),
+  restricted_by_admin_units: z.boolean().nullable().optional(),
+  /** The admin units the administrator belongs to (ids, or objects on some tenants). */
+  admin_units: z.array(z.unknown()).nullable().optional(),
 });
 export type DuoAdmin = z.infer<typeof AdminSchema>;
 

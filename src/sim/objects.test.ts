@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuoParams } from '../duo/signing.js';
+import { AdminSchema } from '../duo/wire.js';
 import { startSimulator, type Simulator } from './server.js';
 import { control, duoGet } from './testing.js';
 
@@ -206,5 +207,42 @@ describe('administrators and info', () => {
       stat: 'OK',
       response: { user_count: 1234, admin_count: admins.metadata.total_objects },
     });
+  });
+
+  it('serves administrators in Duo’s shape, paged by offset, with the roles and statuses a review needs', async () => {
+    const all = (await list('/admin/v1/admins')).response;
+    for (const admin of all) {
+      expect(AdminSchema.safeParse(admin).success, String(admin['admin_id'])).toBe(true);
+      expect(String(admin['admin_id'])).toMatch(/^DE[0-9A-Z]{18}$/);
+      for (const field of ['name', 'email', 'role', 'status', 'created', 'admin_units'])
+        expect(admin, field).toHaveProperty(field);
+      expect(typeof admin['restricted_by_admin_units']).toBe('boolean');
+    }
+    const roles = all.map((a) => a['role']);
+    expect(roles[0]).toBe('Owner');
+    for (const role of ['Owner', 'Administrator', 'Help Desk', 'Read-only'])
+      expect(roles, role).toContain(role);
+    expect(all.filter((a) => a['status'] === 'Disabled')).toHaveLength(1);
+    // Two administrators are people who are also Duo users: same name and e-mail.
+    const alsoUsers: unknown[] = [];
+    for (const admin of all) {
+      const found = await list('/admin/v1/users', [['email', String(admin['email'])]]);
+      if (found.response.length > 0) alsoUsers.push(admin['admin_id']);
+    }
+    expect(alsoUsers).toEqual([all[1]?.['admin_id'], all[3]?.['admin_id']]);
+
+    // Pages of two: next_offset while more remain, total_objects always, every admin once.
+    const paged: unknown[] = [];
+    let offset: number | undefined = 0;
+    while (offset !== undefined) {
+      const page = await list('/admin/v1/admins', [
+        ['limit', '2'],
+        ['offset', String(offset)],
+      ]);
+      expect(page.metadata.total_objects).toBe(all.length);
+      paged.push(...page.response);
+      offset = page.metadata.next_offset;
+    }
+    expect(paged).toEqual(all);
   });
 });

@@ -12,6 +12,7 @@
 import { sql } from 'kysely';
 import type {
   Account,
+  AccountKind,
   AccountSnapshot,
   Correlation,
   DeletionOutcome,
@@ -53,7 +54,7 @@ export async function upsertAccounts(
     let inserted = 0;
     let updated = 0;
     const accountIds = new Map<string, number>();
-    for (const batch of chunks(unique, rowsPerStatement(trx, 19))) {
+    for (const batch of chunks(unique, rowsPerStatement(trx, 23))) {
       const existing = await trx
         .selectFrom('accounts')
         .select([
@@ -68,6 +69,9 @@ export async function upsertAccounts(
           'is_enrolled',
           'last_login_ms',
           'created_ms',
+          'admin_role',
+          'admin_units',
+          'restricted_by_admin_units',
           'deleted_at',
           'raw',
         ])
@@ -93,6 +97,7 @@ export async function upsertAccounts(
         .values(
           batch.map((a) => ({
             source_id: input.sourceId,
+            kind: a.kind ?? 'user',
             duo_user_id: a.duoUserId,
             username: a.username,
             realname: a.realname ?? null,
@@ -103,6 +108,9 @@ export async function upsertAccounts(
             is_enrolled: toFlag(a.isEnrolled),
             last_login_ms: a.lastLoginMs ?? null,
             created_ms: a.createdMs ?? null,
+            admin_role: a.adminRole ?? null,
+            admin_units: a.adminUnits === undefined ? null : toJson(a.adminUnits),
+            restricted_by_admin_units: toFlag(a.restrictedByAdminUnits),
             identity_id: null,
             correlation: null,
             deleted_at: null,
@@ -123,6 +131,9 @@ export async function upsertAccounts(
             is_enrolled: eb.ref('excluded.is_enrolled'),
             last_login_ms: eb.ref('excluded.last_login_ms'),
             created_ms: eb.ref('excluded.created_ms'),
+            admin_role: eb.ref('excluded.admin_role'),
+            admin_units: eb.ref('excluded.admin_units'),
+            restricted_by_admin_units: eb.ref('excluded.restricted_by_admin_units'),
             deleted_at: null,
             last_seen_at: eb.ref('excluded.last_seen_at'),
             last_seen_run: eb.ref('excluded.last_seen_run'),
@@ -179,6 +190,9 @@ interface StoredAccountFields {
   readonly is_enrolled: number | null;
   readonly last_login_ms: number | null;
   readonly created_ms: number | null;
+  readonly admin_role: string | null;
+  readonly admin_units: string | null;
+  readonly restricted_by_admin_units: number | null;
   readonly deleted_at: number | null;
   readonly raw: string | null;
 }
@@ -209,6 +223,9 @@ function accountChanged(
     stored.is_enrolled !== toFlag(a.isEnrolled) ||
     stored.last_login_ms !== (a.lastLoginMs ?? null) ||
     stored.created_ms !== (a.createdMs ?? null) ||
+    stored.admin_role !== (a.adminRole ?? null) ||
+    !sameJson(stored.admin_units, a.adminUnits === undefined ? null : toJson(a.adminUnits)) ||
+    stored.restricted_by_admin_units !== toFlag(a.restrictedByAdminUnits) ||
     !sameJson(stored.raw, toJsonOrNull(a.raw))
   );
 }
@@ -233,15 +250,15 @@ async function membershipsOf(
 }
 
 /**
- * After a COMPLETE users snapshot: marks the source's accounts the run did not see as
- * deleted, unless the snapshot was empty or more than `maxDeleteShare` would go (then nothing
- * is deleted and the outcome says why).
+ * After a COMPLETE users (or, with `kind: 'administrator'`, administrators) snapshot: marks the
+ * source's accounts of that kind the run did not see as deleted, unless the snapshot was empty
+ * or more than `maxDeleteShare` would go (then nothing is deleted and the outcome says why).
  */
 export async function markMissingAccountsDeleted(
   db: Db,
   input: MarkMissingInput,
 ): Promise<DeletionOutcome> {
-  return markMissingDeleted(db, 'accounts', input);
+  return markMissingDeleted(db, 'accounts', { ...input, kind: input.kind ?? 'user' });
 }
 
 export async function findAccount(db: Db, id: number): Promise<Account | undefined> {
@@ -271,6 +288,7 @@ export async function findAccountByDuoUserId(
 
 export interface AccountQuery {
   readonly sourceId?: string;
+  readonly kind?: AccountKind;
   readonly identityId?: string;
   /** Only accounts without an identity (the correlation engine's work list). */
   readonly uncorrelated?: boolean;
@@ -286,6 +304,7 @@ export async function listAccounts(db: Db, query: AccountQuery = {}): Promise<Ac
   let q = db.selectFrom('accounts').selectAll();
   if (query.sourceId !== undefined) q = q.where('source_id', '=', query.sourceId);
   if (query.identityId !== undefined) q = q.where('identity_id', '=', query.identityId);
+  if (query.kind !== undefined) q = q.where('kind', '=', query.kind);
   if (query.uncorrelated === true) q = q.where('identity_id', 'is', null);
   if (query.includeDeleted !== true) q = q.where('deleted_at', 'is', null);
   if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);
@@ -347,15 +366,20 @@ export async function listAccountEntitlements(db: Db, accountId: number): Promis
   return rows.map(toEntitlement);
 }
 
-/** Accounts of a source by status (deleted ones excluded), e.g. for the sources page. */
+/**
+ * Accounts of a source (users unless `kind` says otherwise) by status (deleted ones excluded),
+ * e.g. for the sources page.
+ */
 export async function countAccountsByStatus(
   db: Db,
   sourceId: string,
+  kind: AccountKind = 'user',
 ): Promise<Record<string, number>> {
   const rows = await db
     .selectFrom('accounts')
     .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
     .where('source_id', '=', sourceId)
+    .where('kind', '=', kind)
     .where('deleted_at', 'is', null)
     .groupBy('status')
     .execute();
@@ -409,6 +433,8 @@ export async function listEntitlementsOfAccounts(
 
 export interface AccountSearch {
   readonly sourceId: string;
+  /** Only Duo users, or only Duo administrators; absent: both. */
+  readonly kind?: AccountKind;
   /** Duo status, e.g. `active`, `locked out`. */
   readonly status?: string;
   /** Holders of this entitlement (Duo group) only. */
@@ -429,6 +455,7 @@ export async function searchAccounts(db: Db, query: AccountSearch): Promise<Acco
     .selectAll()
     .where('source_id', '=', query.sourceId)
     .where('deleted_at', 'is', null);
+  if (query.kind !== undefined) q = q.where('kind', '=', query.kind);
   if (query.status !== undefined) q = q.where('status', '=', query.status);
   if (query.correlated !== undefined)
     q = q.where('identity_id', query.correlated ? 'is not' : 'is', null);

@@ -8,6 +8,7 @@ import type {
   Account,
   DeletionOutcome,
   Entitlement,
+  EntitlementKind,
   EntitlementSnapshot,
 } from '../domain/accounts.js';
 import { NotFoundError } from '../domain/errors.js';
@@ -21,6 +22,7 @@ import { toAccount } from './accounts-mapper.js';
 export function toEntitlement(row: Selectable<EntitlementsTable>): Entitlement {
   return {
     id: row.id,
+    kind: row.kind as EntitlementKind,
     sourceId: row.source_id,
     duoGroupId: row.duo_group_id,
     name: row.name,
@@ -50,7 +52,7 @@ export async function upsertEntitlements(
   const unique = [...new Map(input.entitlements.map((e) => [e.duoGroupId, e])).values()];
   return db.transaction().execute(async (trx) => {
     let inserted = 0;
-    for (const batch of chunks(unique, rowsPerStatement(trx, 11))) {
+    for (const batch of chunks(unique, rowsPerStatement(trx, 12))) {
       const existing = await trx
         .selectFrom('entitlements')
         .select('duo_group_id')
@@ -67,6 +69,7 @@ export async function upsertEntitlements(
         .values(
           batch.map((e) => ({
             source_id: input.sourceId,
+            kind: e.kind ?? 'group',
             duo_group_id: e.duoGroupId,
             name: e.name,
             description: e.description ?? null,
@@ -102,17 +105,22 @@ export async function upsertEntitlements(
 export async function ensureEntitlements(
   db: Db,
   sourceId: string,
-  groups: readonly { readonly duoGroupId: string; readonly name: string }[],
+  groups: readonly {
+    readonly duoGroupId: string;
+    readonly name: string;
+    readonly kind?: EntitlementKind;
+  }[],
   now: EpochMs = nowMs(),
 ): Promise<Map<string, number>> {
   const unique = [...new Map(groups.map((g) => [g.duoGroupId, g])).values()];
   const ids = new Map<string, number>();
-  for (const batch of chunks(unique, rowsPerStatement(db, 11))) {
+  for (const batch of chunks(unique, rowsPerStatement(db, 12))) {
     await db
       .insertInto('entitlements')
       .values(
         batch.map((g) => ({
           source_id: sourceId,
+          kind: g.kind ?? 'group',
           duo_group_id: g.duoGroupId,
           name: g.name,
           description: null,
@@ -149,7 +157,7 @@ export async function markMissingEntitlementsDeleted(
   db: Db,
   input: MarkMissingInput,
 ): Promise<DeletionOutcome> {
-  return markMissingDeleted(db, 'entitlements', input);
+  return markMissingDeleted(db, 'entitlements', { ...input, kind: input.kind ?? 'group' });
 }
 
 export async function findEntitlement(db: Db, id: number): Promise<Entitlement | undefined> {
@@ -183,10 +191,16 @@ export async function findEntitlementByDuoGroupId(
 
 export async function listEntitlements(
   db: Db,
-  query: { readonly sourceId: string; readonly includeDeleted?: boolean },
+  query: {
+    readonly sourceId: string;
+    readonly includeDeleted?: boolean;
+    /** Only Duo groups, or only admin roles; absent: both. */
+    readonly kind?: EntitlementKind;
+  },
 ): Promise<Entitlement[]> {
   let q = db.selectFrom('entitlements').selectAll().where('source_id', '=', query.sourceId);
   if (query.includeDeleted !== true) q = q.where('deleted_at', 'is', null);
+  if (query.kind !== undefined) q = q.where('kind', '=', query.kind);
   const rows = await q.orderBy('name').orderBy('id').execute();
   return rows.map(toEntitlement);
 }

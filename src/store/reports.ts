@@ -2,18 +2,24 @@
  * The reports' queries: each one SQL statement over accounts, identities and the activity
  * rollups (never one query per row, never raw events), so a report over 50k identities stays
  * under a second (the performance targets). Last activity comes from `activity_last`; days
- * active from the daily rollup's primary key (user_key, day, …).
+ * active from the daily rollup's primary key (user_key, day, …). Only dormant administrators
+ * read events: their newest administrator-log event, one index probe each.
  *
  * @example const rows = await dormantAccounts(db, { idleSinceMs: addMs(now, -90 * DAY_MS) });
  */
-import { sql } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
+import type { AccountKind } from '../domain/accounts.js';
 import type { EpochMs } from '../domain/time.js';
 import { epochMsOrNull } from './columns.js';
 import type { Db } from './dialect.js';
+import type { AccountsTable, Database } from './schema.js';
 
 /** An account row of a report, with its identity and the activity facts. */
 export interface ReportAccountRow {
   readonly accountId: number;
+  readonly kind: AccountKind;
+  /** An administrator's Duo role; null for a user. */
+  readonly adminRole: string | null;
   readonly sourceId: string;
   readonly sourceName: string;
   readonly duoUserId: string;
@@ -26,13 +32,52 @@ export interface ReportAccountRow {
   readonly identityEmail: string | null;
   /** Duo's own `last_login`. */
   readonly lastLoginMs: EpochMs | null;
-  /** The newest stored event of the Duo user (any activity source). */
+  /**
+   * The newest stored event of the Duo user (any activity source); for an administrator, its
+   * newest administrator-log event (named by its name or e-mail).
+   */
   readonly lastEventMs: EpochMs | null;
   /** The later of the two: what "last activity" means in reports. */
   readonly lastActivityMs: EpochMs | null;
 }
 
-function accountsWithActivity(db: Db) {
+/**
+ * An administrator's newest administrator-log event: those events carry no user key (the log
+ * names the admin by its name or e-mail), so no rollup holds them; read from the partial index
+ * of events without a user key, for administrators only (users' reports never read events).
+ */
+function lastAdministratorEvent(eb: ExpressionBuilder<AccountsScope, 'a'>) {
+  return eb
+    .case()
+    .when('a.kind', '=', 'administrator')
+    .then(
+      eb
+        .selectFrom('activity_events as e')
+        .select((e) => e.fn.max<number>('e.ts_ms').as('m'))
+        .where('e.user_key', 'is', null)
+        .where('e.stream_id', 'in', (q) =>
+          q
+            .selectFrom('event_streams')
+            .select('event_streams.id')
+            .where('event_streams.stream', '=', 'administrator'),
+        )
+        .where('e.username', 'in', (q) =>
+          q
+            .selectFrom('strings as n')
+            .select('n.id')
+            .where((n) =>
+              n.or([n('n.value', '=', n.ref('a.realname')), n('n.value', '=', n.ref('a.email'))]),
+            ),
+        ),
+    )
+    .end()
+    .as('last_admin_event_ms');
+}
+
+type AccountsScope = Database & { a: AccountsTable };
+
+/** `adminEvents`: also each administrator's newest administrator-log event. */
+function accountsWithActivity(db: Db, adminEvents = false) {
   return db
     .selectFrom('accounts as a')
     .innerJoin('sources as src', 'src.id', 'a.source_id')
@@ -40,6 +85,8 @@ function accountsWithActivity(db: Db) {
     .leftJoin('strings as s', 's.value', 'a.duo_user_id')
     .select((eb) => [
       'a.id as account_id',
+      'a.kind',
+      'a.admin_role',
       'a.source_id',
       'src.name as source_name',
       'a.duo_user_id',
@@ -56,6 +103,7 @@ function accountsWithActivity(db: Db) {
         .select((l) => l.fn.max<number>('l.last_ms').as('m'))
         .whereRef('l.user_key', '=', 's.id')
         .as('last_event_ms'),
+      adminEvents ? lastAdministratorEvent(eb) : sql<number | null>`cast(null as bigint)`.as('last_admin_event_ms'),
       's.id as user_key',
     ])
     .where('a.deleted_at', 'is', null);
@@ -63,6 +111,8 @@ function accountsWithActivity(db: Db) {
 
 interface RawRow {
   account_id: number;
+  kind: string;
+  admin_role: string | null;
   source_id: string;
   source_name: string;
   duo_user_id: string;
@@ -75,17 +125,20 @@ interface RawRow {
   identity_email: string | null;
   last_login_ms: number | null;
   last_event_ms: number | null;
+  last_admin_event_ms: number | null;
+}
+
+function later(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.max(a, b);
 }
 
 function toReportRow(r: RawRow): ReportAccountRow {
-  const last =
-    r.last_event_ms === null
-      ? r.last_login_ms
-      : r.last_login_ms === null
-        ? r.last_event_ms
-        : Math.max(r.last_event_ms, r.last_login_ms);
+  const lastEvent = later(r.last_event_ms, r.last_admin_event_ms);
+  const last = later(lastEvent, r.last_login_ms);
   return {
     accountId: r.account_id,
+    kind: r.kind as AccountKind,
+    adminRole: r.admin_role,
     sourceId: r.source_id,
     sourceName: r.source_name,
     duoUserId: r.duo_user_id,
@@ -97,7 +150,7 @@ function toReportRow(r: RawRow): ReportAccountRow {
     identityName: r.identity_name,
     identityEmail: r.identity_email,
     lastLoginMs: epochMsOrNull(r.last_login_ms),
-    lastEventMs: epochMsOrNull(r.last_event_ms),
+    lastEventMs: epochMsOrNull(lastEvent),
     lastActivityMs: epochMsOrNull(last),
   };
 }
@@ -106,12 +159,18 @@ function toReportRow(r: RawRow): ReportAccountRow {
 export interface DormantQuery {
   readonly idleSinceMs: EpochMs;
   readonly sourceId?: string;
+  /** Duo users (the default) or Duo administrators. */
+  readonly kind?: AccountKind;
   /** Only these accounts (a page of `dormantAccountIds`); absent: every dormant account. */
   readonly accountIds?: readonly number[];
 }
 
 function dormantInner(db: Db, query: DormantQuery) {
-  let inner = accountsWithActivity(db).where('a.status', '=', 'active');
+  // Duo words a user's status in lower case (`active`), an administrator's capitalised.
+  const kind = query.kind ?? 'user';
+  let inner = accountsWithActivity(db, kind === 'administrator')
+    .where('a.kind', '=', kind)
+    .where('a.status', '=', kind === 'administrator' ? 'Active' : 'active');
   if (query.sourceId !== undefined) inner = inner.where('a.source_id', '=', query.sourceId);
   if (query.accountIds !== undefined)
     inner = inner.where('a.id', 'in', query.accountIds.length === 0 ? [-1] : query.accountIds);
@@ -121,10 +180,11 @@ function dormantInner(db: Db, query: DormantQuery) {
     .where((eb) =>
       eb.and([
         eb.or([eb('t.last_event_ms', 'is', null), eb('t.last_event_ms', '<', since)]),
+        eb.or([eb('t.last_admin_event_ms', 'is', null), eb('t.last_admin_event_ms', '<', since)]),
         eb.or([eb('t.last_login_ms', 'is', null), eb('t.last_login_ms', '<', since)]),
       ]),
     )
-    .orderBy(sql`coalesce(t.last_event_ms, t.last_login_ms, 0)`)
+    .orderBy(sql`coalesce(t.last_event_ms, t.last_admin_event_ms, t.last_login_ms, 0)`)
     .orderBy('t.username')
     .orderBy('t.account_id');
 }

@@ -67,6 +67,13 @@ export interface AccountsTable {
   /** The aggregation run that last saw this account (marks the rest deleted). */
   last_seen_run: string | null;
   raw: string | null;
+  /** `user` (a Duo user, key `user_id`) or `administrator` (a Duo admin, key `admin_id`). */
+  kind: Generated<string>;
+  /** An administrator's Duo role (`Owner`, `Help Desk`, …); null for users. */
+  admin_role: string | null;
+  /** An administrator's admin units (JSON array as Duo sends it); null for users. */
+  admin_units: string | null;
+  restricted_by_admin_units: number | null;
 }
 
 export interface EntitlementsTable {
@@ -81,6 +88,8 @@ export interface EntitlementsTable {
   last_seen_at: number;
   last_seen_run: string | null;
   raw: string | null;
+  /** `group` (a Duo group, key `group_id`) or `admin_role` (a Duo admin role, key its name). */
+  kind: Generated<string>;
 }
 
 export interface AccountEntitlementsTable {

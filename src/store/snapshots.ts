@@ -15,6 +15,11 @@ export interface MarkMissingInput {
   /** Refuse when more than this share of present rows would be deleted (0.2 = 20 %). */
   readonly maxDeleteShare: number;
   readonly now?: EpochMs;
+  /**
+   * Only rows of this kind: a users snapshot says nothing about administrators (nor a groups
+   * snapshot about admin roles), so each snapshot deletes only its own kind.
+   */
+  readonly kind?: string;
 }
 
 export async function markMissingDeleted(
@@ -33,6 +38,7 @@ export async function markMissingDeleted(
       ])
       .where('source_id', '=', input.sourceId)
       .where('deleted_at', 'is', null)
+      .$if(input.kind !== undefined, (q) => q.where('kind', '=', input.kind ?? ''))
       .executeTakeFirstOrThrow();
     const present = counts.present;
     const wouldDelete = present - counts.seen;
@@ -46,6 +52,7 @@ export async function markMissingDeleted(
       .set({ deleted_at: input.now ?? nowMs() })
       .where('source_id', '=', input.sourceId)
       .where('deleted_at', 'is', null)
+      .$if(input.kind !== undefined, (q) => q.where('kind', '=', input.kind ?? ''))
       .where((eb) =>
         eb.or([eb('last_seen_run', 'is', null), eb('last_seen_run', '<>', input.runId)]),
       )

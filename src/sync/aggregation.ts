@@ -7,17 +7,23 @@
  *
  * @example const run = await aggregateSource(ctx, source.id, { trigger: 'manual' });
  */
-import type { AccountSnapshot, DeletionOutcome, EntitlementSnapshot } from '../domain/accounts.js';
+import {
+  DUO_ADMIN_ROLES,
+  type AccountSnapshot,
+  type DeletionOutcome,
+  type EntitlementSnapshot,
+} from '../domain/accounts.js';
 import type { Run, RunTrigger } from '../domain/runs.js';
 import { assertRunKind } from '../domain/sources.js';
 import { ms, seconds, secondsToMs } from '../domain/time.js';
-import type { DuoGroup, DuoUser } from '../duo/wire.js';
+import { DuoError } from '../duo/index.js';
+import type { DuoAdmin, DuoGroup, DuoUser } from '../duo/wire.js';
 import { markMissingAccountsDeleted, upsertAccounts } from '../store/accounts.js';
 import { markMissingEntitlementsDeleted, upsertEntitlements } from '../store/entitlements.js';
 import { getSource, getSourceCredentials } from '../store/sources.js';
 import type { SyncContext } from './context.js';
 import { correlateAccounts } from './correlation.js';
-import { runExclusive } from './runs.js';
+import { runExclusive, type RunReporter } from './runs.js';
 
 export interface AggregationOptions {
   readonly trigger: RunTrigger;
@@ -99,6 +105,7 @@ export async function aggregateSource(
         }
 
         const maxDeleteShare = source.settings.maxDeleteShare;
+        const admins = await aggregateAdministrators(ctx, duo, report, sourceId, signal);
         const accountsDeleted = await deleteMissing(
           'accounts',
           { seen, rejected, expected },
@@ -111,6 +118,22 @@ export async function aggregateSource(
             }),
           report.warn.bind(report),
         );
+        const administratorsDeleted =
+          admins === undefined
+            ? 0
+            : await deleteMissing(
+                'administrators',
+                admins,
+                () =>
+                  markMissingAccountsDeleted(ctx.db, {
+                    sourceId,
+                    runId,
+                    maxDeleteShare,
+                    now: ms(ctx.clock()),
+                    kind: 'administrator',
+                  }),
+                report.warn.bind(report),
+              );
         const entitlementsDeleted = await deleteMissing(
           'entitlements',
           { seen: groupsSeen, rejected: groupsRejected, expected: groupsExpected },
@@ -135,18 +158,20 @@ export async function aggregateSource(
         report.count('accountsNew', inserted);
         report.count('accountsUpdated', updated);
         report.count('accountsDeleted', accountsDeleted);
+        if (admins !== undefined) report.count('administratorsDeleted', administratorsDeleted);
         report.count('entitlementsDeleted', entitlementsDeleted);
-        report.count('rejected', rejected + groupsRejected);
+        const allRejected = rejected + groupsRejected + (admins?.rejected ?? 0);
+        report.count('rejected', allRejected);
         for (const [how, n] of Object.entries(correlation.linked))
           report.count(`correlated_${how}`, n);
         report.count('uncorrelated', correlation.unmatched + correlation.ambiguous.length);
         await report.progress('accounts', { seen, expected, done: true });
-        return rejected + groupsRejected > 0
+        return allRejected > 0
           ? {
               status: 'partial',
               error: {
                 code: 'records_rejected',
-                message: `${rejected + groupsRejected} records from Duo could not be read; nothing was deleted`,
+                message: `${allRejected} records from Duo could not be read; nothing was deleted`,
               },
             }
           : { status: 'succeeded' };
@@ -158,6 +183,77 @@ export async function aggregateSource(
   );
 }
 
+/** The start of the warning a run gives when Duo does not let it read administrators. */
+export const ADMINS_UNAVAILABLE = 'administrators are not available';
+
+/**
+ * Administrators (`GET /admin/v1/admins`) as accounts of kind `administrator`, each holding its
+ * admin role as an entitlement of kind `admin_role` (Duo's fixed roles are all kept, held or
+ * not, so an access review of any role can be asked for). Duo answers only an Admin API
+ * application with "Grant administrators": without it the users and groups still aggregate,
+ * the run counts `administratorsAvailable: 0` and says why, and nothing of the administrators
+ * already stored is touched. Returns the snapshot's tally, or undefined when not available.
+ */
+async function aggregateAdministrators(
+  ctx: SyncContext,
+  duo: ReturnType<SyncContext['duo']['clientFor']>,
+  report: RunReporter,
+  sourceId: string,
+  signal: AbortSignal,
+): Promise<SnapshotTally | undefined> {
+  let seen = 0;
+  let rejected = 0;
+  let expected: number | undefined;
+  try {
+    for await (const page of duo.admins({}, signal)) {
+      if (seen === 0 && rejected === 0) {
+        await upsertEntitlements(ctx.db, {
+          sourceId,
+          runId: report.runId,
+          entitlements: DUO_ADMIN_ROLES.map(roleEntitlement),
+          now: ms(ctx.clock()),
+        });
+      }
+      expected = page.totalObjects ?? expected;
+      rejected += page.rejected.length;
+      for (const r of page.rejected)
+        report.warn(
+          `Duo sent an administrator that could not be read (position ${r.position}): ${r.error}`,
+        );
+      const roles = [...new Set(page.records.flatMap((a) => (a.role ? [a.role] : [])))];
+      // A role Duo adds later is an entitlement too, seen by this run like the fixed ones.
+      await upsertEntitlements(ctx.db, {
+        sourceId,
+        runId: report.runId,
+        entitlements: roles.map(roleEntitlement),
+        now: ms(ctx.clock()),
+      });
+      await upsertAccounts(ctx.db, {
+        sourceId,
+        runId: report.runId,
+        accounts: page.records.map(toAdministratorSnapshot),
+        now: ms(ctx.clock()),
+      });
+      seen += page.records.length;
+      report.count('administrators', seen);
+    }
+  } catch (error) {
+    if (!(error instanceof DuoError) || error.kind !== 'permission_missing') throw error;
+    report.count('administratorsAvailable', 0);
+    report.warn(
+      `${ADMINS_UNAVAILABLE}: Duo refused /admin/v1/admins (${error.message}). Give the Admin API application "Grant administrators" to aggregate them; users and groups are not affected`,
+    );
+    return undefined;
+  }
+  report.count('administratorsAvailable', 1);
+  report.count('administrators', seen);
+  return { seen, rejected, expected };
+}
+
+function roleEntitlement(role: string): EntitlementSnapshot {
+  return { kind: 'admin_role', duoGroupId: role, name: role, description: 'Duo admin role' };
+}
+
 interface SnapshotTally {
   readonly seen: number;
   readonly rejected: number;
@@ -166,7 +262,7 @@ interface SnapshotTally {
 
 /** Marks missing rows deleted only after a complete snapshot; otherwise says why not. */
 async function deleteMissing(
-  what: 'accounts' | 'entitlements',
+  what: 'accounts' | 'administrators' | 'entitlements',
   tally: SnapshotTally,
   mark: () => Promise<DeletionOutcome>,
   warn: (message: string) => void,
@@ -211,6 +307,30 @@ function toAccountSnapshot(user: DuoUser): AccountSnapshot {
     createdMs: typeof user.created === 'number' ? secondsToMs(seconds(user.created)) : null,
     groups: (user.groups ?? []).map((g) => ({ duoGroupId: g.group_id, name: g.name })),
     raw: user,
+  };
+}
+
+/**
+ * An administrator as an account: Duo keys it by `admin_id` and gives no username, so its
+ * e-mail stands in (its name when it has none): correlation finds the person by e-mail first.
+ */
+function toAdministratorSnapshot(admin: DuoAdmin): AccountSnapshot {
+  const role = admin.role ?? null;
+  return {
+    kind: 'administrator',
+    duoUserId: admin.admin_id,
+    username: admin.email ?? admin.name ?? admin.admin_id,
+    realname: admin.name ?? null,
+    email: admin.email ?? null,
+    status: admin.status ?? 'unknown',
+    lastLoginMs:
+      typeof admin.last_login === 'number' ? secondsToMs(seconds(admin.last_login)) : null,
+    createdMs: typeof admin.created === 'number' ? secondsToMs(seconds(admin.created)) : null,
+    adminRole: role,
+    adminUnits: admin.admin_units ?? [],
+    restrictedByAdminUnits: admin.restricted_by_admin_units ?? null,
+    groups: role === null ? [] : [{ kind: 'admin_role', duoGroupId: role, name: role }],
+    raw: admin,
   };
 }
 

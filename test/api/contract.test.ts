@@ -29,7 +29,15 @@ describe('the answer contract', () => {
   let sim: Simulator;
   let admin: Client;
   const credential = randomCredential();
-  const ids = { identity: '', group: '', duo: '', activity: '', entitlement: 0, run: '' };
+  const ids = {
+    identity: '',
+    group: '',
+    duo: '',
+    activity: '',
+    entitlement: 0,
+    role: 0,
+    run: '',
+  };
 
   beforeAll(async () => {
     sim = await startSimulator({
@@ -134,7 +142,9 @@ describe('the answer contract', () => {
       if (type === 'duo') ids.run = runId;
     }
     const entitlements = await admin.get(`/api/v1/sources/${ids.duo}/entitlements`);
-    ids.entitlement = contract.EntitlementList.parse(entitlements.body).entitlements[0]?.id ?? 0;
+    const listed = contract.EntitlementList.parse(entitlements.body).entitlements;
+    ids.entitlement = listed.find((e) => e.kind === 'group')?.id ?? 0;
+    ids.role = listed.find((e) => e.kind === 'admin_role' && e.name === 'Administrator')?.id ?? 0;
     const accounts = contract.AccountList.parse(
       (await admin.get(`/api/v1/sources/${ids.duo}/accounts`)).body,
     ).accounts;
@@ -164,7 +174,12 @@ describe('the answer contract', () => {
       [`/api/v1/sources/${ids.activity}/streams`, contract.StreamList],
       [`/api/v1/sources/${ids.activity}/rejected-records`, contract.RejectedRecordList],
       [`/api/v1/sources/${ids.duo}/accounts`, contract.AccountList],
+      [`/api/v1/sources/${ids.duo}/accounts?kind=administrator`, contract.AccountList],
       [`/api/v1/sources/${ids.duo}/entitlements`, contract.EntitlementList],
+      [`/api/v1/sources/${ids.duo}/entitlements?kind=admin_role`, contract.EntitlementList],
+      [`/api/v1/identities/${ids.identity}/activity?as=administrator`, contract.ActivityEventList],
+      ['/api/v1/reports/dormant-accounts?kind=administrator', contract.DormantAccountsReport],
+      [`/api/v1/reports/access-review?entitlementId=${ids.role}`, contract.AccessReviewReport],
       [
         `/api/v1/sources/${ids.duo}/entitlements/${ids.entitlement}/members`,
         contract.EntitlementMembers,
@@ -203,6 +218,64 @@ describe('the answer contract', () => {
     );
     const run = contract.Run.parse((await admin.get(`/api/v1/runs/${ids.run}`)).body);
     expect(run.progressShare).toBe(1);
+  });
+
+  it('lists administrators and users apart, with their kinds, roles and admin-role entitlements', async () => {
+    const kindsOf = async (query: string) =>
+      contract.AccountList.parse(
+        (await admin.get(`/api/v1/sources/${ids.duo}/accounts?limit=1000${query}`)).body,
+      ).accounts;
+    const admins = await kindsOf('&kind=administrator');
+    expect(admins.map((a) => a.duoUserId).sort()).toEqual(
+      sim.dataset
+        .admins()
+        .map((a) => a.admin_id)
+        .sort(),
+    );
+    expect(admins.every((a) => a.kind === 'administrator' && a.adminRole !== null)).toBe(true);
+    expect(admins.every((a) => a.groups.length === 1 && a.groups[0]?.name === a.adminRole)).toBe(
+      true,
+    );
+    const users = await kindsOf('&kind=user');
+    expect(users).toHaveLength(sim.dataset.userCount());
+    expect(users.every((a) => a.kind === 'user' && a.adminRole === null)).toBe(true);
+    expect(await kindsOf('')).toHaveLength(users.length + admins.length);
+    const holders = await kindsOf('&group=Help%20Desk');
+    expect(holders.map((a) => a.adminRole)).toEqual(
+      sim.dataset
+        .admins()
+        .filter((a) => a.role === 'Help Desk')
+        .map(() => 'Help Desk'),
+    );
+    const bad = await admin.get(`/api/v1/sources/${ids.duo}/accounts?kind=robot`);
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('kind');
+
+    const roles = contract.EntitlementList.parse(
+      (await admin.get(`/api/v1/sources/${ids.duo}/entitlements?kind=admin_role`)).body,
+    ).entitlements;
+    expect(roles.map((r) => r.name)).toContain('Owner');
+    expect(roles.every((r) => r.kind === 'admin_role')).toBe(true);
+    const review = contract.AccessReviewReport.parse(
+      (await admin.get(`/api/v1/reports/access-review?entitlementId=${ids.role}`)).body,
+    );
+    expect(review.entitlement.kind).toBe('admin_role');
+    expect(review.members.map((m) => m.duoUserId).sort()).toEqual(
+      sim.dataset
+        .admins()
+        .filter((a) => a.role === 'Administrator')
+        .map((a) => a.admin_id)
+        .sort(),
+    );
+    const dormant = contract.DormantAccountsReport.parse(
+      (await admin.get('/api/v1/reports/dormant-accounts?kind=administrator&days=30')).body,
+    );
+    expect(dormant.kind).toBe('administrator');
+    expect(dormant.accounts.every((a) => a.kind === 'administrator')).toBe(true);
+    const source = contract.SourceSummary.parse(
+      (await admin.get(`/api/v1/sources/${ids.duo}`)).body,
+    );
+    expect(source.health).toMatchObject({ administrators: { available: true, reason: null } });
   });
 
   it('answers one resource as the object itself, not wrapped', async () => {

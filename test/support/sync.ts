@@ -254,9 +254,14 @@ export async function advanceSimClock(sim: TestSimulator, advanceMs: number): Pr
   await control(sim.sim, 'POST', '/_sim/clock', { advanceMs });
 }
 
-export async function allAccounts(db: Db, sourceId: string): Promise<Account[]> {
+/** Every account of a source, deleted ones too: its Duo users, unless `kind` says otherwise. */
+export async function allAccounts(
+  db: Db,
+  sourceId: string,
+  kind: Account['kind'] = 'user',
+): Promise<Account[]> {
   const accounts: Account[] = [];
-  for await (const page of streamAccounts(db, { sourceId, includeDeleted: true }))
+  for await (const page of streamAccounts(db, { sourceId, kind, includeDeleted: true }))
     accounts.push(...page);
   return accounts;
 }

@@ -5,30 +5,45 @@
  * @example { "id": 7, "username": "alice", "status": "active", "groups": [{ "name": "VPN" }], … }
  */
 import { z } from 'zod';
-import { CORRELATIONS } from '../../domain/accounts.js';
+import { ACCOUNT_KINDS, CORRELATIONS, ENTITLEMENT_KINDS } from '../../domain/accounts.js';
 import { EpochMs, Next } from './common.js';
 
 // The closed sets are the domain's own: an answer never drifts from what the product stores.
-export { CORRELATIONS };
+export { ACCOUNT_KINDS, CORRELATIONS, ENTITLEMENT_KINDS };
 
-/** A Duo group an account belongs to. */
-export const Group = z.object({ id: z.number(), duoGroupId: z.string(), name: z.string() });
+/** A Duo group an account belongs to, or an administrator's admin role (`kind: admin_role`). */
+export const Group = z.object({
+  id: z.number(),
+  kind: z.enum(ENTITLEMENT_KINDS).describe('group: a Duo group; admin_role: a Duo admin role'),
+  duoGroupId: z.string().describe('the Duo group_id; for an admin role, the role’s name'),
+  name: z.string(),
+});
 export type Group = z.infer<typeof Group>;
 
 export const Account = z.object({
   id: z.number(),
+  kind: z
+    .enum(ACCOUNT_KINDS)
+    .describe('user: a Duo user (key user_id); administrator: a Duo admin (key admin_id)'),
   sourceId: z.string(),
   sourceName: z.string().nullable(),
-  duoUserId: z.string(),
+  duoUserId: z.string().describe('the Duo user_id; for an administrator, its admin_id'),
   username: z.string(),
   realname: z.string().nullable(),
   email: z.string().nullable(),
-  status: z.string().describe('active, disabled, locked out, bypass, pending deletion, …'),
+  status: z
+    .string()
+    .describe(
+      'as Duo words it: users active, disabled, locked out, bypass, pending deletion; administrators Active, Disabled, Pending Activation, …',
+    ),
   lockoutReason: z.string().nullable(),
   aliases: z.array(z.string()),
   isEnrolled: z.boolean().nullable(),
   lastLoginMs: EpochMs.nullable().describe('Duo’s own last_login'),
   createdMs: EpochMs.nullable(),
+  adminRole: z.string().nullable().describe('an administrator’s Duo role; null for a user'),
+  adminUnits: z.array(z.unknown()).describe('an administrator’s admin units as Duo sends them'),
+  restrictedByAdminUnits: z.boolean().nullable(),
   identityId: z.string().nullable(),
   correlation: z.enum(CORRELATIONS).nullable(),
   firstSeenAt: EpochMs,

@@ -5,6 +5,7 @@
  * @example { "days": 90, "generatedAt": 1700000000000, "accounts": [{ "username": "bob", "idleDays": 120, … }] }
  */
 import { z } from 'zod';
+import { ACCOUNT_KINDS, ENTITLEMENT_KINDS } from './accounts.js';
 import { EpochMs, Next } from './common.js';
 import { Run } from './runs.js';
 import { ConnectionTest, SOURCE_STATES, SOURCE_TYPES, Stream } from './sources.js';
@@ -12,6 +13,8 @@ import { ConnectionTest, SOURCE_STATES, SOURCE_TYPES, Stream } from './sources.j
 /** An account as reports show it, with its identity and last activity. */
 export const ReportAccount = z.object({
   accountId: z.number(),
+  kind: z.enum(ACCOUNT_KINDS),
+  adminRole: z.string().nullable().describe('an administrator’s Duo role; null for a user'),
   sourceId: z.string(),
   sourceName: z.string(),
   duoUserId: z.string(),
@@ -23,7 +26,9 @@ export const ReportAccount = z.object({
   identityName: z.string().nullable(),
   identityEmail: z.string().nullable(),
   lastLoginMs: EpochMs.nullable().describe('Duo’s own last_login'),
-  lastEventMs: EpochMs.nullable().describe('the newest stored event'),
+  lastEventMs: EpochMs.nullable().describe(
+    'the newest stored event (an administrator’s: its newest administrator-log event)',
+  ),
   lastActivityMs: EpochMs.nullable().describe('the later of the two'),
 });
 
@@ -35,6 +40,7 @@ export type DormantAccount = z.infer<typeof DormantAccount>;
 
 export const DormantAccountsReport = z.object({
   days: z.number(),
+  kind: z.enum(ACCOUNT_KINDS).describe('the kind of accounts listed'),
   generatedAt: EpochMs,
   accounts: z.array(DormantAccount),
 });
@@ -49,7 +55,12 @@ export const AccessReviewMember = ReportAccount.extend({
 export type AccessReviewMember = z.infer<typeof AccessReviewMember>;
 
 export const AccessReviewReport = z.object({
-  entitlement: z.object({ id: z.number(), duoGroupId: z.string(), name: z.string() }),
+  entitlement: z.object({
+    id: z.number(),
+    kind: z.enum(ENTITLEMENT_KINDS),
+    duoGroupId: z.string(),
+    name: z.string(),
+  }),
   source: z.object({ id: z.string(), name: z.string() }),
   generatedAt: EpochMs,
   members: z.array(AccessReviewMember),

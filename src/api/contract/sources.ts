@@ -69,7 +69,21 @@ export const SourceHealth = z.union([
     failing: z.array(z.string()),
     lastSuccessAt: EpochMs.nullable(),
   }),
-  z.object({ accounts: z.record(z.string(), z.number()) }),
+  z.object({
+    accounts: z.record(z.string(), z.number()).describe('Duo users by status'),
+    administrators: z
+      .object({
+        available: z
+          .boolean()
+          .nullable()
+          .describe(
+            'whether the last aggregation could read Duo administrators (needs "Grant administrators"); null before one has',
+          ),
+        reason: z.string().nullable(),
+        byStatus: z.record(z.string(), z.number()),
+      })
+      .describe('Duo administrators, aggregated as accounts of kind administrator'),
+  }),
 ]);
 export type SourceHealth = z.infer<typeof SourceHealth>;
 

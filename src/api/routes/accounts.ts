@@ -1,11 +1,13 @@
 /**
- * A source's accounts (Duo users), a page at a time, with their entitlements; filters: status,
+ * A source's accounts (Duo users and administrators), a page at a time, with their
+ * entitlements; filters: kind (`user`, `administrator`), status,
  * entitlement (the `group` query parameter, kept for clients: an entitlement id or a Duo group
  * id), correlated, q.
  *
  * @example curl '/api/v1/sources/src_1/accounts?group=DGXXXXXXXXXXXXXXXXXX&correlated=false'
  */
 import { z } from 'zod';
+import { ACCOUNT_KINDS } from '../../domain/accounts.js';
 import { findEntitlementByDuoGroupId } from '../../store/entitlements.js';
 import { searchAccounts } from '../../store/accounts.js';
 import { getSource } from '../../store/sources.js';
@@ -20,6 +22,7 @@ import { accountViews } from '../views.js';
 const AccountCursor = z.object({ id: z.number().int() });
 
 const AccountsQuery = PageQuery.extend({
+  kind: z.enum(ACCOUNT_KINDS).optional(),
   status: z.string().max(50).optional(),
   group: z.string().max(100).optional(),
   correlated: z.enum(['true', 'false']).optional(),
@@ -39,7 +42,7 @@ export function accountRoutes(app: ApiInstance, deps: ApiDeps): void {
       schema: {
         tags: ['sources'],
         summary:
-          'A source’s accounts; filters: status, group (entitlement id or Duo group id), correlated, q',
+          'A source’s accounts; filters: kind (user, administrator), status, group (entitlement id, Duo group id or admin role), correlated, q',
         params: IdParams,
         querystring: AccountsQuery,
         response: answers({ 200: AccountList }),
@@ -47,7 +50,15 @@ export function accountRoutes(app: ApiInstance, deps: ApiDeps): void {
     },
     async (request) => {
       const source = await getSource(deps.db, request.params.id);
-      const { limit = 100, cursor, status, group: entitlementRef, correlated, q } = request.query;
+      const {
+        limit = 100,
+        cursor,
+        kind,
+        status,
+        group: entitlementRef,
+        correlated,
+        q,
+      } = request.query;
       const entitlementId =
         entitlementRef === undefined
           ? undefined
@@ -56,6 +67,7 @@ export function accountRoutes(app: ApiInstance, deps: ApiDeps): void {
       const accounts = await searchAccounts(deps.db, {
         sourceId: source.id,
         limit: limit + 1,
+        ...(kind === undefined ? {} : { kind }),
         ...(status === undefined ? {} : { status }),
         ...(entitlementId === undefined ? {} : { entitlementId }),
         ...(correlated === undefined ? {} : { correlated: correlated === 'true' }),

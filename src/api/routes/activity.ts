@@ -1,4 +1,5 @@
 /** An identity's activity timeline (filtered, cursor-paged) and its insights. */
+import { z } from 'zod';
 import type { ActivityEvent } from '../../domain/activity.js';
 import { factorLabel } from '../../domain/factors.js';
 import { STREAMS, type StreamName } from '../../domain/streams.js';
@@ -22,6 +23,12 @@ export const ActivityQuery = PageQuery.extend({
   application: ListQuery.optional(),
   from: TimeQuery.optional(),
   to: TimeQuery.optional(),
+  as: z
+    .enum(['user', 'administrator'])
+    .optional()
+    .describe(
+      'user (default): the events of its Duo users; administrator: what it did as a Duo administrator (the administrator log naming its administrator accounts)',
+    ),
 });
 
 export function eventView(e: ActivityEvent) {
@@ -68,7 +75,7 @@ export function activityRoutes(app: ApiInstance, deps: ApiDeps): void {
       schema: {
         tags: ['activity'],
         summary:
-          'An identity’s events, newest first; filters: stream, result, factor, application (comma lists), from/to (epoch ms or ISO)',
+          'An identity’s events, newest first; filters: stream, result, factor, application (comma lists), from/to (epoch ms or ISO), as (user, administrator)',
         params: IdParams,
         querystring: ActivityQuery,
         response: answers({ 200: ActivityEventList }),
@@ -82,6 +89,7 @@ export function activityRoutes(app: ApiInstance, deps: ApiDeps): void {
       const page = await listActivityEvents(deps.db, {
         identityId: identity.id,
         limit: q.limit ?? 50,
+        ...(q.as === undefined ? {} : { actingAs: q.as }),
         ...(streams === undefined ? {} : { streams }),
         ...(q.result === undefined ? {} : { results: q.result }),
         ...(q.factor === undefined ? {} : { factors: q.factor }),

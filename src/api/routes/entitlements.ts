@@ -1,9 +1,11 @@
 /**
- * A source's entitlements (Duo groups) and the accounts holding one.
+ * A source's entitlements (Duo groups and Duo admin roles; `?kind=group|admin_role`) and the
+ * accounts holding one.
  *
  * @example curl /api/v1/sources/src_1/entitlements/7/members   # {"entitlement":{…},"accounts":[…],"next":null}
  */
 import { z } from 'zod';
+import { ENTITLEMENT_KINDS } from '../../domain/accounts.js';
 import {
   getEntitlement,
   listEntitlementMembers,
@@ -23,14 +25,19 @@ export function entitlementRoutes(app: ApiInstance, deps: ApiDeps): void {
     {
       schema: {
         tags: ['sources'],
-        summary: 'A source’s entitlements (Duo groups)',
+        summary: 'A source’s entitlements (Duo groups and admin roles); filter: kind',
         params: IdParams,
+        querystring: z.object({ kind: z.enum(ENTITLEMENT_KINDS).optional() }),
         response: answers({ 200: EntitlementList }),
       },
     },
     async (request) => {
       const source = await getSource(deps.db, request.params.id);
-      const entitlements = await listEntitlements(deps.db, { sourceId: source.id });
+      const { kind } = request.query;
+      const entitlements = await listEntitlements(deps.db, {
+        sourceId: source.id,
+        ...(kind === undefined ? {} : { kind }),
+      });
       return {
         entitlements: entitlements.map((e) => ({
           ...entitlementView(e),

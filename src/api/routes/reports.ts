@@ -12,6 +12,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { ACCOUNT_KINDS } from '../../domain/accounts.js';
 import { ms } from '../../domain/time.js';
 import { csvPages, toCsv } from '../../core/csv.js';
 import {
@@ -103,20 +104,22 @@ export function reportRoutes(app: ApiInstance, deps: ApiDeps): void {
         querystring: FormatQuery.extend({
           days: z.coerce.number().int().min(1).max(MAX_DORMANT_DAYS).optional(),
           sourceId: z.string().min(1).max(100).optional(),
+          kind: z.enum(ACCOUNT_KINDS).optional().describe('user (default) or administrator'),
         }),
         response: answers({ 200: jsonOrCsv(DormantAccountsReport) }),
       },
     },
     async (request, reply) => {
-      const { days = DEFAULT_DORMANT_DAYS, sourceId, format } = request.query;
+      const { days = DEFAULT_DORMANT_DAYS, sourceId, kind, format } = request.query;
       const { pages, ...head } = await dormantAccountsExport(deps, actorOf(request), {
         days,
         ...(sourceId === undefined ? {} : { sourceId }),
+        ...(kind === undefined ? {} : { kind }),
       });
       if (format === 'csv')
         return sendCsv(
           reply,
-          `dormant-accounts-${days}d`,
+          `dormant-${kind === 'administrator' ? 'administrators' : 'accounts'}-${days}d`,
           csvPages(pages, DORMANT_ACCOUNT_COLUMNS),
         );
       return sendJson(reply, jsonPages(DormantAccountsReport, head, 'accounts', pages));

@@ -18,6 +18,7 @@ import {
   FIRST_NAMES,
   LAST_NAMES,
   NAME_COMBOS,
+  NAME_STEP,
 } from './tables.js';
 
 export const WEEK_MINUTES = 7 * 1440;
@@ -114,19 +115,17 @@ export function createTenant(options: DatasetOptions) {
     key: makeId('DI', salt(SALT.app), i),
     name: at(APPLICATION_NAMES, i),
   }));
-  const admins: DuoAdmin[] = Array.from({ length: 4 + (mix(seed, 6) % 4) }, (_, i) => {
-    const h = mix(salt(SALT.admin), i);
-    const first = choose(FIRST_NAMES, mix(h, 1));
-    const last = choose(LAST_NAMES, mix(h, 2));
+  /** A user's first and last name by index (with `suffix` for the repetitions past every pair). */
+  function nameParts(i: number): { first: string; last: string; suffix: string } {
+    const combo = ((((i % NAME_COMBOS) * NAME_STEP) % NAME_COMBOS) + nameOffset) % NAME_COMBOS;
+    const repetition = Math.floor(i / NAME_COMBOS);
     return {
-      admin_id: makeId('DE', salt(SALT.admin), i),
-      name: `${CAPITALS(first)} ${CAPITALS(last)}`,
-      email: `${first}.${last}@example.com`,
-      role: i === 0 ? 'Owner' : choose(ADMIN_ROLES, mix(h, 3)),
-      status: 'Active',
-      last_login: Math.floor(start / 1000) - (mix(h, 4) % (7 * 86400)),
+      first: at(FIRST_NAMES, combo % FIRST_NAMES.length),
+      last: at(LAST_NAMES, Math.floor(combo / FIRST_NAMES.length)),
+      suffix: repetition === 0 ? '' : String(repetition + 1),
     };
-  });
+  }
+  const admins = createAdmins(salt(SALT.admin), mix(seed, 6), start, userCountTotal, nameParts);
 
   // overlay
   const deleted: number[] = []; // ascending user indexes
@@ -151,6 +150,7 @@ export function createTenant(options: DatasetOptions) {
     burstKey,
     burstEventKey,
     nameOffset,
+    nameParts,
     groupTotal,
     thirdShift,
     rankStep,
@@ -165,4 +165,70 @@ export function createTenant(options: DatasetOptions) {
     statusOverrides,
     injected,
   };
+}
+
+/**
+ * The tenant's Duo administrators, as `GET /admin/v1/admins` sends them: always an Owner, two
+ * Administrators, a Help Desk, a Read-only (never signed in) and a disabled User Manager, then
+ * 0–2 more (the last of them pending activation). The second and the fourth are people who are
+ * also Duo users (the user's name and e-mail, users 0 and 3), as when staff administer Duo with
+ * their own mailbox; the others use IT mailboxes no user has. The Help Desk one works only within
+ * its admin units.
+ */
+function createAdmins(
+  adminKey: number,
+  sizeHash: number,
+  start: number,
+  userCount: number,
+  nameParts: (i: number) => { first: string; last: string; suffix: string },
+): DuoAdmin[] {
+  const fixedRoles = ['Owner', 'Administrator', 'Administrator', 'Help Desk', 'Read-only'];
+  const total = 6 + (sizeHash % 3);
+  const startSeconds = Math.floor(start / 1000);
+  return Array.from({ length: total }, (_, i): DuoAdmin => {
+    const h = mix(adminKey, i);
+    const sharedUser = i === 1 ? 0 : i === 3 ? 3 : undefined;
+    const person =
+      sharedUser !== undefined && sharedUser < userCount
+        ? nameParts(sharedUser)
+        : {
+            first: choose(FIRST_NAMES, mix(h, 1)),
+            last: choose(LAST_NAMES, mix(h, 2)),
+            suffix: '',
+          };
+    // The others have an IT mailbox, which no user has: who shares a user's address is known.
+    const mailbox =
+      sharedUser !== undefined && sharedUser < userCount
+        ? `${person.first}.${person.last}${person.suffix}@example.com`
+        : `${person.first}.${person.last}@it.example.com`;
+    const role =
+      i < fixedRoles.length
+        ? (fixedRoles[i] ?? 'Administrator')
+        : i === 5
+          ? 'User Manager'
+          : choose(ADMIN_ROLES, mix(h, 3));
+    const pending = i === total - 1 && i > 5;
+    const status = i === 5 ? 'Disabled' : pending ? 'Pending Activation' : 'Active';
+    const lastLogin =
+      role === 'Read-only' || pending
+        ? null
+        : i === 5
+          ? startSeconds - 200 * 86400 - (mix(h, 4) % 86400)
+          : startSeconds - (mix(h, 4) % (7 * 86400));
+    const restricted = role === 'Help Desk';
+    return {
+      admin_id: makeId('DE', adminKey, i),
+      name: `${CAPITALS(person.first)} ${CAPITALS(person.last)}`,
+      email: mailbox,
+      phone: `+1555${String(1000000 + (mix(h, 5) % 9000000))}`,
+      role,
+      status,
+      last_login: lastLogin,
+      created: startSeconds - 400 * 86400 + (mix(h, 6) % (300 * 86400)),
+      restricted_by_admin_units: restricted,
+      admin_units: restricted ? [makeId('DU', mix(adminKey, 99), i)] : [],
+      last_directory_sync: null,
+      password_change_required: false,
+    };
+  });
 }

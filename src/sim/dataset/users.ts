@@ -13,10 +13,8 @@ import {
   FIRST_INDEX,
   FIRST_NAMES,
   LAST_INDEX,
-  LAST_NAMES,
   LOCKOUT_REASONS,
   NAME_COMBOS,
-  NAME_STEP,
   NAME_STEP_INVERSE,
   US_PLACES,
   WORLD_PLACES,
@@ -103,15 +101,7 @@ export function createUsers(tenant: Tenant) {
     return `${at([73, 98, 108, 162, 174, 24, 68, 99], h & 7)}.${(h >>> 3) & 255}.${(h >>> 11) & 255}.${1 + ((h >>> 19) % 254)}`;
   }
 
-  function names(i: number): { first: string; last: string; suffix: string } {
-    const combo = ((((i % NAME_COMBOS) * NAME_STEP) % NAME_COMBOS) + nameOffset) % NAME_COMBOS;
-    const repetition = Math.floor(i / NAME_COMBOS);
-    return {
-      first: at(FIRST_NAMES, combo % FIRST_NAMES.length),
-      last: at(LAST_NAMES, Math.floor(combo / FIRST_NAMES.length)),
-      suffix: repetition === 0 ? '' : String(repetition + 1),
-    };
-  }
+  const names = tenant.nameParts;
 
   function username(i: number): string {
     const n = names(i);

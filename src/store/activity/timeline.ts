@@ -25,6 +25,12 @@ export interface ActivityQuery extends ActivityFilter {
   readonly userKeys?: readonly string[];
   /** Events of the Duo users of this identity's accounts. */
   readonly identityId?: string;
+  /**
+   * With `identityId`: `user` (the default) the events of its Duo users; `administrator` what
+   * it did as a Duo administrator: the administrator-log events naming one of its
+   * administrator accounts (Duo's `username` there is the admin's name, or its e-mail).
+   */
+  readonly actingAs?: 'user' | 'administrator';
   readonly sourceId?: string;
   /** The last event of the previous page. */
   readonly cursor?: ActivityCursor;
@@ -67,16 +73,35 @@ export async function listActivityEvents(db: Db, query: ActivityQuery): Promise<
   const applications = query.applications && idsOf(query.applications);
   // The identity's Duo users first: most identities have one, and `user_key = ?` reads the page
   // in index order where `user_key in (subquery)` sorts all the identity's events.
+  const adminOf = query.actingAs === 'administrator' ? query.identityId : undefined;
+  const asAdministrator = adminOf !== undefined;
   const identityKeys =
-    query.identityId === undefined ? undefined : await userKeysOfIdentity(db, query.identityId);
-  const lists = [query.streams, userKeys, identityKeys, results, reasons, factors, applications];
+    query.identityId === undefined || asAdministrator
+      ? undefined
+      : await userKeysOfIdentity(db, query.identityId);
+  const adminNames =
+    adminOf === undefined ? undefined : await administratorNamesOfIdentity(db, adminOf);
+  // As an administrator: the administrator log only (within the streams asked for).
+  const streamsWanted = asAdministrator
+    ? (query.streams ?? ['administrator']).filter((s) => s === 'administrator')
+    : query.streams;
+  const lists = [
+    streamsWanted,
+    userKeys,
+    identityKeys,
+    adminNames,
+    results,
+    reasons,
+    factors,
+    applications,
+  ];
   if (lists.some((values) => values?.length === 0)) return { events: [], next: undefined };
 
   let streamIds: readonly number[] | undefined;
-  if (query.sourceId !== undefined || query.streams !== undefined) {
+  if (query.sourceId !== undefined || streamsWanted !== undefined) {
     streamIds = await eventStreamIds(db, {
       ...(query.sourceId === undefined ? {} : { sourceId: query.sourceId }),
-      ...(query.streams === undefined ? {} : { streams: query.streams }),
+      ...(streamsWanted === undefined ? {} : { streams: streamsWanted }),
     });
     if (streamIds.length === 0) return { events: [], next: undefined };
   }
@@ -85,6 +110,7 @@ export async function listActivityEvents(db: Db, query: ActivityQuery): Promise<
     ...(streamIds === undefined ? {} : { streamIds }),
     ...(userKeys === undefined ? {} : { userKeys }),
     ...(identityKeys === undefined ? {} : { identityKeys }),
+    ...(adminNames === undefined ? {} : { adminNames }),
     ...(results === undefined ? {} : { results }),
     ...(reasons === undefined ? {} : { reasons }),
     ...(factors === undefined ? {} : { factors }),
@@ -159,6 +185,11 @@ interface ColumnFilters {
   readonly results?: readonly number[];
   /** Checked on each row of a range, never a range's lead (Trust Monitor types, a small stream). */
   readonly reasons?: readonly number[];
+  /**
+   * Administrator-log rows naming these administrators (they carry no user key): checked on each
+   * row of the administrator stream's range.
+   */
+  readonly adminNames?: readonly number[];
   readonly factors?: readonly number[];
   readonly applications?: readonly number[];
   readonly fromMs?: number;
@@ -301,6 +332,8 @@ function matching(db: Db, f: ColumnFilters, branch: Branch) {
     ['application', f.applications],
   ];
   if (f.reasons !== undefined) q = q.where('reason', 'in', f.reasons);
+  if (f.adminNames !== undefined)
+    q = q.where('user_key', 'is', null).where('username', 'in', f.adminNames);
   // The lead's own list (the first of its column given) is what the branch takes one value of;
   // every other list filters the range's rows.
   let leadSkipped = false;
@@ -347,6 +380,23 @@ function toActivityEvent(
     txid: r.txid ?? (stream === 'authentication' ? r.natural_key : null),
     payload: JSON.parse(decodePayload(r.payload)) as unknown,
   };
+}
+
+/**
+ * The strings ids of the names and e-mail addresses of an identity's Duo administrator
+ * accounts (those an administrator-log event has named).
+ */
+async function administratorNamesOfIdentity(db: Db, identityId: string): Promise<number[]> {
+  const admins = await db
+    .selectFrom('accounts')
+    .select(['realname', 'email'])
+    .where('identity_id', '=', identityId)
+    .where('kind', '=', 'administrator')
+    .execute();
+  const names = admins.flatMap((a) => [a.realname, a.email].flatMap((v) => (v ? [v] : [])));
+  if (names.length === 0) return [];
+  const ids = await lookupStrings(db, [...new Set(names)]);
+  return [...new Set(ids.values())].sort((a, b) => a - b);
 }
 
 /** The strings ids of the Duo users of an identity's accounts (those with stored activity). */

@@ -20,9 +20,12 @@ import { AccountStatusBadge } from '../sources/badges';
 import { entitlementNames, listAccounts, type Account, type AccountFilter } from './api';
 
 const STATUSES = ['active', 'bypass', 'disabled', 'locked out', 'pending deletion'];
+/** Duo words an administrator's status capitalised. */
+const ADMIN_STATUSES = ['Active', 'Disabled', 'Pending Activation', 'Expired'];
 
 export function AccountsTab({ source }: { source: Source }) {
   const { api } = useSession();
+  const [kind, setKind] = useState('');
   const [status, setStatus] = useState('');
   const [entitlement, setEntitlement] = useState('');
   const [correlated, setCorrelated] = useState('');
@@ -43,6 +46,7 @@ export function AccountsTab({ source }: { source: Source }) {
   }, [text]);
 
   const filter: AccountFilter = {
+    ...(kind ? { kind } : {}),
     ...(status ? { status } : {}),
     ...(entitlement ? { group: entitlement } : {}),
     ...(correlated ? { correlated } : {}),
@@ -93,12 +97,25 @@ export function AccountsTab({ source }: { source: Source }) {
           type="search"
         />
         <SelectField
+          label="Kind"
+          value={kind}
+          onChange={setKind}
+          options={[
+            { value: '', label: 'Users and administrators' },
+            { value: 'user', label: 'Duo users' },
+            { value: 'administrator', label: 'Duo administrators' },
+          ]}
+        />
+        <SelectField
           label="Status"
           value={status}
           onChange={setStatus}
           options={[
             { value: '', label: 'Any status' },
-            ...STATUSES.map((s) => ({ value: s, label: s.charAt(0).toUpperCase() + s.slice(1) })),
+            ...(kind === 'administrator' ? ADMIN_STATUSES : STATUSES).map((s) => ({
+              value: s,
+              label: s.charAt(0).toUpperCase() + s.slice(1),
+            })),
           ]}
         />
         <SelectField
@@ -140,6 +157,17 @@ export function AccountsTab({ source }: { source: Source }) {
           }
           columns={[
             { label: 'User name', value: (a) => a.username },
+            {
+              label: 'Kind',
+              value: (a) =>
+                a.kind === 'administrator' ? `Administrator (${a.adminRole ?? '—'})` : 'User',
+              render: (a) =>
+                a.kind === 'administrator' ? (
+                  <Badge tone="info">{`Administrator: ${a.adminRole ?? '—'}`}</Badge>
+                ) : (
+                  'User'
+                ),
+            },
             {
               label: 'Identity',
               value: (a) => a.realname ?? '',

@@ -1,5 +1,5 @@
 /**
- * A source's accounts (Duo users), a page at a time, with the entitlements each holds
+ * A source's accounts (Duo users and Duo administrators), a page at a time, with the entitlements each holds
  * (`/sources/:id/accounts`). Field names of the REST contract live here and nowhere else.
  *
  * @example const page = await listAccounts(api, source.id, { group: String(entitlement.id) });
@@ -12,6 +12,8 @@ export type { Account } from '../../../../api/contract/index.js';
 
 /** The filters of an account list, named as the API's query parameters. */
 export interface AccountFilter {
+  /** `user` (Duo users) or `administrator` (Duo administrators); absent: both. */
+  readonly kind?: string;
   readonly status?: string;
   /** An entitlement id or Duo group id (the API's query parameter is called `group`). */
   readonly group?: string;

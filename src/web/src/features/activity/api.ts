@@ -16,6 +16,8 @@ export type DailyCount = Insights['daily'][number];
 export type DailyTypeCount = Insights['dailyByType'][number];
 
 export interface ActivityFilter {
+  /** `administrator`: what the person did as a Duo administrator (the administrator log). */
+  readonly as?: 'user' | 'administrator';
   readonly stream?: string;
   readonly result?: string;
   readonly factor?: string;

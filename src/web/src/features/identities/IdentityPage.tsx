@@ -20,7 +20,7 @@ import { href } from '../../ui/router';
 import { DataTable } from '../../ui/table';
 import { useToast } from '../../ui/toasts';
 import { ActivityChart } from '../activity/ActivityChart';
-import { getInsights, type Insights, type UsageCount } from '../activity/api';
+import { getInsights, listActivity, type Insights, type UsageCount } from '../activity/api';
 import { Timeline } from '../activity/Timeline';
 import { canManage, useSession } from '../auth/session';
 import { entitlementNames, type Account } from '../accounts/api';
@@ -56,6 +56,9 @@ export function IdentityPage({ id }: { id: string }) {
             <InsightsView insights={insights.state.data} />
           )}
           <AccountsCard identity={person} onChanged={identity.refresh} />
+          {person.accounts.some((a) => a.kind === 'administrator') && (
+            <AdminActionsCard identityId={id} />
+          )}
           <Card title="Activity timeline">
             <Timeline
               identityId={id}
@@ -66,6 +69,38 @@ export function IdentityPage({ id }: { id: string }) {
         </>
       )}
     </Loaded>
+  );
+}
+
+/** What the person did as a Duo administrator: the administrator log naming its admin accounts. */
+function AdminActionsCard({ identityId }: { identityId: string }) {
+  const { api } = useSession();
+  const actions = useResource(
+    () => listActivity(api, identityId, { as: 'administrator' }, undefined, 100),
+    [api, identityId],
+  );
+  return (
+    <Card title="As administrator">
+      {actions.state.status === 'error' ? (
+        <ErrorState error={actions.state.error} retry={actions.reload} />
+      ) : actions.state.data === undefined ? (
+        <Spinner label="Loading administrator actions…" />
+      ) : (
+        <DataTable
+          caption="Administrator actions"
+          rows={actions.state.data.events}
+          rowKey={(e) => String(e.id)}
+          csvName="administrator-actions"
+          empty={<p className="muted table-empty">No administrator action stored.</p>}
+          columns={[
+            { label: 'Time', value: (e) => formatDateTime(e.tsMs) },
+            { label: 'Action', value: (e) => e.result ?? '' },
+            { label: 'Object', value: (e) => e.application ?? '' },
+            { label: 'Administrator', value: (e) => e.username ?? '' },
+          ]}
+        />
+      )}
+    </Card>
   );
 }
 
@@ -253,6 +288,11 @@ function AccountsCard({
               ),
           },
           { label: 'User name', value: (a) => a.username },
+          {
+            label: 'Kind',
+            value: (a) =>
+              a.kind === 'administrator' ? `Administrator (${a.adminRole ?? '—'})` : 'User',
+          },
           {
             label: 'Status',
             value: (a) => a.status,
