@@ -28,6 +28,8 @@ export const SourceSettings = z.object({
   createIdentities: z.boolean(),
   caFile: z.string().nullable(),
   proxyUrl: z.string().nullable(),
+  retentionDays: z.number().describe('days raw events are kept'),
+  rollupRetentionDays: z.number().describe('days the per-day rollups are kept'),
 });
 export type SourceSettings = z.infer<typeof SourceSettings>;
 
