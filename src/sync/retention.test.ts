@@ -11,7 +11,12 @@ import type { Db } from '../store/dialect.js';
 import { createIdentity } from '../store/identities.js';
 import { acquireLease } from '../store/leases.js';
 import { createSource } from '../store/sources.js';
-import { pruneSource, RetentionKeeper, retentionStatus, type RetentionContext } from './retention.js';
+import {
+  pruneSource,
+  RetentionKeeper,
+  retentionStatus,
+  type RetentionContext,
+} from './retention.js';
 import { InputError, parseInput, SourceSettingsInput } from './sources.js';
 
 const NOW = ms(Date.UTC(2026, 5, 1, 12));
@@ -50,7 +55,7 @@ async function eventTimes(db: Db, sourceId: string, stream: StreamName): Promise
     .where('event_streams.stream', '=', stream)
     .orderBy('activity_events.ts_ms')
     .execute();
-  return rows.map((r) => Number(r.ts_ms));
+  return rows.map((r) => r.ts_ms);
 }
 
 async function rollupDays(db: Db, sourceId: string) {
@@ -75,7 +80,7 @@ async function rollupDays(db: Db, sourceId: string) {
     .where('source_id', '=', sourceId)
     .orderBy('user_key')
     .execute();
-  const min = (rows: { day: number }[]) => Math.min(...rows.map((r) => Number(r.day)));
+  const min = (rows: { day: number }[]) => Math.min(...rows.map((r) => r.day));
   return { daily: min(daily), usage: min(usage), org: min(org), last };
 }
 
@@ -145,14 +150,12 @@ describeEachDatabase('retention', (t) => {
       holds: [
         {
           name: 'destination SIEM',
-          oldestNeeded: async (s) => (s.stream === 'authentication' ? needed : null),
+          oldestNeeded: (s) => Promise.resolve(s.stream === 'authentication' ? needed : null),
         },
       ],
     });
     expect(Math.min(...(await eventTimes(t.db, source.id, 'authentication')))).toBe(needed);
-    expect(Math.min(...(await eventTimes(t.db, source.id, 'telephony')))).toBe(
-      NOW - 200 * DAY_MS,
-    );
+    expect(Math.min(...(await eventTimes(t.db, source.id, 'telephony')))).toBe(NOW - 200 * DAY_MS);
     const auth = outcome.streams.find((s) => s.stream === 'authentication');
     expect(auth).toMatchObject({ heldBy: 'destination SIEM', deletedBeforeMs: needed });
     expect(outcome.streams.find((s) => s.stream === 'telephony')?.heldBy).toBeUndefined();
@@ -169,8 +172,14 @@ describeEachDatabase('retention', (t) => {
       },
     };
     // Stop during the first stream.
-    const stopping = pruneSource(counting, source, { batchSize: 30, pauseMs: 5, signal: abort.signal });
-    setTimeout(() => abort.abort(), 12);
+    const stopping = pruneSource(counting, source, {
+      batchSize: 30,
+      pauseMs: 5,
+      signal: abort.signal,
+    });
+    setTimeout(() => {
+      abort.abort();
+    }, 12);
     const stopped = await stopping;
     expect(stopped.interrupted).toBe('stopped');
     expect(batches).toBeGreaterThan(0);
@@ -224,4 +233,3 @@ describe('retention settings', () => {
     expect(problem({ retentionDays: 200, rollupRetentionDays: 365 })).toBeUndefined();
   });
 });
-

@@ -112,7 +112,10 @@ export async function retentionStatus(
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
+    if (signal?.aborted) {
+      resolve();
+      return;
+    }
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener(
       'abort',
@@ -171,7 +174,7 @@ export async function pruneSource(
       const stream: RetainedStream = {
         sourceId: source.id,
         stream: row.stream as StreamName,
-        streamId: Number(row.id),
+        streamId: row.id,
       };
       const { beforeMs, heldBy } = await heldCutoff(options.holds ?? [], stream, cutoffMs);
       let deleted = 0;
@@ -268,7 +271,10 @@ export class RetentionKeeper {
   readonly #abort = new AbortController();
   readonly #holds: RetentionHold[] = [];
 
-  constructor(ctx: RetentionContext, options: RetentionOptions & { readonly tickMs?: number } = {}) {
+  constructor(
+    ctx: RetentionContext,
+    options: RetentionOptions & { readonly tickMs?: number } = {},
+  ) {
     this.#ctx = ctx;
     this.#options = options;
   }
@@ -314,7 +320,10 @@ export class RetentionKeeper {
         if (due) await this.#underLease(source);
       }
     } catch (error) {
-      this.#ctx.log.warn({ err: errorMessage(error) }, `retention pass failed: ${errorMessage(error)}`);
+      this.#ctx.log.warn(
+        { err: errorMessage(error) },
+        `retention pass failed: ${errorMessage(error)}`,
+      );
     }
   }
 

@@ -32,7 +32,10 @@ export async function deleteEventsBefore(
     .orderBy('stream_id')
     .orderBy('ts_ms')
     .limit(batch.limit);
-  const result = await db.deleteFrom('activity_events').where('id', 'in', oldest).executeTakeFirst();
+  const result = await db
+    .deleteFrom('activity_events')
+    .where('id', 'in', oldest)
+    .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 
@@ -43,7 +46,11 @@ export async function deleteEventsBefore(
  */
 export async function deleteUserRollupsBefore(
   db: Db,
-  batch: { readonly sourceId: string; readonly userKeys: readonly number[]; readonly beforeDay: number },
+  batch: {
+    readonly sourceId: string;
+    readonly userKeys: readonly number[];
+    readonly beforeDay: number;
+  },
 ): Promise<number> {
   if (batch.userKeys.length === 0) return 0;
   let deleted = 0;
@@ -88,7 +95,7 @@ export async function sourceUserKeys(
     .orderBy('user_key')
     .limit(query.limit)
     .execute();
-  return rows.map((r) => Number(r.user_key));
+  return rows.map((r) => r.user_key);
 }
 
 /** The first UTC day a rollup cutoff keeps (days before it are deleted). */
@@ -127,17 +134,17 @@ export async function sourceStreamStorage(db: Db, sourceId: string): Promise<Str
       .selectFrom('activity_events')
       .select((eb) => [
         eb.fn.countAll<number>().as('events'),
-        eb.fn.min('ts_ms').as('oldest'),
-        eb.fn.max('ts_ms').as('newest'),
+        eb.fn.min<number | null>('ts_ms').as('oldest'),
+        eb.fn.max<number | null>('ts_ms').as('newest'),
       ])
       .where('stream_id', '=', id)
       .executeTakeFirstOrThrow();
     counted.push({
       stream: stream as StreamName,
-      streamId: Number(id),
-      events: Number(row.events),
-      oldestMs: row.oldest === null ? null : epochMs(Number(row.oldest)),
-      newestMs: row.newest === null ? null : epochMs(Number(row.newest)),
+      streamId: id,
+      events: row.events,
+      oldestMs: row.oldest === null ? null : epochMs(row.oldest),
+      newestMs: row.newest === null ? null : epochMs(row.newest),
     });
   }
   const total = await totalEvents(db);
@@ -153,7 +160,7 @@ async function totalEvents(db: Db): Promise<number> {
     .selectFrom('activity_events')
     .select((eb) => eb.fn.countAll<number>().as('count'))
     .executeTakeFirstOrThrow();
-  return Number(row.count);
+  return row.count;
 }
 
 /**
@@ -170,5 +177,5 @@ async function eventBytes(db: Db): Promise<number> {
   const pages = await sql<{ n: number }>`select page_count - freelist_count as n
     from pragma_page_count(), pragma_freelist_count()`.execute(db);
   const size = await sql<{ n: number }>`select page_size as n from pragma_page_size()`.execute(db);
-  return Number(pages.rows[0]?.n ?? 0) * Number(size.rows[0]?.n ?? 0);
+  return (pages.rows[0]?.n ?? 0) * (size.rows[0]?.n ?? 0);
 }
