@@ -24,6 +24,7 @@ import type { SyncContext } from './sync/context.js';
 import { DuoConnections, type DuoConnectionOptions } from './sync/duo-connections.js';
 import { scheduledRuns, type SourceDeps } from './core/sources.js';
 import { Runner } from './sync/runner.js';
+import { RetentionKeeper } from './sync/retention.js';
 import { Scheduler, type SchedulerOptions } from './sync/scheduler.js';
 
 export interface App {
@@ -36,6 +37,11 @@ export interface App {
   readonly sync: SyncContext;
   /** Every aggregation and sync of this process starts through it (routes, commands, scheduler). */
   readonly runs: Runner;
+  /**
+   * Deletes events and rollups past each source's retention, once a day per source (started by
+   * `serveApp`; `runNow` for "apply retention now").
+   */
+  readonly retention: RetentionKeeper;
   /** Loopback Duo API hosts accepted (`DUO_INSIGHTS_ALLOW_LOOPBACK_DUO_HOSTS`, the demo). */
   readonly allowLoopbackHosts: boolean;
   /**
@@ -90,6 +96,7 @@ export async function openApp(config: Config, options: AppOptions = {}): Promise
     strings,
   };
   const runs = new Runner(sync);
+  const retention = new RetentionKeeper(sync);
   return {
     config,
     log,
@@ -98,8 +105,10 @@ export async function openApp(config: Config, options: AppOptions = {}): Promise
     secretKey: loaded.key,
     sync,
     runs,
+    retention,
     allowLoopbackHosts,
     async close() {
+      await retention.stop();
       await runs.stop();
       await readers.close();
       duo.close();
@@ -131,7 +140,7 @@ export interface ServeOptions {
   readonly schedulerTickMs?: number;
 }
 
-/** The HTTP server and the scheduler of `serveApp`, listening. */
+/** The HTTP server, the scheduler and retention of `serveApp`, running. */
 export interface Serving {
   /** The port listened on (the one chosen when asked for port 0). */
   readonly port: number;
@@ -142,7 +151,7 @@ export interface Serving {
 }
 
 /**
- * Serves the API and the console on `host:port` and starts the scheduler once listening. A
+ * Serves the API and the console on `host:port` and starts the scheduler and retention once listening. A
  * failure to listen (port in use, …) closes the server and rejects with the system's error.
  * The server's code is loaded only here, so the other commands start without it.
  *
@@ -167,11 +176,13 @@ export async function serveApp(app: App, options: ServeOptions): Promise<Serving
   }
   const address = server.app.server.address();
   scheduler.start();
+  app.retention.start();
   return {
     port: typeof address === 'object' && address !== null ? address.port : options.port,
     startDemo: () => server.demo.start(),
     async close() {
       await scheduler.stop();
+      await app.retention.stop();
       await server.app.close();
     },
   };

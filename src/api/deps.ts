@@ -16,6 +16,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Db } from '../store/dialect.js';
 import type { Readers } from '../store/readers.js';
 import type { SyncContext } from '../sync/context.js';
+import type { RetentionKeeper } from '../sync/retention.js';
 import type { Runner } from '../sync/runner.js';
 import type { LoginThrottle } from './auth.js';
 import type { Demo } from './demo.js';
@@ -38,6 +39,8 @@ export interface ApiDeps {
   readonly runs: Runner;
   /** Told to look for due work (e.g. after a source passed its connection test). */
   readonly scheduler: { poke(): void } | undefined;
+  /** Applies a source's retention now (the server's daily passes run in it too). */
+  readonly retention: RetentionKeeper;
   readonly throttle: LoginThrottle;
   readonly demo: Demo;
   readonly clock: () => number;

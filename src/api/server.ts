@@ -50,6 +50,8 @@ import { reportRoutes } from './routes/reports.js';
 import { runRoutes } from './routes/runs.js';
 import { sourceRoutes } from './routes/sources.js';
 import { streamRoutes } from './routes/streams.js';
+import { retentionRoutes } from './routes/retention.js';
+import { RetentionKeeper } from '../sync/retention.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
 
@@ -64,6 +66,8 @@ export interface ServerContext {
   readonly runs: Runner;
   /** Accept loopback Duo API hosts (demo, tests, explicit setting). */
   readonly allowLoopbackHosts: boolean;
+  /** Applies retention ("apply now"); one of the server's own when absent. */
+  readonly retention?: RetentionKeeper;
 }
 
 export interface ServerOptions {
@@ -171,6 +175,7 @@ export async function buildServer(
     allowLoopbackHosts: context.allowLoopbackHosts,
     runs,
     scheduler: options.scheduler,
+    retention: context.retention ?? new RetentionKeeper(context.sync),
     throttle: new LoginThrottle(options.throttle),
     demo,
     clock: context.sync.clock,
@@ -305,6 +310,7 @@ export async function buildServer(
       configurationRoutes(routes, deps);
       runRoutes(routes, deps);
       streamRoutes(routes, deps);
+      retentionRoutes(routes, deps);
       rejectedRecordRoutes(routes, deps);
       accountRoutes(routes, deps);
       entitlementRoutes(routes, deps);

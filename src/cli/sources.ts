@@ -1,5 +1,8 @@
 /**
+<<<<<<< HEAD
  * `duo-insights sources create|list|show|configure|accounts|delete` and `test-connection`: thin wrappers
+=======
+ * `duo-insights sources create|list|show|configure|delete|storage|retention` and `test-connection`: thin wrappers
  * that parse flags, call the same use cases of `core/sources.ts` the HTTP API calls (as the person
  * at this terminal, `cli:<OS user>` in the audit trail, with an admin's rights), and print.
  *
@@ -8,8 +11,14 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { ACCOUNT_KINDS, type AccountKind } from '../domain/accounts.js';
-import { MAX_BACKFILL_DAYS, type Source } from '../domain/sources.js';
 import { searchAccounts } from '../store/accounts.js';
+import {
+  MAX_BACKFILL_DAYS,
+  MAX_RETENTION_DAYS,
+  MIN_RETENTION_DAYS,
+  type Source,
+} from '../domain/sources.js';
+import { applyRetention, sourceStorage, type SourceStorage } from '../core/retention.js';
 import { listStreams } from '../store/streams.js';
 import { streamProgress } from '../sync/cursor.js';
 import { InputError, parseInput, SourceSettingsInput } from '../sync/sources.js';
@@ -21,6 +30,7 @@ import {
   listSourceSummaries,
   showSource,
   testConnection,
+  updateSource,
 } from '../core/sources.js';
 import { jsonOption, positiveInt, resolveIdentity, resolveSource, withApp } from './common.js';
 import {
@@ -343,7 +353,112 @@ export function sourcesCommand(): Command {
         emit({ deleted: source.id }, () => `deleted source "${source.name}"`, opts);
       });
     });
+  cmd
+    .command('storage')
+    .description(
+      'what each stream of an Activity Insights source holds, its retention and its last retention pass',
+    )
+    .argument('<source>', 'id or name')
+    .addOption(jsonOption())
+    .action(async (ref: string, opts: OutputOptions) => {
+      await withApp(async (app) => {
+        const source = await resolveSource(app, ref);
+        emit(await sourceStorage(app, source.id), storageText, opts);
+      });
+    });
+  cmd
+    .command('retention')
+    .description(
+      'set how long an Activity Insights source keeps events and rollups, or delete what is past it now (--apply)',
+    )
+    .argument('<source>', 'id or name')
+    .option(
+      '--days <n>',
+      `keep raw events this many days (${String(MIN_RETENTION_DAYS)}–${String(MAX_RETENTION_DAYS)})`,
+      positiveInt('--days', MIN_RETENTION_DAYS, MAX_RETENTION_DAYS),
+    )
+    .option(
+      '--rollup-days <n>',
+      `keep the per-day rollups this many days (at least --days)`,
+      positiveInt('--rollup-days', MIN_RETENTION_DAYS, MAX_RETENTION_DAYS),
+    )
+    .option('--apply', 'delete what is past the retention now, in small batches')
+    .addOption(jsonOption())
+    .action(
+      async (
+        ref: string,
+        opts: { days?: number; rollupDays?: number; apply?: boolean } & OutputOptions,
+      ) => {
+        await withApp(async (app) => {
+          const source = await resolveSource(app, ref);
+          if (opts.days === undefined && opts.rollupDays === undefined && opts.apply !== true) {
+            throw new InputError(
+              'say what to do: --days N and/or --rollup-days N to change the retention, --apply to delete what is past it now',
+            );
+          }
+          if (opts.days !== undefined || opts.rollupDays !== undefined) {
+            await updateSource(app, cliActor(), {
+              sourceId: source.id,
+              changes: {
+                settings: {
+                  ...(opts.days === undefined ? {} : { retentionDays: opts.days }),
+                  ...(opts.rollupDays === undefined
+                    ? {}
+                    : { rollupRetentionDays: opts.rollupDays }),
+                },
+              },
+            });
+          }
+          const pass =
+            opts.apply === true ? await applyRetention(app, cliActor(), source.id) : undefined;
+          const storage = await sourceStorage(app, source.id);
+          emit(
+            { storage, ...(pass === undefined ? {} : { pass }) },
+            (v) => {
+              const lines: string[] = [];
+              if (v.pass !== undefined) {
+                const deleted = v.pass.streams.reduce((sum, s) => sum + s.deleted, 0);
+                lines.push(
+                  `deleted ${String(deleted)} events older than ${String(v.pass.retentionDays)} days and ${String(v.pass.rollupRowsDeleted)} rollup rows older than ${String(v.pass.rollupRetentionDays)} days in ${String(v.pass.tookMs)} ms${v.pass.interrupted === undefined ? '' : ` (stopped early: ${v.pass.interrupted})`}`,
+                  '',
+                );
+              }
+              lines.push(storageText(v.storage));
+              return lines.join('\n');
+            },
+            opts,
+          );
+        });
+      },
+    );
   return cmd;
+}
+
+function storageText(storage: SourceStorage): string {
+  const last = storage.lastPass;
+  return [
+    fields({
+      retention: `${String(storage.retentionDays)} days of events, ${String(storage.rollupRetentionDays)} days of rollups`,
+      events: storage.events,
+      estimatedSize: `${(storage.estimatedBytes / 1_048_576).toFixed(1)} MiB`,
+      lastPass: last
+        ? `${formatTime(last.at)}: deleted ${String(last.streams.reduce((sum, s) => sum + s.deleted, 0))} events${last.interrupted === undefined ? '' : ` (stopped early: ${last.interrupted})`}`
+        : 'never',
+      nextPass: formatTime(storage.nextPassAt),
+    }),
+    '',
+    table(
+      storage.streams.map((s) => ({
+        stream: s.stream,
+        events: s.events,
+        oldest: formatTime(s.oldestMs),
+        newest: formatTime(s.newestMs),
+        estimatedMiB: (s.estimatedBytes / 1_048_576).toFixed(1),
+        heldBy: last?.streams.find((p) => p.stream === s.stream)?.heldBy ?? null,
+      })),
+      ['stream', 'events', 'oldest', 'newest', 'estimatedMiB', 'heldBy'],
+    ),
+  ].join('\n');
 }
 
 async function readSecret(path: string): Promise<string> {

@@ -9,7 +9,7 @@
  * @example const source = await createSource(deps, cliActor(), { type: 'duo', name: 'Duo', ownerIdentityId });
  */
 import { ForbiddenError } from '../domain/errors.js';
-import type { ConnectionTestResult, Source } from '../domain/sources.js';
+import { retentionProblem, type ConnectionTestResult, type Source } from '../domain/sources.js';
 import type { Run, RunTrigger } from '../domain/runs.js';
 import type { StreamName } from '../domain/streams.js';
 import type { StreamStatus } from '../domain/activity.js';
@@ -154,6 +154,14 @@ export async function updateSource(
 ): Promise<Source> {
   const source = await managedSource(deps, actor, input.sourceId);
   const { name, description, ownerIdentityId, governanceGroupId, settings } = input.changes;
+  if (settings !== undefined) {
+    const problem = retentionProblem({ ...source.settings, ...settingsFromInput(settings) });
+    if (problem !== undefined) {
+      throw new InputError(`settings.rollupRetentionDays: ${problem}`, [
+        { field: 'settings.rollupRetentionDays', message: problem },
+      ]);
+    }
+  }
   const updated = await updateStoredSource(deps.db, source.id, {
     ...(name === undefined ? {} : { name }),
     ...(description === undefined ? {} : { description }),

@@ -42,6 +42,13 @@ export interface SourceSettings {
    * the process's `HTTPS_PROXY`, if any.
    */
   readonly proxyUrl: string | null;
+  /**
+   * Days raw events are kept (default 400, at least Duo's own 180): older ones are deleted in
+   * small batches, off the sync's path, once every destination has delivered them.
+   */
+  readonly retentionDays: number;
+  /** Days the per-day rollups (chart, days active, usage) are kept: default 3 years, ≥ retentionDays. */
+  readonly rollupRetentionDays: number;
 }
 
 export const DEFAULT_SOURCE_SETTINGS: SourceSettings = {
@@ -53,7 +60,23 @@ export const DEFAULT_SOURCE_SETTINGS: SourceSettings = {
   createIdentities: true,
   caFile: null,
   proxyUrl: null,
+  retentionDays: 400,
+  rollupRetentionDays: 3 * 365,
 };
+
+/** Raw events are kept at least as long as Duo keeps them, so a re-read never recreates deleted ones. */
+export const MIN_RETENTION_DAYS = 180;
+/** The longest retention a source may set, raw events or rollups (ten years). */
+export const MAX_RETENTION_DAYS = 3650;
+
+/** Why a source's two retentions do not fit together (rollups outlive their events), or undefined. */
+export function retentionProblem(
+  settings: Pick<SourceSettings, 'retentionDays' | 'rollupRetentionDays'>,
+): string | undefined {
+  return settings.rollupRetentionDays < settings.retentionDays
+    ? `must be at least retentionDays (${settings.retentionDays}): rollups are kept at least as long as the events they count`
+    : undefined;
+}
 
 /** The verdict of the last Test Connection, as shown to the user. */
 export interface ConnectionTestResult {

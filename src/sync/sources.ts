@@ -8,7 +8,13 @@
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import type { ConnectionTestResult, Source } from '../domain/sources.js';
-import { MAX_BACKFILL_DAYS, SOURCE_TYPES } from '../domain/sources.js';
+import {
+  MAX_BACKFILL_DAYS,
+  MAX_RETENTION_DAYS,
+  MIN_RETENTION_DAYS,
+  retentionProblem,
+  SOURCE_TYPES,
+} from '../domain/sources.js';
 import { ms } from '../domain/time.js';
 import {
   caFileProblem,
@@ -96,9 +102,21 @@ export const SourceSettingsInput = z
         if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
       })
       .nullable(),
+    retentionDays: z.number().int().min(MIN_RETENTION_DAYS).max(MAX_RETENTION_DAYS),
+    rollupRetentionDays: z.number().int().min(MIN_RETENTION_DAYS).max(MAX_RETENTION_DAYS),
   })
   .partial()
-  .strict();
+  .strict()
+  .superRefine((s, context) => {
+    if (s.retentionDays === undefined || s.rollupRetentionDays === undefined) return;
+    const problem = retentionProblem({
+      retentionDays: s.retentionDays,
+      rollupRetentionDays: s.rollupRetentionDays,
+    });
+    if (problem !== undefined) {
+      context.addIssue({ code: 'custom', path: ['rollupRetentionDays'], message: problem });
+    }
+  });
 
 export const NewSourceInput = z
   .object({
@@ -153,6 +171,10 @@ export function settingsFromInput(
     ...(input.createIdentities === undefined ? {} : { createIdentities: input.createIdentities }),
     ...(input.caFile === undefined ? {} : { caFile: input.caFile }),
     ...(input.proxyUrl === undefined ? {} : { proxyUrl: input.proxyUrl }),
+    ...(input.retentionDays === undefined ? {} : { retentionDays: input.retentionDays }),
+    ...(input.rollupRetentionDays === undefined
+      ? {}
+      : { rollupRetentionDays: input.rollupRetentionDays }),
   };
 }
 

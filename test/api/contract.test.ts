@@ -172,6 +172,7 @@ describe('the answer contract', () => {
       [`/api/v1/sources/${ids.duo}/runs`, contract.RunList],
       [`/api/v1/runs/${ids.run}`, contract.Run],
       [`/api/v1/sources/${ids.activity}/streams`, contract.StreamList],
+      [`/api/v1/sources/${ids.activity}/storage`, contract.SourceStorage],
       [`/api/v1/sources/${ids.activity}/rejected-records`, contract.RejectedRecordList],
       [`/api/v1/sources/${ids.duo}/accounts`, contract.AccountList],
       [`/api/v1/sources/${ids.duo}/accounts?kind=administrator`, contract.AccountList],

@@ -28,6 +28,8 @@ export const SourceSettings = z.object({
   createIdentities: z.boolean(),
   caFile: z.string().nullable(),
   proxyUrl: z.string().nullable(),
+  retentionDays: z.number().describe('days raw events are kept'),
+  rollupRetentionDays: z.number().describe('days the per-day rollups are kept'),
 });
 export type SourceSettings = z.infer<typeof SourceSettings>;
 
@@ -149,3 +151,49 @@ export type RejectedRecord = z.infer<typeof RejectedRecord>;
 
 export const RejectedRecordList = z.object({ records: z.array(RejectedRecord), next: Next });
 export type RejectedRecordList = z.infer<typeof RejectedRecordList>;
+
+/** What one stream of an Activity Insights source holds. */
+export const StreamStorage = z.object({
+  stream: z.string(),
+  streamId: z.number(),
+  events: z.number(),
+  oldestMs: EpochMs.nullable(),
+  newestMs: EpochMs.nullable(),
+  estimatedBytes: z
+    .number()
+    .describe("the store's event bytes shared out by event count (an estimate)"),
+});
+
+/** What a retention pass over one stream did. */
+export const StreamRetention = z.object({
+  stream: z.string(),
+  cutoffMs: EpochMs.describe('events before this time were to be deleted'),
+  deletedBeforeMs: EpochMs.describe('events before this time were deleted (earlier when held)'),
+  deleted: z.number(),
+  heldBy: z.string().optional().describe('what kept events the cutoff would have deleted'),
+});
+
+/** A retention pass over a source. */
+export const RetentionPass = z.object({
+  sourceId: z.string(),
+  at: EpochMs,
+  tookMs: z.number(),
+  retentionDays: z.number(),
+  rollupRetentionDays: z.number(),
+  streams: z.array(StreamRetention),
+  rollupRowsDeleted: z.number(),
+  interrupted: z.string().optional().describe('why the pass stopped early; the next goes on'),
+});
+
+/** A source's storage: per stream, its retention and its last and next retention pass. */
+export const SourceStorage = z.object({
+  sourceId: z.string(),
+  retentionDays: z.number(),
+  rollupRetentionDays: z.number(),
+  eventsCutoffMs: EpochMs,
+  streams: z.array(StreamStorage),
+  events: z.number(),
+  estimatedBytes: z.number(),
+  lastPass: RetentionPass.nullable(),
+  nextPassAt: EpochMs,
+});
