@@ -200,8 +200,8 @@ describeEachDatabase('Duo administrators as accounts', (t) => {
     });
     sim.sim.dataset.inject(
       simEventsFromRecords('administrator', [
-        login(readOnly?.name, signedInAt),
-        login(truth[1]?.name, signedInAt - 60),
+        login(readOnly?.name ?? undefined, signedInAt),
+        login(truth[1]?.name ?? undefined, signedInAt - 60),
       ]),
     );
     const activity = await createConfiguredSource(ctx, sim, 'duo-activity');
