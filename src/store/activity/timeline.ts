@@ -152,7 +152,8 @@ export async function listActivityEvents(db: Db, query: ActivityQuery): Promise<
   };
 }
 
-function toActivityEvent(
+/** A stored row as an event: its strings resolved by `text`, its payload decoded. */
+export function toActivityEvent(
   r: Selectable<ActivityEventsTable>,
   sourceId: string,
   stream: StreamName,

@@ -9,6 +9,7 @@ import { migration0007 } from './0007_drop_unused_stream_columns.js';
 import { migration0008 } from './0008_activity_rollups.js';
 import { migration0009 } from './0009_compact_events.js';
 import { migration0010 } from './0010_search_indexes.js';
+import { migration0011 } from './0011_destinations.js';
 import type { Migration } from './migration.js';
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0008,
   migration0009,
   migration0010,
+  migration0011,
 ];
