@@ -18,7 +18,7 @@ import { createHmac } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { connect as netConnect, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
@@ -96,6 +96,8 @@ class StreamTransport implements Transport {
   /** The bytes accepted last on the previous connection: sent again after a loss. */
   #lastAccepted: Buffer | undefined;
   #replay = false;
+  /** No batch has been accepted on this connection yet. */
+  #fresh = true;
   readonly #host: string;
   readonly #settleMs: number;
   readonly #timeoutMs: number;
@@ -120,7 +122,11 @@ class StreamTransport implements Transport {
     const replay = this.#replay && this.#lastAccepted ? this.#lastAccepted : undefined;
     this.#replay = false;
     await this.#write(socket, replay === undefined ? bytes : Buffer.concat([replay, bytes]));
-    await new Promise((resolve) => setTimeout(resolve, this.#settleMs));
+    // A TLS 1.3 server judges the client certificate after the client thinks the handshake is
+    // done: the first batch on a new connection waits long enough to hear a refusal.
+    const settle = this.#fresh ? Math.max(this.#settleMs, 250) : this.#settleMs;
+    this.#fresh = false;
+    await new Promise((resolve) => setTimeout(resolve, settle));
     if (this.#lost || this.#socket !== socket) {
       this.#replay = true;
       throw new DeliveryError(
@@ -140,6 +146,7 @@ class StreamTransport implements Transport {
     const socket = await this.#connect();
     this.#lost = undefined;
     this.#socket = socket;
+    this.#fresh = true;
     const lose = (why: Error) => {
       if (this.#socket !== socket) return;
       this.#lost ??= why;
@@ -165,7 +172,8 @@ class StreamTransport implements Transport {
         const tlsOptions = {
           host,
           port,
-          servername: this.settings.serverName ?? host,
+          // SNI carries names only; an IP address is checked against the certificate anyway.
+          ...(isIP(this.settings.serverName ?? host) ? {} : { servername: this.settings.serverName ?? host }),
           rejectUnauthorized: true,
           ...(this.settings.caFile ? { ca: readPem(this.settings.caFile, 'CA file') } : {}),
           ...(this.settings.certFile
@@ -267,6 +275,9 @@ class UdpTransport implements Transport {
         this.#error ??= error as Error;
       });
       if (this.#error) break;
+      // Nothing paces UDP: a burst overruns a receiver's socket buffer and is dropped there.
+      // One datagram per turn of the event loop lets a receiver (here or a local relay) keep up.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     if (!this.#error) await new Promise((resolve) => setTimeout(resolve, this.#settleMs));
     if (this.#error)
@@ -376,6 +387,18 @@ class HttpTransport implements Transport {
 
 export const CURRENT_FILE = 'duo-insights.jsonl';
 
+/** Appends the lines and fsyncs the file before answering. */
+async function appendSynced(path: string, lines: readonly Buffer[]): Promise<void> {
+  if (lines.length === 0) return;
+  const file = await open(path, 'a', 0o600);
+  try {
+    await file.write(Buffer.concat(lines));
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+}
+
 /** JSON lines appended to `duo-insights.jsonl`, renamed `duo-insights-<time>.jsonl` when full. */
 class FileTransport implements Transport {
   readonly #clock: () => number;
@@ -390,22 +413,30 @@ class FileTransport implements Transport {
 
   async send(records: readonly ForwardRecord[]): Promise<void> {
     const { directory } = this.settings;
-    const bytes = Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(''));
     try {
       await mkdir(directory, { recursive: true, mode: 0o700 });
       const current = join(directory, CURRENT_FILE);
-      const size = await stat(current).then(
+      let size = await stat(current).then(
         (s) => s.size,
         () => 0,
       );
-      if (size > 0 && size + bytes.length > this.settings.maxFileBytes) await this.#rotate(current);
-      const file = await open(current, 'a', 0o600);
-      try {
-        await file.write(bytes);
-        await file.sync();
-      } finally {
-        await file.close();
+      // Lines go into the current file until the next would take it past the limit: then it
+      // is rotated (a line longer than the limit has a file of its own).
+      let chunk: Buffer[] = [];
+      let chunkBytes = 0;
+      for (const record of records) {
+        const line = Buffer.from(`${JSON.stringify(record)}\n`);
+        if (size + chunkBytes + line.length > this.settings.maxFileBytes && size + chunkBytes > 0) {
+          await appendSynced(current, chunk);
+          await this.#rotate(current);
+          size = 0;
+          chunk = [];
+          chunkBytes = 0;
+        }
+        chunk.push(line);
+        chunkBytes += line.length;
       }
+      await appendSynced(current, chunk);
     } catch (error) {
       throw new DeliveryError(`file ${directory}: ${describe(error)}`);
     }
