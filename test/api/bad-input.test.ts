@@ -537,6 +537,7 @@ describeEachDatabase(
           [
             '/api/v1/auth/logout',
             '/api/v1/demo',
+            '/api/v1/destinations/:id/test',
             '/api/v1/sources/:id/aggregate',
             '/api/v1/sources/:id/sync',
             '/api/v1/sources/:id/test-connection',
