@@ -103,8 +103,14 @@ export function destinationsCommand(): Command {
     .addOption(new Option('--format <f>', 'syslog: json (default) or cef').choices(SYSLOG_FORMATS))
     .option('--ca-file <path>', 'tls, https: CA certificates (PEM) that sign the receiver')
     .option('--cert-file <path>', 'tls: a client certificate (PEM)')
-    .option('--key-file <path>', 'tls: its private key (PEM), or - for standard input; stored encrypted')
-    .option('--server-name <name>', 'tls: the name the receiver’s certificate carries (default --host)')
+    .option(
+      '--key-file <path>',
+      'tls: its private key (PEM), or - for standard input; stored encrypted',
+    )
+    .option(
+      '--server-name <name>',
+      'tls: the name the receiver’s certificate carries (default --host)',
+    )
     .addOption(new Option('--preset <p>', 'http').choices(HTTP_PRESETS))
     .option('--url <url>', 'http: the HEC base URL (https://splunk:8088) or the webhook URL')
     .option(
@@ -112,10 +118,18 @@ export function destinationsCommand(): Command {
       'http: the HEC token or the webhook HMAC key, in a file or - for standard input; stored encrypted',
     )
     .option('--directory <path>', 'file: the folder (absolute)')
-    .option('--max-file-bytes <n>', 'file: rotate past this size', positiveInt('--max-file-bytes', 10_000, 10_000_000_000))
+    .option(
+      '--max-file-bytes <n>',
+      'file: rotate past this size',
+      positiveInt('--max-file-bytes', 10_000, 10_000_000_000),
+    )
     .option('--max-files <n>', 'file: rotated files kept', positiveInt('--max-files', 1, 10_000))
     .option('--source <source>', 'only this source (id or name); repeat for more', collect)
-    .option('--stream <stream>', `only this stream (${STREAMS.join(', ')}); repeat for more`, collect)
+    .option(
+      '--stream <stream>',
+      `only this stream (${STREAMS.join(', ')}); repeat for more`,
+      collect,
+    )
     .option('--from-now', 'skip the events stored before now')
     .addOption(jsonOption())
     .action(async (opts: CreateFlags) => {
@@ -128,7 +142,13 @@ export function destinationsCommand(): Command {
         const secret =
           secretFile === undefined
             ? undefined
-            : (await readFlagFile(opts.keyFile ? '--key-file' : '--token-file', secretFile, 'the secret')).trim();
+            : (
+                await readFlagFile(
+                  opts.keyFile ? '--key-file' : '--token-file',
+                  secretFile,
+                  'the secret',
+                )
+              ).trim();
         const common = {
           name: opts.name,
           ...(sourceIds === undefined ? {} : { sourceIds }),
@@ -153,7 +173,14 @@ export function destinationsCommand(): Command {
                 clientKey: secret,
               })
             : opts.type === 'http'
-              ? defined({ ...common, type: 'http', preset: opts.preset, url: opts.url, caFile: opts.caFile, token: secret })
+              ? defined({
+                  ...common,
+                  type: 'http',
+                  preset: opts.preset,
+                  url: opts.url,
+                  caFile: opts.caFile,
+                  token: secret,
+                })
               : defined({
                   ...common,
                   type: 'file',
@@ -183,7 +210,16 @@ export function destinationsCommand(): Command {
                 lastDeliveredAt: formatTime(r.lastDeliveredAt),
                 lagS: Math.round(r.lagMs / 1000),
               })),
-              ['name', 'type', 'state', 'backlog', 'lagS', 'delivered', 'lastDeliveredAt', 'lastError'],
+              [
+                'name',
+                'type',
+                'state',
+                'backlog',
+                'lagS',
+                'delivered',
+                'lastDeliveredAt',
+                'lastError',
+              ],
             ),
           opts,
         );
@@ -225,7 +261,8 @@ export function destinationsCommand(): Command {
         const result = await testDestinationCase(depsOf(app), cliActor(), ref);
         emit(
           result,
-          (r) => (r.ok ? `accepted in ${String(r.durationMs)} ms` : `not accepted: ${r.error ?? ''}`),
+          (r) =>
+            r.ok ? `accepted in ${String(r.durationMs)} ms` : `not accepted: ${r.error ?? ''}`,
           opts,
         );
         if (!result.ok) process.exitCode = 1;

@@ -328,7 +328,16 @@ function syncHealthCommand(): Command {
                   lastDelivered: formatTime(d.lastDeliveredAt),
                   lastError: d.lastError,
                 })),
-                ['destination', 'type', 'state', 'backlog', 'lag', 'delivered', 'lastDelivered', 'lastError'],
+                [
+                  'destination',
+                  'type',
+                  'state',
+                  'backlog',
+                  'lag',
+                  'delivered',
+                  'lastDelivered',
+                  'lastError',
+                ],
               )}`),
         opts,
       );

@@ -147,7 +147,10 @@ function settingsOf(input: z.output<typeof NewDestinationInput>): {
       if (input.transport !== 'tls' && (input.caFile ?? input.certFile ?? input.clientKey))
         throw inputError('caFile', 'caFile, certFile and clientKey are for transport tls only');
       if ((input.certFile === undefined) !== (input.clientKey === undefined))
-        throw inputError('certFile', 'a client certificate needs its key (clientKey), and a key its certificate');
+        throw inputError(
+          'certFile',
+          'a client certificate needs its key (clientKey), and a key its certificate',
+        );
       const settings: DestinationSettings = {
         type: 'syslog',
         transport: input.transport,
@@ -213,8 +216,7 @@ async function checkSources(db: Db, ids: readonly string[]): Promise<void> {
           },
         ],
   );
-  if (details.length > 0)
-    throw new InputError(details.map((d) => d.message).join('; '), details);
+  if (details.length > 0) throw new InputError(details.map((d) => d.message).join('; '), details);
 }
 
 export async function createDestinationCase(
@@ -251,7 +253,8 @@ export async function createDestinationCase(
 
 /** A destination by id or name; NotFoundError otherwise. */
 export async function resolveDestination(db: Db, idOrName: string): Promise<Destination> {
-  const found = (await findDestination(db, idOrName)) ?? (await findDestinationByName(db, idOrName));
+  const found =
+    (await findDestination(db, idOrName)) ?? (await findDestinationByName(db, idOrName));
   if (!found) throw new NotFoundError('destination', idOrName);
   return found;
 }
@@ -289,7 +292,10 @@ export async function listDestinationsCase(
   mustBeAdmin(actor);
   const all = await listDestinations(deps.db);
   return Promise.all(
-    all.map(async (destination) => ({ destination, health: await destinationHealth(deps, destination) })),
+    all.map(async (destination) => ({
+      destination,
+      health: await destinationHealth(deps, destination),
+    })),
   );
 }
 

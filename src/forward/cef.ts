@@ -10,7 +10,10 @@ import { severityOf, type ForwardRecord } from './record.js';
 
 /** A header field: `\` → `\\`, `|` → `\|`; a line break becomes a space (none is allowed). */
 export function escapeCefHeader(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r\n|[\r\n]/g, ' ');
+  return value
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/\r\n|[\r\n]/g, ' ');
 }
 
 /** An extension value: `\` → `\\`, `=` → `\=`, CR → `\r`, LF → `\n`. */

@@ -138,7 +138,11 @@ describeEachDatabase('forwarding', (t) => {
    * is down, starts it again on the same port: every stored event arrives, repeats allowed.
    */
   async function killAndRestart(
-    receiver: { start(port?: number): Promise<number>; stop(): Promise<void>; eventIds(): string[] },
+    receiver: {
+      start(port?: number): Promise<number>;
+      stop(): Promise<void>;
+      eventIds(): string[];
+    },
     settingsFor: (port: number) => DestinationSettings,
     extra: Partial<NewDestination> = {},
   ) {
@@ -147,8 +151,12 @@ describeEachDatabase('forwarding', (t) => {
     const port = await receiver.start();
     const d = await destination(settingsFor(port), [sourceId], extra);
     forwarder.start();
-    await until('the first events', () => receiver.eventIds().length >= 300, 30_000, async () =>
-      JSON.stringify({ ...(await getDestination(t.db, d.id)), got: receiver.eventIds().length }),
+    await until(
+      'the first events',
+      () => receiver.eventIds().length >= 300,
+      30_000,
+      async () =>
+        JSON.stringify({ ...(await getDestination(t.db, d.id)), got: receiver.eventIds().length }),
     );
     await receiver.stop();
     await storeEvents(t, sourceId, 700, 2);
@@ -179,7 +187,9 @@ describeEachDatabase('forwarding', (t) => {
     }));
     // While it was down the destination said why.
     expect(failing.lastError).toMatch(/syslog tcp 127\.0\.0\.1:\d+/);
-    const first = JSON.parse(receiver.messages[0]?.slice(receiver.messages[0].indexOf('] ') + 2) ?? '{}') as {
+    const first = JSON.parse(
+      receiver.messages[0]?.slice(receiver.messages[0].indexOf('] ') + 2) ?? '{}',
+    ) as {
       duo?: { txid?: string };
     };
     expect(first.duo?.txid).toBeDefined();
@@ -337,7 +347,10 @@ describeEachDatabase('forwarding', (t) => {
       [sourceId],
     );
     forwarder.start();
-    await until('the healthy one drained', async () => (await destinationBacklog(t.db, up)).backlog === 0);
+    await until(
+      'the healthy one drained',
+      async () => (await destinationBacklog(t.db, up)).backlog === 0,
+    );
     expect((await destinationBacklog(t.db, down)).backlog).toBe(400);
     expect((await getDestination(t.db, down.id)).lastError).toMatch(/request failed/);
     await receiver.stop();

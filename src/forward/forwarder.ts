@@ -169,7 +169,13 @@ export class Forwarder {
           await recordDeliveryError(db, id, message, nowMs(this.deps.clock)).catch(() => undefined);
           const waitMs = backoffDelay(failures, this.#backoffMs, this.#maxBackoffMs);
           log.warn(
-            { destinationId: id, destination: destination.name, failures, retryInMs: waitMs, error: message },
+            {
+              destinationId: id,
+              destination: destination.name,
+              failures,
+              retryInMs: waitMs,
+              error: message,
+            },
             'a destination did not accept a batch: it keeps its backlog and is tried again',
           );
           await transport?.close().catch(() => undefined);

@@ -65,7 +65,10 @@ export function forwardRecord(event: ActivityEvent): ForwardRecord {
 /** A record sent by "test": it names itself as a test and carries no Duo data. */
 export function testRecord(at: number): ForwardRecord {
   return {
-    id: createHash('sha256').update(`test\n${String(at)}`).digest('hex').slice(0, 32),
+    id: createHash('sha256')
+      .update(`test\n${String(at)}`)
+      .digest('hex')
+      .slice(0, 32),
     sourceId: '',
     stream: 'test',
     time: new Date(at).toISOString(),
@@ -85,7 +88,10 @@ export function testRecord(at: number): ForwardRecord {
 }
 
 /** Syslog and CEF severity (0–10 for CEF, RFC 5424 0–7 for syslog) by result. */
-export function severityOf(record: ForwardRecord): { readonly cef: number; readonly syslog: number } {
+export function severityOf(record: ForwardRecord): {
+  readonly cef: number;
+  readonly syslog: number;
+} {
   switch (record.result) {
     case 'fraud':
       return { cef: 9, syslog: 2 };

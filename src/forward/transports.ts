@@ -166,14 +166,20 @@ class StreamTransport implements Transport {
       let socket: Socket;
       const fail = (error: Error) => {
         socket.destroy();
-        reject(new DeliveryError(`${this.#where()}: cannot connect: ${describe(error)}`, { cause: error }));
+        reject(
+          new DeliveryError(`${this.#where()}: cannot connect: ${describe(error)}`, {
+            cause: error,
+          }),
+        );
       };
       if (this.settings.transport === 'tls') {
         const tlsOptions = {
           host,
           port,
           // SNI carries names only; an IP address is checked against the certificate anyway.
-          ...(isIP(this.settings.serverName ?? host) ? {} : { servername: this.settings.serverName ?? host }),
+          ...(isIP(this.settings.serverName ?? host)
+            ? {}
+            : { servername: this.settings.serverName ?? host }),
           rejectUnauthorized: true,
           ...(this.settings.caFile ? { ca: readPem(this.settings.caFile, 'CA file') } : {}),
           ...(this.settings.certFile
@@ -293,7 +299,9 @@ class UdpTransport implements Transport {
 
 /** The webhook's signature header: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`. */
 export function webhookSignature(key: string, timestampSec: number, body: string): string {
-  const mac = createHmac('sha256', key).update(`${String(timestampSec)}.${body}`).digest('hex');
+  const mac = createHmac('sha256', key)
+    .update(`${String(timestampSec)}.${body}`)
+    .digest('hex');
   return `t=${String(timestampSec)},v1=${mac}`;
 }
 
@@ -371,7 +379,9 @@ class HttpTransport implements Transport {
         ...(this.#agent ? { dispatcher: this.#agent } : {}),
       });
     } catch (error) {
-      throw new DeliveryError(`${where}: request failed: ${describe((error as Error).cause ?? error)}`);
+      throw new DeliveryError(
+        `${where}: request failed: ${describe((error as Error).cause ?? error)}`,
+      );
     }
     const text = await answer.text().catch(() => '');
     if (answer.status < 200 || answer.status > 299)
@@ -446,7 +456,10 @@ class FileTransport implements Transport {
     const { directory } = this.settings;
     const stamp = new Date(this.#clock()).toISOString().replace(/[-:]/g, '').replace('.', '');
     this.#rotations += 1;
-    await rename(current, join(directory, `duo-insights-${stamp}-${String(this.#rotations).padStart(6, '0')}.jsonl`));
+    await rename(
+      current,
+      join(directory, `duo-insights-${stamp}-${String(this.#rotations).padStart(6, '0')}.jsonl`),
+    );
     const dir = await open(directory, 'r');
     try {
       await dir.sync();

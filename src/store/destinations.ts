@@ -292,7 +292,13 @@ export async function skipStoredEvents(db: Db, destination: Destination): Promis
       .limit(1)
       .executeTakeFirst();
     if (newest)
-      await recordDelivery(db, destination.id, { advances: new Map([[streamId, newest.id]]) }, 0, ms(destination.createdAt));
+      await recordDelivery(
+        db,
+        destination.id,
+        { advances: new Map([[streamId, newest.id]]) },
+        0,
+        ms(destination.createdAt),
+      );
   }
   await db
     .updateTable('destinations')

@@ -58,7 +58,9 @@ describe('destinations API', () => {
 
     const list = await admin.get('/api/v1/destinations');
     expect(list.status).toBe(200);
-    expect((list.body as { destinations: { id: string }[] }).destinations.map((d) => d.id)).toEqual([id]);
+    expect((list.body as { destinations: { id: string }[] }).destinations.map((d) => d.id)).toEqual(
+      [id],
+    );
     const shown = await admin.get(`/api/v1/destinations/${id}`);
     expect(shown.status).toBe(200);
     for (const answer of [created, tested, list, shown]) expect(answer.text).not.toContain(KEY);
@@ -106,12 +108,18 @@ describe('destinations API', () => {
   it('refuses bad settings naming the field', async () => {
     const cases: [unknown, string][] = [
       [{ name: 'a', type: 'syslog', transport: 'tcp', host: 'h', port: 0 }, 'port'],
-      [{ name: 'a', type: 'syslog', transport: 'carrier-pigeon', host: 'h', port: 514 }, 'transport'],
+      [
+        { name: 'a', type: 'syslog', transport: 'carrier-pigeon', host: 'h', port: 514 },
+        'transport',
+      ],
       [{ name: 'a', type: 'http', preset: 'splunk-hec', url: 'ftp://x' }, 'url'],
       [{ name: 'a', type: 'http', preset: 'splunk-hec', url: 'https://splunk:8088' }, 'token'],
       [{ name: 'a', type: 'file', directory: 'relative/dir' }, 'directory'],
       [{ name: 'a', type: 'file', directory: '/tmp/x', sourceIds: ['nope'] }, 'sourceIds.0'],
-      [{ name: 'a', type: 'syslog', transport: 'udp', host: 'h', port: 514, streams: ['weather'] }, 'streams.0'],
+      [
+        { name: 'a', type: 'syslog', transport: 'udp', host: 'h', port: 514, streams: ['weather'] },
+        'streams.0',
+      ],
     ];
     for (const [body, field] of cases) {
       const res = await admin.post('/api/v1/destinations', body);
