@@ -327,6 +327,7 @@ describeEachDatabase(
       expect(Object.keys(real).sort()).toEqual(
         [
           'accountId',
+          'destinations',
           'entitlementId',
           'governance-groups',
           'identities',
