@@ -149,7 +149,9 @@ export interface ServeOptions {
  */
 export function createForwarder(app: App, options: ForwarderOptions = {}): Forwarder {
   const forwarder = new Forwarder(app.sync, options);
-  app.events.on('stored', () => forwarder.wake());
+  app.events.on('stored', () => {
+    forwarder.wake();
+  });
   return forwarder;
 }
 

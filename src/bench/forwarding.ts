@@ -40,7 +40,11 @@ function authEvents(count: number, startMs: number, gapMs: number): NormalisedEv
     const txid = `bench-${String(i).padStart(10, '0')}`;
     const user = `user${String(i % 500)}@example.com`;
     const record = {
-      access_device: { browser: 'Chrome', ip: `10.0.${String(i % 250)}.${String(i % 200)}`, os: 'Windows' },
+      access_device: {
+        browser: 'Chrome',
+        ip: `10.0.${String(i % 250)}.${String(i % 200)}`,
+        os: 'Windows',
+      },
       application: { key: 'DIBENCH', name: 'VPN' },
       event_type: 'authentication',
       factor: 'duo_push',
@@ -95,7 +99,10 @@ async function main(): Promise<void> {
     { batchSize: 500, backoffMs: 100, maxBackoffMs: 1000, idleMs: 100, refreshMs: 50 },
   );
   forwarder.start();
-  const results: Record<string, unknown> = { events: EVENTS, database: values.database ? 'postgres' : 'sqlite' };
+  const results: Record<string, unknown> = {
+    events: EVENTS,
+    database: values.database ? 'postgres' : 'sqlite',
+  };
 
   async function timed(name: string, settings: DestinationSettings, secret?: string) {
     const d = await createDestination(
@@ -114,18 +121,48 @@ async function main(): Promise<void> {
 
   const tcp = new SyslogReceiver('tcp');
   const tcpPort = await tcp.start();
-  await timed('syslog-tcp-json', { type: 'syslog', transport: 'tcp', host: '127.0.0.1', port: tcpPort, framing: 'octet-counting', format: 'json' });
-  await timed('syslog-tcp-cef', { type: 'syslog', transport: 'tcp', host: '127.0.0.1', port: tcpPort, framing: 'octet-counting', format: 'cef' });
+  await timed('syslog-tcp-json', {
+    type: 'syslog',
+    transport: 'tcp',
+    host: '127.0.0.1',
+    port: tcpPort,
+    framing: 'octet-counting',
+    format: 'json',
+  });
+  await timed('syslog-tcp-cef', {
+    type: 'syslog',
+    transport: 'tcp',
+    host: '127.0.0.1',
+    port: tcpPort,
+    framing: 'octet-counting',
+    format: 'cef',
+  });
   const http = new HttpReceiver({ hmacKey: 'bench-key' });
   const httpPort = await http.start();
-  await timed('webhook', { type: 'http', preset: 'webhook', url: `http://127.0.0.1:${String(httpPort)}/` }, 'bench-key');
+  await timed(
+    'webhook',
+    { type: 'http', preset: 'webhook', url: `http://127.0.0.1:${String(httpPort)}/` },
+    'bench-key',
+  );
 
   // An outage: the receiver is down while a destination is created over the whole store, so its
   // backlog is every event; once the receiver is back, how long until the backlog is drained.
   await tcp.stop();
   const outage = await createDestination(
     db,
-    { name: 'outage', settings: { type: 'syslog', transport: 'tcp', host: '127.0.0.1', port: tcpPort, framing: 'octet-counting', format: 'json' }, sourceIds: [source.id], streams: null },
+    {
+      name: 'outage',
+      settings: {
+        type: 'syslog',
+        transport: 'tcp',
+        host: '127.0.0.1',
+        port: tcpPort,
+        framing: 'octet-counting',
+        format: 'json',
+      },
+      sourceIds: [source.id],
+      streams: null,
+    },
     key,
     ms(Date.now()),
   );

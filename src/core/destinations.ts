@@ -108,9 +108,8 @@ export const NewDestinationInput = z.discriminatedUnion('type', [
       type: z.literal('http'),
       preset: z.enum(HTTP_PRESETS),
       url: z
-        .string()
-        .max(2000)
         .url()
+        .max(2000)
         .refine((u) => /^https?:$/.test(new URL(u).protocol), 'an http:// or https:// URL'),
       caFile: absolutePath('caFile').optional(),
       token: z

@@ -42,7 +42,7 @@ function actionOf(duo: unknown): string | null {
     const value = record[key];
     if (typeof value === 'string') return value;
     if (value !== null && typeof value === 'object' && 'name' in value) {
-      const name = (value as { name: unknown }).name;
+      const name = value.name;
       if (typeof name === 'string') return name;
     }
   }

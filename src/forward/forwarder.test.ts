@@ -79,7 +79,7 @@ async function storedIds(t: TestDatabase, sourceIds: readonly string[]): Promise
       eventId({
         sourceId: r.source_id,
         stream: r.stream as 'authentication',
-        tsMs: ms(Number(r.ts_ms)),
+        tsMs: ms(r.ts_ms),
         naturalKey: r.natural_key,
       }),
     )

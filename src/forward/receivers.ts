@@ -71,7 +71,11 @@ export class SyslogReceiver {
     if (this.transport === 'udp') {
       const udp = createSocket('udp4');
       udp.on('message', (datagram) => this.messages.push(datagram.toString('utf8')));
-      await new Promise<void>((resolve) => udp.bind(port, '127.0.0.1', () => resolve()));
+      await new Promise<void>((resolve) =>
+        udp.bind(port, '127.0.0.1', () => {
+          resolve();
+        }),
+      );
       this.#udp = udp;
       this.port = udp.address().port;
       return this.port;
@@ -90,7 +94,9 @@ export class SyslogReceiver {
     server.on('tlsClientError', () => undefined);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
+      server.listen(port, '127.0.0.1', () => {
+        resolve();
+      });
     });
     this.#server = server;
     const address = server.address();
@@ -103,12 +109,21 @@ export class SyslogReceiver {
     if (this.#udp) {
       const udp = this.#udp;
       this.#udp = undefined;
-      await new Promise<void>((resolve) => udp.close(() => resolve()));
+      await new Promise<void>((resolve) =>
+        udp.close(() => {
+          resolve();
+        }),
+      );
     }
     const server = this.#server;
     this.#server = undefined;
     for (const socket of this.#sockets) socket.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (server)
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
   }
 }
 
@@ -186,7 +201,9 @@ export class HttpReceiver {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
+      server.listen(port, '127.0.0.1', () => {
+        resolve();
+      });
     });
     this.#server = server;
     const address = server.address();
@@ -199,6 +216,10 @@ export class HttpReceiver {
     this.#server = undefined;
     if (!server) return;
     server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) =>
+      server.close(() => {
+        resolve();
+      }),
+    );
   }
 }

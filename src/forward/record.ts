@@ -100,6 +100,8 @@ export function severityOf(record: ForwardRecord): {
       return { cef: 6, syslog: 4 };
     case 'error':
       return { cef: 5, syslog: 3 };
+    case 'success':
+    case null:
     default:
       return { cef: 3, syslog: 6 };
   }

@@ -153,8 +153,12 @@ class StreamTransport implements Transport {
       this.#replay = true;
     };
     socket.on('error', lose);
-    socket.on('end', () => lose(new Error('the receiver closed the connection')));
-    socket.on('close', () => lose(new Error('the connection closed')));
+    socket.on('end', () => {
+      lose(new Error('the receiver closed the connection'));
+    });
+    socket.on('close', () => {
+      lose(new Error('the connection closed'));
+    });
     // A syslog receiver sends nothing; read (and drop) anything so 'end' is seen.
     socket.on('data', () => undefined);
     return socket;
@@ -186,9 +190,16 @@ class StreamTransport implements Transport {
             ? { cert: readPem(this.settings.certFile, 'client certificate'), key: this.secret }
             : {}),
         };
-        socket = tlsConnect(tlsOptions, () => resolve(socket));
-      } else socket = netConnect({ host, port }, () => resolve(socket));
-      socket.setTimeout(this.#timeoutMs, () => fail(new Error('timed out')));
+        socket = tlsConnect(tlsOptions, () => {
+          resolve(socket);
+        });
+      } else
+        socket = netConnect({ host, port }, () => {
+          resolve(socket);
+        });
+      socket.setTimeout(this.#timeoutMs, () => {
+        fail(new Error('timed out'));
+      });
       socket.once('error', fail);
       const ready = this.settings.transport === 'tls' ? 'secureConnect' : 'connect';
       socket.once(ready, () => {
@@ -218,7 +229,9 @@ class StreamTransport implements Transport {
     this.#socket = undefined;
     if (!socket) return;
     await new Promise<void>((resolve) => {
-      socket.end(() => resolve());
+      socket.end(() => {
+        resolve();
+      });
       setTimeout(() => {
         socket.destroy();
         resolve();
@@ -293,7 +306,12 @@ class UdpTransport implements Transport {
   async close(): Promise<void> {
     const socket = this.#socket;
     this.#socket = undefined;
-    if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
+    if (socket)
+      await new Promise<void>((resolve) =>
+        socket.close(() => {
+          resolve();
+        }),
+      );
   }
 }
 

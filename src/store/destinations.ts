@@ -39,7 +39,7 @@ function toDestination(row: Selectable<DestinationsTable>): Destination {
     hasSecret: row.secret_ciphertext !== null,
     sourceIds: fromJson(row.source_ids) as string[] | null,
     streams: fromJson(row.streams) as StreamName[] | null,
-    delivered: Number(row.delivered),
+    delivered: row.delivered,
     lastDeliveredAt: row.last_delivered_at === null ? null : epochMs(row.last_delivered_at),
     lastError: row.last_error,
     lastErrorAt: row.last_error_at === null ? null : epochMs(row.last_error_at),
@@ -152,7 +152,7 @@ async function cursorsOf(db: Db, destination: Destination): Promise<Map<number, 
   if (destination.streams !== null)
     q = q.where('event_streams.stream', 'in', [...destination.streams, '']);
   const rows = await q.orderBy('event_streams.id').execute();
-  return new Map(rows.map((r) => [Number(r.streamId), Number(r.last ?? 0)]));
+  return new Map(rows.map((r) => [r.streamId, r.last ?? 0]));
 }
 
 /** A batch of events waiting for a destination, oldest stored first. */
@@ -214,12 +214,12 @@ export async function pendingEvents(
     .select(['id', 'source_id', 'stream'])
     .where('id', 'in', [...cursors.keys(), -1])
     .execute();
-  const streamOf = new Map(streams.map((s) => [Number(s.id), s]));
+  const streamOf = new Map(streams.map((s) => [s.id, s]));
   const advances = new Map<number, number>();
   const events = page.map((r) => {
-    const of = streamOf.get(Number(r.stream_id));
+    const of = streamOf.get(r.stream_id);
     if (of === undefined) throw new Error(`event ${String(r.id)} names no stored stream`);
-    advances.set(Number(r.stream_id), Number(r.id));
+    advances.set(r.stream_id, r.id);
     return toActivityEvent(r, of.source_id, of.stream as StreamName, text);
   });
   const from = new Map([...advances.keys()].map((id) => [id, cursors.get(id) ?? 0]));
@@ -322,7 +322,7 @@ export async function destinationBacklog(
       .where('stream_id', '=', streamId)
       .where('id', '>', last)
       .executeTakeFirstOrThrow();
-    backlog += Number(counted.n);
+    backlog += counted.n;
     const first = await db
       .selectFrom('activity_events')
       .select(['id', 'ts_ms'])
@@ -332,7 +332,7 @@ export async function destinationBacklog(
       .limit(1)
       .executeTakeFirst();
     if (first && (next === undefined || first.id < next.id))
-      next = { id: Number(first.id), ts: Number(first.ts_ms) };
+      next = { id: first.id, ts: first.ts_ms };
   }
   return { backlog, oldestPendingTsMs: next === undefined ? null : epochMs(next.ts) };
 }

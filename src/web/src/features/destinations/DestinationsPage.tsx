@@ -65,7 +65,9 @@ export function DestinationsPage() {
     framing: 'octet-counting',
     preset: 'splunk-hec',
   });
-  const set = (key: string) => (value: string) => setForm((f) => ({ ...f, [key]: value }));
+  const set = (key: string) => (value: string) => {
+    setForm((f) => ({ ...f, [key]: value }));
+  };
   const field = (key: string) => form[key] ?? '';
 
   if (user.role !== 'admin')
@@ -77,7 +79,8 @@ export function DestinationsPage() {
 
   function body(): Record<string, unknown> {
     const common = { name: field('name').trim() };
-    const optional = (key: string) => (field(key).trim() === '' ? {} : { [key]: field(key).trim() });
+    const optional = (key: string) =>
+      field(key).trim() === '' ? {} : { [key]: field(key).trim() };
     if (form.type === 'syslog')
       return {
         ...common,
@@ -87,10 +90,19 @@ export function DestinationsPage() {
         port: Number(field('port')),
         format: field('format'),
         framing: field('framing'),
-        ...(field('transport') === 'tls' ? { ...optional('caFile'), ...optional('certFile'), ...optional('clientKey') } : {}),
+        ...(field('transport') === 'tls'
+          ? { ...optional('caFile'), ...optional('certFile'), ...optional('clientKey') }
+          : {}),
       };
     if (form.type === 'http')
-      return { ...common, type: 'http', preset: field('preset'), url: field('url').trim(), ...optional('token'), ...optional('caFile') };
+      return {
+        ...common,
+        type: 'http',
+        preset: field('preset'),
+        url: field('url').trim(),
+        ...optional('token'),
+        ...optional('caFile'),
+      };
     return { ...common, type: 'file', directory: field('directory').trim() };
   }
 
@@ -109,8 +121,13 @@ export function DestinationsPage() {
   async function test(d: Destination) {
     try {
       const result = await testDestination(api, d.id);
-      if (result.ok) toast.success(`“${d.name}” accepted the test message (${String(result.durationMs)} ms).`);
-      else toast.failure(new Error(result.error ?? 'not accepted'), `“${d.name}” did not accept the test message`);
+      if (result.ok)
+        toast.success(`“${d.name}” accepted the test message (${String(result.durationMs)} ms).`);
+      else
+        toast.failure(
+          new Error(result.error ?? 'not accepted'),
+          `“${d.name}” did not accept the test message`,
+        );
     } catch (error) {
       toast.failure(error, 'The test was not sent');
     }
@@ -146,12 +163,20 @@ export function DestinationsPage() {
                 { label: 'Sends to', value: (d) => targetOf(d) },
                 { label: 'State', value: (d) => d.health.state, render: (d) => <State d={d} /> },
                 { label: 'Backlog', value: (d) => String(d.health.backlog) },
-                { label: 'Lag', value: (d) => `${String(Math.round(d.health.lagMs / 1000))} s`, optional: true },
+                {
+                  label: 'Lag',
+                  value: (d) => `${String(Math.round(d.health.lagMs / 1000))} s`,
+                  optional: true,
+                },
                 { label: 'Delivered', value: (d) => String(d.health.delivered) },
                 {
                   label: 'Last delivered',
                   value: (d) => formatAgo(d.health.lastDeliveredAt),
-                  render: (d) => <span title={formatDateTime(d.health.lastDeliveredAt)}>{formatAgo(d.health.lastDeliveredAt)}</span>,
+                  render: (d) => (
+                    <span title={formatDateTime(d.health.lastDeliveredAt)}>
+                      {formatAgo(d.health.lastDeliveredAt)}
+                    </span>
+                  ),
                 },
                 { label: 'Last error', value: (d) => d.health.lastError ?? '', optional: true },
                 {
@@ -159,10 +184,18 @@ export function DestinationsPage() {
                   value: () => '',
                   render: (d) => (
                     <span>
-                      <button type="button" className="button button-small button-ghost" onClick={() => void test(d)}>
+                      <button
+                        type="button"
+                        className="button button-small button-ghost"
+                        onClick={() => void test(d)}
+                      >
                         Test
                       </button>{' '}
-                      <button type="button" className="button button-small button-ghost" onClick={() => void remove(d)}>
+                      <button
+                        type="button"
+                        className="button button-small button-ghost"
+                        onClick={() => void remove(d)}
+                      >
                         Delete
                       </button>
                     </span>
@@ -179,26 +212,81 @@ export function DestinationsPage() {
           <SelectField label="Type" value={field('type')} onChange={set('type')} options={TYPES} />
           {form.type === 'syslog' && (
             <>
-              <SelectField label="Transport" value={field('transport')} onChange={set('transport')} options={TRANSPORTS} />
-              <TextField label="Host" value={field('host')} onChange={set('host')} autoComplete="off" />
-              <TextField label="Port" value={field('port')} onChange={set('port')} inputMode="numeric" />
-              <SelectField label="Format" value={field('format')} onChange={set('format')} options={FORMATS} />
+              <SelectField
+                label="Transport"
+                value={field('transport')}
+                onChange={set('transport')}
+                options={TRANSPORTS}
+              />
+              <TextField
+                label="Host"
+                value={field('host')}
+                onChange={set('host')}
+                autoComplete="off"
+              />
+              <TextField
+                label="Port"
+                value={field('port')}
+                onChange={set('port')}
+                inputMode="numeric"
+              />
+              <SelectField
+                label="Format"
+                value={field('format')}
+                onChange={set('format')}
+                options={FORMATS}
+              />
               {form.transport !== 'udp' && (
-                <SelectField label="Framing" value={field('framing')} onChange={set('framing')} options={FRAMINGS} />
+                <SelectField
+                  label="Framing"
+                  value={field('framing')}
+                  onChange={set('framing')}
+                  options={FRAMINGS}
+                />
               )}
               {form.transport === 'tls' && (
                 <>
-                  <TextField label="CA file" value={field('caFile')} onChange={set('caFile')} hint="Absolute path on the server; empty: the system roots." />
-                  <TextField label="Client certificate file" value={field('certFile')} onChange={set('certFile')} hint="Optional; absolute path on the server." />
-                  <TextField label="Client key (PEM)" value={field('clientKey')} onChange={set('clientKey')} type="password" hint="Stored encrypted, never shown again." />
+                  <TextField
+                    label="CA file"
+                    value={field('caFile')}
+                    onChange={set('caFile')}
+                    hint="Absolute path on the server; empty: the system roots."
+                  />
+                  <TextField
+                    label="Client certificate file"
+                    value={field('certFile')}
+                    onChange={set('certFile')}
+                    hint="Optional; absolute path on the server."
+                  />
+                  <TextField
+                    label="Client key (PEM)"
+                    value={field('clientKey')}
+                    onChange={set('clientKey')}
+                    type="password"
+                    hint="Stored encrypted, never shown again."
+                  />
                 </>
               )}
             </>
           )}
           {form.type === 'http' && (
             <>
-              <SelectField label="Preset" value={field('preset')} onChange={set('preset')} options={PRESETS} />
-              <TextField label="URL" value={field('url')} onChange={set('url')} hint={form.preset === 'splunk-hec' ? 'The HEC base, e.g. https://splunk:8088' : 'The webhook URL'} />
+              <SelectField
+                label="Preset"
+                value={field('preset')}
+                onChange={set('preset')}
+                options={PRESETS}
+              />
+              <TextField
+                label="URL"
+                value={field('url')}
+                onChange={set('url')}
+                hint={
+                  form.preset === 'splunk-hec'
+                    ? 'The HEC base, e.g. https://splunk:8088'
+                    : 'The webhook URL'
+                }
+              />
               <TextField
                 label={form.preset === 'splunk-hec' ? 'HEC token' : 'HMAC key'}
                 value={field('token')}
@@ -209,10 +297,19 @@ export function DestinationsPage() {
             </>
           )}
           {form.type === 'file' && (
-            <TextField label="Folder" value={field('directory')} onChange={set('directory')} hint="Absolute path on the server; rotated at 100 MB." />
+            <TextField
+              label="Folder"
+              value={field('directory')}
+              onChange={set('directory')}
+              hint="Absolute path on the server; rotated at 100 MB."
+            />
           )}
           <div className="form-actions">
-            <button type="submit" className="button button-primary" disabled={!field('name').trim()}>
+            <button
+              type="submit"
+              className="button button-primary"
+              disabled={!field('name').trim()}
+            >
               Create destination
             </button>
           </div>
