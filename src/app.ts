@@ -3,13 +3,15 @@
  * owner-only, database migrated, secret key checked) → the readers that run heavy reads off the
  * event loop (`openReaders`) → Duo connections → sync context → the
  * runner every aggregation and sync starts through; `createScheduler` wires the scheduler to the
- * use case "sync now" goes through, and `serveApp` the scheduler and the HTTP server to a port.
+ * use case "sync now" goes through, `createForwarder` forwarding to the destinations (woken by
+ * the sync's `'stored'` event), and `serveApp` the scheduler, forwarding and the HTTP server to a port.
  * `serve`, every command and the tests open it; everything else
  * receives what it needs from here (the use cases of `core/` take the `App` itself as their
  * deps); nothing is a singleton.
  *
  * @example const app = await openApp(loadConfig(process.env)); try { … } finally { await app.close(); }
  */
+import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { DemoStatus } from './api/demo.js';
@@ -26,6 +28,7 @@ import { scheduledRuns, type SourceDeps } from './core/sources.js';
 import { Runner } from './sync/runner.js';
 import { RetentionKeeper } from './sync/retention.js';
 import { Scheduler, type SchedulerOptions } from './sync/scheduler.js';
+import { Forwarder, type ForwarderOptions } from './forward/forwarder.js';
 
 export interface App {
   readonly config: Config;
@@ -44,6 +47,8 @@ export interface App {
   readonly retention: RetentionKeeper;
   /** Loopback Duo API hosts accepted (`DUO_INSIGHTS_ALLOW_LOOPBACK_DUO_HOSTS`, the demo). */
   readonly allowLoopbackHosts: boolean;
+  /** Emits `'stored'` after each transaction of activity pages (what wakes forwarding). */
+  readonly events: EventEmitter;
   /**
    * Stops running work at its next page boundary, then the read workers, the connections and the
    * database.
@@ -86,7 +91,9 @@ export async function openApp(config: Config, options: AppOptions = {}): Promise
     ...(config.noProxy === undefined ? {} : { noProxy: config.noProxy }),
     ...options.duo,
   });
+  const events = new EventEmitter();
   const sync: SyncContext = {
+    events,
     db,
     secretKey: loaded.key,
     duo,
@@ -107,6 +114,7 @@ export async function openApp(config: Config, options: AppOptions = {}): Promise
     runs,
     retention,
     allowLoopbackHosts,
+    events,
     async close() {
       await retention.stop();
       await runs.stop();
@@ -138,6 +146,22 @@ export interface ServeOptions {
   readonly trustProxy: Config['trustProxy'];
   /** How often the scheduler looks for due work (default 30 s). */
   readonly schedulerTickMs?: number;
+  /** Forwarding's batch size, waits and backoff (tests). */
+  readonly forwarding?: ForwarderOptions;
+}
+
+/**
+ * Forwarding to the destinations, woken after each stored page so a live tenant's events leave
+ * within seconds of being synced.
+ *
+ * @example const forwarder = createForwarder(app); forwarder.start(); … await forwarder.stop();
+ */
+export function createForwarder(app: App, options: ForwarderOptions = {}): Forwarder {
+  const forwarder = new Forwarder(app.sync, options);
+  app.events.on('stored', () => {
+    forwarder.wake();
+  });
+  return forwarder;
 }
 
 /** The HTTP server, the scheduler and retention of `serveApp`, running. */
@@ -163,8 +187,10 @@ export async function serveApp(app: App, options: ServeOptions): Promise<Serving
     app,
     options.schedulerTickMs === undefined ? {} : { tickMs: options.schedulerTickMs },
   );
+  const forwarder = createForwarder(app, options.forwarding);
   const server = await buildServer(app, {
     scheduler,
+    forwarder,
     webRoot: options.webRoot,
     trustProxy: options.trustProxy,
   });
@@ -177,12 +203,14 @@ export async function serveApp(app: App, options: ServeOptions): Promise<Serving
   const address = server.app.server.address();
   scheduler.start();
   app.retention.start();
+  forwarder.start();
   return {
     port: typeof address === 'object' && address !== null ? address.port : options.port,
     startDemo: () => server.demo.start(),
     async close() {
       await scheduler.stop();
       await app.retention.stop();
+      await forwarder.stop();
       await server.app.close();
     },
   };

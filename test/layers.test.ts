@@ -16,7 +16,8 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   duo: ['domain'],
   store: ['domain'],
   sync: ['domain', 'duo', 'store'],
-  core: ['domain', 'duo', 'store', 'sync'],
+  forward: ['domain', 'store'],
+  core: ['domain', 'duo', 'store', 'sync', 'forward'],
   api: ['core', 'domain', 'duo', 'store', 'sync', 'sim'],
   cli: ['core', 'domain', 'duo', 'store', 'sync', 'sim'],
 };

@@ -44,4 +44,6 @@ export interface ApiDeps {
   readonly throttle: LoginThrottle;
   readonly demo: Demo;
   readonly clock: () => number;
+  /** Told after a destination is created, so its delivery starts at once (serve only). */
+  readonly forwarder: { wake(): void } | undefined;
 }

@@ -53,6 +53,7 @@ import { streamRoutes } from './routes/streams.js';
 import { retentionRoutes } from './routes/retention.js';
 import { RetentionKeeper } from '../sync/retention.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { destinationRoutes } from './routes/destinations.js';
 import { userRoutes } from './routes/users.js';
 
 /** What the composition root (`openApp`) gives the server: the `App` itself. */
@@ -73,6 +74,8 @@ export interface ServerContext {
 export interface ServerOptions {
   /** Poked after a passed connection test so the first sync starts at once. */
   readonly scheduler?: { poke(): void };
+  /** Woken after a destination is created (serve's forwarder). */
+  readonly forwarder?: { wake(): void };
   /** The built web console (`dist/web`); absent or missing = a minimal page. */
   readonly webRoot?: string;
   /** Largest request body in bytes (default 64 KiB). */
@@ -179,6 +182,7 @@ export async function buildServer(
     throttle: new LoginThrottle(options.throttle),
     demo,
     clock: context.sync.clock,
+    forwarder: options.forwarder,
   };
 
   await app.register(fastifyHelmet, {
@@ -304,6 +308,7 @@ export async function buildServer(
       authRoutes(routes, deps, options.loginRequestsPerMinute ?? 60);
       userRoutes(routes, deps);
       tokenRoutes(routes, deps);
+      destinationRoutes(routes, deps);
       identityRoutes(routes, deps);
       governanceGroupRoutes(routes, deps);
       sourceRoutes(routes, deps);

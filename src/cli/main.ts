@@ -9,6 +9,7 @@ import { serveCommand } from './serve.js';
 import { simCommand } from './sim.js';
 import { sourcesCommand, testConnectionCommand } from './sources.js';
 import { tokenCommand, userCommand } from './users.js';
+import { destinationsCommand } from './destinations.js';
 
 const program = new Command('duo-insights')
   .description('Identity governance and activity insights for Duo Security')
@@ -26,5 +27,6 @@ program.addCommand(simCommand());
 program.addCommand(serveCommand());
 program.addCommand(userCommand());
 program.addCommand(tokenCommand());
+program.addCommand(destinationsCommand());
 
 await program.parseAsync(process.argv);

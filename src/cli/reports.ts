@@ -397,7 +397,7 @@ function parseCursor(text: string | undefined) {
 function syncHealthCommand(): Command {
   return formatOptions(
     new Command('sync-health').description(
-      'per source and stream: state, last success, lag, cursor time, pages, 429s, errors',
+      'per source and stream: state, last success, lag, cursor time, pages, 429s, errors; per destination: backlog, lag, delivered, last error',
     ),
   ).action(async (opts: FormatOptions) => {
     await withApp(async (app) => {
@@ -431,7 +431,31 @@ function syncHealthCommand(): Command {
               '429s',
               'lastError',
             ],
-          ),
+          ) +
+          (r.destinations.length === 0
+            ? ''
+            : `\n\n${table(
+                r.destinations.map((d) => ({
+                  destination: d.name,
+                  type: d.type,
+                  state: d.state,
+                  backlog: d.backlog,
+                  lag: `${String(Math.round(d.lagMs / 1000))} s`,
+                  delivered: d.delivered,
+                  lastDelivered: formatTime(d.lastDeliveredAt),
+                  lastError: d.lastError,
+                })),
+                [
+                  'destination',
+                  'type',
+                  'state',
+                  'backlog',
+                  'lag',
+                  'delivered',
+                  'lastDelivered',
+                  'lastError',
+                ],
+              )}`),
         opts,
       );
     });

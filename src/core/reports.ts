@@ -16,6 +16,8 @@
  */
 import { setImmediate as turn } from 'node:timers/promises';
 import type { AccountKind } from '../domain/accounts.js';
+import { listDestinations } from '../store/destinations.js';
+import { destinationHealth } from './destinations.js';
 import { dayOf, type ActivityCursor, type ActivityEvent } from '../domain/activity.js';
 import { ForbiddenError } from '../domain/errors.js';
 import { suggestAccess } from '../domain/reports.js';
@@ -440,7 +442,10 @@ async function* adminActionPages(readers: Readers, range: AdminActionRange) {
   } while (cursor !== undefined);
 }
 
-/** Per source and stream: state, last success, lag, cursor time, pages, 429s, errors. */
+/**
+ * Per source and stream: state, last success, lag, cursor time, pages, 429s, errors; per
+ * destination (admins): backlog, lag, delivered, last delivered, last error.
+ */
 export async function syncHealthReport(deps: ReportDeps, actor: Actor) {
   authoriseReportReader(actor);
   const now = deps.clock();
@@ -457,7 +462,20 @@ export async function syncHealthReport(deps: ReportDeps, actor: Actor) {
       streams: (await listStreams(deps.db, source.id)).map((s) => streamView(s, now)),
     });
   }
-  return { generatedAt: now, sources };
+  // Where the events go next: each destination's backlog, lag and last error (admins and the
+  // command line only, as destinations themselves).
+  const destinations =
+    actor.kind === 'user' && actor.user.role !== 'admin'
+      ? []
+      : await Promise.all(
+          (await listDestinations(deps.db)).map(async (d) => ({
+            destinationId: d.id,
+            name: d.name,
+            type: d.settings.type,
+            ...(await destinationHealth(deps, d)),
+          })),
+        );
+  return { generatedAt: now, sources, destinations };
 }
 
 export type SyncHealthReport = Awaited<ReturnType<typeof syncHealthReport>>;

@@ -287,6 +287,33 @@ export interface RejectedRecordsTable {
   first_seen_at: number;
 }
 
+/** Where stored events are forwarded (migration 0014); `config` is JSON without the secret. */
+export interface DestinationsTable {
+  id: string;
+  name: string;
+  type: string;
+  config: string;
+  secret_ciphertext: string | null;
+  key_id: string | null;
+  /** JSON array of source ids; null: every activity source. */
+  source_ids: string | null;
+  /** JSON array of stream names; null: every stream. */
+  streams: string | null;
+  delivered: Generated<number>;
+  last_delivered_at: number | null;
+  last_error: string | null;
+  last_error_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Per destination and event stream: the last event id the destination accepted. */
+export interface DestinationCursorsTable {
+  destination_id: string;
+  stream_id: number;
+  last_event_id: number;
+}
+
 export interface Database {
   identities: IdentitiesTable;
   governance_groups: GovernanceGroupsTable;
@@ -312,4 +339,6 @@ export interface Database {
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
   rejected_records: RejectedRecordsTable;
+  destinations: DestinationsTable;
+  destination_cursors: DestinationCursorsTable;
 }

@@ -194,7 +194,7 @@ export async function checkSecretKey(db: Db, key: SecretKey): Promise<void> {
 }
 
 /**
- * Re-encrypts every source's secret from `oldKey` to `newKey` in one transaction: all sources
+ * Re-encrypts every source's and destination's secret from `oldKey` to `newKey` in one transaction: all sources
  * move, or none do (a secret the old key cannot open aborts the rotation).
  */
 export async function rotateSecretKey(
@@ -218,6 +218,21 @@ export async function rotateSecretKey(
         .where('id', '=', row.id)
         .execute();
       moved += 1;
+    }
+    // Destinations' secrets (HEC token, HMAC key, TLS client key) move with them.
+    const destinations = await trx
+      .selectFrom('destinations')
+      .select(['id', 'secret_ciphertext'])
+      .where('secret_ciphertext', 'is not', null)
+      .execute();
+    for (const row of destinations) {
+      if (row.secret_ciphertext === null) continue;
+      const plaintext = decryptSecret(oldKey, row.secret_ciphertext);
+      await trx
+        .updateTable('destinations')
+        .set({ secret_ciphertext: encryptSecret(newKey, plaintext), key_id: newKey.id })
+        .where('id', '=', row.id)
+        .execute();
     }
     await setSetting(trx, KEY_ID_SETTING, newKey.id);
     return { sources: moved };

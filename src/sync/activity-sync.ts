@@ -335,6 +335,7 @@ class StreamSyncer {
         strings: this.#ctx.strings,
       })),
     );
+    this.#ctx.events?.emit('stored', this.#sourceId);
     pages.forEach(({ page }, i) => {
       const result: IngestResult = results[i] ?? { inserted: 0, updated: 0, changes: [] };
       this.#count(stream, page, result.inserted, result.updated);

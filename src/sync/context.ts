@@ -5,6 +5,7 @@
  *
  * @example const ctx: SyncContext = { db, secretKey, duo: new DuoConnections(opts), log, clock: Date.now, holder };
  */
+import type { EventEmitter } from 'node:events';
 import type { Logger } from '../logging.js';
 import type { Db } from '../store/dialect.js';
 import type { SecretKey } from '../store/secrets.js';
@@ -25,6 +26,11 @@ export interface SyncContext {
   readonly holder: string;
   /** Interned string ids shared by every ingest of this process. */
   readonly strings: StringCache;
+  /**
+   * Told `'stored'` (with the source id) after each transaction of activity pages commits, so
+   * forwarding sends new events within seconds; the composition root wires the listener.
+   */
+  readonly events?: EventEmitter;
 }
 
 /** Who keeps a source busy: the run (when recorded yet) and when its lease expires. */

@@ -8,6 +8,8 @@
  * database with real sources, accounts and runs (aggregated from the simulator over HTTP).
  */
 import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDatabase } from '../support/db.js';
 import { ERROR_CODES } from '../../src/api/errors.js';
@@ -190,6 +192,13 @@ describeEachDatabase(
       real.entitlementId = String(
         (entitlements.body as { entitlements: { id: number }[] }).entitlements[0]?.id,
       );
+      // A destination whose test writes into a throwaway folder.
+      const destination = await admin.post('/api/v1/destinations', {
+        name: 'Bad-input folder',
+        type: 'file',
+        directory: join(tmpdir(), `di-bad-input-${randomUUID()}`),
+      });
+      real.destinations = (destination.body as { id: string }).id;
       const logs = await admin.post('/api/v1/sources', {
         type: 'duo-activity',
         name: 'Duo logs',
@@ -318,6 +327,7 @@ describeEachDatabase(
       expect(Object.keys(real).sort()).toEqual(
         [
           'accountId',
+          'destinations',
           'entitlementId',
           'governance-groups',
           'identities',
@@ -537,6 +547,7 @@ describeEachDatabase(
           [
             '/api/v1/auth/logout',
             '/api/v1/demo',
+            '/api/v1/destinations/:id/test',
             '/api/v1/sources/:id/aggregate',
             '/api/v1/sources/:id/sync',
             '/api/v1/sources/:id/test-connection',

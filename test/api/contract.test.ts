@@ -155,7 +155,20 @@ describe('the answer contract', () => {
     });
     expect(contract.Account.parse(put.body).identityId).toBe(ids.identity);
 
+    const destination = await admin.post('/api/v1/destinations', {
+      name: 'Contract SIEM',
+      type: 'syslog',
+      transport: 'tcp',
+      host: '127.0.0.1',
+      port: 9,
+      format: 'cef',
+    });
+    expect(destination.status).toBe(201);
+    const destinationId = contract.Destination.parse(destination.body).id;
+
     const walk: [string, z.ZodType][] = [
+      ['/api/v1/destinations', contract.DestinationList],
+      [`/api/v1/destinations/${destinationId}`, contract.Destination],
       ['/api/v1/health', contract.Health],
       ['/api/v1/auth/me', contract.Me],
       ['/api/v1/users', contract.UserList],

@@ -10,6 +10,7 @@ export * from './activity.js';
 export * from './audit.js';
 export * from './common.js';
 export * from './demo.js';
+export * from './destinations.js';
 export * from './errors.js';
 export * from './governance-groups.js';
 export * from './health.js';

@@ -4,6 +4,7 @@
  *
  * @example { "days": 90, "generatedAt": 1700000000000, "accounts": [{ "username": "bob", "idleDays": 120, … }] }
  */
+import { DestinationHealth } from './destinations.js';
 import { z } from 'zod';
 import { ACCOUNT_KINDS, ENTITLEMENT_KINDS } from './accounts.js';
 import { EpochMs, Next } from './common.js';
@@ -125,6 +126,15 @@ export type SyncHealthSource = z.infer<typeof SyncHealthSource>;
 export const SyncHealthReport = z.object({
   generatedAt: EpochMs,
   sources: z.array(SyncHealthSource),
+  destinations: z
+    .array(
+      DestinationHealth.extend({
+        destinationId: z.string(),
+        name: z.string(),
+        type: z.enum(['syslog', 'http', 'file']),
+      }),
+    )
+    .describe('each destination’s delivery health (admins; empty for other roles)'),
 });
 export type SyncHealthReport = z.infer<typeof SyncHealthReport>;
 

@@ -355,7 +355,8 @@ function matching(db: Db, f: ColumnFilters, branch: Branch) {
   return q;
 }
 
-function toActivityEvent(
+/** A stored row as an event: its strings resolved by `text`, its payload decoded. */
+export function toActivityEvent(
   r: Selectable<ActivityEventsTable>,
   sourceId: string,
   stream: StreamName,

@@ -2,6 +2,7 @@
 import { ROLE_LABELS } from './features/auth/api';
 import { useSession } from './features/auth/session';
 import { Logo } from './features/auth/SignInPage';
+import { DestinationsPage } from './features/destinations/DestinationsPage';
 import { IdentitiesPage } from './features/identities/IdentitiesPage';
 import { IdentityPage } from './features/identities/IdentityPage';
 import { ReportsPage } from './features/reports/ReportsPage';
@@ -16,6 +17,7 @@ const NAV = [
   { id: 'sources', label: 'Sources' },
   { id: 'identities', label: 'Identities' },
   { id: 'reports', label: 'Reports' },
+  { id: 'destinations', label: 'Destinations' },
   { id: 'settings', label: 'Settings' },
 ] as const;
 
@@ -74,6 +76,8 @@ function Page({ segments }: { segments: readonly string[] }) {
       return id ? <IdentityPage id={id} /> : <IdentitiesPage />;
     case 'reports':
       return <ReportsPage report={id ?? 'access-review'} />;
+    case 'destinations':
+      return <DestinationsPage />;
     case 'settings':
       return <SettingsPage tab={id ?? 'users'} />;
     default:
