@@ -1,8 +1,6 @@
 /**
-<<<<<<< HEAD
- * `duo-insights sources create|list|show|configure|accounts|delete` and `test-connection`: thin wrappers
-=======
- * `duo-insights sources create|list|show|configure|delete|storage|retention` and `test-connection`: thin wrappers
+ * `duo-insights sources create|list|show|configure|accounts|delete|storage|retention` and
+ * `test-connection`: thin wrappers
  * that parse flags, call the same use cases of `core/sources.ts` the HTTP API calls (as the person
  * at this terminal, `cli:<OS user>` in the audit trail, with an admin's rights), and print.
  *
