@@ -19,6 +19,7 @@ import type { Config } from './config.js';
 import { createLogger, type Logger } from './logging.js';
 import type { Db } from './store/dialect.js';
 import type { LoosePath } from './store/files.js';
+import { oldestUndelivered } from './store/destinations.js';
 import { openStore } from './store/open.js';
 import { openReaders, type Readers } from './store/readers.js';
 import type { SecretKey } from './store/secrets.js';
@@ -104,6 +105,11 @@ export async function openApp(config: Config, options: AppOptions = {}): Promise
   };
   const runs = new Runner(sync);
   const retention = new RetentionKeeper(sync);
+  // Never delete what a forwarding destination has not delivered.
+  retention.addHold({
+    name: 'forwarding destinations',
+    oldestNeeded: (stream) => oldestUndelivered(db, stream.streamId),
+  });
   return {
     config,
     log,

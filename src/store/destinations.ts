@@ -336,3 +336,28 @@ export async function destinationBacklog(
   }
   return { backlog, oldestPendingTsMs: next === undefined ? null : epochMs(next.ts) };
 }
+
+/**
+ * The oldest event of a stream some destination has not accepted yet, and that destination's
+ * name (null when every destination receiving the stream has it all, or none receives it): what
+ * retention must keep.
+ */
+export async function oldestUndelivered(
+  db: Db,
+  streamId: number,
+): Promise<{ readonly atMs: EpochMs; readonly by: string } | null> {
+  let oldest: { atMs: EpochMs; by: string } | null = null;
+  for (const destination of await listDestinations(db)) {
+    const last = (await cursorsOf(db, destination)).get(streamId);
+    if (last === undefined) continue;
+    const row = await db
+      .selectFrom('activity_events')
+      .select((eb) => eb.fn.min<number | null>('ts_ms').as('oldest'))
+      .where('stream_id', '=', streamId)
+      .where('id', '>', last)
+      .executeTakeFirstOrThrow();
+    if (row.oldest !== null && (oldest === null || row.oldest < oldest.atMs))
+      oldest = { atMs: epochMs(row.oldest), by: `destination ${destination.name}` };
+  }
+  return oldest;
+}

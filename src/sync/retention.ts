@@ -34,12 +34,15 @@ export interface RetainedStream {
 }
 
 /**
- * Something that needs a stream's events kept for now (a forwarding destination that has not
- * delivered them): the time of the oldest event it still needs, or null when it needs none.
+ * Something that needs a stream's events kept for now (forwarding destinations that have not
+ * delivered them): the time of the oldest event it still needs (with who needs it, when the hold
+ * speaks for several), or null when it needs none.
  */
 export interface RetentionHold {
   readonly name: string;
-  oldestNeeded(stream: RetainedStream): Promise<EpochMs | null>;
+  oldestNeeded(
+    stream: RetainedStream,
+  ): Promise<EpochMs | { readonly atMs: EpochMs; readonly by: string } | null>;
 }
 
 export interface RetentionOptions {
@@ -137,9 +140,11 @@ async function heldCutoff(
   let heldBy: string | undefined;
   for (const hold of holds) {
     const needed = await hold.oldestNeeded(stream);
-    if (needed !== null && needed < beforeMs) {
-      beforeMs = needed;
-      heldBy = hold.name;
+    if (needed === null) continue;
+    const atMs = typeof needed === 'number' ? needed : needed.atMs;
+    if (atMs < beforeMs) {
+      beforeMs = atMs;
+      heldBy = typeof needed === 'number' ? hold.name : needed.by;
     }
   }
   return heldBy === undefined ? { beforeMs } : { beforeMs, heldBy };

@@ -100,6 +100,39 @@ describe('source storage and retention', () => {
     expect(JSON.stringify(audit.body)).toContain('source.retention');
   });
 
+  it('keeps what a forwarding destination has not delivered, and names it', async () => {
+    await ingestActivityPage(api.app.db, {
+      sourceId,
+      stream: 'authentication',
+      events: [200, 190].map((age) => ({
+        naturalKey: `late-${String(age)}`,
+        tsMs: ms(now - age * DAY_MS),
+        userKey: 'DUKEEP00000000000001',
+        result: 'success',
+        payload: JSON.stringify({ txid: `late-${String(age)}` }),
+      })),
+      cursor: 2,
+    });
+    // Nothing listens on port 9 of loopback: the destination delivers nothing.
+    const created = await admin.post('/api/v1/destinations', {
+      name: 'Unreachable SIEM',
+      type: 'syslog',
+      transport: 'tcp',
+      host: '127.0.0.1',
+      port: 9,
+    });
+    expect(created.status).toBe(201);
+    const held = await admin.post(`/api/v1/sources/${sourceId}/retention`);
+    expect(held.body).toMatchObject({
+      streams: [{ stream: 'authentication', deleted: 0, heldBy: 'destination Unreachable SIEM' }],
+    });
+    const id = (created.body as { id: string }).id;
+    expect((await admin.delete(`/api/v1/destinations/${id}`)).status).toBe(204);
+    const freed = await admin.post(`/api/v1/sources/${sourceId}/retention`);
+    expect(freed.body).toMatchObject({ streams: [{ stream: 'authentication', deleted: 2 }] });
+    expect((freed.body as { streams: { heldBy?: string }[] }).streams[0]?.heldBy).toBeUndefined();
+  });
+
   it('answers a Duo source that it stores no events', async () => {
     const owner = await createIdentityVia(admin, 'Accounts Owner');
     const duo = (await createSourceVia(admin, 'duo', 'Accounts only', owner)).id;
