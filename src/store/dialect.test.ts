@@ -142,7 +142,9 @@ describe('SQLite', () => {
       expect(cache.textChars).toBe(b.length + c.length);
       expect(cache.textChars).toBeLessThanOrEqual(120);
       expect(cache.prepare(b)).toBe(keptB);
-      expect(cache.prepare(b).raw().get([])).toEqual([200, 201, 202, 203, 204, 205, 206, 207, 208, 209]);
+      expect(cache.prepare(b).raw().get([])).toEqual([
+        200, 201, 202, 203, 204, 205, 206, 207, 208, 209,
+      ]);
       // A text longer than the whole budget is prepared for each use and never kept.
       const long = values(1_000_000_000);
       expect(long.length).toBeGreaterThan(120);

@@ -103,7 +103,9 @@ function accountsWithActivity(db: Db, adminEvents = false) {
         .select((l) => l.fn.max<number>('l.last_ms').as('m'))
         .whereRef('l.user_key', '=', 's.id')
         .as('last_event_ms'),
-      adminEvents ? lastAdministratorEvent(eb) : sql<number | null>`cast(null as bigint)`.as('last_admin_event_ms'),
+      adminEvents
+        ? lastAdministratorEvent(eb)
+        : sql<number | null>`cast(null as bigint)`.as('last_admin_event_ms'),
       's.id as user_key',
     ])
     .where('a.deleted_at', 'is', null);

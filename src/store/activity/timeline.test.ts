@@ -213,8 +213,7 @@ describeEachDatabase('activity timeline pages of events at the same instant', (t
         .innerJoin('event_streams', 'event_streams.id', 'activity_events.stream_id')
         .select(['activity_events.id', 'activity_events.ts_ms'])
         .where('event_streams.source_id', '=', sourceId);
-      if (filter.streams !== undefined)
-        q = q.where('event_streams.stream', 'in', filter.streams);
+      if (filter.streams !== undefined) q = q.where('event_streams.stream', 'in', filter.streams);
       if (filter.fromMs !== undefined) q = q.where('activity_events.ts_ms', '>=', filter.fromMs);
       if (filter.toMs !== undefined) q = q.where('activity_events.ts_ms', '<', filter.toMs);
       for (const [column, values] of [
@@ -258,7 +257,12 @@ describeEachDatabase('activity timeline pages of events at the same instant', (t
       { factors: ['duo_push'] },
       { factors: ['duo_push', 'sms_passcode', 'never used'] },
       { results: ['denied', 'success'], factors: ['duo_push', 'phone_call'], applications: apps },
-      { results: ['success'], applications: apps, fromMs: ms(START + 20_000), toMs: ms(START + 50_000) },
+      {
+        results: ['success'],
+        applications: apps,
+        fromMs: ms(START + 20_000),
+        toMs: ms(START + 50_000),
+      },
       { streams: ['authentication', 'telephony'], factors: ['phone_call', 'remembered_device'] },
     ];
     for (const filter of filters) {
