@@ -224,7 +224,7 @@ async function build(
     );
     const facts = {
       events,
-      accounts: await countRows(db, 'accounts'),
+      accounts: await countUserAccounts(db),
       identities: await countRows(db, 'identities'),
       builtAt: new Date().toISOString(),
       resumed: kept !== undefined,
@@ -353,6 +353,16 @@ async function storedEvents(db: Db, sourceId: string): Promise<number> {
   return Object.values(counts).reduce((sum, n) => sum + n, 0);
 }
 
+/** Accounts of Duo users (administrators are accounts too, beside them). */
+async function countUserAccounts(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('accounts')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('kind', '=', 'user')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 async function countRows(db: Db, table: 'accounts' | 'identities'): Promise<number> {
   const row = await db
     .selectFrom(table)
@@ -367,7 +377,9 @@ async function simRequestCount(sim: Simulator): Promise<number | undefined> {
   try {
     const response = await request(`${sim.url}/_sim/requests`, { dispatcher });
     const body = (await response.body.json()) as { requests?: { path: string }[] };
-    return body.requests?.filter((r) => r.path.includes('/logs/')).length;
+    return body.requests?.filter(
+      (r) => r.path.includes('/logs/') || r.path.endsWith('/trust_monitor/events'),
+    ).length;
   } finally {
     await dispatcher.close();
   }

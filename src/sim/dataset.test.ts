@@ -636,7 +636,7 @@ describe('the generated records for a fixed seed', () => {
       groups: '7b80ce4fa15eaf35',
       offline_enrollment: '129325774d32e343',
       telephony: '8cbb76ed80d84a96',
-      trust_monitor: '506970f574302d72',
+      trust_monitor: '499872da3559c67b',
       users: 'e8fbd3154dc6d46f',
     });
   });

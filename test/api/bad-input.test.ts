@@ -549,6 +549,7 @@ describeEachDatabase(
             '/api/v1/demo',
             '/api/v1/destinations/:id/test',
             '/api/v1/sources/:id/aggregate',
+            '/api/v1/sources/:id/retention',
             '/api/v1/sources/:id/sync',
             '/api/v1/sources/:id/test-connection',
           ].sort(),
@@ -560,9 +561,10 @@ describeEachDatabase(
         ];
         const answers: string[] = [];
         for (const route of actions) {
-          const path = route.url.endsWith('/sync')
-            ? route.url.replace(':id', activitySourceId)
-            : pathOf(route);
+          const path =
+            route.url.endsWith('/sync') || route.url.endsWith('/retention')
+              ? route.url.replace(':id', activitySourceId)
+              : pathOf(route);
           for (const form of forms) {
             const res = await send('POST', path, form.label, form.payload);
             answers.push(`${res.label} ${res.status}`);

@@ -123,7 +123,7 @@ describe('HTTP API', () => {
       expect(started.status).toBe(202);
       const run = await waitForRun(admin, (started.body as { runId: string }).runId);
       expect(run.status).toBe('succeeded');
-      const accounts = await admin.get(`/api/v1/sources/${duo.id}/accounts?limit=500`);
+      const accounts = await admin.get(`/api/v1/sources/${duo.id}/accounts?kind=user&limit=500`);
       const list = (
         accounts.body as {
           accounts: { status: string; groups: unknown[]; identityId: string | null }[];
@@ -345,7 +345,7 @@ describe('HTTP API', () => {
         `/api/v1/reports/access-review?entitlementId=${groups.entitlements[0]?.id}&format=csv`,
       );
       expect(reviewCsv.text).toMatch(
-        /^username,realname,email,identity,status,last_activity,days_active_90,suggestion,reason/,
+        /^username,realname,email,identity,status,kind,last_activity,days_active_90,suggestion,reason/,
       );
 
       const actions = (await admin.get('/api/v1/reports/admin-actions?limit=5')).body as {

@@ -42,7 +42,9 @@ async function logRequests(sim: TestSimulator, stream: string): Promise<RequestL
     'GET',
     '/_sim/requests',
   );
-  return requests.filter((r) => r.path.endsWith(`/logs/${stream}`));
+  // Trust Monitor events are not under /logs/.
+  const path = stream === 'trust_monitor' ? '/trust_monitor/events' : `/logs/${stream}`;
+  return requests.filter((r) => r.path.endsWith(path));
 }
 
 function mintimeOf(r: RequestLogEntry): number {

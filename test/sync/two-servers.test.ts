@@ -246,7 +246,9 @@ describeOnPostgres(
         'GET',
         '/_sim/requests',
       );
-      const logReads = requests.filter((r) => r.path.includes('/logs/'));
+      const logReads = requests.filter(
+        (r) => r.path.includes('/logs/') || r.path.endsWith('/trust_monitor/events'),
+      );
       const connectionTests = logReads.filter((r) =>
         r.params.some(([name, value]) => name === 'limit' && value === '1'),
       );
