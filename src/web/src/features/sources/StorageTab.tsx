@@ -29,13 +29,22 @@ import {
   type StreamStorage,
 } from './api';
 
-/** Megabytes (10⁶ bytes), precise enough to compare streams: "0.4 MB", "12 MB", "< 0.1 MB". */
-export function formatMegabytes(bytes: number): string {
+/** Megabytes (10⁶ bytes), precise enough to compare streams: "0.4", "12", "< 0.1". */
+export function megabytes(bytes: number): string {
   const mb = bytes / 1_000_000;
-  if (bytes === 0) return '0 MB';
-  if (mb < 0.1) return '< 0.1 MB';
-  if (mb < 10) return `${mb.toFixed(1)} MB`;
-  return `${formatNumber(Math.round(mb))} MB`;
+  if (bytes === 0) return '0';
+  if (mb < 0.1) return '< 0.1';
+  if (mb < 10) return mb.toFixed(1);
+  return formatNumber(Math.round(mb));
+}
+
+/** "(about 13 months)", "(about 3 years)": a number of days as people think of them. */
+function roughly(days: string): string {
+  const n = Number(days);
+  if (!Number.isFinite(n) || n <= 0) return '';
+  if (n < 730) return ` (about ${String(Math.round(n / 30.44))} months)`;
+  const years = Math.round((n / 365.25) * 10) / 10;
+  return ` (about ${String(years)} years)`;
 }
 
 /** "keeps 400 days of events, 1,095 days of rollups" */
@@ -82,7 +91,7 @@ function StreamsStorageCard({
         <Stat label="Events stored" value={formatNumber(storage.events)} />
         <Stat
           label="Estimated size"
-          value={formatMegabytes(storage.estimatedBytes)}
+          value={`${megabytes(storage.estimatedBytes)} MB`}
           detail="The store's event bytes shared out by event count"
         />
         <Stat
@@ -91,43 +100,53 @@ function StreamsStorageCard({
           detail={retentionSentence(storage.retentionDays, storage.rollupRetentionDays)}
         />
       </div>
-      <DataTable
-        caption="Storage per stream"
-        rows={storage.streams}
-        rowKey={(s) => s.stream}
-        csvName={`${source.name}-storage`}
-        empty={
-          <p className="muted table-empty">
-            No event stored yet. Events appear after the first sync.
-          </p>
-        }
-        columns={[
-          { label: 'Stream', value: (s: StreamStorage) => sentenceCase(s.stream) },
-          {
-            label: 'Events',
-            value: (s) => s.events,
-            render: (s) => formatNumber(s.events),
-            align: 'right',
-          },
-          {
-            label: 'Oldest',
-            value: (s) => formatDateTime(s.oldestMs),
-            render: (s) => <span title={formatDateTime(s.oldestMs)}>{formatDate(s.oldestMs)}</span>,
-          },
-          {
-            label: 'Newest',
-            value: (s) => formatDateTime(s.newestMs),
-            render: (s) => <span title={formatDateTime(s.newestMs)}>{formatAgo(s.newestMs)}</span>,
-            optional: true,
-          },
-          {
-            label: 'Estimated size',
-            value: (s) => (s.estimatedBytes / 1_000_000).toFixed(3),
-            render: (s) => formatMegabytes(s.estimatedBytes),
-            align: 'right',
-          },
-        ]}
-      />
+      <div className="compact-table">
+        <DataTable
+          caption="Storage per stream"
+          rows={storage.streams}
+          rowKey={(s) => s.stream}
+          csvName={`${source.name}-storage`}
+          empty={
+            <p className="muted table-empty">
+              No event stored yet. Events appear after the first sync.
+            </p>
+          }
+          columns={[
+            { label: 'Stream', value: (s: StreamStorage) => sentenceCase(s.stream) },
+            {
+              label: 'Events',
+              value: (s) => s.events,
+              render: (s) => formatNumber(s.events),
+              align: 'right',
+            },
+            {
+              label: 'Oldest',
+              value: (s) => formatDateTime(s.oldestMs),
+              render: (s) => (
+                <span className="nowrap" title={formatDateTime(s.oldestMs)}>
+                  {formatDate(s.oldestMs)}
+                </span>
+              ),
+            },
+            {
+              label: 'Newest',
+              value: (s) => formatDateTime(s.newestMs),
+              render: (s) => (
+                <span className="nowrap" title={formatDateTime(s.newestMs)}>
+                  {formatAgo(s.newestMs)}
+                </span>
+              ),
+              optional: true,
+            },
+            {
+              label: 'Size (MB)',
+              value: (s) => (s.estimatedBytes / 1_000_000).toFixed(3),
+              render: (s) => megabytes(s.estimatedBytes),
+              align: 'right',
+            },
+          ]}
+        />
+      </div>
     </Card>
   );
 }
@@ -326,11 +345,6 @@ function RetentionForm({ source, onSaved }: { source: SourceSummary; onSaved: ()
     }
   }
 
-  const span = (value: string) => {
-    const n = Number(value);
-    return Number.isFinite(n) && n > 0 ? ` (about ${(n / 365).toFixed(1)} years)` : '';
-  };
-
   return (
     <Card title="Retention">
       <form className="form" onSubmit={(event) => void save(event)} noValidate>
@@ -342,7 +356,7 @@ function RetentionForm({ source, onSaved }: { source: SourceSummary; onSaved: ()
           value={days}
           onChange={setDays}
           error={problems['retentionDays']}
-          hint={`180 to 3,650${span(days)}. Older events are deleted by the daily pass.`}
+          hint={`180 to 3,650${roughly(days)}. Older events are deleted by the daily pass.`}
           disabled={!manage}
         />
         <TextField
@@ -353,7 +367,7 @@ function RetentionForm({ source, onSaved }: { source: SourceSummary; onSaved: ()
           value={rollupDays}
           onChange={setRollupDays}
           error={problems['rollupRetentionDays']}
-          hint={`At least as long as events, up to 3,650${span(rollupDays)}. Rollups feed the daily chart, days active and usage reports.`}
+          hint={`At least as long as events, up to 3,650${roughly(rollupDays)}. Rollups feed the daily chart, days active and usage reports.`}
           disabled={!manage}
         />
         {manage ? (
