@@ -31,6 +31,7 @@ let server: Server;
 let browser: Browser;
 let page: Page;
 let sourceId = '';
+let post: (path: string, body: unknown) => Promise<{ id: string }>;
 
 /** A signed-in API session of the test itself (cookie and CSRF token), for the set-up. */
 async function signIn(username: string, password: string) {
@@ -53,19 +54,25 @@ async function signIn(username: string, password: string) {
   };
 }
 
-async function storeOldEvents(): Promise<void> {
+async function storeOldEvents(
+  ages: Readonly<Partial<Record<StreamName, readonly number[]>>>,
+  batch: string,
+): Promise<void> {
   const db = openDatabase(`sqlite:${join(server.dataDir, 'duo-insights.db')}`);
   try {
-    for (const [stream, ages] of Object.entries(AGES) as [StreamName, number[]][]) {
+    for (const [stream, days] of Object.entries(ages) as [StreamName, number[]][]) {
       await ingestActivityPage(db, {
         sourceId,
         stream,
-        events: ages.map((age) => ({
-          naturalKey: `${stream}-${String(age)}`,
+        events: days.map((age) => ({
+          naturalKey: `${batch}-${stream}-${String(age)}`,
           tsMs: ms(now - age * DAY_MS),
           userKey: 'DUSTORE0000000000001',
           result: 'success',
-          payload: JSON.stringify({ txid: `${stream}-${String(age)}`, note: 'x'.repeat(400) }),
+          payload: JSON.stringify({
+            txid: `${batch}-${stream}-${String(age)}`,
+            note: 'x'.repeat(400),
+          }),
         })),
         cursor: 1,
       });
@@ -88,15 +95,13 @@ async function openStorage(target: Page): Promise<void> {
   await target.getByRole('table', { name: 'Storage per stream' }).waitFor();
 }
 
-/** The section at both sizes: the whole page at desktop, the page as a phone scrolls it. */
+/** The section at both sizes: a desktop window (1440×900), and the page as a phone scrolls it. */
 async function shoot(target: Page, name: string): Promise<void> {
   await target.setViewportSize({ width: 1440, height: 900 });
-  await target.evaluate(() => {
-    window.scrollTo(0, 0);
-  });
+  // A string: the test's own types know no DOM.
+  await target.evaluate('window.scrollTo(0, 0)');
   await target.screenshot({
     path: screenshotPath(`${name}-desktop`),
-    fullPage: true,
     style: '.toasts { display: none; }',
   });
   await target.setViewportSize({ width: 390, height: 844 });
@@ -123,7 +128,7 @@ function streamRow(name: string) {
 describe('the Storage tab of an Activity Insights source', () => {
   beforeAll(async () => {
     [server, browser] = await Promise.all([startServer(ADMIN_PASSWORD), launchBrowser()]);
-    const post = await signIn('admin', ADMIN_PASSWORD);
+    post = await signIn('admin', ADMIN_PASSWORD);
     await post('/users', { username: 'vera', password: VIEWER_PASSWORD, role: 'viewer' });
     const owner = await post('/identities', {
       displayName: 'Log Keeper',
@@ -136,7 +141,7 @@ describe('the Storage tab of an Activity Insights source', () => {
         ownerIdentityId: owner.id,
       })
     ).id;
-    await storeOldEvents();
+    await storeOldEvents(AGES, 'first');
     page = await browser.newPage({
       viewport: { width: 1440, height: 900 },
       locale: 'en-GB',
@@ -264,5 +269,35 @@ describe('the Storage tab of an Activity Insights source', () => {
     } finally {
       await viewer.close();
     }
+  }, 60_000);
+
+  it('names the forwarding destination that held events back', async () => {
+    // Nothing listens on port 9 of loopback: the destination delivers nothing.
+    await post('/destinations', {
+      name: 'Unreachable SIEM',
+      type: 'syslog',
+      transport: 'tcp',
+      host: '127.0.0.1',
+      port: 9,
+    });
+    await storeOldEvents({ authentication: [260, 230] }, 'late');
+    await page.reload();
+    await page.getByRole('table', { name: 'Storage per stream' }).waitFor();
+    expect(await streamRow('Authentication').locator('td:nth-child(2)').innerText()).toBe('6');
+    await page.getByRole('button', { name: 'Apply retention now' }).click();
+    await page
+      .getByRole('group', { name: 'Confirm applying retention' })
+      .getByRole('button', { name: 'Delete old events' })
+      .click();
+    const result = page.getByTestId('retention-result');
+    await result.waitFor();
+    expect(await result.innerText()).toMatch(
+      /Authentication: 0 events deleted — events from .+ on kept for destination Unreachable SIEM, which has not delivered them/,
+    );
+    await expect
+      .poll(async () => page.locator('main').innerText())
+      .toMatch(/Held back\s+Authentication by destination Unreachable SIEM/);
+    expect(await streamRow('Authentication').locator('td:nth-child(2)').innerText()).toBe('6');
+    await shoot(page, 'storage-held');
   }, 60_000);
 });

@@ -143,6 +143,8 @@ function StreamsStorageCard({
               value: (s) => (s.estimatedBytes / 1_000_000).toFixed(3),
               render: (s) => megabytes(s.estimatedBytes),
               align: 'right',
+              // On a phone the total above says it; the stream, its events and oldest fit.
+              optional: true,
             },
           ]}
         />
