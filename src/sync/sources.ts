@@ -54,6 +54,19 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   throw new InputError(details.map((d) => `${d.field}: ${d.message}`).join('; '), details);
 }
 
+/**
+ * A retention in whole days, refused with its bounds and why they are so: events are kept at
+ * least as long as Duo keeps them, so a re-read never brings deleted ones back.
+ */
+function retentionDaysInput() {
+  const bounds = `a whole number of days from ${String(MIN_RETENTION_DAYS)} (Duo keeps ${String(MIN_RETENTION_DAYS)} days of logs) to ${String(MAX_RETENTION_DAYS)}`;
+  return z
+    .number()
+    .int(`must be ${bounds}`)
+    .min(MIN_RETENTION_DAYS, `must be ${bounds}`)
+    .max(MAX_RETENTION_DAYS, `must be ${bounds}`);
+}
+
 export const SourceSettingsInput = z
   .object({
     syncIntervalHours: z
@@ -102,8 +115,8 @@ export const SourceSettingsInput = z
         if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
       })
       .nullable(),
-    retentionDays: z.number().int().min(MIN_RETENTION_DAYS).max(MAX_RETENTION_DAYS),
-    rollupRetentionDays: z.number().int().min(MIN_RETENTION_DAYS).max(MAX_RETENTION_DAYS),
+    retentionDays: retentionDaysInput(),
+    rollupRetentionDays: retentionDaysInput(),
   })
   .partial()
   .strict()

@@ -197,3 +197,7 @@ export const SourceStorage = z.object({
   lastPass: RetentionPass.nullable(),
   nextPassAt: EpochMs,
 });
+export type StreamStorage = z.infer<typeof StreamStorage>;
+export type StreamRetention = z.infer<typeof StreamRetention>;
+export type RetentionPass = z.infer<typeof RetentionPass>;
+export type SourceStorage = z.infer<typeof SourceStorage>;

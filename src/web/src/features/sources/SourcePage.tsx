@@ -36,6 +36,7 @@ import { ConfigurationForm } from './ConfigurationForm';
 import { EntitlementsTab } from '../entitlements/EntitlementsTab';
 import { BackfillProgress, RunProgress } from './progress';
 import { SourceSettingsTab } from './SourceSettingsTab';
+import { StorageTab } from './StorageTab';
 import { useIdentityNames } from '../identities/useIdentityNames';
 import { TestConnectionPanel } from './TestConnectionPanel';
 
@@ -102,6 +103,7 @@ function SourceView({
           { id: 'entitlements', label: 'Entitlements' },
         ]
       : []),
+    ...(source.type === 'duo-activity' ? [{ id: 'storage', label: 'Storage' }] : []),
     { id: 'configuration', label: 'Configuration' },
     { id: 'settings', label: 'Schedule and settings' },
   ];
@@ -178,6 +180,9 @@ function SourceView({
       )}
       {tab === 'accounts' && <AccountsTab source={source} />}
       {tab === 'entitlements' && <EntitlementsTab source={source} />}
+      {tab === 'storage' && source.type === 'duo-activity' && (
+        <StorageTab source={source} onSaved={refresh} />
+      )}
       {tab === 'configuration' && (
         <Card title="Configuration">
           {manage ? (

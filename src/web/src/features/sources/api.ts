@@ -14,6 +14,8 @@ import type {
   SourceList,
   SourceSummary,
   SourceType,
+  RetentionPass,
+  SourceStorage,
   Stream,
   StreamList,
 } from '../../../../api/contract/index.js';
@@ -27,8 +29,12 @@ export type {
   SourceState,
   SourceSummary,
   SourceType,
+  RetentionPass,
+  SourceStorage,
   Stream,
+  StreamRetention,
   StreamState,
+  StreamStorage,
 } from '../../../../api/contract/index.js';
 
 export const SOURCE_TYPE_LABELS: Record<SourceType, string> = {
@@ -115,6 +121,16 @@ export function getRun(api: Api, runId: string): Promise<Run> {
 
 export async function listStreams(api: Api, id: string): Promise<Stream[]> {
   return (await api.get<StreamList>(`/sources/${id}/streams`)).streams;
+}
+
+/** What an Activity Insights source's streams hold, its retention and its retention passes. */
+export function getStorage(api: Api, id: string): Promise<SourceStorage> {
+  return api.get<SourceStorage>(`/sources/${id}/storage`);
+}
+
+/** Applies the source's retention now: what the pass deleted, and what held events back. */
+export function applyRetention(api: Api, id: string): Promise<RetentionPass> {
+  return api.post<RetentionPass>(`/sources/${id}/retention`);
 }
 
 export function isRunActive(run: Run | null | undefined): boolean {
