@@ -190,7 +190,7 @@ describe('npm run bench -- --quick', () => {
     for (const check of results.checks) expect(run.stdout).toContain(check.figure);
   }, 300_000);
 
-  it('with --retention, deletes a tiny store\'s old events and times reads with and without the deletion, on SQLite and PostgreSQL', async () => {
+  it("with --retention, deletes a tiny store's old events and times reads with and without the deletion, on SQLite and PostgreSQL", async () => {
     const run = await runQuickBench('--retention');
     expect(run.code, run.stderr).toBe(0);
     const file = join(out, 'quick-retention.json');

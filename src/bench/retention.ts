@@ -312,7 +312,7 @@ async function scratchStore(
   const store = await createThrowawayDatabase(postgresUrl, 'di_bench_retention');
   return {
     url: store.url,
-    drop: store.drop,
+    drop: () => store.drop(),
     copy: async () => {
       const copy = await createThrowawayDatabase(postgresUrl, 'di_bench_retention_copy');
       await copy.drop();
@@ -440,7 +440,9 @@ export function formatRetentionTable(figures: readonly RetentionFigures[]): stri
     lines.push(
       `${r.database}: ${f(r.store.deleted + r.store.kept, 0)} events (${f(r.store.users, 0)} Duo users, built in ${f(r.store.buildSeconds)} s), retention ${String(r.store.retentionDays)} days`,
       `  deletion (batch ${String(d.batchSize)}, pause ${String(d.pauseMs)} ms): ${f(d.deleted, 0)} events in ${f(d.seconds)} s, CPU ${f(d.cpuSeconds)} s` +
-        `${d.serverCpuSeconds === null ? '' : ` (process ${f(d.processCpuSeconds)} + server ${f(d.serverCpuSeconds)})`}` +
+        (d.serverCpuSeconds === null
+          ? ''
+          : ` (process ${f(d.processCpuSeconds)} + server ${f(d.serverCpuSeconds)})`) +
         ` → ${f(d.eventsPerSec, 0)} events/s, ${f(d.eventsPerCpuSec, 0)} per CPU s`,
       `  under reads: ${f(r.underReads.deleted, 0)} events in ${f(r.underReads.seconds)} s`,
       `  ${'read (ms)'.padEnd(22)} ${'idle p50/p95/p99'.padEnd(24)} during deletion p50/p95/p99`,
@@ -448,7 +450,11 @@ export function formatRetentionTable(figures: readonly RetentionFigures[]): stri
     const row = (label: string, idle: LatencySummary, during: LatencySummary): string =>
       `  ${label.padEnd(22)} ${`${f(idle.p50Ms)} / ${f(idle.p95Ms)} / ${f(idle.p99Ms)}`.padEnd(24)} ${f(during.p50Ms)} / ${f(during.p95Ms)} / ${f(during.p99Ms)}  (${String(during.samples)} samples)`;
     lines.push(
-      row('timeline first page', r.reads.idle.timelineFirstPage, r.reads.duringDeletion.timelineFirstPage),
+      row(
+        'timeline first page',
+        r.reads.idle.timelineFirstPage,
+        r.reads.duringDeletion.timelineFirstPage,
+      ),
       row('insights', r.reads.idle.insights, r.reads.duringDeletion.insights),
     );
   }
