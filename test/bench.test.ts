@@ -189,4 +189,33 @@ describe('npm run bench -- --quick', () => {
     }
     for (const check of results.checks) expect(run.stdout).toContain(check.figure);
   }, 300_000);
+
+  it("with --retention, deletes a tiny store's old events and times reads with and without the deletion, on SQLite and PostgreSQL", async () => {
+    const run = await runQuickBench('--retention');
+    expect(run.code, run.stderr).toBe(0);
+    const file = join(out, 'quick-retention.json');
+    expect(existsSync(file)).toBe(true);
+    expect(existsSync(join(out, 'latest-retention.json'))).toBe(true);
+    const results = JSON.parse(readFileSync(file, 'utf8')) as {
+      retention: {
+        database: string;
+        store: { deleted: number };
+        deletion: { deleted: number; eventsPerCpuSec: number; batchSize: number };
+        underReads: { deleted: number };
+        reads: Record<'idle' | 'duringDeletion', Record<string, { samples: number }>>;
+      }[];
+    };
+    for (const [path, value] of numbers(results)) expect(Number.isFinite(value), path).toBe(true);
+    expect(results.retention.map((r) => r.database)).toEqual(['sqlite', 'postgres']);
+    for (const r of results.retention) {
+      // Exactly the events older than the retention go, in both passes.
+      expect(r.deletion.deleted).toBe(r.store.deleted);
+      expect(r.underReads.deleted).toBe(r.store.deleted);
+      expect(r.deletion.eventsPerCpuSec).toBeGreaterThan(0);
+      for (const phase of ['idle', 'duringDeletion'] as const)
+        for (const read of ['timelineFirstPage', 'insights'])
+          expect(r.reads[phase][read]?.samples, `${phase} ${read}`).toBeGreaterThan(0);
+    }
+    expect(run.stdout).toContain('during deletion p50/p95/p99');
+  }, 60_000);
 });

@@ -108,7 +108,7 @@ export async function measureInsights(
 }
 
 /** One identity per Duo user, linked through an account of a `duo` source made for the bench. */
-async function linkIdentities(
+export async function linkIdentities(
   db: Db,
   users: readonly { readonly userKey: string }[],
   now: number,

@@ -51,6 +51,7 @@ import { DEFAULT_REQUEST_BENCH, measureRequests, QUICK_REQUEST_BENCH } from './r
 import { runLatencyBench } from './latency.js';
 import { parseScaleOptions, runScaleBench, type ScaleOptions } from './scale.js';
 import { measureInsights, type InsightsFigures } from './insights.js';
+import { formatRetentionTable, runRetentionBench } from './retention.js';
 import type { ChildInput, ChildResult } from './sync-child.js';
 
 export interface BenchOptions {
@@ -81,6 +82,8 @@ export interface BenchOptions {
   readonly scale?: ScaleOptions;
   /** `--reports`: only the latency bench's reports and small requests during its export. */
   readonly reportsOnly?: boolean;
+  /** `--retention`: only the retention bench (deleting 1 M events, and reads meanwhile). */
+  readonly retentionOnly?: boolean;
 }
 
 /** Days of history in the ingest tenant (the sync backfills them all). */
@@ -90,6 +93,7 @@ const USAGE = `usage: npm run bench -- [--events N] [--catch-up-events N] [--cat
   [--catch-up-client-burst N] [--users N] [--latency-members N] [--databases sqlite,postgres] [--postgres-url URL] [--out DIR] [--name NAME]
   [--quick] [--profile DIR]
        npm run bench -- --reports [--latency-members N] [--databases sqlite,postgres] [--postgres-url URL] [--out DIR] [--name NAME] [--quick]
+       npm run bench -- --retention [--databases sqlite,postgres] [--postgres-url URL] [--out DIR] [--name NAME] [--quick]
        npm run bench -- --scale SIZE[,SIZE] [--keep DIR] [--samples N] [--warmup N] [--budget SECONDS]
   [--databases sqlite,postgres] [--postgres-url URL] [--out DIR] [--name NAME] [--quick] [--profile DIR]
   SIZE: authentication events, e.g. 300k, 1m, 2.5m, 10m (10m: 50,000 Duo users over 180 days)`;
@@ -116,6 +120,7 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
       warmup: { type: 'string' },
       budget: { type: 'string' },
       reports: { type: 'boolean', default: false },
+      retention: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -173,6 +178,7 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
     ...(profileDir === undefined ? {} : { profileDir }),
     ...(scale === undefined ? {} : { scale }),
     ...(values.reports ? { reportsOnly: true } : {}),
+    ...(values.retention ? { retentionOnly: true } : {}),
   };
 }
 
@@ -342,6 +348,44 @@ async function mainReports(options: BenchOptions): Promise<void> {
   process.stdout.write(`\nwritten: ${join(options.outDir, `${options.name}-reports.json`)}\n`);
 }
 
+/**
+ * `--retention`: the retention bench alone (a 1 M-event deletion, and reads while it runs) on
+ * every database, written to `<name>-retention.json` and `latest-retention.json`.
+ */
+async function mainRetention(options: BenchOptions): Promise<void> {
+  progress(
+    `retention run ${options.name}${options.quick ? ' (quick)' : ''}: databases ${options.databases.join(', ')}`,
+  );
+  const retention = await runRetentionBench({
+    databases: options.databases,
+    postgresUrl: options.postgresUrl,
+    quick: options.quick,
+    progress,
+  });
+  const figures = {
+    name: options.name,
+    at: new Date().toISOString(),
+    git: gitShortSha(),
+    node: process.version,
+    cpus: cpus().length,
+    loadAverage: loadavg(),
+    quick: options.quick,
+    options: { databases: options.databases },
+    retention,
+  };
+  mkdirSync(options.outDir, { recursive: true });
+  const text = `${JSON.stringify(figures, null, 2)}\n`;
+  writeFileSync(join(options.outDir, `${options.name}-retention.json`), text);
+  writeFileSync(join(options.outDir, 'latest-retention.json'), text);
+  process.stdout.write(
+    `duo-insights retention bench ${options.name}${options.quick ? ' (quick: a smoke run)' : ''}\n` +
+      `node ${process.version}, ${String(cpus().length)} CPUs, load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} at the end\n${formatRetentionTable(retention)}`,
+  );
+  process.stdout.write(`\nwritten: ${join(options.outDir, `${options.name}-retention.json`)}\n`);
+}
+
 interface SyncPlan {
   readonly streams: readonly StreamName[];
   readonly backfillDays: number;
@@ -480,6 +524,10 @@ async function main(): Promise<void> {
   }
   if (options.reportsOnly === true) {
     await mainReports(options);
+    return;
+  }
+  if (options.retentionOnly === true) {
+    await mainRetention(options);
     return;
   }
   progress(
