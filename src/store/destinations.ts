@@ -17,8 +17,7 @@ import type { StreamName } from '../domain/streams.js';
 import { ms, type EpochMs } from '../domain/time.js';
 import { epochMs, fromJson, newId, toJson, toJsonOrNull } from './columns.js';
 import type { Db } from './dialect.js';
-import { stringValues } from './activity/strings.js';
-import { toActivityEvent } from './activity/timeline.js';
+import { rowTexts, toActivityEvent } from './activity/timeline.js';
 import type { DestinationsTable } from './schema.js';
 import { decryptSecret, encryptSecret, type SecretKey } from './secrets.js';
 
@@ -191,24 +190,7 @@ export async function pendingEvents(
   }
   rows.sort((a, b) => a.id - b.id);
   const page = rows.slice(0, limit);
-  const values = await stringValues(
-    db,
-    page.flatMap((r) =>
-      [
-        r.user_key,
-        r.username,
-        r.result,
-        r.reason,
-        r.factor,
-        r.application,
-        r.location,
-        r.access_os,
-        r.access_browser,
-      ].flatMap((v) => (v === null ? [] : [v])),
-    ),
-  );
-  const text = (id: number | null): string | null =>
-    id === null ? null : (values.get(id) ?? null);
+  const text = await rowTexts(db, page);
   const streams = await db
     .selectFrom('event_streams')
     .select(['id', 'source_id', 'stream'])

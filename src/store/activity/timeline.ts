@@ -143,28 +143,11 @@ export async function listActivityEvents(db: Db, query: ActivityQuery): Promise<
       .limit(limit + 1)
       .execute();
   const page = rows.slice(0, limit);
-  const values = await stringValues(
-    db,
-    page.flatMap((r) =>
-      [
-        r.user_key,
-        r.username,
-        r.result,
-        r.reason,
-        r.factor,
-        r.application,
-        r.location,
-        r.access_os,
-        r.access_browser,
-      ].flatMap((v) => (v === null ? [] : [v])),
-    ),
-  );
+  const text = await rowTexts(db, page);
   const streams = await eventStreamsById(
     db,
     page.map((r) => r.stream_id),
   );
-  const text = (id: number | null): string | null =>
-    id === null ? null : (values.get(id) ?? null);
   const events: ActivityEvent[] = page.map((r) => {
     const of = streams.get(r.stream_id);
     if (of === undefined) throw new Error(`event ${String(r.id)} names no stored stream`);
@@ -353,6 +336,33 @@ function matching(db: Db, f: ColumnFilters, branch: Branch) {
     // a scan); both columns are NOT NULL, so it means exactly "older than the cursor".
     q = q.where((eb) => eb(eb.refTuple('ts_ms', 'id'), '<', eb.tuple(cursor.tsMs, cursor.id)));
   return q;
+}
+
+/**
+ * The texts of the strings event rows name (user, result, factor, …), read in one pass: what
+ * `toActivityEvent` resolves each row's string ids with.
+ */
+export async function rowTexts(
+  db: Db,
+  rows: readonly Selectable<ActivityEventsTable>[],
+): Promise<(id: number | null) => string | null> {
+  const values = await stringValues(
+    db,
+    rows.flatMap((r) =>
+      [
+        r.user_key,
+        r.username,
+        r.result,
+        r.reason,
+        r.factor,
+        r.application,
+        r.location,
+        r.access_os,
+        r.access_browser,
+      ].flatMap((v) => (v === null ? [] : [v])),
+    ),
+  );
+  return (id) => (id === null ? null : (values.get(id) ?? null));
 }
 
 /** A stored row as an event: its strings resolved by `text`, its payload decoded. */
