@@ -66,14 +66,19 @@ export function Shell() {
   );
 }
 
+/**
+ * The page of the current path. A page with a resource id in its path is keyed by it: opening
+ * another source (link, typed address, Back/Forward) mounts a new page, so no state — a form's
+ * fields, a connection test's verdict — carries over from the one shown before.
+ */
 function Page({ segments }: { segments: readonly string[] }) {
   const [section = 'sources', id, tab] = segments;
   switch (section) {
     case 'sources':
       if (id === 'new') return <CreateSourceWizard />;
-      return id ? <SourcePage id={id} tab={tab ?? 'overview'} /> : <SourcesPage />;
+      return id ? <SourcePage key={id} id={id} tab={tab ?? 'overview'} /> : <SourcesPage />;
     case 'identities':
-      return id ? <IdentityPage id={id} /> : <IdentitiesPage />;
+      return id ? <IdentityPage key={id} id={id} /> : <IdentitiesPage />;
     case 'reports':
       return <ReportsPage report={id ?? 'access-review'} />;
     case 'destinations':
@@ -86,7 +91,7 @@ function Page({ segments }: { segments: readonly string[] }) {
           title="There is no such page"
           action={<a href={href('/sources')}>Go to Sources</a>}
         >
-          The address {`#/${segments.join('/')}`} does not lead anywhere.
+          The address {`/${segments.join('/')}`} does not lead anywhere.
         </EmptyState>
       );
   }

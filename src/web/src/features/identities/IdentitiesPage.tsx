@@ -87,7 +87,11 @@ export function IdentitiesPage() {
             value={text}
             autoFocus
             onChange={(event) => {
-              setText(event.target.value);
+              const value = event.target.value;
+              setText(value);
+              // The search is part of the address: it survives a reload and can be shared.
+              const query = value.trim() ? `?${new URLSearchParams({ q: value }).toString()}` : '';
+              navigate(`/identities${query}`, { replace: true });
             }}
           />
         </form>

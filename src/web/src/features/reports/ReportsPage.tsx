@@ -26,12 +26,12 @@ import { listSources } from '../sources/api';
 import { AccountStatusBadge, StreamStateBadge } from '../sources/badges';
 import {
   accessReview,
+  accessReviewPath,
   adminActions,
   csvUrl,
   dormantAccounts,
   REPORT_PATHS,
   syncHealth,
-  type AccessReviewMember,
   type AdminAction,
   securityEvents,
   type SecurityEvent,
@@ -71,17 +71,30 @@ function personName(row: {
   return row.identityName ?? row.displayName ?? row.username;
 }
 
+/**
+ * The review of the group in the address (`?sourceId=…&entitlementId=…`): both selects show what
+ * the address names, and choosing others then "Run review" opens their address.
+ */
 function AccessReview() {
   const { api } = useSession();
   const route = useRoute();
+  const chosenSource = route.query.get('sourceId') ?? '';
   const chosen = route.query.get('entitlementId') ?? '';
   const sources = useResource(
     async () => (await listSources(api)).filter((s) => s.type === 'duo'),
     [api],
   );
-  const [sourceId, setSourceId] = useState('');
+  const review = useResource(
+    () => (chosen ? accessReview(api, chosen) : Promise.resolve(null)),
+    [api, chosen],
+  );
+  const [sourceId, setSourceId] = useState(chosenSource);
+  useEffect(() => {
+    setSourceId(chosenSource);
+  }, [chosenSource]);
   const firstSource = sources.state.data?.[0]?.id ?? '';
-  const activeSource = sourceId || firstSource;
+  // An address with a group but no source (an older link) reviews the group's own source.
+  const activeSource = sourceId || review.state.data?.source.id || firstSource;
   const entitlements = useResource(
     () => (activeSource ? listEntitlements(api, activeSource) : Promise.resolve([])),
     [api, activeSource],
@@ -91,19 +104,13 @@ function AccessReview() {
     setEntitlementId(chosen);
   }, [chosen]);
 
-  const review = useResource(
-    () => (chosen ? accessReview(api, chosen) : Promise.resolve<AccessReviewMember[]>([])),
-    [api, chosen],
-  );
-
   function submit(event: SyntheticEvent) {
     event.preventDefault();
-    if (entitlementId)
-      navigate(`/reports/access-review?entitlementId=${encodeURIComponent(entitlementId)}`);
+    if (entitlementId) navigate(accessReviewPath(activeSource, entitlementId));
   }
 
-  const entitlementName = entitlements.state.data?.find((g) => String(g.id) === chosen)?.name;
-  const rows = review.state.data ?? [];
+  const entitlementName = review.state.data?.entitlement.name;
+  const rows = review.state.data?.members ?? [];
   const revoke = rows.filter((r) => r.suggestion === 'revoke').length;
 
   return (
@@ -160,18 +167,18 @@ function AccessReview() {
       {chosen && (
         <Card title={entitlementName ? `Access review: ${entitlementName}` : 'Access review'}>
           <Loaded resource={review.state} retry={review.reload} label="Running the review…">
-            {(list) => (
+            {(report) => (
               <>
-                {list.length > 0 && (
+                {rows.length > 0 && (
                   <p className="review-summary" data-testid="review-summary">
-                    {formatNumber(list.length)} members ·{' '}
-                    <Badge tone="good">{formatNumber(list.length - revoke)} keep</Badge>{' '}
+                    {report?.source.name} · {formatNumber(rows.length)} members ·{' '}
+                    <Badge tone="good">{formatNumber(rows.length - revoke)} keep</Badge>{' '}
                     <Badge tone="bad">{formatNumber(revoke)} revoke</Badge>
                   </p>
                 )}
                 <DataTable
                   caption="Access review"
-                  rows={list}
+                  rows={rows}
                   rowKey={(r) => String(r.accountId)}
                   csvHref={csvUrl(api, REPORT_PATHS.accessReview, { entitlementId: chosen })}
                   empty={<EmptyState title="This entitlement has no members" />}
