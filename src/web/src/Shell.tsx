@@ -60,25 +60,23 @@ export function Shell() {
         </div>
       </aside>
       <main className="content" id="main" tabIndex={-1}>
-        <Page segments={segments} />
+        {/* Keyed by the resource in the path (`/sources/abc`): opening another one (link, typed
+            address, Back/Forward) mounts a new page, so no state — a form's fields, a connection
+            test's verdict — carries over from the one shown before. A source's tabs keep it. */}
+        <Page key={segments.slice(0, 2).join('/')} segments={segments} />
       </main>
     </div>
   );
 }
 
-/**
- * The page of the current path. A page with a resource id in its path is keyed by it: opening
- * another source (link, typed address, Back/Forward) mounts a new page, so no state — a form's
- * fields, a connection test's verdict — carries over from the one shown before.
- */
 function Page({ segments }: { segments: readonly string[] }) {
   const [section = 'sources', id, tab] = segments;
   switch (section) {
     case 'sources':
       if (id === 'new') return <CreateSourceWizard />;
-      return id ? <SourcePage key={id} id={id} tab={tab ?? 'overview'} /> : <SourcesPage />;
+      return id ? <SourcePage id={id} tab={tab ?? 'overview'} /> : <SourcesPage />;
     case 'identities':
-      return id ? <IdentityPage key={id} id={id} /> : <IdentitiesPage />;
+      return id ? <IdentityPage id={id} /> : <IdentitiesPage />;
     case 'reports':
       return <ReportsPage report={id ?? 'access-review'} />;
     case 'destinations':
