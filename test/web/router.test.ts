@@ -257,13 +257,31 @@ describe('the console’s addresses', () => {
     );
   }, 60_000);
 
-  it('redirects an old #/ bookmark to its path', async () => {
+  it('redirects an old #/ bookmark to its path, the query string included', async () => {
     await page.goto(`${server.url}/#/sources/${eastId}/configuration`);
     await expect.poll(path).toBe(`/sources/${eastId}/configuration`);
     expect(await page.getByLabel('Integration Key').inputValue()).toBe(EAST.ikey);
     await page.goto(`${server.url}/#/reports/dormant?days=30`);
     await expect.poll(path).toBe('/reports/dormant?days=30');
-    await page.getByRole('heading', { name: 'Dormant accounts' }).waitFor();
+    await page.getByText('no Duo activity for 30 days').waitFor();
+    const days = page.getByLabel('No activity for (days)');
+    expect(await days.inputValue()).toBe('30');
+
+    // The filter is in the address: a value refused names the problem, a valid one survives reload.
+    await days.fill('0');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByText('Enter a whole number of days from 1 to 180.').waitFor();
+    await shoot('dormant-days-refused');
+    expect(path()).toBe('/reports/dormant?days=30');
+    await days.fill('45');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await expect.poll(path).toBe('/reports/dormant?days=45');
+    await page.reload();
+    await page.getByText('no Duo activity for 45 days').waitFor();
+    expect(await days.inputValue()).toBe('45');
+    await page.goBack();
+    await page.getByText('no Duo activity for 30 days').waitFor();
+    expect(await days.inputValue()).toBe('30');
   }, 30_000);
 
   it('shows only the source in the path, reached by link, typed address or Back/Forward', async () => {
@@ -297,6 +315,7 @@ describe('the console’s addresses', () => {
     expect(await page.getByLabel('Integration Key').inputValue()).toBe(EAST.ikey);
     expect(await page.getByLabel('API Host').inputValue()).toBe(east.url);
     expect(await page.locator('[data-verdict]').getAttribute('data-verdict')).toBe('failed');
+    await shoot('configuration-east-from-west');
 
     // From West's settings to East's, by Back/Forward: saving East changes East only.
     await page.goto(`${server.url}/sources/${westId}/settings`);

@@ -246,10 +246,23 @@ function DaysActive({ days }: { days: number }) {
   );
 }
 
+const MAX_DORMANT_DAYS = 180;
+
+function dormantDays(text: string | null): number | null {
+  const value = Number(text);
+  return text && Number.isInteger(value) && value >= 1 && value <= MAX_DORMANT_DAYS ? value : null;
+}
+
+/** Dormant accounts for the days in the address (`?days=30`; 90 without it). */
 function Dormant() {
   const { api } = useSession();
-  const [text, setText] = useState('90');
-  const [days, setDays] = useState(90);
+  const asked = useRoute().query.get('days');
+  const days = dormantDays(asked) ?? 90;
+  const [text, setText] = useState(String(days));
+  const [problem, setProblem] = useState<string | undefined>(undefined);
+  useEffect(() => {
+    setText(String(days));
+  }, [days]);
   const report = useResource(() => dormantAccounts(api, days), [api, days]);
   return (
     <Card title="Dormant accounts">
@@ -257,17 +270,24 @@ function Dormant() {
         className="filters"
         onSubmit={(event) => {
           event.preventDefault();
-          const value = Number(text);
-          if (Number.isInteger(value) && value > 0) setDays(value);
+          const value = dormantDays(text.trim());
+          setProblem(
+            value === null
+              ? `Enter a whole number of days from 1 to ${String(MAX_DORMANT_DAYS)}.`
+              : undefined,
+          );
+          if (value !== null) navigate(`/reports/dormant?days=${String(value)}`);
         }}
+        noValidate
       >
         <TextField
           label="No activity for (days)"
           type="number"
           min={1}
-          max={180}
+          max={MAX_DORMANT_DAYS}
           value={text}
           onChange={setText}
+          error={problem}
         />
         <div className="filters-submit">
           <button type="submit" className="button button-primary">
