@@ -204,6 +204,8 @@ describe('the console’s addresses', () => {
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).not.toMatch(/text\/html/);
     }
+    const stale = await fetch(`${server.url}/assets/index-00000000.js`);
+    expect(stale.status).toBe(404);
     const missing = await fetch(`${server.url}/api/v1/no-such-thing`);
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-type')).toMatch(/application\/json/);
