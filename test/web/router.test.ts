@@ -347,7 +347,15 @@ describe('the console’s addresses', () => {
     const row = groups.locator('tbody tr').first();
     await row.waitFor();
     const group = (await row.locator('td').first().innerText()).trim();
-    await row.getByRole('link', { name: 'Access review' }).click();
+    // On a phone the link is below the fold; the review opens at its top.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const link = row.getByRole('link', { name: 'Access review' });
+    await page.evaluate('window.scrollTo(0, document.documentElement.scrollHeight)');
+    expect(await page.evaluate('window.scrollY')).toBeGreaterThan(0);
+    await link.click();
+    await page.getByRole('heading', { name: `Access review: ${group}` }).waitFor();
+    expect(await page.evaluate('window.scrollY')).toBe(0);
+    await page.setViewportSize({ width: 1440, height: 900 });
 
     await page.getByRole('heading', { name: `Access review: ${group}` }).waitFor();
     const url = new URL(page.url());

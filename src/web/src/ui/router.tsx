@@ -49,8 +49,12 @@ export function href(path: string): string {
  * of adding one (a filter typed into a page, say).
  */
 export function navigate(path: string, options: { replace?: boolean } = {}): void {
-  if (`${window.location.pathname}${window.location.search}` === href(path)) return;
-  browserNavigate(href(path), { replace: options.replace ?? false });
+  const target = href(path);
+  if (`${window.location.pathname}${window.location.search}` === target) return;
+  const before = window.location.pathname;
+  browserNavigate(target, { replace: options.replace ?? false });
+  // A new page opens at its top, as a followed link does; Back/Forward restore their own place.
+  if (!options.replace && window.location.pathname !== before) window.scrollTo(0, 0);
 }
 
 export function Link({
