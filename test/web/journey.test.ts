@@ -123,7 +123,7 @@ describe('the web console', () => {
     await shot('05-test-connection-passed');
 
     await page.getByRole('button', { name: 'Aggregate now' }).click();
-    await page.waitForURL(/#\/sources\/(?!new$)[^/]+$/);
+    await page.waitForURL(/\/sources\/(?!new$)[^/?#]+$/);
     duoSourceUrl = page.url();
     const runs = page.locator('section', { has: page.getByRole('heading', { name: 'Runs' }) });
     const aggregation = runs.locator('tbody tr', { hasText: 'Aggregation' }).first();

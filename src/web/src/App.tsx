@@ -1,6 +1,6 @@
 /**
  * The console: checks the session (`auth/me`), shows sign-in when there is none, else the shell
- * (navigation + the page of the current `#/route`).
+ * (navigation + the page of the current path, see `ui/router.tsx`).
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { createApi } from './api/client';
@@ -9,11 +9,13 @@ import { ApiContext, SessionContext, type SessionContextValue } from './features
 import { SignInPage } from './features/auth/SignInPage';
 import { Shell } from './Shell';
 import { Spinner } from './ui/components';
+import { useLinkNavigation } from './ui/router';
 import { ToastProvider } from './ui/toasts';
 
 export function App() {
   const api = useMemo(() => createApi(), []);
   const [session, setSession] = useState<Session | null | undefined>(undefined);
+  useLinkNavigation();
 
   const accept = useCallback(
     (next: Session | null) => {

@@ -60,7 +60,10 @@ export function Shell() {
         </div>
       </aside>
       <main className="content" id="main" tabIndex={-1}>
-        <Page segments={segments} />
+        {/* Keyed by the resource in the path (`/sources/abc`): opening another one (link, typed
+            address, Back/Forward) mounts a new page, so no state — a form's fields, a connection
+            test's verdict — carries over from the one shown before. A source's tabs keep it. */}
+        <Page key={segments.slice(0, 2).join('/')} segments={segments} />
       </main>
     </div>
   );
@@ -86,7 +89,7 @@ function Page({ segments }: { segments: readonly string[] }) {
           title="There is no such page"
           action={<a href={href('/sources')}>Go to Sources</a>}
         >
-          The address {`#/${segments.join('/')}`} does not lead anywhere.
+          The address {`/${segments.join('/')}`} does not lead anywhere.
         </EmptyState>
       );
   }

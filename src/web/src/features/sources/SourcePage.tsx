@@ -15,6 +15,7 @@ import {
   toMs,
 } from '../../ui/format';
 import { useInterval, useResource } from '../../ui/resource';
+import { href } from '../../ui/router';
 import { DataTable } from '../../ui/table';
 import { useToast } from '../../ui/toasts';
 import { canManage, useSession } from '../auth/session';
@@ -165,8 +166,8 @@ function SourceView({
             )}
             {source.state === 'unconfigured' && (
               <p>
-                <a href={`#/sources/${source.id}/configuration`}>Enter the Duo credentials</a> to
-                connect this source.
+                <a href={href(`/sources/${source.id}/configuration`)}>Enter the Duo credentials</a>{' '}
+                to connect this source.
               </p>
             )}
           </Card>
