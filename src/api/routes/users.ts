@@ -1,9 +1,19 @@
-/** Users of duo-insights (admins only): list, create, change role/password/identity, delete. */
+/**
+ * Users of duo-insights (admins only): list, create, change role/identity, set a new password
+ * (the user changes it at their next sign-in), delete.
+ */
 import { z } from 'zod';
 import { ROLES } from '../../domain/users.js';
 import { lastSignIns } from '../../store/audit.js';
 import { listUsers } from '../../store/users.js';
-import { createUserFromInput, removeUser, updateUserFromInput } from '../../sync/users.js';
+import { ConflictError } from '../../domain/errors.js';
+import {
+  createUserFromInput,
+  PASSWORD_POLICY,
+  removeUser,
+  resetPassword,
+  updateUserFromInput,
+} from '../../sync/users.js';
 import { actorOf, requireRole, userOf } from '../auth.js';
 import { recordAction } from '../../core/actor.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
@@ -28,6 +38,10 @@ const UserPatchBody = z
     identityId: z.string().max(100).nullable().optional(),
     disabled: z.boolean().optional(),
   })
+  .strict();
+
+const PasswordResetBody = z
+  .object({ newPassword: z.string().max(PASSWORD_POLICY.maxLength) })
   .strict();
 
 export function userRoutes(app: ApiInstance, deps: ApiDeps): void {
@@ -97,6 +111,34 @@ export function userRoutes(app: ApiInstance, deps: ApiDeps): void {
           fields: Object.keys(request.body),
           ...(request.body.role === undefined ? {} : { role: request.body.role }),
         },
+      });
+      return publicUser(user);
+    },
+  );
+
+  app.post(
+    '/users/:id/password',
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['users'],
+        summary:
+          "Set a new password for another user (admin): ends that user's sessions; they change it at their next sign-in",
+        params: IdParams,
+        body: PasswordResetBody,
+        response: answers({ 200: User }),
+      },
+    },
+    async (request) => {
+      if (request.params.id === userOf(request).id)
+        throw new ConflictError(
+          "this sets another user's password; change your own with POST /api/v1/auth/password (your current password and the new one)",
+        );
+      const user = await resetPassword(deps.db, request.params.id, request.body);
+      await recordAction(deps.db, actorOf(request), 'user.password_reset', {
+        type: 'user',
+        id: user.id,
+        name: user.username,
       });
       return publicUser(user);
     },
