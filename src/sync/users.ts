@@ -206,9 +206,7 @@ export const PasswordChangeInput = z
 /** Why a password change was refused because the current password was wrong. */
 export class WrongPasswordError extends InputError {
   constructor() {
-    super('currentPassword: is not your current password', [
-      { field: 'currentPassword', message: 'is not your current password' },
-    ]);
+    super('currentPassword: is wrong', [{ field: 'currentPassword', message: 'is wrong' }]);
   }
 }
 

@@ -88,7 +88,7 @@ describeEachDatabase('passwords API', (t) => {
       expect(answer.status).toBe(400);
       expect(errorOf(answer)).toMatchObject({
         code: 'validation_failed',
-        details: [{ field: 'currentPassword', message: 'is not your current password' }],
+        details: [{ field: 'currentPassword', message: 'is wrong' }],
       });
     }
     // The throttle allows 3 failures of one username from one address: now even the right
