@@ -27,8 +27,8 @@ export function ChangePasswordPage({
         </div>
         <h1>Choose a new password</h1>
         <p className="change-password-note" role="status">
-          The password {user.username} signed in with was generated or set by an administrator.
-          Choose your own to continue.
+          You signed in as {user.username} with a password that was generated or set by an
+          administrator. Choose your own to continue.
         </p>
         <ChangePasswordForm
           api={api}

@@ -53,7 +53,7 @@ function PasswordTab() {
   const { api, user } = useSession();
   const toast = useToast();
   return (
-    <Card title="Change your password">
+    <Card title="Change your password" className="change-password-panel">
       <p className="muted">
         Signed in as {user.username}. Your other sessions are signed out when you change it.
       </p>

@@ -98,7 +98,7 @@ export function UsersTab() {
                   label: 'User name',
                   value: (u) => u.username,
                   render: (u) => (
-                    <span className="user-name">
+                    <span className="users-name">
                       {u.username}
                       {u.mustChangePassword && <Badge tone="warn">Must change password</Badge>}
                     </span>
@@ -130,7 +130,7 @@ export function UsersTab() {
                     u.identityId === null ? '' : (identityNames.get(u.identityId) ?? ''),
                   render: (u) =>
                     u.identityId === null ? (
-                      <span className="muted">Not linked</span>
+                      <span className="muted users-nowrap">Not linked</span>
                     ) : (
                       (identityNames.get(u.identityId) ?? '…')
                     ),
@@ -343,7 +343,7 @@ function ManageUser({
             disabled={busy || !linkChanged}
             onClick={() => void saveLink()}
           >
-            {picked ? 'Save link' : 'Remove link'}
+            {picked || user.identityId === null ? 'Save link' : 'Remove link'}
           </button>
         </div>
       </section>
