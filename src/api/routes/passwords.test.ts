@@ -190,6 +190,9 @@ describeEachDatabase('passwords API', (t) => {
       ).code,
     ).toBe('conflict');
     expect(
+      errorOf(await admin.patch(`/api/v1/users/${admin.user.id}`, { password: NEW_PASSWORD })).code,
+    ).toBe('conflict');
+    expect(
       errorOf(
         await admin.post('/api/v1/users/00000000-0000-4000-8000-000000000000/password', {
           newPassword: NEW_PASSWORD,
@@ -206,6 +209,12 @@ describeEachDatabase('passwords API', (t) => {
     expect(
       errorOf(await frank.post('/api/v1/auth/password', { newPassword: NEW_PASSWORD })).details,
     ).toEqual([expect.objectContaining({ field: 'currentPassword' })]);
+    // A password set with PATCH is an admin's reset too.
+    const patched = await admin.patch(`/api/v1/users/${frank.user.id}`, {
+      password: RESET_PASSWORD,
+    });
+    expect(patched.body).toMatchObject({ mustChangePassword: true });
+    expect(errorOf(await frank.get('/api/v1/identities')).code).toBe('unauthenticated');
   });
 
   it('makes the generated first admin change its password before anything else', async () => {

@@ -44,6 +44,13 @@ const PasswordResetBody = z
   .object({ newPassword: z.string().max(PASSWORD_POLICY.maxLength) })
   .strict();
 
+/** An admin sets other users' passwords; their own they change knowing the current one. */
+function ownPasswordConflict(): ConflictError {
+  return new ConflictError(
+    "this sets another user's password; change your own with POST /api/v1/auth/password (your current password and the new one)",
+  );
+}
+
 export function userRoutes(app: ApiInstance, deps: ApiDeps): void {
   const admin = requireRole('admin');
   app.get(
@@ -95,13 +102,16 @@ export function userRoutes(app: ApiInstance, deps: ApiDeps): void {
       preHandler: admin,
       schema: {
         tags: ['users'],
-        summary: 'Change a user: password, role, identity, disabled (admin)',
+        summary:
+          "Change a user: role, identity, disabled, or another user's password (as POST /users/:id/password) (admin)",
         params: IdParams,
         body: UserPatchBody,
         response: answers({ 200: User }),
       },
     },
     async (request) => {
+      if (request.body.password !== undefined && request.params.id === userOf(request).id)
+        throw ownPasswordConflict();
       const user = await updateUserFromInput(deps.db, request.params.id, request.body);
       await recordAction(deps.db, actorOf(request), 'user.update', {
         type: 'user',
@@ -130,10 +140,7 @@ export function userRoutes(app: ApiInstance, deps: ApiDeps): void {
       },
     },
     async (request) => {
-      if (request.params.id === userOf(request).id)
-        throw new ConflictError(
-          "this sets another user's password; change your own with POST /api/v1/auth/password (your current password and the new one)",
-        );
+      if (request.params.id === userOf(request).id) throw ownPasswordConflict();
       const user = await resetPassword(deps.db, request.params.id, request.body);
       await recordAction(deps.db, actorOf(request), 'user.password_reset', {
         type: 'user',

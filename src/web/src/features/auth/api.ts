@@ -28,6 +28,7 @@ export function changePassword(
 export const PASSWORD_HINT = {
   own: 'At least 12 characters, not your user name, not your current password.',
   other: 'At least 12 characters, not their user name, not their current password.',
+  new: 'At least 12 characters, not the user name.',
 } as const;
 
 export async function signOut(api: Api): Promise<void> {

@@ -203,7 +203,7 @@ export function UsersTab() {
               onChange={setPassword}
               error={problems['password']}
               autoComplete="new-password"
-              hint={PASSWORD_HINT.other}
+              hint={PASSWORD_HINT.new}
             />
             <SelectField
               label="Role"
