@@ -27,6 +27,7 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
   unauthenticated: 401,
   forbidden: 403,
   csrf_failed: 403,
+  password_change_required: 403,
   not_found: 404,
   conflict: 409,
   source_busy: 409,
