@@ -19,6 +19,7 @@ export function runView(r: Run) {
     counts: r.counts,
     progress: r.progress,
     progressShare: progressShare(r),
+    stats: runStats(r),
     error: r.error,
     createdAt: r.createdAt,
     startedAt: r.startedAt,
@@ -69,6 +70,40 @@ export function progressShare(r: Pick<Run, 'kind' | 'progress'>): number | null 
   });
   return shares.length === 0 ? null : shares.reduce((a, b) => a + b, 0) / shares.length;
 }
+/**
+ * What a run did so far, in the terms its page shows: a sync's pages and events (new and
+ * updated, over its streams) and its windows done of those planned; whether it is a source's
+ * first sync; the warnings it gave. Null where the kind of run does not have it.
+ *
+ * @example runStats(run) // { pages: 12, events: 11034, windows: { done: 7, total: 10 }, … }
+ */
+export function runStats(r: Pick<Run, 'kind' | 'counts' | 'progress'>) {
+  const progress = asRecord(r.progress) ?? {};
+  let pages = 0;
+  let events = 0;
+  for (const value of Object.values(r.counts)) {
+    if (typeof value === 'number') continue;
+    pages += value.pages;
+    events += value.eventsNew + value.eventsUpdated;
+  }
+  const windows = asRecord(progress['windows']);
+  const done = windows?.['done'];
+  const total = windows?.['total'];
+  const warnings = progress['warnings'];
+  return {
+    pages: r.kind === 'sync' ? pages : null,
+    events: r.kind === 'sync' ? events : null,
+    windows:
+      typeof done === 'number' && typeof total === 'number'
+        ? { done, total: Math.max(done, total) }
+        : null,
+    firstSync: progress['firstSync'] === true,
+    warnings: Array.isArray(warnings)
+      ? warnings.filter((w): w is string => typeof w === 'string')
+      : [],
+  };
+}
+
 function asRecord(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)

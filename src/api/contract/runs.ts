@@ -21,6 +21,19 @@ export const StreamRunCounts = z.object({
   rateLimited: z.number(),
 });
 
+/** What a run did so far, as its page shows it (null where the kind of run has none). */
+export const RunStats = z.object({
+  pages: z.number().int().nullable().describe('a sync: Duo pages stored, over its streams'),
+  events: z.number().int().nullable().describe('a sync: events stored, new and updated'),
+  windows: z
+    .object({ done: z.number().int(), total: z.number().int() })
+    .nullable()
+    .describe('a sync: time windows read, of those planned when its streams started'),
+  firstSync: z.boolean().describe('a sync reading a stream for the first time'),
+  warnings: z.array(z.string()).describe('what the run warned about, in order'),
+});
+export type RunStats = z.infer<typeof RunStats>;
+
 export const Run = z.object({
   id: z.string(),
   sourceId: z.string(),
@@ -37,6 +50,7 @@ export const Run = z.object({
     .max(1)
     .nullable()
     .describe('share done, 0–1 (accounts seen of expected; backfill done); null: unknown'),
+  stats: RunStats,
   error: StoredError.nullable(),
   createdAt: EpochMs,
   startedAt: EpochMs.nullable(),
