@@ -47,7 +47,8 @@ export function streamView(s: StreamStatus, now: number) {
 
 /**
  * The share of a run done (0–1), from the runner's progress: an aggregation's accounts seen of
- * those Duo announced; a sync's backfill done (the mean over its streams that backfill); null
+ * those Duo announced; a sync's backfill done (the mean over its streams that backfill, a
+ * finished backfill counting whole); null
  * when the progress tells nothing.
  *
  * @example progressShare({ kind: 'aggregation', progress: { accounts: { seen: 50, expected: 200 } } }) // 0.25
@@ -65,8 +66,11 @@ export function progressShare(r: Pick<Run, 'kind' | 'progress'>): number | null 
   }
   const shares = Object.values(progress).flatMap((value) => {
     const cursor = CursorSchema.safeParse(asRecord(value)?.['cursor']);
-    const share = cursor.success ? backfillProgress(cursor.data) : undefined;
-    return share === undefined ? [] : [share];
+    if (!cursor.success) return [];
+    const share = backfillProgress(cursor.data);
+    if (share !== undefined) return [share];
+    // A backfill window read to its end leaves no backfill in the cursor: that stream is done.
+    return asRecord(asRecord(value)?.['window'])?.['purpose'] === 'backfill' ? [1] : [];
   });
   return shares.length === 0 ? null : shares.reduce((a, b) => a + b, 0) / shares.length;
 }

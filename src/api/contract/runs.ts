@@ -20,6 +20,7 @@ export const StreamRunCounts = z.object({
   rejected: z.number(),
   rateLimited: z.number(),
 });
+export type StreamRunCounts = z.infer<typeof StreamRunCounts>;
 
 /** What a run did so far, as its page shows it (null where the kind of run has none). */
 export const RunStats = z.object({
