@@ -47,8 +47,8 @@ export function streamView(s: StreamStatus, now: number) {
 
 /**
  * The share of a run done (0–1), from the runner's progress: an aggregation's accounts seen of
- * those Duo announced; a sync's backfill done (the mean over its streams that backfill, a
- * finished backfill counting whole); null
+ * those Duo announced; a sync's backfill done — of the stream least far along, since the streams
+ * read side by side and the run ends with the slowest (a finished backfill counts whole); null
  * when the progress tells nothing.
  *
  * @example progressShare({ kind: 'aggregation', progress: { accounts: { seen: 50, expected: 200 } } }) // 0.25
@@ -72,7 +72,7 @@ export function progressShare(r: Pick<Run, 'kind' | 'progress'>): number | null 
     // A backfill window read to its end leaves no backfill in the cursor: that stream is done.
     return asRecord(asRecord(value)?.['window'])?.['purpose'] === 'backfill' ? [1] : [];
   });
-  return shares.length === 0 ? null : shares.reduce((a, b) => a + b, 0) / shares.length;
+  return shares.length === 0 ? null : Math.min(...shares);
 }
 /**
  * What a run did so far, in the terms its page shows: a sync's pages and events (new and

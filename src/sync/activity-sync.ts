@@ -126,13 +126,22 @@ export async function syncActivitySource(
           };
         }
         if (failedCount === 0) return { status: 'succeeded' };
-        const fixes = [...syncer.errors].flatMap(([stream, e]) =>
-          e.fix === undefined ? [] : [`${stream}: ${e.fix}`],
-        );
+        // One fix said once, naming the streams it is for when not all of them.
+        const byFix = new Map<string, StreamName[]>();
+        for (const [stream, e] of syncer.errors)
+          if (e.fix !== undefined) byFix.set(e.fix, [...(byFix.get(e.fix) ?? []), stream]);
+        const fix = [...byFix]
+          .map(([text, named]) =>
+            byFix.size === 1 && named.length === failedCount
+              ? text
+              : `${named.join(', ')}: ${text}`,
+          )
+          .join(' ');
+        const failing = [...failed].filter((s) => !syncer.unavailable.has(s));
         const error: StoredError = {
           code: 'streams_failed',
-          message: `${failedCount} of ${available} streams failed: ${[...failed].join(', ')}`,
-          ...(fixes.length === 0 ? {} : { fix: [...new Set(fixes)].join(' ') }),
+          message: `${failedCount} of ${available} streams failed: ${failing.join(', ')}`,
+          ...(fix === '' ? {} : { fix }),
         };
         return { status: failedCount === available ? 'failed' : 'partial', error };
       } finally {

@@ -50,7 +50,9 @@ export const Run = z.object({
     .min(0)
     .max(1)
     .nullable()
-    .describe('share done, 0–1 (accounts seen of expected; backfill done); null: unknown'),
+    .describe(
+      'share done, 0–1 (accounts seen of expected; the backfill of the stream least far along); null: unknown',
+    ),
   stats: RunStats,
   error: StoredError.nullable(),
   createdAt: EpochMs,

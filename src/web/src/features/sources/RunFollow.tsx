@@ -3,10 +3,9 @@
  * time left), and the sentence saying why Test Connection waits and until when.
  */
 import { Meter } from '../../ui/components';
-import { formatSpan } from '../../ui/format';
 import { Link } from '../../ui/router';
 import type { Run } from './api';
-import { estimateRemainingMs, runShare } from './progress';
+import { estimateRemainingMs, formatTimeLeft, runShare } from './progress';
 import './RunFollow.css';
 
 const RUNNING: Record<Run['kind'], string> = {
@@ -19,10 +18,10 @@ export function runPath(run: Pick<Run, 'id' | 'sourceId'>): string {
   return `/sources/${run.sourceId}/runs/${run.id}`;
 }
 
-/** "about 3 min", or null while the time left cannot be estimated yet. */
+/** "about 3 min" ("a few seconds"), or null while the time left cannot be estimated yet. */
 function timeLeft(run: Run): string | null {
   const remaining = estimateRemainingMs(run, Date.now());
-  return remaining === null ? null : `about ${formatSpan(remaining)}`;
+  return remaining === null ? null : formatTimeLeft(remaining);
 }
 
 export function RunFollow({ run }: { run: Run }) {

@@ -10,7 +10,6 @@ import {
   formatDateTime,
   formatDuration,
   formatNumber,
-  formatSpan,
   plural,
   sentenceCase,
 } from '../../ui/format';
@@ -19,7 +18,7 @@ import { Link } from '../../ui/router';
 import { DataTable } from '../../ui/table';
 import { useSession } from '../auth/session';
 import { getRun, getSource, isRunActive, type Run, type StreamRunCounts } from './api';
-import { ESTIMATE_AFTER, estimateRemainingMs, runShare } from './progress';
+import { ESTIMATE_AFTER, estimateRemainingMs, formatTimeLeft, runShare } from './progress';
 import { RunStatusBadge } from './badges';
 import './RunPage.css';
 
@@ -107,7 +106,7 @@ function ProgressCard({ run }: { run: Run }) {
     facts.push([
       'Time left',
       <span data-eta key="eta">
-        {remaining === null ? 'estimating…' : `about ${formatSpan(remaining)}`}
+        {remaining === null ? 'estimating…' : formatTimeLeft(remaining)}
       </span>,
     ]);
   return (
@@ -131,7 +130,7 @@ function ProgressCard({ run }: { run: Run }) {
           share still to do over the share done
           {run.kind === 'sync'
             ? run.stats.firstSync
-              ? ' (the share is the history read back to the backfill’s start, which follows the last 24 hours)'
+              ? ' (the share is the history read back to the backfill’s start, which follows the last 24 hours, by the stream least far along: the streams read side by side)'
               : ' (the share is the windows read of those planned)'
             : ' (accounts Duo sent of those it announced)'}
           . It shows once {Math.round(ESTIMATE_AFTER.share * 100)} % is done.
@@ -220,7 +219,11 @@ function StreamsReadCard({ run }: { run: Run }) {
         csvName="run-streams"
         empty={
           <p className="muted table-empty">
-            {isRunActive(run) ? 'No page stored yet.' : 'This run stored no page: nothing was new.'}
+            {isRunActive(run)
+              ? 'No page stored yet.'
+              : run.status === 'succeeded'
+                ? 'This run stored no page: nothing was new.'
+                : 'This run stored no page: see the error above.'}
           </p>
         }
         columns={[

@@ -4,7 +4,7 @@
  * the time left is estimated from the pace so far.
  */
 import { Meter } from '../../ui/components';
-import { formatNumber } from '../../ui/format';
+import { formatNumber, formatSpan } from '../../ui/format';
 import { isRunActive, type Run } from './api';
 
 /** Before this share and this time, a pace says too little to estimate from. */
@@ -35,6 +35,11 @@ export function estimateRemainingMs(run: Run, now: number): number | null {
   if (share < ESTIMATE_AFTER.share || elapsed < ESTIMATE_AFTER.ms) return null;
   if (share >= 1) return 0;
   return (elapsed * (1 - share)) / share;
+}
+
+/** "about 3 min", or "a few seconds" when less is left than `formatSpan` tells apart. */
+export function formatTimeLeft(remainingMs: number): string {
+  return remainingMs < 5000 ? 'a few seconds' : `about ${formatSpan(remainingMs)}`;
 }
 
 /** Events and pages of a run, summed over its streams. */
