@@ -98,7 +98,8 @@ export function SourcesPage() {
                       ) : (
                         <HealthSummary health={s.health} />
                       ),
-                    optional: true,
+                    // Shown on narrow windows too while a first sync says how far it got.
+                    optional: !list.some(isFirstSync),
                   },
                 ]}
               />
