@@ -135,8 +135,9 @@ export function toErrorAnswer(
   if (error instanceof ForbiddenError) return answer('forbidden', error.message);
   if (error instanceof ConflictError) return answer('conflict', error.message);
   if (error instanceof SourceBusyError)
+    // No run id: the answer is shown to people as is; the source page links the running run.
     return answer('source_busy', error.message, {
-      ...(error.runId === undefined ? {} : { runId: error.runId }),
+      ...(error.kind === undefined ? {} : { running: error.kind }),
       ...(error.expiresAt === undefined ? {} : { expiresAt: error.expiresAt }),
     });
   if (error instanceof SourceNotReadyError) return answer('source_not_ready', error.message);

@@ -8,6 +8,7 @@ import { IdentityPage } from './features/identities/IdentityPage';
 import { ReportsPage } from './features/reports/ReportsPage';
 import { SettingsPage } from './features/settings/SettingsPage';
 import { CreateSourceWizard } from './features/sources/CreateSourceWizard';
+import { RunPage } from './features/sources/RunPage';
 import { SourcePage } from './features/sources/SourcePage';
 import { SourcesPage } from './features/sources/SourcesPage';
 import { EmptyState } from './ui/components';
@@ -70,10 +71,11 @@ export function Shell() {
 }
 
 function Page({ segments }: { segments: readonly string[] }) {
-  const [section = 'sources', id, tab] = segments;
+  const [section = 'sources', id, tab, runId] = segments;
   switch (section) {
     case 'sources':
       if (id === 'new') return <CreateSourceWizard />;
+      if (id && tab === 'runs' && runId) return <RunPage sourceId={id} runId={runId} />;
       return id ? <SourcePage id={id} tab={tab ?? 'overview'} /> : <SourcesPage />;
     case 'identities':
       return id ? <IdentityPage id={id} /> : <IdentitiesPage />;

@@ -39,7 +39,9 @@ import { BackfillProgress, RunProgress } from './progress';
 import { SourceSettingsTab } from './SourceSettingsTab';
 import { StorageTab } from './StorageTab';
 import { useIdentityNames } from '../identities/useIdentityNames';
+import { RunFollow, runPath, testWaitsFor } from './RunFollow';
 import { TestConnectionPanel } from './TestConnectionPanel';
+import { Link } from '../../ui/router';
 
 export function SourcePage({ id, tab }: { id: string; tab: string }) {
   const { api } = useSession();
@@ -63,7 +65,8 @@ function SourceView({
   const { api, user } = useSession();
   const toast = useToast();
   const runs = useResource(() => listRuns(api, source.id), [api, source.id]);
-  const active = (runs.state.data ?? []).some(isRunActive);
+  const running = (runs.state.data ?? []).find(isRunActive);
+  const active = running !== undefined;
   useInterval(
     () => {
       runs.refresh();
@@ -144,6 +147,7 @@ function SourceView({
           ))
         }
       />
+      {running && <RunFollow run={running} />}
       <Tabs tabs={tabs} current={tab} base={`/sources/${source.id}`} />
       {tab === 'overview' && (
         <div className="grid-2">
@@ -162,7 +166,11 @@ function SourceView({
               ]}
             />
             {manage && source.state !== 'unconfigured' && (
-              <TestConnectionPanel source={source} onResult={refresh} />
+              <TestConnectionPanel
+                source={source}
+                onResult={refresh}
+                {...(running ? { unavailable: testWaitsFor(running) } : {})}
+              />
             )}
             {source.state === 'unconfigured' && (
               <p>
@@ -196,7 +204,11 @@ function SourceView({
           {manage && source.state !== 'unconfigured' && (
             <>
               <h3>Review and Test</h3>
-              <TestConnectionPanel source={source} onResult={refresh} />
+              <TestConnectionPanel
+                source={source}
+                onResult={refresh}
+                {...(running ? { unavailable: testWaitsFor(running) } : {})}
+              />
             </>
           )}
         </Card>
@@ -233,7 +245,15 @@ function RunsCard({
             </p>
           }
           columns={[
-            { label: 'Kind', value: (r) => r.kind, render: (r) => sentenceCase(r.kind) },
+            {
+              label: 'Kind',
+              value: (r) => r.kind,
+              render: (r) => (
+                <Link to={runPath(r)} title="Open the run: progress, warnings, what it read">
+                  {sentenceCase(r.kind)}
+                </Link>
+              ),
+            },
             {
               label: 'Status',
               value: (r) => r.status,

@@ -2,7 +2,7 @@
  * Test Connection with a plain verdict: on failure the cause (wrong key, bad signature or clock
  * skew, missing permission — named —, host unreachable, TLS, rate limited) and the fix.
  */
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Badge } from '../../ui/components';
 import { formatAgo } from '../../ui/format';
 import { useSession } from '../auth/session';
@@ -34,9 +34,12 @@ const NETWORK_REASONS: Record<string, string> = {
 export function TestConnectionPanel({
   source,
   onResult,
+  unavailable,
 }: {
   source: Source;
   onResult?: (result: ConnectionTest) => void;
+  /** Why the test cannot run now and when it can (e.g. a run holds the source): disables it. */
+  unavailable?: ReactNode;
 }) {
   const { api } = useSession();
   const [result, setResult] = useState<ConnectionTest | null>(source.lastTest ?? null);
@@ -64,10 +67,16 @@ export function TestConnectionPanel({
         type="button"
         className="button button-primary"
         onClick={() => void run()}
-        disabled={busy}
+        disabled={busy || unavailable !== undefined}
+        {...(unavailable === undefined ? {} : { 'aria-describedby': 'test-unavailable' })}
       >
         {busy ? 'Testing…' : 'Test Connection'}
       </button>
+      {unavailable !== undefined && (
+        <p className="muted small test-panel-blocked" id="test-unavailable">
+          {unavailable}
+        </p>
+      )}
       <div aria-live="polite">
         {problem && (
           <div className="verdict verdict-bad" role="alert">

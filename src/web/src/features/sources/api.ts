@@ -35,6 +35,7 @@ export type {
   StreamRetention,
   StreamState,
   StreamStorage,
+  StreamRunCounts,
 } from '../../../../api/contract/index.js';
 
 export const SOURCE_TYPE_LABELS: Record<SourceType, string> = {
