@@ -240,6 +240,9 @@ describe('the create-source wizard', () => {
     await page.getByText('Choose the Source Owner.').waitFor();
     await expectNoToast();
     await shot('details-errors');
+    await page.setViewportSize(NARROW);
+    await shot('details-errors-narrow');
+    await page.setViewportSize(WIDE);
     await name.fill('T');
     expect(await page.getByText('Give the source a name.').count()).toBe(0);
     expect(await page.getByText('Choose the Source Owner.').count()).toBe(1);

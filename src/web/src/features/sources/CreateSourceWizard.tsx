@@ -115,6 +115,13 @@ export function CreateSourceWizard() {
 
   function chooseType(next: SourceType) {
     setType(next);
+    // A source keeps its connector: a draft of the other one goes.
+    if (draft && draft.type !== next) {
+      void deleteSource(api, draft.id, draft.name).catch(() => undefined);
+      setDraft(null);
+      setVerdict(null);
+      sent.current = { details: null, credentials: null };
+    }
     if (!details.name || details.name === 'Duo' || details.name === 'Duo activity')
       setDetails((d) => ({ ...d, name: next === 'duo' ? 'Duo' : 'Duo activity' }));
   }
