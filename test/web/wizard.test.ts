@@ -143,6 +143,7 @@ describe('the create-source wizard', () => {
     for (const [key, displayName] of [
       ['joanna', 'Joanna Wu'],
       ['brian', 'Brian Ng'],
+      ['adrian', 'Adrian Cole'],
       ['ana', 'Ana Silva'],
     ] as const)
       ids[key] = (await api<{ id: string }>('POST', '/identities', { displayName })).id;
@@ -164,13 +165,14 @@ describe('the create-source wizard', () => {
     await page.getByRole('radio', { name: /^Duo/ }).check();
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('combobox', { name: 'Source Owner' }).fill('an');
-    const options = page.getByRole('option');
-    await expect.poll(() => options.count()).toBe(3);
+    const options = page.getByRole('listbox', { name: 'Source Owner matches' }).getByRole('option');
+    await expect.poll(() => options.count()).toBe(4);
     // Each option: the initials, then the name.
     const names: string[] = [];
-    for (let i = 0; i < 3; i++)
+    for (let i = 0; i < 4; i++)
       names.push((await options.nth(i).locator('span').nth(1).innerText()).trim());
-    expect(names).toEqual(['Ana Silva', 'Brian Ng', 'Joanna Wu']);
+    // By name alone Adrian would come first: a name that starts with the letters goes before.
+    expect(names).toEqual(['Ana Silva', 'Adrian Cole', 'Brian Ng', 'Joanna Wu']);
     await shot('owner-ranking');
     await cancel();
   }, 60_000);
