@@ -2,7 +2,7 @@
 import { useState, type SyntheticEvent } from 'react';
 import { ApiError } from '../../api/client';
 import { Card, Loaded, SelectField, TextField } from '../../ui/components';
-import { formatAgo } from '../../ui/format';
+import { formatAgo, formatDateTime } from '../../ui/format';
 import { useResource } from '../../ui/resource';
 import { DataTable } from '../../ui/table';
 import { useToast } from '../../ui/toasts';
@@ -94,7 +94,18 @@ export function UsersTab() {
                 },
                 {
                   label: 'Last sign-in',
-                  value: (u) => formatAgo(u.lastSignInAt),
+                  value: (u) => formatDateTime(u.lastSignInAt),
+                  render: (u) =>
+                    u.lastSignInAt === null ? (
+                      'never'
+                    ) : (
+                      <time
+                        dateTime={new Date(u.lastSignInAt).toISOString()}
+                        title={formatDateTime(u.lastSignInAt)}
+                      >
+                        {formatAgo(u.lastSignInAt)}
+                      </time>
+                    ),
                   optional: true,
                 },
                 {
