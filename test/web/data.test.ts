@@ -5,15 +5,18 @@
  * in words with the administrator's name, on the identity page and in the report.
  * Screenshots land in test-results/screenshots/data-*.png, wide (1440×900) and narrow (390×844).
  */
+import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshotPath, startServer, type Server } from '../support/web.js';
 import type {
   AdminActionList,
   ActivityEventList,
+  DormantAccountsReport,
   GovernanceGroupDetail,
   IdentityDetail,
   IdentityList,
+  SourceList,
   UserList,
 } from '../../src/api/contract/index.js';
 
@@ -63,10 +66,22 @@ async function columnTexts(caption: string, column: string): Promise<string[]> {
   );
 }
 
+/** The fields of one CSV line (quoted fields may hold commas and doubled quotes). */
+function csvFields(line: string): string[] {
+  return [...line.matchAll(/(?:^|,)(?:"((?:[^"]|"")*)"|([^,]*))/g)].map((m) =>
+    m[1] === undefined ? (m[2] ?? '') : m[1].replace(/""/g, '"'),
+  );
+}
+
 describe('the console shows what the API sends', () => {
   beforeAll(async () => {
     [server, browser] = await Promise.all([startServer(ADMIN_PASSWORD), launchBrowser()]);
-    context = await browser.newContext({ viewport: WIDE, locale: 'en-GB', timezoneId: 'UTC' });
+    context = await browser.newContext({
+      viewport: WIDE,
+      locale: 'en-GB',
+      timezoneId: 'UTC',
+      acceptDownloads: true,
+    });
     page = await context.newPage();
     page.setDefaultTimeout(20_000);
     await page.goto(server.url);
@@ -227,4 +242,43 @@ describe('the console shows what the API sends', () => {
     await page.getByRole('heading', { name: 'As administrator' }).scrollIntoViewIfNeeded();
     await shots('admin-actions-identity', false);
   }, 90_000);
+  it('reads the dormant accounts’ groups and the sources’ health as the API sends them', async () => {
+    const report = await api<DormantAccountsReport>('/reports/dormant-accounts?days=90');
+    const grouped = report.accounts.filter((a) => a.groups.length > 0);
+    expect(grouped.length).toBeGreaterThan(0);
+    await page.getByRole('link', { name: 'Reports' }).click();
+    await page.getByRole('link', { name: 'Dormant accounts' }).click();
+    await page
+      .getByRole('table', { name: 'Dormant accounts' })
+      .locator('tbody tr')
+      .first()
+      .waitFor();
+    const usernames = await columnTexts('Dormant accounts', 'User name');
+    const entitlements = await columnTexts('Dormant accounts', 'Entitlements');
+    usernames.forEach((username, i) => {
+      const account = report.accounts.find((a) => a.username === username);
+      expect(entitlements[i], username).toBe(account?.groups.join('; '));
+    });
+    expect(entitlements.some((e) => /\w/.test(e))).toBe(true);
+    await shots('dormant-entitlements', false);
+
+    // The sources list's CSV writes each source's health in words, as the Health column shows it.
+    const { sources } = await api<SourceList>('/sources');
+    await page.getByRole('link', { name: 'Sources' }).first().click();
+    const list = page.getByRole('table', { name: 'Sources' });
+    await list.locator('tbody tr').first().waitFor();
+    const shown = await columnTexts('Sources', 'Health');
+    expect(shown.length).toBe(sources.length);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    const lines = (await readFile(await download.path(), 'utf8')).trim().split(/\r?\n/);
+    const header = csvFields(lines[0] ?? '');
+    const column = header.indexOf('Health');
+    expect(column).toBeGreaterThanOrEqual(0);
+    const written = lines.slice(1).map((line) => csvFields(line)[column] ?? '');
+    expect(written.every((h) => h.length > 0)).toBe(true);
+    for (const h of written) expect(shown.join(' ')).toContain(h.split(/ · |, /)[0] ?? h);
+  }, 60_000);
 });

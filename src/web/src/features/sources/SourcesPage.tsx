@@ -8,7 +8,7 @@ import { href } from '../../ui/router';
 import { DataTable } from '../../ui/table';
 import { isRunActive, listSources, SOURCE_TYPE_LABELS, type SourceSummary } from './api';
 import { RunStatusBadge, SourceStateBadge } from './badges';
-import { HealthSummary } from './HealthSummary';
+import { HealthSummary, healthText } from './HealthSummary';
 import { useIdentityNames } from '../identities/useIdentityNames';
 
 export function SourcesPage() {
@@ -80,7 +80,7 @@ export function SourcesPage() {
                   },
                   {
                     label: 'Health',
-                    value: (s) => (typeof s.health === 'string' ? s.health : ''),
+                    value: (s) => healthText(s.health),
                     render: (s) => <HealthSummary health={s.health} />,
                     optional: true,
                   },
