@@ -6,7 +6,7 @@
  * Screenshots land in test-results/screenshots/data-*.png, wide (1440×900) and narrow (390×844).
  */
 import { readFile } from 'node:fs/promises';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshotPath, startServer, type Server } from '../support/web.js';
 import type {
@@ -35,17 +35,25 @@ async function api<T>(path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-/** A wide and a narrow screenshot of what the page shows now (the whole page, or the window). */
-async function shots(name: string, fullPage = true): Promise<void> {
+/**
+ * A wide and a narrow screenshot of what the page shows now: the whole page, or the window
+ * scrolled to `target`.
+ */
+async function shots(name: string, target?: Locator): Promise<void> {
   for (const [size, viewport] of [
     ['wide', WIDE],
     ['narrow', NARROW],
   ] as const) {
     await page.setViewportSize(viewport);
+    if (target) {
+      await page.evaluate('window.scrollTo(0, 0)');
+      const box = await target.boundingBox();
+      await page.evaluate(`window.scrollTo(0, ${String(Math.max((box?.y ?? 0) - 16, 0))})`);
+    }
     await page.waitForTimeout(250);
     await page.screenshot({
       path: screenshotPath(`data-${name}-${size}`),
-      fullPage,
+      fullPage: target === undefined,
       style: '.toasts { display: none; }',
     });
   }
@@ -145,7 +153,7 @@ describe('the console shows what the API sends', () => {
     expect((await columnTexts('Members', 'Name')).sort()).toEqual(
       [first.displayName, second.displayName].sort(),
     );
-    await shots('governance-group-members', false);
+    await shots('governance-group-members', page.getByRole('heading', { name: 'Settings' }));
 
     await members
       .locator('tbody tr', { has: page.getByRole('link', { name: first.displayName }) })
@@ -206,7 +214,7 @@ describe('the console shows what the API sends', () => {
     expect(await row.first().innerText()).toContain(named.admin);
     const text = await report.innerText();
     expect(text).not.toMatch(/[{}]|":|user_update/);
-    await shots('admin-actions-report', false);
+    await shots('admin-actions-report', page.getByRole('heading', { name: 'Reports' }));
 
     // The administrator's identity: what they did as a Duo administrator, in the same words.
     const candidates = (
@@ -239,8 +247,7 @@ describe('the console shows what the API sends', () => {
     });
     expect(await updated.count()).toBeGreaterThan(0);
     expect(await card.innerText()).not.toMatch(/[{}]|":|user_update/);
-    await page.getByRole('heading', { name: 'As administrator' }).scrollIntoViewIfNeeded();
-    await shots('admin-actions-identity', false);
+    await shots('admin-actions-identity', page.getByRole('heading', { name: 'As administrator' }));
   }, 90_000);
   it('reads the dormant accounts’ groups and the sources’ health as the API sends them', async () => {
     const report = await api<DormantAccountsReport>('/reports/dormant-accounts?days=90');
@@ -260,7 +267,7 @@ describe('the console shows what the API sends', () => {
       expect(entitlements[i], username).toBe(account?.groups.join('; '));
     });
     expect(entitlements.some((e) => /\w/.test(e))).toBe(true);
-    await shots('dormant-entitlements', false);
+    await shots('dormant-entitlements', page.getByRole('heading', { name: 'Reports' }));
 
     // The sources list's CSV writes each source's health in words, as the Health column shows it.
     const { sources } = await api<SourceList>('/sources');
