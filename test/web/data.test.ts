@@ -247,6 +247,15 @@ describe('the console shows what the API sends', () => {
     });
     expect(await updated.count()).toBeGreaterThan(0);
     expect(await card.innerText()).not.toMatch(/[{}]|":|user_update/);
+    // The timeline's Administrator actions: the same words, the administrator's name first.
+    await page.getByLabel('Type', { exact: true }).selectOption('administrator');
+    const timeline = page.getByTestId('timeline');
+    const item = timeline.locator('li', {
+      hasText: `${named.admin ?? ''} updated user ${update.application ?? ''}`,
+    });
+    await item.first().waitFor();
+    expect(await timeline.innerText()).not.toMatch(/[{}]|":|user_update/);
+    await shots('admin-actions-timeline', page.getByRole('heading', { name: 'Activity timeline' }));
     await shots('admin-actions-identity', page.getByRole('heading', { name: 'As administrator' }));
   }, 90_000);
   it('reads the dormant accounts’ groups and the sources’ health as the API sends them', async () => {

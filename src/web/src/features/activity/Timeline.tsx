@@ -84,6 +84,9 @@ export function Timeline({
     const days = Number(parsed['range'] ?? '');
     return {
       ...(parsed['stream'] ? { stream: parsed['stream'] } : {}),
+      // Administrator actions are what the person did as a Duo administrator: the log names
+      // the administrator, not a Duo user.
+      ...(parsed['stream'] === 'administrator' ? { as: 'administrator' as const } : {}),
       ...(parsed['result'] ? { result: parsed['result'] } : {}),
       ...(parsed['factor'] ? { factor: parsed['factor'] } : {}),
       ...(parsed['application'] ? { application: parsed['application'] } : {}),
