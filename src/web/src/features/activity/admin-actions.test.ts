@@ -44,6 +44,17 @@ describe('describeAdminAction', () => {
     ).toBe('Ana Silva signed in to the Admin Panel');
   });
 
+  it('says when an administrator viewed an application’s secret key', () => {
+    expect(
+      describeAdminAction({
+        admin: 'Ana Silva',
+        action: 'integration_skey_view',
+        object: 'VPN',
+        description: null,
+      }).text,
+    ).toBe('Ana Silva viewed the secret key of application VPN');
+  });
+
   it('falls back to the action’s name in words, never raw JSON', () => {
     const words = describeAdminAction({
       admin: '',

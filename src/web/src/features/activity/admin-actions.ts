@@ -44,7 +44,23 @@ const PHRASES: Readonly<Record<string, (object: string | null) => string>> = {
   bypass_create: (o) => `created bypass codes for user${named(o)}`,
   bypass_delete: (o) => `deleted bypass codes of user${named(o)}`,
   bypass_view: (o) => `viewed bypass codes of user${named(o)}`,
+  admin_send_reset_password_email: (o) =>
+    `sent a password-reset e-mail to administrator${named(o)}`,
+  admin_activation_send_email: (o) => `sent an activation e-mail to administrator${named(o)}`,
   customer_update: () => 'changed the account settings',
+  config_update: () => 'changed the account settings',
+  integration_skey_view: (o) => `viewed the secret key of application${named(o)}`,
+  integration_group_add: (o) => `limited application${named(o)} to a group`,
+  integration_group_remove: (o) => `removed a group limit from application${named(o)}`,
+  integration_policy_assign: (o) => `assigned a policy to application${named(o)}`,
+  integration_policy_unassign: (o) => `removed a policy from application${named(o)}`,
+  phone_associate: (o) => `attached phone${named(o)} to a user`,
+  phone_disassociate: (o) => `detached phone${named(o)} from a user`,
+  phone_new_sms_passcode: (o) => `sent new SMS passcodes to phone${named(o)}`,
+  user_pending_delete: (o) => `marked user${named(o)} for deletion`,
+  user_import: () => 'imported users',
+  user_bulk_enroll: () => 'enrolled users in bulk',
+  user_bulk_activate: () => 'sent activation links to users in bulk',
   user_send_enroll_email: (o) => `sent an enrollment e-mail to user${named(o)}`,
 };
 
@@ -56,6 +72,7 @@ const KINDS: Readonly<Record<string, string>> = {
   group: 'group',
   integration: 'application',
   token: 'hardware token',
+  hardkey: 'hardware token',
   webauthn: 'security key',
   policy: 'policy',
   desktoptoken: 'desktop token',
@@ -75,6 +92,8 @@ const VERBS: Readonly<Record<string, string>> = {
   disable: 'disabled',
   sync: 'synced',
   restore: 'restored',
+  assign: 'assigned',
+  unassign: 'unassigned',
 };
 
 /** Phones and tokens are added to, and removed from, someone. */

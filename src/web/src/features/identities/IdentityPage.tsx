@@ -137,9 +137,7 @@ function compare(
 function InsightsView({ insights }: { insights: Insights }) {
   const d30 = compare(insights.counts.d30, insights.orgAverage.d30);
   const d90 = compare(insights.counts.d90, insights.orgAverage.d90);
-  const newValues = new Set(
-    insights.newLocations.map((l) => (typeof l === 'string' ? l : l.value)),
-  );
+  const newValues = new Set(insights.newLocations.map((l) => l.value));
   return (
     <>
       <div className="stats" data-testid="insight-cards">
