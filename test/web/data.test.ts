@@ -155,10 +155,15 @@ describe('the console shows what the API sends', () => {
     );
     await shots('governance-group-members', page.getByRole('heading', { name: 'Settings' }));
 
-    await members
+    // On a phone too, each member's Remove button is in view, not past the table's edge.
+    await page.setViewportSize(NARROW);
+    const remove = members
       .locator('tbody tr', { has: page.getByRole('link', { name: first.displayName }) })
-      .getByRole('button', { name: 'Remove' })
-      .click();
+      .getByRole('button', { name: 'Remove' });
+    const box = await remove.boundingBox();
+    expect((box?.x ?? NARROW.width) + (box?.width ?? 0)).toBeLessThanOrEqual(NARROW.width);
+    await page.setViewportSize(WIDE);
+    await remove.click();
     await expect.poll(() => members.locator('tbody tr').count()).toBe(1);
     expect(await members.innerText()).toContain(second.displayName);
     const after = await api<GovernanceGroupDetail>(`/governance-groups/${group?.id ?? ''}`);
@@ -179,7 +184,14 @@ describe('the console shows what the API sends', () => {
       expect(counts[i], email).toBe(String(identity?.accountCount));
     });
     expect(counts.some((c) => Number(c) >= 1)).toBe(true);
-    await shots('identities-accounts');
+    // On a phone the count stays: the e-mail and user name give way.
+    await page.setViewportSize(NARROW);
+    const count = identities.locator('tbody tr').first().locator('td').last();
+    expect(await count.isVisible()).toBe(true);
+    const box = await count.boundingBox();
+    expect((box?.x ?? NARROW.width) + (box?.width ?? 0)).toBeLessThanOrEqual(NARROW.width);
+    await page.setViewportSize(WIDE);
+    await shots('identities-accounts', page.getByRole('heading', { name: 'Identities' }));
 
     await page.getByRole('link', { name: 'Settings' }).click();
     const users = page.getByRole('table', { name: 'Users' });
