@@ -134,14 +134,13 @@ export function IdentitiesPage() {
                   </a>
                 ),
               },
-              { label: 'E-mail', value: (i) => i.email ?? '' },
+              { label: 'E-mail', value: (i) => i.email ?? '', optional: true },
               { label: 'User name', value: (i) => i.username ?? '', optional: true },
               {
                 label: 'Accounts',
                 value: (i) => i.accountCount,
                 render: (i) => formatNumber(i.accountCount),
                 align: 'right',
-                optional: true,
               },
             ]}
             footer={

@@ -20,7 +20,8 @@ import { usePagedList, useResource } from '../../ui/resource';
 import { href, navigate, useRoute } from '../../ui/router';
 import { DataTable } from '../../ui/table';
 import { useSession } from '../auth/session';
-import { entitlementNames, type Account } from '../accounts/api';
+import { AdminActionText } from '../activity/AdminActionText';
+import { adminActionRecord, describeAdminAction } from '../activity/admin-actions';
 import { listEntitlements } from '../entitlements/api';
 import { listSources } from '../sources/api';
 import { AccountStatusBadge, StreamStateBadge } from '../sources/badges';
@@ -32,7 +33,6 @@ import {
   dormantAccounts,
   REPORT_PATHS,
   syncHealth,
-  type AdminAction,
   securityEvents,
   type SecurityEvent,
 } from './api';
@@ -328,7 +328,7 @@ function Dormant() {
               },
               {
                 label: 'Entitlements',
-                value: (r) => entitlementNames(r as unknown as Account).join('; '),
+                value: (r) => r.groups.join('; '),
                 optional: true,
               },
               {
@@ -424,17 +424,6 @@ function SecurityEvents() {
   );
 }
 
-function describeAction(action: AdminAction): string {
-  const d = action.description;
-  if (d === null || d === undefined) return '';
-  if (typeof d === 'string') return d;
-  try {
-    return JSON.stringify(d);
-  } catch {
-    return '';
-  }
-}
-
 function AdminActions() {
   const { api } = useSession();
   const { rows, state, hasMore, more } = usePagedList(
@@ -460,14 +449,14 @@ function AdminActions() {
               value: (r) => formatDateTime(r.tsMs),
               render: (r) => <span title={formatDateTime(r.tsMs)}>{formatAgo(r.tsMs)}</span>,
             },
-            { label: 'Administrator', value: (r) => r.admin ?? '' },
-            { label: 'Action', value: (r) => r.action, render: (r) => <code>{r.action}</code> },
-            { label: 'Object', value: (r) => r.object ?? '', optional: true },
             {
-              label: 'Details',
-              value: describeAction,
-              render: (r) => <span className="small clip">{describeAction(r)}</span>,
-              optional: true,
+              label: 'Administrator',
+              value: (r) => describeAdminAction(adminActionRecord(r)).who,
+            },
+            {
+              label: 'Action',
+              value: (r) => describeAdminAction(adminActionRecord(r)).text,
+              render: (r) => <AdminActionText words={describeAdminAction(adminActionRecord(r))} />,
             },
           ]}
           footer={

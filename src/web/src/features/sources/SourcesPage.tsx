@@ -11,7 +11,7 @@ import { href } from '../../ui/router';
 import { DataTable } from '../../ui/table';
 import { isRunActive, listSources, SOURCE_TYPE_LABELS, type Run, type SourceSummary } from './api';
 import { RunStatusBadge, SourceStateBadge } from './badges';
-import { HealthSummary } from './HealthSummary';
+import { HealthSummary, healthText } from './HealthSummary';
 import { runShare } from './progress';
 import { runPath } from './RunFollow';
 import { Link } from '../../ui/router';
@@ -89,9 +89,7 @@ export function SourcesPage() {
                     value: (s) =>
                       isFirstSync(s) && s.lastRun
                         ? `first sync ${firstSyncPercent(s.lastRun)} %`
-                        : typeof s.health === 'string'
-                          ? s.health
-                          : '',
+                        : healthText(s.health),
                     render: (s) =>
                       isFirstSync(s) && s.lastRun ? (
                         <FirstSync run={s.lastRun} />

@@ -6,7 +6,7 @@
 import { useEffect, useState, type SyntheticEvent } from 'react';
 import { ApiError } from '../../api/client';
 import { Badge, Card, Loaded, SelectField, TextField } from '../../ui/components';
-import { formatAgo } from '../../ui/format';
+import { formatAgo, formatDateTime } from '../../ui/format';
 import { useResource } from '../../ui/resource';
 import { Link } from '../../ui/router';
 import { DataTable } from '../../ui/table';
@@ -137,7 +137,18 @@ export function UsersTab() {
                 },
                 {
                   label: 'Last sign-in',
-                  value: (u) => formatAgo(u.lastSignInAt),
+                  value: (u) => formatDateTime(u.lastSignInAt),
+                  render: (u) =>
+                    u.lastSignInAt === null ? (
+                      'never'
+                    ) : (
+                      <time
+                        dateTime={new Date(u.lastSignInAt).toISOString()}
+                        title={formatDateTime(u.lastSignInAt)}
+                      >
+                        {formatAgo(u.lastSignInAt)}
+                      </time>
+                    ),
                   optional: true,
                 },
                 {
