@@ -187,6 +187,43 @@ describe('tables', () => {
     expect(lines.map((l) => l.split(',')[0])).toEqual(sorted.accounts.map((a) => a.username));
   });
 
+  it('narrows a whole list with its filter box, the count saying how many of how many', async () => {
+    await page.getByRole('link', { name: 'Entitlements', exact: true }).click();
+    const table = page.getByRole('table', { name: 'Entitlements' });
+    await table.waitFor();
+    const { entitlements } = await getJson<{ entitlements: { name: string }[] }>(
+      `/sources/${duoSourceId}/entitlements`,
+    );
+    const names = entitlements.map((e) => e.name);
+    const shown = () => table.locator('tbody tr td:first-child').allInnerTexts();
+    expect((await shown()).length).toBe(names.length);
+    expect(await countLine()).toBe(`${String(names.length)} entitlements`);
+    // Sorted here (the whole list is loaded): both ways, missing values last.
+    const header = table.getByRole('columnheader', { name: /Entitlement/ });
+    await header.getByRole('button').click();
+    const byName = [...names].sort((a, b) =>
+      a.localeCompare(b, undefined, { numeric: true, sensitivity: 'base' }),
+    );
+    await expect.poll(shown).toEqual(byName);
+    await header.getByRole('button').click();
+    await expect.poll(shown).toEqual([...byName].reverse());
+    expect(await header.getAttribute('aria-sort')).toBe('descending');
+
+    // A whole name no other name holds: the filter looks in every column, so a part of a word could match elsewhere.
+    const word =
+      names.find(
+        (n) => names.filter((m) => m.toLowerCase().includes(n.toLowerCase())).length === 1,
+      ) ?? '';
+    const matching = names.filter((n) => n.toLowerCase().includes(word.toLowerCase()));
+    expect(matching.length).toBeLessThan(names.length);
+    await page.getByRole('searchbox', { name: 'Filter entitlements' }).fill(word);
+    await expect.poll(async () => (await shown()).length).toBe(matching.length);
+    expect(await countLine()).toBe(
+      `${String(matching.length)} of ${String(names.length)} entitlements`,
+    );
+    await shot('entitlements-filtered');
+  });
+
   it('narrows the activity timeline to a date range that survives a reload', async () => {
     const { identities } = await getJson<{
       identities: { id: string; displayName: string; accountCount: number }[];
