@@ -84,6 +84,13 @@ interface PlanRules {
    * (not from the stream alone, which reads a whole stream to find a rare value).
    */
   readonly searched?: readonly string[];
+  /**
+   * The search's sparsest filter: the page's index ranges on an event table start from it, not
+   * from another filter's index (whose common value's range holds many rows to skip). Only the
+   * queries reading the page's rows (their payloads) count: the probes that find the sparsest
+   * filter read each candidate's own index.
+   */
+  readonly sparsest?: string;
 }
 
 const EVENTS_AFTER_CURSOR: PlanRules = { cursor: { table: 'activity_events', column: 'ts_ms' } };
@@ -116,6 +123,15 @@ async function badPlans(
 /** Whether a search's index range starts from a searched column (or the query searches none). */
 function searchedBounds(rules: PlanRules, bounds: (column: string) => boolean): boolean {
   return rules.searched === undefined || rules.searched.some(bounds);
+}
+
+/** Whether the page's index range starts from the sparsest filter (or no rule says which). */
+function sparsestBounds(
+  rules: PlanRules,
+  query: CompiledQuery,
+  bounds: (column: string) => boolean,
+): boolean {
+  return rules.sparsest === undefined || !query.sql.includes('"payload"') || bounds(rules.sparsest);
 }
 
 function mentions(text: string, table: string): boolean {
@@ -156,6 +172,8 @@ async function sqliteProblems(
       problems.push({ problem: `the cursor does not bound the index range on ${table}`, plan });
     if (!searchedBounds(rules, (column) => new RegExp(`\\b${column}[=<>]`).test(line)))
       problems.push({ problem: `no searched column bounds the index range on ${table}`, plan });
+    if (!sparsestBounds(rules, query, (column) => new RegExp(`\\b${column}[=<>]`).test(line)))
+      problems.push({ problem: `the range on ${table} is not the sparsest filter's`, plan });
   }
   return problems;
 }
@@ -201,6 +219,8 @@ async function postgresProblems(
         problems.push({ problem: `the cursor does not bound the index range on ${table}`, plan });
       if (!searchedBounds(rules, (column) => mentions(range, column)))
         problems.push({ problem: `no searched column bounds the index range on ${table}`, plan });
+      if (!sparsestBounds(rules, query, (column) => mentions(range, column)))
+        problems.push({ problem: `the range on ${table} is not the sparsest filter's`, plan });
     }
     for (const child of node.Plans ?? []) visit(child);
   };
@@ -313,7 +333,9 @@ describeEachDatabase('query plans on the event tables', (t) => {
         at: ms(START + i),
       });
     }
-    await sql`analyze`.execute(db);
+    // SQLite is explained as the product leaves it: without statistics, which `analyze` would
+    // write (and with which its planner picks better than it will for users).
+    if (t.kind === 'postgres') await sql`analyze`.execute(db);
   });
 
   /** The `next` of the first page: where a deep page starts. */
@@ -397,6 +419,27 @@ describeEachDatabase('query plans on the event tables', (t) => {
         JSON.stringify(filter),
       ).toEqual([]);
     }
+  });
+
+  it("searches a source's activity by three filters from the sparsest one's index, first page and deep", async () => {
+    // Denied is one event in seven, duo_push four in five, Plan VPN two in three.
+    const query = {
+      sourceId: activitySourceId,
+      results: ['denied'],
+      factors: ['duo_push'],
+      applications: ['Plan VPN'],
+    };
+    const rules = { searched: ['result', 'factor', 'application'], sparsest: 'result' };
+    expect(
+      await badPlans(t, (db) => listActivityEvents(db, query), { ...IN_ORDER, ...rules }),
+    ).toEqual([]);
+    const cursor = await secondPageCursor(query);
+    expect(
+      await badPlans(t, (db) => listActivityEvents(db, { ...query, cursor }), {
+        ...EVENTS_IN_ORDER,
+        ...rules,
+      }),
+    ).toEqual([]);
   });
 
   it("searches an identity's activity by result, factor, application and time from an index", async () => {

@@ -48,6 +48,11 @@ declare module 'fastify' {
     public?: boolean;
     /** A file of the web console: public, answered without a session lookup, not logged. */
     console?: boolean;
+    /**
+     * Answered to a user who must change their password first (sign-out, `auth/me`, the
+     * change itself); every other closed route answers 403 `password_change_required`.
+     */
+    beforePasswordChange?: boolean;
   }
 }
 
@@ -97,7 +102,8 @@ export async function authenticate(
 
 /**
  * The gate every request passes (a preHandler): routes not marked public need a principal;
- * mutating requests of cookie sessions need the session's CSRF token in `x-csrf-token`.
+ * mutating requests of cookie sessions need the session's CSRF token in `x-csrf-token`; a user
+ * who must change their password reaches only the routes marked `beforePasswordChange`.
  */
 export function gate(request: FastifyRequest): void {
   if (request.routeOptions.config.public === true) return;
@@ -111,6 +117,14 @@ export function gate(request: FastifyRequest): void {
         `send the session's CSRF token (from sign-in or GET /api/v1/auth/me) in the ${CSRF_HEADER} header`,
       );
   }
+  if (
+    principal.user.mustChangePassword &&
+    request.routeOptions.config.beforePasswordChange !== true
+  )
+    throw new ApiError(
+      'password_change_required',
+      'change your password first: POST /api/v1/auth/password {"currentPassword", "newPassword"} (the console asks for it after sign-in)',
+    );
 }
 
 /** The signed-in user (the gate has run: a non-public route always has one). */

@@ -226,6 +226,11 @@ describe('HTTP API', () => {
         send: (c) => configure(c, groupSource.id),
       },
       {
+        name: 'GET /sources/:id/test-connection (owned)',
+        allowed: OWNED,
+        send: (c) => c.get(`/api/v1/sources/${ownedSource.id}/test-connection`),
+      },
+      {
         name: 'POST /sources/:id/test-connection (owned)',
         allowed: OWNED,
         send: (c) => c.post(`/api/v1/sources/${ownedSource.id}/test-connection`),

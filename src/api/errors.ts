@@ -27,6 +27,7 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
   unauthenticated: 401,
   forbidden: 403,
   csrf_failed: 403,
+  password_change_required: 403,
   not_found: 404,
   conflict: 409,
   source_busy: 409,
@@ -134,8 +135,9 @@ export function toErrorAnswer(
   if (error instanceof ForbiddenError) return answer('forbidden', error.message);
   if (error instanceof ConflictError) return answer('conflict', error.message);
   if (error instanceof SourceBusyError)
+    // No run id: the answer is shown to people as is; the source page links the running run.
     return answer('source_busy', error.message, {
-      ...(error.runId === undefined ? {} : { runId: error.runId }),
+      ...(error.kind === undefined ? {} : { running: error.kind }),
       ...(error.expiresAt === undefined ? {} : { expiresAt: error.expiresAt }),
     });
   if (error instanceof SourceNotReadyError) return answer('source_not_ready', error.message);

@@ -28,6 +28,7 @@ export const PublicUser = z.object({
   role: z.enum(ROLES),
   identityId: z.string().nullable(),
   disabled: z.boolean(),
+  mustChangePassword: z.boolean(),
   createdAt: z.number(),
   updatedAt: z.number(),
 });

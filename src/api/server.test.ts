@@ -66,6 +66,29 @@ describe('Cache-Control on API answers', () => {
     for (const answer of answers) expect(answer.headers['cache-control']).toBe('no-store');
   });
 
+  it('answers every console page path with index.html, a missing built file and an unknown API path with a JSON 404', async () => {
+    for (const path of [
+      '/',
+      '/sources/abc/accounts',
+      '/reports/access-review?sourceId=a&entitlementId=1',
+    ]) {
+      const page = await api.anonymous('GET', path);
+      expect(page.status).toBe(200);
+      expect(page.headers['content-type']).toMatch(/^text\/html/);
+      expect(page.text).toContain('<div id="root">');
+    }
+    const deep = await api.anonymous('GET', '/sources/abc/accounts');
+    expect(deep.headers['cache-control']).toBe('no-cache');
+    for (const path of ['/assets/index-00000000.js', '/api/v1/no-such-route', '/api']) {
+      const missing = await api.anonymous('GET', path);
+      expect(missing.status).toBe(404);
+      expect(missing.headers['content-type']).toMatch(/^application\/json/);
+    }
+    const unknown = await admin.get('/api/v1/no-such-route');
+    expect(unknown.status).toBe(404);
+    expect(errorOf(unknown.body).code).toBe('not_found');
+  });
+
   it('leaves the caching of the console’s hashed files to their server', async () => {
     const res = await api.anonymous('GET', '/assets/index-3f2a9c1b.js');
     expect(res.status).toBe(200);

@@ -361,9 +361,18 @@ export async function buildServer(
     );
   }
   app.setNotFoundHandler(async (request, reply) => {
-    if (hasWeb && request.method === 'GET' && !isApiPath(request.url)) {
-      // The console routes in the browser: every page is index.html.
-      return reply.type('text/html; charset=utf-8').send(consolePage);
+    if (
+      hasWeb &&
+      request.method === 'GET' &&
+      !isApiPath(request.url) &&
+      !isAssetPath(request.url)
+    ) {
+      // The console routes in the browser: every page (`/sources/abc/accounts`) is index.html,
+      // asked again each time so that it names the files of the running version.
+      return reply
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-cache')
+        .send(consolePage);
     }
     await Promise.resolve();
     throw new ApiError(
@@ -398,17 +407,31 @@ function optionalBodies(compile: typeof validatorCompiler): typeof validatorComp
   };
 }
 
-/** Whether a request target names the API, however it is spelled (percent-encoded, absolute form). */
-function isApiPath(target: string): boolean {
+/** The path of a request target, however it is spelled (percent-encoded, absolute form); null: not decodable. */
+function pathOf(target: string): string | null {
   let path = target.split('?')[0] ?? '';
   const absolute = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(path);
   if (absolute) path = path.slice(absolute[0].length);
   try {
-    path = decodeURIComponent(path);
+    return decodeURIComponent(path);
   } catch {
-    return true; // not decodable: never the console
+    return null;
   }
+}
+
+/** Whether a request target names the API. */
+function isApiPath(target: string): boolean {
+  const path = pathOf(target);
+  if (path === null) return true; // not decodable: never the console
   return path.startsWith('/api/') || path === '/api';
+}
+
+/**
+ * Whether a request target names one of the console's built files (`/assets/…`): one that is
+ * missing (a tab left open across an upgrade asks for the old version's) is a 404, not the page.
+ */
+function isAssetPath(target: string): boolean {
+  return pathOf(target)?.startsWith('/assets/') ?? false;
 }
 
 /**

@@ -85,6 +85,7 @@ async function serve(overrides: ConfigOverrides): Promise<void> {
     const path = join(config.dataDir, INITIAL_PASSWORD_FILE);
     const password = randomBytes(18).toString('base64url');
     const admin = await ensureFirstAdmin(app.db, password, {
+      mustChangePassword: true,
       keepPassword: async () => {
         await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
         await writeFile(path, `${password}\n`, { mode: 0o600 });
@@ -93,7 +94,7 @@ async function serve(overrides: ConfigOverrides): Promise<void> {
     if (admin)
       process.stdout.write(
         `first start: created the user "admin"; its password is in ${path}\n` +
-          '(sign in, change it under Settings → Users, then delete the file)\n',
+          '(sign in with it: you are asked to choose a new password; then delete the file)\n',
       );
   }
   let serving: Serving;

@@ -1,8 +1,11 @@
 /**
- * `duo-insights user create|list` and `token create|list`: the first admin, more users, and API
- * tokens for automation (optionally expiring) — through the same functions the HTTP API calls.
+ * `duo-insights user create|list|reset-password` and `token create|list`: the first admin, more
+ * users, a new password for a user who forgot theirs (the way back in when the only admin did),
+ * and API tokens for automation (optionally expiring) — through the same functions the HTTP API
+ * calls.
  *
  * @example duo-insights user create --username admin --admin --password-file -
+ * @example duo-insights user reset-password --username admin
  * @example duo-insights token create --name "SIEM export" --expires-in-days 90
  */
 import { randomBytes } from 'node:crypto';
@@ -13,7 +16,12 @@ import { ROLES, type Role } from '../domain/users.js';
 import { listApiTokens } from '../store/api-tokens.js';
 import { cliActor, recordAction } from '../core/actor.js';
 import { findUserCredentials, listUsers } from '../store/users.js';
-import { createUserFromInput, issueApiToken, MAX_TOKEN_DAYS } from '../sync/users.js';
+import {
+  createUserFromInput,
+  issueApiToken,
+  MAX_TOKEN_DAYS,
+  resetPassword,
+} from '../sync/users.js';
 import { positiveInt, withApp } from './common.js';
 import { emit, fields, formatTime, readFlagFile, table, type OutputOptions } from './output.js';
 
@@ -75,6 +83,38 @@ export function userCommand(): Command {
         });
       },
     );
+  cmd
+    .command('reset-password')
+    .description(
+      "set a new password for a user (without --password-file, one is generated and printed once); ends the user's sessions, and the user must change it at their next sign-in",
+    )
+    .requiredOption('--username <name>')
+    .option('--password-file <path>', 'read the password from this file, or - for standard input')
+    .option('--json', 'print JSON even on a terminal')
+    .action(async (opts: { username: string; passwordFile?: string } & OutputOptions) => {
+      await withApp(async (app) => {
+        const found = await findUserCredentials(app.db, opts.username);
+        if (!found) throw new NotFoundError('user', opts.username);
+        const generated = opts.passwordFile === undefined;
+        const password = generated
+          ? randomBytes(18).toString('base64url')
+          : await readPassword(opts.passwordFile ?? '-');
+        const user = await resetPassword(app.db, found.user.id, { newPassword: password });
+        await recordAction(app.db, cliActor(), 'user.password_reset', {
+          type: 'user',
+          id: user.id,
+          name: user.username,
+        });
+        emit(
+          { user, ...(generated ? { password } : {}) },
+          (v) =>
+            `${fields({ id: v.user.id, username: v.user.username, role: v.user.role })}${
+              generated ? `\n\npassword: ${password}` : ''
+            }\n(${generated ? 'shown once; ' : ''}${v.user.username} must change it at the next sign-in; their sessions were ended)`,
+          opts,
+        );
+      });
+    });
   cmd
     .command('list')
     .description('list users')

@@ -23,6 +23,7 @@ function userActor(role: Role, disabled = false): Actor {
       role,
       identityId: null,
       disabled,
+      mustChangePassword: false,
       createdAt: ms(NOW),
       updatedAt: ms(NOW),
     },

@@ -20,13 +20,11 @@ import { listDestinations } from '../store/destinations.js';
 import { destinationHealth } from './destinations.js';
 import { dayOf, type ActivityCursor, type ActivityEvent } from '../domain/activity.js';
 import { ForbiddenError } from '../domain/errors.js';
-import { suggestAccess } from '../domain/reports.js';
 import { DAY_MS, ms, type EpochMs } from '../domain/time.js';
 import type { Db } from '../store/dialect.js';
 import { getEntitlement } from '../store/entitlements.js';
 import type { Readers } from '../store/readers.js';
-import type { DormantAccountRow } from '../store/readers-list.js';
-import type { AccessReviewRow } from '../store/reports.js';
+import type { AccessReviewMemberRow, DormantAccountRow } from '../store/readers-list.js';
 import { listRuns } from '../store/runs.js';
 import { getSource, listSources } from '../store/sources.js';
 import { listStreams } from '../store/streams.js';
@@ -226,18 +224,7 @@ export interface AccessReviewInput {
 }
 
 /** A member of an access review: the facts and the keep/revoke suggestion with its reason. */
-export function accessReviewMemberView(row: AccessReviewRow, now: number) {
-  return {
-    ...row,
-    daysActive90: row.daysActive,
-    ...suggestAccess(
-      { status: row.status, lastActivityMs: row.lastActivityMs, daysActive90: row.daysActive },
-      now,
-    ),
-  };
-}
-
-export type AccessReviewMember = ReturnType<typeof accessReviewMemberView>;
+export type AccessReviewMember = AccessReviewMemberRow;
 
 /**
  * The members of a Duo group with last activity, days active in 90 and a keep/revoke
@@ -253,14 +240,13 @@ export async function accessReviewExport(deps: ReportDeps, actor: Actor, input: 
   const ids = await deps.readers.runRead('accessReviewMemberIds', {
     entitlementId: entitlement.id,
   });
-  const pages = pagesOfIds(ids, async (accountIds) =>
-    (
-      await deps.readers.runRead('accessReviewRows', {
-        entitlementId: entitlement.id,
-        sinceDay,
-        accountIds,
-      })
-    ).map((r) => accessReviewMemberView(r, now)),
+  const pages = pagesOfIds(ids, (accountIds) =>
+    deps.readers.runRead('accessReviewMembers', {
+      entitlementId: entitlement.id,
+      sinceDay,
+      now,
+      accountIds,
+    }),
   );
   return {
     entitlement: {

@@ -30,6 +30,7 @@ import { runKindOf, type Runner, type SourceRunKind } from '../sync/runner.js';
 import { nextRunAt, type StartScheduledRun } from '../sync/scheduler.js';
 import {
   configureSourceCredentials,
+  connectionTestWait as waitForConnectionTest,
   createSourceFromInput,
   InputError,
   NewSourceInput,
@@ -239,6 +240,16 @@ export async function configureSource(
     }),
   );
   return configured;
+}
+
+/** Seconds a Test Connection started now would wait for Duo's rate limit (0: none). */
+export async function connectionTestWait(
+  deps: SourceDeps,
+  actor: Actor,
+  input: { readonly sourceId: string },
+): Promise<number> {
+  const source = await managedSource(deps, actor, input.sourceId);
+  return waitForConnectionTest(deps.sync, source.id);
 }
 
 /** Test Connection: one cheap Duo call, a verdict with the cause and the fix. */

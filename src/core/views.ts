@@ -19,6 +19,7 @@ export function runView(r: Run) {
     counts: r.counts,
     progress: r.progress,
     progressShare: progressShare(r),
+    stats: runStats(r),
     error: r.error,
     createdAt: r.createdAt,
     startedAt: r.startedAt,
@@ -46,7 +47,8 @@ export function streamView(s: StreamStatus, now: number) {
 
 /**
  * The share of a run done (0–1), from the runner's progress: an aggregation's accounts seen of
- * those Duo announced; a sync's backfill done (the mean over its streams that backfill); null
+ * those Duo announced; a sync's backfill done — of the stream least far along, since the streams
+ * read side by side and the run ends with the slowest (a finished backfill counts whole); null
  * when the progress tells nothing.
  *
  * @example progressShare({ kind: 'aggregation', progress: { accounts: { seen: 50, expected: 200 } } }) // 0.25
@@ -64,11 +66,48 @@ export function progressShare(r: Pick<Run, 'kind' | 'progress'>): number | null 
   }
   const shares = Object.values(progress).flatMap((value) => {
     const cursor = CursorSchema.safeParse(asRecord(value)?.['cursor']);
-    const share = cursor.success ? backfillProgress(cursor.data) : undefined;
-    return share === undefined ? [] : [share];
+    if (!cursor.success) return [];
+    const share = backfillProgress(cursor.data);
+    if (share !== undefined) return [share];
+    // A backfill window read to its end leaves no backfill in the cursor: that stream is done.
+    return asRecord(asRecord(value)?.['window'])?.['purpose'] === 'backfill' ? [1] : [];
   });
-  return shares.length === 0 ? null : shares.reduce((a, b) => a + b, 0) / shares.length;
+  return shares.length === 0 ? null : Math.min(...shares);
 }
+/**
+ * What a run did so far, in the terms its page shows: a sync's pages and events (new and
+ * updated, over its streams) and its windows done of those planned; whether it is a source's
+ * first sync; the warnings it gave. Null where the kind of run does not have it.
+ *
+ * @example runStats(run) // { pages: 12, events: 11034, windows: { done: 7, total: 10 }, … }
+ */
+export function runStats(r: Pick<Run, 'kind' | 'counts' | 'progress'>) {
+  const progress = asRecord(r.progress) ?? {};
+  let pages = 0;
+  let events = 0;
+  for (const value of Object.values(r.counts)) {
+    if (typeof value === 'number') continue;
+    pages += value.pages;
+    events += value.eventsNew + value.eventsUpdated;
+  }
+  const windows = asRecord(progress['windows']);
+  const done = windows?.['done'];
+  const total = windows?.['total'];
+  const warnings = progress['warnings'];
+  return {
+    pages: r.kind === 'sync' ? pages : null,
+    events: r.kind === 'sync' ? events : null,
+    windows:
+      typeof done === 'number' && typeof total === 'number'
+        ? { done, total: Math.max(done, total) }
+        : null,
+    firstSync: progress['firstSync'] === true,
+    warnings: Array.isArray(warnings)
+      ? warnings.filter((w): w is string => typeof w === 'string')
+      : [],
+  };
+}
+
 function asRecord(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)

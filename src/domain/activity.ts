@@ -148,6 +148,8 @@ export interface StoredError {
   readonly code: string;
   readonly message: string;
   readonly cause?: string;
+  /** What to do about it, when known (a Duo error's fix; also the end of `message`). */
+  readonly fix?: string;
 }
 
 /** One stream of one source: its cursor (saved with its data) and its health. */

@@ -20,6 +20,11 @@ export interface User {
   /** The identity this user is (what makes a source manager an owner or group member). */
   readonly identityId: string | null;
   readonly disabled: boolean;
+  /**
+   * The password was generated or set by someone else (the first admin's, an admin's reset):
+   * until the user changes it, the API answers only sign-out, `auth/me` and the change itself.
+   */
+  readonly mustChangePassword: boolean;
   readonly createdAt: EpochMs;
   readonly updatedAt: EpochMs;
 }

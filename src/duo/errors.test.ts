@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDuoClient } from './client.js';
 import type { DuoClient, DuoClientConfig } from './client.js';
-import { DUO_ERROR_KINDS, DuoError, permissionFor } from './errors.js';
+import { DUO_ERROR_KINDS, DuoError, errorFromHttp, permissionFor } from './errors.js';
 import type { DuoErrorKind } from './errors.js';
 import { fail, ok, startFakeDuo } from './fake-duo.js';
 import type { FakeDuo, FakeDuoScript } from './fake-duo.js';
@@ -93,6 +93,46 @@ describe('Duo answers mapped to what the user must fix', () => {
     expect(error.clockSkewSeconds).toBeLessThanOrEqual(302);
     expect(error.message).toMatch(/clock skew of (29[89]|30[0-2]) s/);
     expect(error.fix).toMatch(/NTP/);
+  });
+
+  it('says plainly that the secret key is wrong when Duo’s clock agrees with ours', async () => {
+    const { client } = await duoAnswering(() => ({
+      ...fail(40103, 'Invalid signature in request credentials'),
+      headers: { date: new Date().toUTCString() },
+    }));
+    const error = await failureOf(client.user('DU1'));
+    expect(error.kind).toBe('invalid_signature');
+    expect(Math.abs(error.clockSkewSeconds ?? 99)).toBeLessThanOrEqual(2);
+    expect(error.message).toMatch(/^The secret key is wrong: /);
+    expect(error.message).toMatch(/the clock is not the cause/);
+    expect(error.fix).toMatch(/^Copy the Secret key again/);
+    expect(error.fix).not.toMatch(/clock|NTP/);
+  });
+
+  it.each([
+    [0, 'wrong'],
+    [-5, 'wrong'],
+    [5, 'wrong'],
+    [6, 'either'],
+    [-30, 'either'],
+    [60, 'either'],
+    [61, 'clock'],
+  ] as const)('words a 40103 with %i s of clock skew as %s', (skew, verdict) => {
+    const error = errorFromHttp({
+      path: '/admin/v1/users',
+      httpStatus: 401,
+      duoCode: 40103,
+      duoMessage: 'Invalid signature in request credentials',
+      clockSkewSeconds: skew,
+    });
+    expect(error.kind).toBe('invalid_signature');
+    expect(error.clockSkewSeconds).toBe(skew);
+    const wrongKey = /^The secret key is wrong/.test(error.message);
+    const clock = /clock skew of/.test(error.message);
+    expect({ wrongKey, clock }).toEqual({
+      wrongKey: verdict === 'wrong',
+      clock: verdict === 'clock',
+    });
   });
 
   it('says credentials are missing on 40101', async () => {

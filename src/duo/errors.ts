@@ -115,6 +115,9 @@ export function permissionFor(path: string): DuoPermission {
 /** Beyond this difference between Duo's clock and ours, a 40103 is blamed on the clock. */
 export const CLOCK_SKEW_LIMIT_SECONDS = 60;
 
+/** Within this difference the clocks agree: a 40103 then means the secret key is wrong. */
+export const CLOCK_AGREES_SECONDS = 5;
+
 export interface HttpFailure {
   readonly path: string;
   readonly httpStatus: number;
@@ -166,6 +169,15 @@ export function errorFromHttp(failure: HttpFailure): DuoError {
         clockSkewSeconds: skew,
         message: `Duo rejected the request signature (${said}): clock skew of ${skew} s between Duo and this server.`,
         fix: "Synchronise this server's clock (NTP); Duo only accepts requests whose Date is close to its own time.",
+      });
+    }
+    if (skew !== undefined && Math.abs(skew) <= CLOCK_AGREES_SECONDS) {
+      return new DuoError({
+        ...base,
+        kind: 'invalid_signature',
+        clockSkewSeconds: skew,
+        message: `The secret key is wrong: Duo rejected the request signature (${said}), and the clocks of Duo and this server agree (${skew} s apart), so the clock is not the cause.`,
+        fix: 'Copy the Secret key again from the Admin API application in the Duo Admin Panel: it must belong to the same application as the Integration key.',
       });
     }
     return new DuoError({

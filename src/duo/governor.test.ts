@@ -44,6 +44,19 @@ function governorWith(options: GovernorOptions, random = 0.5) {
 }
 
 describe('RateGovernor pacing', () => {
+  it('tells how long the next request of a family would wait, without taking its slot', async () => {
+    const { time, governor } = governorWith({});
+    expect(governor.delayFor('logs_authentication')).toBe(0);
+    await governor.acquire('logs_authentication');
+    expect(governor.delayFor('logs_authentication')).toBe(30_000);
+    expect(governor.delayFor('logs_authentication')).toBe(30_000);
+    expect(governor.delayFor('objects_page')).toBe(0);
+    await governor.acquire('logs_authentication');
+    expect(time.now()).toBe(1_000_000 + 30_000);
+    expect(governor.delayFor('logs_authentication')).toBe(30_000);
+    expect(governor.delayFor('info')).toBe(0);
+  });
+
   it('lets the first log request go at once and spaces the next ones 30 s apart (2 per minute)', async () => {
     const { time, governor } = governorWith({});
     const sentAt: number[] = [];

@@ -145,6 +145,22 @@ export class RateGovernor {
   }
 
   /**
+   * How long, in ms, a request of `family` sent now would wait in `acquire` (pacing and any
+   * 429 backoff), without reserving a slot: 0 when it may go at once.
+   */
+  delayFor(family: EndpointFamily): number {
+    const now = this.#clock();
+    let allowAt = Math.max(now, this.#blockedUntil.get(family) ?? 0);
+    const rate = this.#rates[family];
+    if (rate !== 'off') {
+      const interval = 60_000 / rate.perMinute;
+      const tolerance = interval * (rate.burst - 1);
+      allowAt = Math.max(allowAt, Math.max(this.#tat.get(family) ?? now, now) - tolerance);
+    }
+    return Math.max(0, allowAt - now);
+  }
+
+  /**
    * Records a 429 for `family` and decides the backoff: exponential from `initialMs`, capped at
    * `maxDelayMs`, full jitter, within what is left of `maxTotalWaitMs` for this request. Every
    * request of the family waits it out (in `acquire`). Returns the delay, or undefined when the

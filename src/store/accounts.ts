@@ -24,7 +24,7 @@ import { createIdentities, toIdentity, type NewIdentityWithId } from './identiti
 import { nowMs, type EpochMs } from '../domain/time.js';
 import { toAccount } from './accounts-mapper.js';
 import { chunks, sameJson, toFlag, toJson, toJsonOrNull } from './columns.js';
-import { rowsPerStatement, type Db } from './dialect.js';
+import { dialectOf, rowsPerStatement, type Db } from './dialect.js';
 import { ensureEntitlements, toEntitlement } from './entitlements.js';
 import { assertReferencesExist } from './references.js';
 import { markMissingDeleted, type MarkMissingInput } from './snapshots.js';
@@ -241,7 +241,7 @@ async function membershipsOf(
       .selectFrom('account_entitlements as ae')
       .innerJoin('entitlements as e', 'e.id', 'ae.entitlement_id')
       .select(['ae.account_id', 'e.duo_group_id'])
-      .where('ae.account_id', 'in', batch)
+      .where(dialectOf(db).idIn('ae.account_id', batch))
       .execute();
     for (const r of rows)
       groups.set(r.account_id, [...(groups.get(r.account_id) ?? []), r.duo_group_id]);
@@ -419,7 +419,7 @@ export async function listEntitlementsOfAccounts(
       .innerJoin('entitlements as e', 'e.id', 'ae.entitlement_id')
       .select('ae.account_id')
       .selectAll('e')
-      .where('ae.account_id', 'in', batch)
+      .where(dialectOf(db).idIn('ae.account_id', batch))
       .orderBy('e.name')
       .execute();
     for (const row of rows) {

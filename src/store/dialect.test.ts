@@ -45,6 +45,21 @@ describeEachDatabase('dialect', (t) => {
     expect(Number.isInteger(now)).toBe(true);
   });
 
+  it('matches ids against a list of any length, none included', async () => {
+    const ids = (list: readonly number[]) =>
+      sql<{
+        n: number;
+      }>`select n from (select 1 as n union all select 2 union all select 30000) as t
+        where ${dialectOf(t.db).idIn('n', list)} order by n`
+        .execute(t.db)
+        .then((r) => r.rows.map((row) => row.n));
+    expect(await ids([])).toEqual([]);
+    expect(await ids([2])).toEqual([2]);
+    expect(await ids([30000, 1, 7])).toEqual([1, 30000]);
+    const many = Array.from({ length: 20_000 }, (_, i) => i * 3);
+    expect(await ids(many)).toEqual([30000]);
+  });
+
   it('enforces foreign keys', async () => {
     await expect(
       t.db

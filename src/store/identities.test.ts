@@ -63,6 +63,49 @@ describeEachDatabase('identities and governance groups', (t) => {
     expect(await searchIdentities(t.db, { query: '%_' })).toEqual([]);
   });
 
+  it('rank owners whose name, a word of it, e-mail or username starts with the text first', async () => {
+    const tag = `qx${String(Math.floor(Math.random() * 1e6))}`;
+    const make = (displayName: string, extra: { email?: string; username?: string } = {}) =>
+      createIdentity(t.db, { displayName: `${displayName} ${tag}`, ...extra });
+    await make('Joanna Wu');
+    await make('Ana Silva');
+    await make('Brian Ng');
+    await make('Carla Anders');
+    await make('Zoe Kay', { email: `an.${tag}@example.com` });
+    await make('Dean Rowe', { username: `dean_${tag}` });
+    await make('Andrew Sa');
+    const mine = (list: readonly { displayName: string }[]) =>
+      list
+        .filter((i) => i.displayName.endsWith(tag))
+        .map((i) => i.displayName.replace(` ${tag}`, ''));
+    const expected = [
+      'Ana Silva',
+      'Andrew Sa',
+      'Carla Anders',
+      'Zoe Kay',
+      'Brian Ng',
+      'Dean Rowe',
+      'Joanna Wu',
+    ];
+    expect(mine(await searchIdentities(t.db, { query: 'AN', limit: 1000 }))).toEqual(expected);
+
+    // Keyset pages of two, within the tag, go on across the two ranks without a gap or a repeat.
+    const pages: string[] = [];
+    let after: Awaited<ReturnType<typeof searchIdentities>>[number] | undefined;
+    for (let i = 0; i < 10; i++) {
+      const page = await searchIdentities(t.db, {
+        query: `an`,
+        limit: 2,
+        ...(after ? { after } : {}),
+      });
+      if (page.length === 0) break;
+      pages.push(...mine(page));
+      after = page[page.length - 1];
+      if (page.length < 2) break;
+    }
+    expect(pages.filter((name) => expected.includes(name))).toEqual(expected);
+  });
+
   it('keep governance group members and refuse a duplicate name', async () => {
     const name = `Access reviewers ${String(Math.random())}`;
     const group = await createGovernanceGroup(t.db, { name, description: 'Review Duo access' });

@@ -71,8 +71,10 @@ export async function updateIdentity(
 }
 
 /**
- * Identities whose name, e-mail or username contains `query` (case-insensitive), by name;
- * the type-ahead of the Source Owner field. Keyset paging with `after` (the last id shown).
+ * Identities whose name, e-mail or username contains `query` (case-insensitive): the
+ * type-ahead of the Source Owner field. Those where it starts the name, a word of the name, the
+ * e-mail or the username come first ("an": Ana Silva before Joanna Wu), each part by name.
+ * Keyset paging with `after` (the last identity shown).
  */
 export async function searchIdentities(
   db: Db,
@@ -80,8 +82,10 @@ export async function searchIdentities(
 ): Promise<Identity[]> {
   let q = db.selectFrom('identities').selectAll();
   const text = options.query?.trim().toLowerCase();
+  const after = options.after;
   if (text !== undefined && text.length > 0) {
-    const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const escaped = text.replace(/[\\%_]/g, (c) => `\\${c}`);
+    const pattern = `%${escaped}%`;
     q = q.where((eb) =>
       eb.or([
         sql<boolean>`lower(display_name) like ${pattern} escape '\\'`,
@@ -89,8 +93,31 @@ export async function searchIdentities(
         sql<boolean>`lower(username) like ${pattern} escape '\\'`,
       ]),
     );
+    // 0 where the text starts the name, a word of it, the e-mail or the username; else 1.
+    const rank = (table: string) => {
+      const column = (name: string) => sql.ref(`${table}.${name}`);
+      return sql<number>`case when lower(${column('display_name')}) like ${`${escaped}%`} escape '\\'
+        or lower(${column('display_name')}) like ${`% ${escaped}%`} escape '\\'
+        or lower(${column('email')}) like ${`${escaped}%`} escape '\\'
+        or lower(${column('username')}) like ${`${escaped}%`} escape '\\' then 0 else 1 end`;
+    };
+    const own = rank('identities');
+    if (after) {
+      // The last row's own rank, read again; a row deleted since ranks last.
+      const theirs = sql<number>`coalesce((select ${rank('shown')} from identities as shown where shown.id = ${after.id}), 1)`;
+      // A row value, as every keyset page of the store; the columns are NOT NULL.
+      q = q.where(
+        sql<boolean>`(${own}, display_name, id) > (${theirs}, ${after.displayName}, ${after.id})`,
+      );
+    }
+    const rows = await q
+      .orderBy(own)
+      .orderBy('display_name')
+      .orderBy('id')
+      .limit(options.limit ?? 50)
+      .execute();
+    return rows.map(toIdentity);
   }
-  const after = options.after;
   if (after)
     // A row value, as every keyset page of the store; both columns are NOT NULL.
     q = q.where((eb) =>

@@ -6,12 +6,15 @@
  *
  * @example const ids = await readers.runRead('dormantAccountIds', { idleSinceMs });
  */
+import { suggestAccess, type AccessSuggestion } from '../domain/reports.js';
 import { listEntitlementsOfAccounts } from './accounts.js';
 import { listActivityEvents } from './activity/timeline.js';
 import type { Db } from './dialect.js';
 import {
   accessReviewMemberIds,
   accessReviewRows,
+  type AccessReviewQuery,
+  type AccessReviewRow,
   dormantAccountIds,
   dormantAccounts,
   type DormantQuery,
@@ -36,11 +39,37 @@ async function dormantAccountsWithGroups(
   return rows.map((r) => ({ ...r, groups: (groups.get(r.accountId) ?? []).map((g) => g.name) }));
 }
 
+/** A member of an access review: the facts and the keep/revoke suggestion with its reason. */
+export interface AccessReviewMemberRow extends AccessReviewRow {
+  readonly daysActive90: number;
+  readonly suggestion: AccessSuggestion;
+  readonly reason: string;
+}
+
+/**
+ * Access-review members (one page of ids, usually) with their suggestions, made where the rows
+ * are read: on SQLite that is a read worker, so the server's thread receives finished members.
+ */
+async function accessReviewMembers(
+  db: Db,
+  query: AccessReviewQuery & { readonly sinceDay: number; readonly now: number },
+): Promise<AccessReviewMemberRow[]> {
+  const rows = await accessReviewRows(db, query);
+  return rows.map((row) => ({
+    ...row,
+    daysActive90: row.daysActive,
+    ...suggestAccess(
+      { status: row.status, lastActivityMs: row.lastActivityMs, daysActive90: row.daysActive },
+      query.now,
+    ),
+  }));
+}
+
 export const READS = {
   dormantAccountIds,
   dormantAccounts: dormantAccountsWithGroups,
   accessReviewMemberIds,
-  accessReviewRows,
+  accessReviewMembers,
   activityEvents: listActivityEvents,
 } as const;
 

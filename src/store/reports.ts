@@ -11,7 +11,7 @@ import { sql, type ExpressionBuilder } from 'kysely';
 import type { AccountKind } from '../domain/accounts.js';
 import type { EpochMs } from '../domain/time.js';
 import { epochMsOrNull } from './columns.js';
-import type { Db } from './dialect.js';
+import { dialectOf, type Db } from './dialect.js';
 import type { AccountsTable, Database } from './schema.js';
 
 /** An account row of a report, with its identity and the activity facts. */
@@ -175,7 +175,7 @@ function dormantInner(db: Db, query: DormantQuery) {
     .where('a.status', '=', kind === 'administrator' ? 'Active' : 'active');
   if (query.sourceId !== undefined) inner = inner.where('a.source_id', '=', query.sourceId);
   if (query.accountIds !== undefined)
-    inner = inner.where('a.id', 'in', query.accountIds.length === 0 ? [-1] : query.accountIds);
+    inner = inner.where(dialectOf(db).idIn('a.id', query.accountIds));
   const since = query.idleSinceMs;
   return db
     .selectFrom(inner.as('t'))
@@ -234,7 +234,7 @@ function members(db: Db, query: AccessReviewQuery) {
     .where('ae.entitlement_id', '=', query.entitlementId)
     .where('m.deleted_at', 'is', null);
   if (query.accountIds !== undefined)
-    found = found.where('m.id', 'in', query.accountIds.length === 0 ? [-1] : query.accountIds);
+    found = found.where(dialectOf(db).idIn('m.id', query.accountIds));
   return found;
 }
 
@@ -274,7 +274,7 @@ export async function accessReviewRows(
     .innerJoin('account_entitlements as ae', 'ae.account_id', 'a.id')
     .where('ae.entitlement_id', '=', query.entitlementId);
   if (query.accountIds !== undefined)
-    found = found.where('a.id', 'in', query.accountIds.length === 0 ? [-1] : query.accountIds);
+    found = found.where(dialectOf(db).idIn('a.id', query.accountIds));
   const rows = await found
     .select((eb) =>
       eb

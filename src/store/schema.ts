@@ -234,6 +234,8 @@ export interface UsersTable {
   role: string;
   identity_id: string | null;
   disabled: number;
+  /** 1: the user must change their password before anything else (migration 0015). */
+  must_change_password: number;
   created_at: number;
   updated_at: number;
 }

@@ -73,6 +73,21 @@ export async function deleteSessionsOfUser(db: Db, userId: string): Promise<void
   await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
 }
 
+/**
+ * Signs a user out everywhere but the session `keepHash` (their own password change; undefined:
+ * everywhere). Returns how many sessions ended.
+ */
+export async function deleteOtherSessionsOfUser(
+  db: Db,
+  userId: string,
+  keepHash: string | undefined,
+): Promise<number> {
+  let q = db.deleteFrom('sessions').where('user_id', '=', userId);
+  if (keepHash !== undefined) q = q.where('id_hash', '<>', keepHash);
+  const result = await q.executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 export async function deleteExpiredSessions(db: Db, now: EpochMs): Promise<number> {
   const result = await db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst();
   return Number(result.numDeletedRows);

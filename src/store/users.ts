@@ -20,6 +20,7 @@ export function toUser(row: Selectable<UsersTable>): User {
     role: row.role as Role,
     identityId: row.identity_id,
     disabled: row.disabled !== 0,
+    mustChangePassword: row.must_change_password !== 0,
     createdAt: epochMs(row.created_at),
     updatedAt: epochMs(row.updated_at),
   };
@@ -30,6 +31,8 @@ export interface NewUser {
   readonly passwordHash: string;
   readonly role: Role;
   readonly identityId?: string | null;
+  /** The password was generated or set for the user: they change it at first sign-in. */
+  readonly mustChangePassword?: boolean;
 }
 
 async function assertUsernameFree(db: Db, username: string, exceptId?: string): Promise<void> {
@@ -57,6 +60,7 @@ export async function createUser(db: Db, input: NewUser): Promise<User> {
       role: input.role,
       identity_id: input.identityId ?? null,
       disabled: 0,
+      must_change_password: input.mustChangePassword === true ? 1 : 0,
       created_at: now,
       updated_at: now,
     })
@@ -87,6 +91,16 @@ export async function findUserCredentials(
     .where((eb) => eb(eb.fn('lower', ['username']), '=', username.toLowerCase()))
     .executeTakeFirst();
   return row && { user: toUser(row), passwordHash: row.password_hash };
+}
+
+/** The password hash of a user, by id (checking a password before changing it). */
+export async function findPasswordHash(db: Db, id: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('users')
+    .select('password_hash')
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row?.password_hash;
 }
 
 export async function listUsers(db: Db): Promise<User[]> {
@@ -125,6 +139,7 @@ export interface UserPatch {
   readonly role?: Role;
   readonly identityId?: string | null;
   readonly disabled?: boolean;
+  readonly mustChangePassword?: boolean;
 }
 
 export async function updateUser(db: Db, id: string, patch: UserPatch): Promise<User> {
@@ -140,6 +155,9 @@ export async function updateUser(db: Db, id: string, patch: UserPatch): Promise<
       ...(patch.role === undefined ? {} : { role: patch.role }),
       ...(patch.identityId === undefined ? {} : { identity_id: patch.identityId }),
       ...(patch.disabled === undefined ? {} : { disabled: patch.disabled ? 1 : 0 }),
+      ...(patch.mustChangePassword === undefined
+        ? {}
+        : { must_change_password: patch.mustChangePassword ? 1 : 0 }),
       updated_at: nowMs(),
     })
     .where('id', '=', id)

@@ -126,9 +126,22 @@ export async function syncActivitySource(
           };
         }
         if (failedCount === 0) return { status: 'succeeded' };
+        // One fix said once, naming the streams it is for when not all of them.
+        const byFix = new Map<string, StreamName[]>();
+        for (const [stream, e] of syncer.errors)
+          if (e.fix !== undefined) byFix.set(e.fix, [...(byFix.get(e.fix) ?? []), stream]);
+        const fix = [...byFix]
+          .map(([text, named]) =>
+            byFix.size === 1 && named.length === failedCount
+              ? text
+              : `${named.join(', ')}: ${text}`,
+          )
+          .join(' ');
+        const failing = [...failed].filter((s) => !syncer.unavailable.has(s));
         const error: StoredError = {
           code: 'streams_failed',
-          message: `${failedCount} of ${available} streams failed: ${[...failed].join(', ')}`,
+          message: `${failedCount} of ${available} streams failed: ${failing.join(', ')}`,
+          ...(fix === '' ? {} : { fix }),
         };
         return { status: failedCount === available ? 'failed' : 'partial', error };
       } finally {
@@ -137,6 +150,27 @@ export async function syncActivitySource(
     },
     options.signal,
   );
+}
+
+/**
+ * The windows a stream reads in one run, from its cursor as the run starts: an unfinished recent
+ * window and the one after it (or just the next recent one), and the backfill's window when
+ * there is history to fetch (a first sync plans one below its first day).
+ */
+export function plannedWindows(cursor: StreamCursor, settings: CursorSettings): number {
+  const recent = cursor.window
+    ? 2
+    : planNextWindow(cursor, settings, 'recent') === undefined
+      ? 0
+      : 1;
+  const backfill = cursor.backfill
+    ? planNextWindow(cursor, settings, 'backfill') === undefined
+      ? 0
+      : 1
+    : cursor.syncedUntil === undefined && settings.backfillMs > settings.firstWindowMs
+      ? 1
+      : 0;
+  return recent + backfill;
 }
 
 function checkBackfillDays(days: number): void {
@@ -150,6 +184,11 @@ function checkBackfillDays(days: number): void {
 /** Runs the windows of each stream of one sync, counting what it did. */
 class StreamSyncer {
   readonly unavailable = new Set<StreamName>();
+  /** What each failing stream ended with (its message and Duo's fix). */
+  readonly errors = new Map<StreamName, StoredError>();
+  /** Windows read and to read, per stream: planned when its recent phase starts. */
+  readonly #windows = new Map<StreamName, { done: number; total: number }>();
+  #firstSync = false;
   readonly #counts = new Map<StreamName, { -readonly [K in keyof StreamRunCounts]: number }>();
   readonly #ctx: SyncContext;
   readonly #sourceId: string;
@@ -199,13 +238,22 @@ class StreamSyncer {
           await saveStreamCursor(this.#ctx.db, this.#sourceId, stream, cursor);
         }
       }
+      if (phase === 'recent') {
+        if (cursor.syncedUntil === undefined) this.#firstSync = true;
+        this.#windows.set(stream, { done: 0, total: plannedWindows(cursor, this.#settings()) });
+        await this.#reportWindows();
+      }
+      const tally = this.#windows.get(stream) ?? { done: 0, total: 0 };
       // Recent: an unfinished window first, then one window up to now − 2 min. Backfill: one
       // window down to the backfill's start (more only when it was widened meanwhile).
       let windows = 0;
       for (;;) {
         const window = planNextWindow(cursor, this.#settings(), phase);
         if (!window || (phase === 'recent' && ++windows > 2)) break;
+        if (tally.done >= tally.total) tally.total = tally.done + 1;
         cursor = await this.#readWindow(stream, cursor, window);
+        tally.done += 1;
+        await this.#reportWindows();
         if (phase === 'recent' && window.resume === undefined) break;
       }
       await updateStream(this.#ctx.db, this.#sourceId, stream, {
@@ -224,6 +272,10 @@ class StreamSyncer {
       const stored = toStoredError(error);
       if (notAvailable) {
         this.unavailable.add(stream);
+        // Nothing more to read there: its planned windows are not work left.
+        const tally = this.#windows.get(stream);
+        if (tally !== undefined) tally.total = tally.done;
+        await this.#reportWindows();
         log.info('stream not available on this Duo account');
         await updateStream(this.#ctx.db, this.#sourceId, stream, {
           state: 'not_available',
@@ -236,6 +288,7 @@ class StreamSyncer {
       }
       log.warn({ err: stored }, 'stream failed');
       this.#report.warn(`${stream}: ${stored.message}`);
+      this.errors.set(stream, stored);
       await updateStream(this.#ctx.db, this.#sourceId, stream, {
         state: 'failing',
         lastError: stored,
@@ -367,6 +420,18 @@ class StreamSyncer {
         cursor: last.cursor,
         totalObjects: last.page.totalObjects,
       });
+  }
+
+  /** Windows done and planned over every stream, and whether a stream syncs for the first time. */
+  async #reportWindows(): Promise<void> {
+    let done = 0;
+    let total = 0;
+    for (const tally of this.#windows.values()) {
+      done += tally.done;
+      total += tally.total;
+    }
+    if (this.#firstSync) await this.#report.progress('firstSync', true);
+    await this.#report.progress('windows', { done, total });
   }
 
   /** Records Duo sent that could not be read, over every stream of this run. */

@@ -41,31 +41,41 @@ export interface SourceHolder {
   readonly expiresAt?: EpochMs;
 }
 
+const ASKED: Record<RunKind, string> = {
+  test: 'Test Connection',
+  aggregation: 'An aggregation',
+  sync: 'A sync',
+};
+const HOLDING: Record<RunKind, string> = {
+  test: 'a connection test',
+  aggregation: 'an aggregation',
+  sync: 'a sync',
+};
+
 /**
  * A run was asked for a source that another run (maybe in another process) holds. The message
- * names that run and when its lease expires.
+ * says in words what was asked and what runs, without ids (the answer is shown to people as
+ * is); `runId` and `expiresAt` carry the holder for the server log.
  *
- * @example new SourceBusyError(id, { runId, kind: 'sync', expiresAt }).message
- *   // 'source … is busy: sync run 3f… holds it (its lease expires at 2026-…Z unless renewed) …'
+ * @example new SourceBusyError(id, { runId, kind: 'sync', expiresAt }, 'test').message
+ *   // 'Test Connection cannot start while a sync of this source is running; try again when it ends'
  */
 export class SourceBusyError extends Error {
   override readonly name = 'SourceBusyError';
   readonly runId: string | undefined;
+  readonly kind: RunKind | undefined;
   readonly expiresAt: EpochMs | undefined;
   constructor(
     readonly sourceId: string,
     holder: SourceHolder = {},
+    asked?: RunKind,
   ) {
-    const run =
-      holder.runId === undefined
-        ? 'a run that is starting'
-        : `${holder.kind ?? 'a'} run ${holder.runId}`;
-    const expiry =
-      holder.expiresAt === undefined
-        ? ''
-        : ` (its lease expires at ${new Date(holder.expiresAt).toISOString()} unless that run renews it)`;
-    super(`source ${sourceId} is busy: ${run} holds it${expiry}; try again when it ends`);
+    const running = holder.kind === undefined ? 'another run' : HOLDING[holder.kind];
+    super(
+      `${asked === undefined ? 'A run' : ASKED[asked]} cannot start while ${running} of this source is running; try again when it ends`,
+    );
     this.runId = holder.runId;
+    this.kind = holder.kind;
     this.expiresAt = holder.expiresAt;
   }
 }
@@ -90,6 +100,7 @@ export function toStoredError(error: unknown): StoredError {
     return {
       code: error.kind,
       message: `${error.message} ${error.fix}`.trim(),
+      ...(error.fix ? { fix: error.fix } : {}),
       ...(error.cause instanceof Error ? { cause: error.cause.message } : {}),
     };
   }

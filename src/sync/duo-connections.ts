@@ -13,6 +13,7 @@ import {
   parseApiHost,
   RateGovernor,
   type DuoClient,
+  type EndpointFamily,
   type RateLimitBackoff,
   type RateLimits,
   type TransportTimeouts,
@@ -144,6 +145,18 @@ export class DuoConnections {
       },
       { governor },
     );
+  }
+
+  /**
+   * How long, in ms, a request of `family` with this credential would now wait for the rate
+   * governor (0 when none was made yet): what a connection test is about to sit through.
+   */
+  rateLimitDelay(
+    credentials: Pick<SourceCredentials, 'integrationKey' | 'apiHost'>,
+    family: EndpointFamily,
+  ): number {
+    const key = `${credentials.integrationKey}@${credentials.apiHost.toLowerCase()}`;
+    return this.#governors.get(key)?.delayFor(family) ?? 0;
   }
 
   close(): void {

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/support/db.js';
 import { dayOf, type NormalisedEvent } from '../domain/activity.js';
@@ -188,6 +189,18 @@ describeEachDatabase('retention', (t) => {
     const rest = await pruneSource(ctx(), source, { pauseMs: 0 });
     expect(rest.interrupted).toBeUndefined();
     expect((await eventTimes(t.db, source.id, 'authentication')).length).toBe(201 * USERS.length);
+  });
+
+  it('leaves no listener on its signal after the pauses between batches', async () => {
+    const abort = new AbortController();
+    // 880 events a stream in batches of 20: over 80 pauses on one signal.
+    const outcome = await pruneSource(ctx(), source, {
+      batchSize: 20,
+      pauseMs: 1,
+      signal: abort.signal,
+    });
+    expect(outcome.interrupted).toBeUndefined();
+    expect(getEventListeners(abort.signal, 'abort')).toEqual([]);
   });
 
   it('does not run a source whose retention lease another process holds', async () => {

@@ -113,21 +113,24 @@ export async function retentionStatus(
   return value === undefined ? undefined : (JSON.parse(value) as RetentionOutcome);
 }
 
+/** Waits `ms`, or less when `signal` aborts; leaves no listener on `signal` either way. */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) {
       resolve();
       return;
     }
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    // A pass sleeps between thousands of batches on one signal: a listener left behind by each
+    // pause would pile up for as long as the keeper runs.
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 

@@ -93,7 +93,7 @@ export async function runExclusive(
   const holder = `${ctx.holder}#${randomBytes(4).toString('hex')}`;
   const log = ctx.log.child({ sourceId: request.sourceId, kind: request.kind });
   if (!(await takeSourceLease(ctx, request.sourceId, holder, log)))
-    throw await sourceBusy(ctx, request.sourceId);
+    throw await sourceBusy(ctx, request.sourceId, request.kind);
 
   const controller = new AbortController();
   const onOuterAbort = (): void => {
@@ -206,15 +206,23 @@ async function takeSourceLease(
 }
 
 /** The busy error naming the run that holds the source and when its lease expires. */
-async function sourceBusy(ctx: SyncContext, sourceId: string): Promise<SourceBusyError> {
+async function sourceBusy(
+  ctx: SyncContext,
+  sourceId: string,
+  asked: RunKind,
+): Promise<SourceBusyError> {
   const [lease, run] = await Promise.all([
     findLease(ctx.db, sourceLeaseName(sourceId)),
     findActiveRun(ctx.db, sourceId),
   ]);
-  return new SourceBusyError(sourceId, {
-    ...(run === undefined ? {} : { runId: run.id, kind: run.kind }),
-    ...(lease === undefined ? {} : { expiresAt: lease.expiresAt }),
-  });
+  return new SourceBusyError(
+    sourceId,
+    {
+      ...(run === undefined ? {} : { runId: run.id, kind: run.kind }),
+      ...(lease === undefined ? {} : { expiresAt: lease.expiresAt }),
+    },
+    asked,
+  );
 }
 
 /**

@@ -240,6 +240,21 @@ export async function configureSourceCredentials(
 }
 
 /**
+ * How long, in whole seconds, a Test Connection started now would wait for Duo's rate limit
+ * before its request goes (an activity source's log read is paced at 2 a minute): 0 when it
+ * would go at once or the source has no credentials yet.
+ */
+export async function connectionTestWait(ctx: SyncContext, sourceId: string): Promise<number> {
+  const source = await getSource(ctx.db, sourceId);
+  if (source.apiHost === null || source.integrationKey === null) return 0;
+  const delay = ctx.duo.rateLimitDelay(
+    { apiHost: source.apiHost, integrationKey: source.integrationKey },
+    source.type === 'duo' ? 'objects_page' : 'logs_authentication',
+  );
+  return Math.ceil(delay / 1000);
+}
+
+/**
  * Test Connection: one cheap Duo call with the source's credentials (a log read for an
  * activity source, a one-user page for a Duo source). Records the verdict on the source
  * (verified / failing) and as a run.

@@ -12,12 +12,13 @@ import { DAY_MS, isoFromMs, ms, type EpochMs } from '../domain/time.js';
 import { ROLES, type ApiToken, type User } from '../domain/users.js';
 import { createApiToken } from '../store/api-tokens.js';
 import type { Db } from '../store/dialect.js';
-import { deleteSessionsOfUser } from '../store/sessions.js';
+import { deleteOtherSessionsOfUser, deleteSessionsOfUser } from '../store/sessions.js';
 import { ConflictError } from '../domain/errors.js';
 import {
   countAdmins,
   createUser,
   deleteUser,
+  findPasswordHash,
   getUser,
   updateUser,
   withAdminsLocked,
@@ -70,14 +71,55 @@ export async function verifyPassword(password: string, stored: string): Promise<
 export const DUMMY_PASSWORD_HASH =
   'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$' + Buffer.alloc(64).toString('base64');
 
-// ---- users -----------------------------------------------------------------------------------------
+// ---- the password policy ---------------------------------------------------------------------------
 
-export const MIN_PASSWORD_LENGTH = 12;
+/**
+ * The password policy, stated once: every password set anywhere (a new user, the first admin,
+ * a user's own change, an admin's reset, the command line) passes `checkPassword`, and each rule
+ * broken is named in the error.
+ */
+export const PASSWORD_POLICY = {
+  minLength: 12,
+  maxLength: 512,
+  rules: ['at least 12 characters', 'not the user name', 'not the password it replaces'],
+} as const;
+
+export const MIN_PASSWORD_LENGTH = PASSWORD_POLICY.minLength;
 
 const Password = z
   .string()
   .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
-  .max(512);
+  .max(PASSWORD_POLICY.maxLength, `must be at most ${PASSWORD_POLICY.maxLength} characters`);
+
+/**
+ * Checks a password against the policy for the user `username`; with `replacedHash`, also that
+ * it is not the password it replaces. Throws one `InputError` naming `field` and every rule the
+ * password breaks.
+ *
+ * @example await checkPassword('newPassword', input.newPassword, { username, replacedHash });
+ */
+export async function checkPassword(
+  field: string,
+  password: string,
+  context: { readonly username: string; readonly replacedHash?: string | undefined },
+): Promise<void> {
+  const problems: string[] = [];
+  const parsed = Password.safeParse(password);
+  if (!parsed.success) problems.push(...parsed.error.issues.map((issue) => issue.message));
+  if (password.trim().toLowerCase() === context.username.trim().toLowerCase())
+    problems.push('must not be the user name');
+  if (
+    problems.length === 0 &&
+    context.replacedHash !== undefined &&
+    (await verifyPassword(password, context.replacedHash))
+  )
+    problems.push('must not be the password it replaces');
+  if (problems.length === 0) return;
+  const details = problems.map((message) => ({ field, message }));
+  throw new InputError(details.map((d) => `${d.field}: ${d.message}`).join('; '), details);
+}
+
+// ---- users -----------------------------------------------------------------------------------------
 
 export const NewUserInput = z
   .object({
@@ -87,7 +129,7 @@ export const NewUserInput = z
       .min(1, 'is required')
       .max(100)
       .regex(/^[A-Za-z0-9._@-]+$/, 'may contain letters, digits and . _ @ - only'),
-    password: Password,
+    password: z.string().max(PASSWORD_POLICY.maxLength),
     role: z.enum(ROLES),
     identityId: z.string().min(1).max(100).nullable().optional(),
   })
@@ -95,7 +137,7 @@ export const NewUserInput = z
 
 export const UserPatchInput = z
   .object({
-    password: Password.optional(),
+    password: z.string().max(PASSWORD_POLICY.maxLength).optional(),
     role: z.enum(ROLES).optional(),
     identityId: z.string().min(1).max(100).nullable().optional(),
     disabled: z.boolean().optional(),
@@ -104,6 +146,7 @@ export const UserPatchInput = z
 
 export async function createUserFromInput(db: Db, input: unknown): Promise<User> {
   const parsed = parseInput(NewUserInput, input);
+  await checkPassword('password', parsed.password, { username: parsed.username });
   return createUser(db, {
     username: parsed.username,
     passwordHash: await hashPassword(parsed.password),
@@ -115,12 +158,20 @@ export async function createUserFromInput(db: Db, input: unknown): Promise<User>
 /**
  * Changes a user. The last enabled admin cannot be demoted or disabled (checked and changed in
  * one transaction holding the admins lock); a new password, role or disabling signs the user
- * out everywhere.
+ * out everywhere. A password set here is an admin's reset: the user changes it at their next
+ * sign-in (see `resetPassword`).
  */
 export async function updateUserFromInput(db: Db, id: string, input: unknown): Promise<User> {
   const parsed = parseInput(UserPatchInput, input);
-  const passwordHash =
-    parsed.password === undefined ? undefined : await hashPassword(parsed.password);
+  let passwordHash: string | undefined;
+  if (parsed.password !== undefined) {
+    const current = await getUser(db, id);
+    await checkPassword('password', parsed.password, {
+      username: current.username,
+      replacedHash: await findPasswordHash(db, id),
+    });
+    passwordHash = await hashPassword(parsed.password);
+  }
   return withAdminsLocked(db, async (trx) => {
     const current = await getUser(trx, id);
     const losesAdmin =
@@ -133,7 +184,7 @@ export async function updateUserFromInput(db: Db, id: string, input: unknown): P
       ]);
     }
     const patch: UserPatch = {
-      ...(passwordHash === undefined ? {} : { passwordHash }),
+      ...(passwordHash === undefined ? {} : { passwordHash, mustChangePassword: true }),
       ...(parsed.role === undefined ? {} : { role: parsed.role }),
       ...(parsed.identityId === undefined ? {} : { identityId: parsed.identityId }),
       ...(parsed.disabled === undefined ? {} : { disabled: parsed.disabled }),
@@ -141,6 +192,77 @@ export async function updateUserFromInput(db: Db, id: string, input: unknown): P
     const updated = await updateUser(trx, id, patch);
     if (parsed.password !== undefined || parsed.role !== undefined || parsed.disabled === true)
       await deleteSessionsOfUser(trx, id);
+    return updated;
+  });
+}
+
+export const PasswordChangeInput = z
+  .object({
+    currentPassword: z.string().min(1, 'is required').max(PASSWORD_POLICY.maxLength),
+    newPassword: z.string().max(PASSWORD_POLICY.maxLength),
+  })
+  .strict();
+
+/** Why a password change was refused because the current password was wrong. */
+export class WrongPasswordError extends InputError {
+  constructor() {
+    super('currentPassword: is wrong', [{ field: 'currentPassword', message: 'is wrong' }]);
+  }
+}
+
+/**
+ * A user changes their own password: the current one must be right (else `WrongPasswordError`)
+ * and the new one pass the policy. Clears "must change password" and ends every session of the
+ * user but `keepSessionHash` (the one asking; none for an API token). Throws before changing
+ * anything when a check fails.
+ *
+ * @example await changeOwnPassword(db, user.id, request.body, principal.sessionHash);
+ */
+export async function changeOwnPassword(
+  db: Db,
+  userId: string,
+  input: unknown,
+  keepSessionHash: string | undefined,
+): Promise<{ readonly user: User; readonly sessionsEnded: number }> {
+  const parsed = parseInput(PasswordChangeInput, input);
+  const user = await getUser(db, userId);
+  const currentHash = await findPasswordHash(db, userId);
+  if (currentHash === undefined || !(await verifyPassword(parsed.currentPassword, currentHash)))
+    throw new WrongPasswordError();
+  await checkPassword('newPassword', parsed.newPassword, {
+    username: user.username,
+    replacedHash: currentHash,
+  });
+  const passwordHash = await hashPassword(parsed.newPassword);
+  return db.transaction().execute(async (trx) => {
+    const updated = await updateUser(trx, userId, { passwordHash, mustChangePassword: false });
+    const sessionsEnded = await deleteOtherSessionsOfUser(trx, userId, keepSessionHash);
+    return { user: updated, sessionsEnded };
+  });
+}
+
+export const PasswordResetInput = z
+  .object({ newPassword: z.string().max(PASSWORD_POLICY.maxLength) })
+  .strict();
+
+/**
+ * Someone else sets a user's password (an admin in the console or API, or the command line):
+ * the policy holds, every session of the user ends, and the user must change it at their next
+ * sign-in.
+ *
+ * @example await resetPassword(db, target.id, { newPassword });
+ */
+export async function resetPassword(db: Db, userId: string, input: unknown): Promise<User> {
+  const parsed = parseInput(PasswordResetInput, input);
+  const user = await getUser(db, userId);
+  await checkPassword('newPassword', parsed.newPassword, {
+    username: user.username,
+    replacedHash: await findPasswordHash(db, userId),
+  });
+  const passwordHash = await hashPassword(parsed.newPassword);
+  return db.transaction().execute(async (trx) => {
+    const updated = await updateUser(trx, userId, { passwordHash, mustChangePassword: true });
+    await deleteSessionsOfUser(trx, userId);
     return updated;
   });
 }
@@ -178,11 +300,18 @@ export async function removeUser(db: Db, id: string, actingUserId: string): Prom
 export async function ensureFirstAdmin(
   db: Db,
   password: string | undefined,
-  options: { readonly keepPassword?: () => Promise<void> } = {},
+  options: {
+    readonly keepPassword?: () => Promise<void>;
+    /** The password was generated: the admin changes it at first sign-in. */
+    readonly mustChangePassword?: boolean;
+  } = {},
 ): Promise<User | undefined> {
   // Every later start: one count, no hashing.
   if (password === undefined || (await countAdmins(db)) > 0) return undefined;
   const parsed = parseInput(NewUserInput, { username: 'admin', password, role: 'admin' });
+  await checkPassword('DUO_INSIGHTS_ADMIN_PASSWORD', parsed.password, {
+    username: parsed.username,
+  });
   // Hashing takes a while: before taking the lock, not while other servers wait for it.
   const passwordHash = await hashPassword(parsed.password);
   return withAdminsLocked(db, async (trx) => {
@@ -192,6 +321,7 @@ export async function ensureFirstAdmin(
       passwordHash,
       role: parsed.role,
       identityId: null,
+      mustChangePassword: options.mustChangePassword === true,
     });
     await options.keepPassword?.();
     return admin;

@@ -11,7 +11,8 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 
 export default defineConfig({
   root,
-  base: './',
+  // Absolute: a page opened at a deep path (`/sources/abc/accounts`) loads `/assets/…`.
+  base: '/',
   plugins: [react()],
   build: {
     outDir: fileURLToPath(new URL('../../dist/web', import.meta.url)),

@@ -162,6 +162,51 @@ describe('duo-insights user create and token create', () => {
     }
   });
 
+  it('resets a forgotten password: generated and shown once, the user must change it, a bad one names the rule', async () => {
+    const file = join(dir, 'rita-pw');
+    writeFileSync(file, 'rita starts with this\n');
+    await run(
+      process.execPath,
+      [MAIN, 'user', 'create', '--username', 'rita', '--admin', '--password-file', file, '--json'],
+      { env },
+    );
+    const reset = await run(
+      process.execPath,
+      [MAIN, 'user', 'reset-password', '--username', 'RITA', '--json'],
+      { env },
+    );
+    const answer = JSON.parse(reset.stdout) as {
+      user: { username: string; mustChangePassword: boolean };
+      password: string;
+    };
+    expect(answer.user).toMatchObject({ username: 'rita', mustChangePassword: true });
+    expect(answer.password.length).toBeGreaterThanOrEqual(20);
+    expect(reset.stdout).not.toContain('scrypt$');
+    const listed = await run(process.execPath, [MAIN, 'user', 'list', '--json'], { env });
+    expect(
+      (JSON.parse(listed.stdout) as { username: string; mustChangePassword: boolean }[]).find(
+        (u) => u.username === 'rita',
+      ),
+    ).toMatchObject({ mustChangePassword: true });
+
+    writeFileSync(file, 'rita\n');
+    const refused = await run(
+      process.execPath,
+      [MAIN, 'user', 'reset-password', '--username', 'rita', '--password-file', file],
+      { env },
+    ).catch((e: unknown) => e as { code: number; stderr: string });
+    expect(refused).toMatchObject({ code: 2 });
+    expect((refused as { stderr: string }).stderr).toMatch(
+      /newPassword: must be at least 12 characters; newPassword: must not be the user name/,
+    );
+    const nobody = await run(
+      process.execPath,
+      [MAIN, 'user', 'reset-password', '--username', 'nobody'],
+      { env },
+    ).catch((e: unknown) => e as { code: number; stderr: string });
+    expect((nobody as { stderr: string }).stderr).toMatch(/nobody/);
+  });
+
   it('refuses --expires-in-days that is not a whole number of days from 1 to 3650, naming the flag', async () => {
     for (const days of ['0', '-3', '1.5', 'ninety', '3651']) {
       const refused = await run(

@@ -176,8 +176,38 @@ describe('HTTP API', () => {
       const busy = await admin.post(`/api/v1/sources/${activity.id}/sync`, {});
       expect(busy.status).toBe(409);
       expect(errorOf(busy.body).code).toBe('source_busy');
-      const run = await waitForRun(admin, (started.body as { runId: string }).runId);
+      // Test Connection while the sync runs: refused in words, without the source's or run's id.
+      const runId = (started.body as { runId: string }).runId;
+      const test = await admin.post(`/api/v1/sources/${activity.id}/test-connection`, {});
+      expect(test.status).toBe(409);
+      expect(errorOf(test.body).code).toBe('source_busy');
+      expect(errorOf(test.body).message).toBe(
+        'Test Connection cannot start while a sync of this source is running; try again when it ends',
+      );
+      expect(test.text).not.toContain(activity.id);
+      expect(test.text).not.toContain(runId);
+      const running = (await admin.get(`/api/v1/runs/${runId}`)).body as {
+        status: string;
+        startedAt: number | null;
+        stats: { windows: { done: number; total: number } | null; firstSync: boolean };
+      };
+      expect(running.status).toBe('running');
+      expect(running.startedAt).toEqual(expect.any(Number));
+      const run = await waitForRun(admin, runId);
       expect(run.status).toBe('succeeded');
+      const finished = (await admin.get(`/api/v1/runs/${runId}`)).body as {
+        stats: {
+          pages: number;
+          events: number;
+          windows: { done: number; total: number };
+          warnings: string[];
+        };
+      };
+      expect(finished.stats.pages).toBeGreaterThan(0);
+      expect(finished.stats.events).toBeGreaterThan(0);
+      expect(finished.stats.windows.total).toBeGreaterThan(0);
+      expect(finished.stats.windows.done).toBe(finished.stats.windows.total);
+      expect(finished.stats.warnings).toEqual([]);
       const streams = (await admin.get(`/api/v1/sources/${activity.id}/streams`)).body as {
         streams: {
           stream: string;

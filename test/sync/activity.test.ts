@@ -7,7 +7,9 @@ import type { StreamRunCounts } from '../../src/domain/runs.js';
 import { STREAM_INFO, STREAMS } from '../../src/domain/streams.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../src/domain/time.js';
 import { listActivityDaily, recountActivityDaily } from '../../src/store/activity/daily.js';
+import { getRun } from '../../src/store/runs.js';
 import { findStream, listStreams } from '../../src/store/streams.js';
+import { runStats } from '../../src/core/views.js';
 import { syncActivitySource } from '../../src/sync/activity-sync.js';
 import type { SyncContext } from '../../src/sync/context.js';
 import { PUBLISH_DELAY_MS, type StreamCursor } from '../../src/sync/cursor.js';
@@ -145,6 +147,19 @@ describeEachDatabase('activity sync against the simulator', (t) => {
     const counts = run.counts[STREAMS[0]] as StreamRunCounts;
     expect(counts.eventsNew).toBeGreaterThan(0);
     expect(counts.rejected).toBe(0);
+
+    // What the run page shows, read back from the stored run: every stream's first 24 h and its
+    // backfill are two windows each, all read; pages and events summed over the streams.
+    const stored = await getRun(t.db, run.id);
+    const perStream = Object.values(stored.counts) as StreamRunCounts[];
+    expect(runStats(stored)).toEqual({
+      pages: perStream.reduce((sum, c) => sum + c.pages, 0),
+      events: perStream.reduce((sum, c) => sum + c.eventsNew + c.eventsUpdated, 0),
+      windows: { done: 2 * STREAMS.length, total: 2 * STREAMS.length },
+      firstSync: true,
+      warnings: [],
+    });
+    expect(stored.startedAt).not.toBeNull();
   });
 
   it('the first sync reads the last 24 hours of every stream before it backfills older days', async () => {
@@ -230,6 +245,11 @@ describeEachDatabase('activity sync against the simulator', (t) => {
           : v2WindowRequests(window.length),
       );
     }
+    // One window per stream, and no longer a first sync.
+    expect(runStats(await getRun(t.db, run.id))).toMatchObject({
+      windows: { done: STREAMS.length, total: STREAMS.length },
+      firstSync: false,
+    });
     // Nothing left to read: a sync at the same instant reads nothing and stores nothing.
     const again = await syncActivitySource(ctx, sourceId, { trigger: 'manual' });
     expect(again.status).toBe('succeeded');

@@ -1,7 +1,7 @@
 /**
  * A source kept busy by a run: a run whose process on this host is gone (killed, crashed) frees
- * its source at once instead of after the lease's 60 s; a live holder is named with its lease's
- * expiry; and the runs left running by stopped processes are closed for unscheduled sources too.
+ * its source at once instead of after the lease's 60 s; a live holder keeps it, the refusal saying
+ * in words what runs; and the runs left running by stopped processes are closed for unscheduled sources too.
  */
 import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
@@ -107,8 +107,13 @@ describeEachDatabase('a busy source', (t) => {
       const busy = refused as SourceBusyError;
       expect(busy.runId).toBe(running);
       expect(busy.expiresAt).toBe(lease.expiresAt);
-      expect(busy.message).toContain(`aggregation run ${running}`);
-      expect(busy.message).toContain(new Date(lease.expiresAt).toISOString());
+      expect(busy.kind).toBe('aggregation');
+      // Said in words for people, without the ids of the source or the run.
+      expect(busy.message).toBe(
+        'Test Connection cannot start while an aggregation of this source is running; try again when it ends',
+      );
+      expect(busy.message).not.toContain(running);
+      expect(busy.message).not.toContain(source.id);
       expect((await getRun(t.db, running)).status).toBe('running');
     }
   });

@@ -102,10 +102,10 @@ describe('the web console', () => {
     await page.getByLabel('Integration Key').fill(IKEY);
     await page.getByLabel('Secret Key').fill(WRONG_SKEY);
     await page.getByLabel('API Host').fill(sim.url);
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
 
     await page.getByRole('heading', { name: 'Review and Test' }).waitFor();
-    expect(await page.getByText('Stored (write-only)').isVisible()).toBe(true);
+    expect(await page.getByText('Entered (write-only)').isVisible()).toBe(true);
     expect(await page.content()).not.toContain(WRONG_SKEY);
     await page.getByRole('button', { name: 'Test Connection' }).click();
     const failed = page.locator('[data-verdict="failed"]');
@@ -115,15 +115,15 @@ describe('the web console', () => {
     expect(verdict).toMatch(/How to fix it/);
     await shot('04-test-connection-failed');
 
-    await page.getByRole('button', { name: 'Edit configuration' }).click();
+    await page.getByRole('button', { name: 'Back' }).click();
     await page.getByLabel('Secret Key').fill(SKEY);
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('button', { name: 'Test Connection' }).click();
     await page.locator('[data-verdict="passed"]').waitFor();
     await shot('05-test-connection-passed');
 
     await page.getByRole('button', { name: 'Aggregate now' }).click();
-    await page.waitForURL(/#\/sources\/(?!new$)[^/]+$/);
+    await page.waitForURL(/\/sources\/(?!new$)[^/?#]+$/);
     duoSourceUrl = page.url();
     const runs = page.locator('section', { has: page.getByRole('heading', { name: 'Runs' }) });
     const aggregation = runs.locator('tbody tr', { hasText: 'Aggregation' }).first();
@@ -169,7 +169,7 @@ describe('the web console', () => {
     await page.getByLabel('Integration Key').fill(IKEY);
     await page.getByLabel('Secret Key').fill(SKEY);
     await page.getByLabel('API Host').fill(sim.url);
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('button', { name: 'Test Connection' }).click();
     await page.locator('[data-verdict="passed"]').waitFor();
     await page.getByRole('link', { name: /Open source/ }).click();

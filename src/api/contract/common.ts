@@ -20,4 +20,5 @@ export const StoredError = z.object({
   code: z.string(),
   message: z.string(),
   cause: z.string().optional(),
+  fix: z.string().optional().describe('what to do about it, when known (also ends `message`)'),
 });

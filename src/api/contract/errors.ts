@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'unauthenticated',
   'forbidden',
   'csrf_failed',
+  'password_change_required',
   'not_found',
   'conflict',
   'source_busy',
@@ -41,7 +42,9 @@ export type ErrorAnswer = z.infer<typeof ErrorAnswer>;
 export const ERROR_ANSWERS = {
   400: ErrorAnswer.describe('validation_failed: the details name each field'),
   401: ErrorAnswer.describe('unauthenticated: sign in, or send a valid API token'),
-  403: ErrorAnswer.describe('forbidden or csrf_failed'),
+  403: ErrorAnswer.describe(
+    'forbidden, csrf_failed, or password_change_required (POST /api/v1/auth/password first)',
+  ),
   404: ErrorAnswer.describe('not_found: an id in the path names nothing'),
   409: ErrorAnswer.describe('conflict, source_busy or source_not_ready'),
   413: ErrorAnswer.describe('payload_too_large'),

@@ -20,6 +20,20 @@ export const StreamRunCounts = z.object({
   rejected: z.number(),
   rateLimited: z.number(),
 });
+export type StreamRunCounts = z.infer<typeof StreamRunCounts>;
+
+/** What a run did so far, as its page shows it (null where the kind of run has none). */
+export const RunStats = z.object({
+  pages: z.number().int().nullable().describe('a sync: Duo pages stored, over its streams'),
+  events: z.number().int().nullable().describe('a sync: events stored, new and updated'),
+  windows: z
+    .object({ done: z.number().int(), total: z.number().int() })
+    .nullable()
+    .describe('a sync: time windows read, of those planned when its streams started'),
+  firstSync: z.boolean().describe('a sync reading a stream for the first time'),
+  warnings: z.array(z.string()).describe('what the run warned about, in order'),
+});
+export type RunStats = z.infer<typeof RunStats>;
 
 export const Run = z.object({
   id: z.string(),
@@ -36,7 +50,10 @@ export const Run = z.object({
     .min(0)
     .max(1)
     .nullable()
-    .describe('share done, 0–1 (accounts seen of expected; backfill done); null: unknown'),
+    .describe(
+      'share done, 0–1 (accounts seen of expected; the backfill of the stream least far along); null: unknown',
+    ),
+  stats: RunStats,
   error: StoredError.nullable(),
   createdAt: EpochMs,
   startedAt: EpochMs.nullable(),

@@ -46,6 +46,12 @@ export const ConnectionTest = z.object({
 });
 export type ConnectionTest = z.infer<typeof ConnectionTest>;
 
+/** How long a Test Connection started now would wait for Duo's rate limit. */
+export const ConnectionTestWait = z.object({
+  waitSeconds: z.number().int().describe('0 when the test would reach Duo at once'),
+});
+export type ConnectionTestWait = z.infer<typeof ConnectionTestWait>;
+
 export const Source = z.object({
   id: z.string(),
   type: z.enum(SOURCE_TYPES),

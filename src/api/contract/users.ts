@@ -19,6 +19,9 @@ export const User = z.object({
   role: z.enum(ROLES),
   identityId: z.string().nullable(),
   disabled: z.boolean(),
+  mustChangePassword: z
+    .boolean()
+    .describe('the password was generated or set by an admin: the user changes it first'),
   createdAt: EpochMs,
   updatedAt: EpochMs,
 });
@@ -44,3 +47,10 @@ export const Me = z.object({
   via: z.enum(['session', 'token']).nullable(),
 });
 export type Me = z.infer<typeof Me>;
+
+/** `POST /auth/password`: the user, and how many of their other sessions were signed out. */
+export const PasswordChanged = z.object({
+  user: User,
+  sessionsEnded: z.number().int().describe('other sessions of the user that were signed out'),
+});
+export type PasswordChanged = z.infer<typeof PasswordChanged>;

@@ -236,7 +236,9 @@ describe('sessions, sign-in and CSRF', () => {
       user: { username: 'admin', role: 'admin' },
       csrfToken: admin.csrfToken,
     });
-    expect(JSON.stringify(me.body)).not.toMatch(/password/i);
+    // No password nor its hash: the one field naming passwords is the flag of a required change.
+    expect(JSON.stringify(me.body)).not.toMatch(/"password|hash|scrypt\$/i);
+    expect(me.body).toMatchObject({ user: { mustChangePassword: false } });
   });
   it('gives a wrong username and a wrong password the same answer, then throttles even the right password', async () => {
     await api.createUser('throttled', 'viewer');

@@ -1,8 +1,9 @@
 /**
- * Sign-in, sign-out and "who am I". Each attempt is counted before its password is checked:
+ * Sign-in, sign-out, "who am I" and changing one's own password. Each attempt is counted before its password is checked:
  * refused after 5 failures of one username from one address or 20 from one address, slowed down
  * after 10 failures of one username from anywhere (see `LoginThrottle`). A wrong username and a
- * wrong password get the same answer; the log never holds the typed username.
+ * wrong password get the same answer; the log never holds the typed username. A wrong current
+ * password in a password change counts as a failed sign-in of that user.
  *
  * @example POST /api/v1/auth/login {"username":"admin","password":"…"} → { user, csrfToken }
  */
@@ -11,19 +12,41 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { ms } from '../../domain/time.js';
 import { findUserCredentials } from '../../store/users.js';
-import { DUMMY_PASSWORD_HASH, verifyPassword } from '../../sync/users.js';
+import {
+  changeOwnPassword,
+  DUMMY_PASSWORD_HASH,
+  PASSWORD_POLICY,
+  verifyPassword,
+  WrongPasswordError,
+} from '../../sync/users.js';
 import { actorOf, endSession, startSession, userOf } from '../auth.js';
 import { recordAction } from '../../core/actor.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { answers } from '../contract/errors.js';
 import { NoContent } from '../contract/common.js';
-import { Me, Session } from '../contract/users.js';
+import { Me, PasswordChanged, Session } from '../contract/users.js';
 import { NoBody, publicUser } from '../schemas.js';
 
 const LoginBody = z
   .object({ username: z.string().min(1).max(100), password: z.string().min(1).max(512) })
   .strict();
+
+const PasswordChangeBody = z
+  .object({
+    currentPassword: z.string().max(PASSWORD_POLICY.maxLength),
+    newPassword: z.string().max(PASSWORD_POLICY.maxLength),
+  })
+  .strict();
+
+function tooManyFailures(wait: number): ApiError {
+  return new ApiError(
+    'rate_limited',
+    `too many failed sign-ins: try again in ${wait} seconds`,
+    { retryAfterSeconds: wait },
+    { 'retry-after': String(wait) },
+  );
+}
 
 /**
  * What a failed sign-in logs instead of the typed username (which may be a password typed in the
@@ -52,15 +75,7 @@ export function authRoutes(app: ApiInstance, deps: ApiDeps, perMinute: number): 
       const { username, password } = request.body;
       const now = deps.clock();
       const attempt = deps.throttle.reserve(username, request.ip, now);
-      if (!attempt.allowed) {
-        const wait = attempt.retryAfterSeconds;
-        throw new ApiError(
-          'rate_limited',
-          `too many failed sign-ins: try again in ${wait} seconds`,
-          { retryAfterSeconds: wait },
-          { 'retry-after': String(wait) },
-        );
-      }
+      if (!attempt.allowed) throw tooManyFailures(attempt.retryAfterSeconds);
       if (attempt.delayMs > 0) await sleep(attempt.delayMs);
       const found = await findUserCredentials(deps.db, username);
       const ok = await verifyPassword(password, found?.passwordHash ?? DUMMY_PASSWORD_HASH);
@@ -95,8 +110,53 @@ export function authRoutes(app: ApiInstance, deps: ApiDeps, perMinute: number): 
   );
 
   app.post(
+    '/auth/password',
+    {
+      config: { beforePasswordChange: true, rateLimit: { max: perMinute, timeWindow: 60_000 } },
+      schema: {
+        tags: ['auth'],
+        summary:
+          'Change your own password: the current one must be right (a wrong one counts as a failed sign-in); ends your other sessions',
+        body: PasswordChangeBody,
+        response: answers({ 200: PasswordChanged }),
+      },
+    },
+    async (request) => {
+      const user = userOf(request);
+      const now = deps.clock();
+      const attempt = deps.throttle.reserve(user.username, request.ip, now);
+      if (!attempt.allowed) throw tooManyFailures(attempt.retryAfterSeconds);
+      if (attempt.delayMs > 0) await sleep(attempt.delayMs);
+      const principal = request.principal;
+      let changed: Awaited<ReturnType<typeof changeOwnPassword>>;
+      try {
+        changed = await changeOwnPassword(
+          deps.db,
+          user.id,
+          request.body,
+          principal?.kind === 'session' ? principal.sessionHash : undefined,
+        );
+      } catch (error) {
+        if (error instanceof WrongPasswordError)
+          request.log.warn({ userId: user.id, ip: request.ip }, 'failed password change');
+        else attempt.succeeded();
+        throw error;
+      }
+      attempt.succeeded();
+      await recordAction(deps.db, actorOf(request), 'user.password_change', {
+        type: 'user',
+        id: user.id,
+        name: user.username,
+        details: { sessionsEnded: changed.sessionsEnded },
+      });
+      return { user: publicUser(changed.user), sessionsEnded: changed.sessionsEnded };
+    },
+  );
+
+  app.post(
     '/auth/logout',
     {
+      config: { beforePasswordChange: true },
       schema: {
         tags: ['auth'],
         summary: 'Sign out (ends the session)',
@@ -113,6 +173,7 @@ export function authRoutes(app: ApiInstance, deps: ApiDeps, perMinute: number): 
   app.get(
     '/auth/me',
     {
+      config: { beforePasswordChange: true },
       schema: {
         tags: ['auth'],
         summary: 'The signed-in user and the session CSRF token',

@@ -6,11 +6,11 @@
  * @example curl -X POST /api/v1/sources/src_1/test-connection -d '{}'
  */
 import { CredentialsInput } from '../../sync/sources.js';
-import { configureSource, testConnection } from '../../core/sources.js';
+import { configureSource, connectionTestWait, testConnection } from '../../core/sources.js';
 import { actorOf } from '../auth.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
 import { answers } from '../contract/errors.js';
-import { ConnectionTest, Source as SourceAnswer } from '../contract/sources.js';
+import { ConnectionTest, ConnectionTestWait, Source as SourceAnswer } from '../contract/sources.js';
 import { IdParams, NoBody } from '../schemas.js';
 import { sourceView } from '../views.js';
 
@@ -33,6 +33,23 @@ export function configurationRoutes(app: ApiInstance, deps: ApiDeps): void {
       });
       return sourceView(configured);
     },
+  );
+
+  app.get(
+    '/sources/:id/test-connection',
+    {
+      schema: {
+        tags: ['sources'],
+        summary: "How long a Test Connection started now would wait for Duo's rate limit",
+        params: IdParams,
+        response: answers({ 200: ConnectionTestWait }),
+      },
+    },
+    async (request) => ({
+      waitSeconds: await connectionTestWait(deps, actorOf(request), {
+        sourceId: request.params.id,
+      }),
+    }),
   );
 
   app.post(

@@ -48,6 +48,7 @@ import {
   SyncHealthReport,
 } from '../contract/reports.js';
 import { FormatQuery, PageQuery } from '../schemas.js';
+import { pageEncoder } from '../page-encoder.js';
 import { TimeQuery } from '../../core/queries.js';
 
 /** A CSV answer downloaded as `<name>.csv`: a string, or pages written as they come. */
@@ -65,7 +66,7 @@ export function sendCsv(
 /**
  * A JSON object whose last member `key` is an array written page by page: the head, then each
  * page's elements as they come, then the end. Each part is encoded by its schema (unknown keys
- * dropped, as the serialiser of a whole answer would).
+ * dropped, as the serialiser of a whole answer would; a page by `pageEncoder`).
  *
  * @example jsonPages(DormantAccountsReport, { days, generatedAt }, 'accounts', pages)
  */
@@ -77,13 +78,13 @@ export async function* jsonPages<Row>(
 ): AsyncGenerator<string> {
   const element = schema.shape[key];
   if (!(element instanceof z.ZodArray)) throw new TypeError(`${key} is not an array of the answer`);
-  const rows = z.array(element.element as z.ZodType);
+  const encode = pageEncoder(element.element as z.ZodType);
   const opening = JSON.stringify(schema.omit({ [key]: true }).parse(head));
   yield `${opening === '{}' ? '{' : `${opening.slice(0, -1)},`}${JSON.stringify(key)}:[`;
   let first = true;
   for await (const page of pages) {
     if (page.length === 0) continue;
-    const text = JSON.stringify(rows.parse(page));
+    const text = encode(page);
     yield `${first ? '' : ','}${text.slice(1, -1)}`;
     first = false;
   }

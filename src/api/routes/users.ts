@@ -1,9 +1,19 @@
-/** Users of duo-insights (admins only): list, create, change role/password/identity, delete. */
+/**
+ * Users of duo-insights (admins only): list, create, change role/identity, set a new password
+ * (the user changes it at their next sign-in), delete.
+ */
 import { z } from 'zod';
 import { ROLES } from '../../domain/users.js';
 import { lastSignIns } from '../../store/audit.js';
 import { listUsers } from '../../store/users.js';
-import { createUserFromInput, removeUser, updateUserFromInput } from '../../sync/users.js';
+import { ConflictError } from '../../domain/errors.js';
+import {
+  createUserFromInput,
+  PASSWORD_POLICY,
+  removeUser,
+  resetPassword,
+  updateUserFromInput,
+} from '../../sync/users.js';
 import { actorOf, requireRole, userOf } from '../auth.js';
 import { recordAction } from '../../core/actor.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
@@ -29,6 +39,17 @@ const UserPatchBody = z
     disabled: z.boolean().optional(),
   })
   .strict();
+
+const PasswordResetBody = z
+  .object({ newPassword: z.string().max(PASSWORD_POLICY.maxLength) })
+  .strict();
+
+/** An admin sets other users' passwords; their own they change knowing the current one. */
+function ownPasswordConflict(): ConflictError {
+  return new ConflictError(
+    "this sets another user's password; change your own with POST /api/v1/auth/password (your current password and the new one)",
+  );
+}
 
 export function userRoutes(app: ApiInstance, deps: ApiDeps): void {
   const admin = requireRole('admin');
@@ -81,13 +102,16 @@ export function userRoutes(app: ApiInstance, deps: ApiDeps): void {
       preHandler: admin,
       schema: {
         tags: ['users'],
-        summary: 'Change a user: password, role, identity, disabled (admin)',
+        summary:
+          "Change a user: role, identity, disabled, or another user's password (as POST /users/:id/password) (admin)",
         params: IdParams,
         body: UserPatchBody,
         response: answers({ 200: User }),
       },
     },
     async (request) => {
+      if (request.body.password !== undefined && request.params.id === userOf(request).id)
+        throw ownPasswordConflict();
       const user = await updateUserFromInput(deps.db, request.params.id, request.body);
       await recordAction(deps.db, actorOf(request), 'user.update', {
         type: 'user',
@@ -97,6 +121,31 @@ export function userRoutes(app: ApiInstance, deps: ApiDeps): void {
           fields: Object.keys(request.body),
           ...(request.body.role === undefined ? {} : { role: request.body.role }),
         },
+      });
+      return publicUser(user);
+    },
+  );
+
+  app.post(
+    '/users/:id/password',
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['users'],
+        summary:
+          "Set a new password for another user (admin): ends that user's sessions; they change it at their next sign-in",
+        params: IdParams,
+        body: PasswordResetBody,
+        response: answers({ 200: User }),
+      },
+    },
+    async (request) => {
+      if (request.params.id === userOf(request).id) throw ownPasswordConflict();
+      const user = await resetPassword(deps.db, request.params.id, request.body);
+      await recordAction(deps.db, actorOf(request), 'user.password_reset', {
+        type: 'user',
+        id: user.id,
+        name: user.username,
       });
       return publicUser(user);
     },

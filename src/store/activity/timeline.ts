@@ -11,10 +11,10 @@ import type {
   ActivityPage,
   ActivityCursor,
 } from '../../domain/activity.js';
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { StreamName } from '../../domain/streams.js';
 import { epochMs } from '../columns.js';
-import type { Db } from '../dialect.js';
+import { dialectOf, type Db } from '../dialect.js';
 import { decodePayload } from '../payload.js';
 import type { ActivityEventsTable } from '../schema.js';
 import { eventStreamIds, eventStreamsById } from './event-streams.js';
@@ -318,7 +318,11 @@ function matching(db: Db, f: ColumnFilters, branch: Branch) {
   if (f.adminNames !== undefined)
     q = q.where('user_key', 'is', null).where('username', 'in', f.adminNames);
   // The lead's own list (the first of its column given) is what the branch takes one value of;
-  // every other list filters the range's rows.
+  // every other list filters the range's rows. On SQLite those are written `+column`, which no
+  // index answers: else its planner, which keeps no statistics here, may read a range of another
+  // filter's index instead and sort every match of it by time. PostgreSQL weighs its statistics
+  // and keeps the lead's order; there `+column` would hide the column's statistics from it.
+  const unindexed = lead !== undefined && dialectOf(db).kind === 'sqlite';
   let leadSkipped = false;
   for (const [column, values] of lists) {
     if (values === undefined) continue;
@@ -326,7 +330,9 @@ function matching(db: Db, f: ColumnFilters, branch: Branch) {
       leadSkipped = true;
       continue;
     }
-    q = q.where(column, 'in', values);
+    q = unindexed
+      ? q.where(sql<number>`+${sql.ref(column)}`, 'in', values)
+      : q.where(column, 'in', values);
   }
   if (f.fromMs !== undefined) q = q.where('ts_ms', '>=', f.fromMs);
   if (f.toMs !== undefined) q = q.where('ts_ms', '<', f.toMs);

@@ -13,6 +13,7 @@ import { migration0011 } from './0011_ingest_without_row_checks.js';
 import { migration0012 } from './0012_factor_index.js';
 import { migration0013 } from './0013_administrator_accounts.js';
 import { migration0014 } from './0014_destinations.js';
+import { migration0015 } from './0015_password_change_required.js';
 import type { Migration } from './migration.js';
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -30,4 +31,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0012,
   migration0013,
   migration0014,
+  migration0015,
 ];

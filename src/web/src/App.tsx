@@ -1,19 +1,23 @@
 /**
- * The console: checks the session (`auth/me`), shows sign-in when there is none, else the shell
- * (navigation + the page of the current `#/route`).
+ * The console: checks the session (`auth/me`), shows sign-in when there is none, the
+ * change-password screen while the user must change theirs, else the shell (navigation + the
+ * page of the current path, see `ui/router.tsx`).
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { createApi } from './api/client';
 import { currentSession, signOut as endSession, type Session } from './features/auth/api';
 import { ApiContext, SessionContext, type SessionContextValue } from './features/auth/session';
+import { ChangePasswordPage } from './features/auth/ChangePasswordPage';
 import { SignInPage } from './features/auth/SignInPage';
 import { Shell } from './Shell';
 import { Spinner } from './ui/components';
+import { useLinkNavigation } from './ui/router';
 import { ToastProvider } from './ui/toasts';
 
 export function App() {
   const api = useMemo(() => createApi(), []);
   const [session, setSession] = useState<Session | null | undefined>(undefined);
+  useLinkNavigation();
 
   const accept = useCallback(
     (next: Session | null) => {
@@ -57,8 +61,16 @@ export function App() {
           <main className="sign-in">
             <Spinner label="Opening duo-insights…" />
           </main>
-        ) : value === null ? (
+        ) : value === null || !session ? (
           <SignInPage onSignedIn={accept} />
+        ) : session.user.mustChangePassword ? (
+          <ChangePasswordPage
+            user={session.user}
+            onChanged={(user) => {
+              accept({ ...session, user });
+            }}
+            onSignOut={value.signOut}
+          />
         ) : (
           <SessionContext.Provider value={value}>
             <Shell />

@@ -8,6 +8,7 @@ import { IdentityPage } from './features/identities/IdentityPage';
 import { ReportsPage } from './features/reports/ReportsPage';
 import { SettingsPage } from './features/settings/SettingsPage';
 import { CreateSourceWizard } from './features/sources/CreateSourceWizard';
+import { RunPage } from './features/sources/RunPage';
 import { SourcePage } from './features/sources/SourcePage';
 import { SourcesPage } from './features/sources/SourcesPage';
 import { EmptyState } from './ui/components';
@@ -60,17 +61,21 @@ export function Shell() {
         </div>
       </aside>
       <main className="content" id="main" tabIndex={-1}>
-        <Page segments={segments} />
+        {/* Keyed by the resource in the path (`/sources/abc`): opening another one (link, typed
+            address, Back/Forward) mounts a new page, so no state — a form's fields, a connection
+            test's verdict — carries over from the one shown before. A source's tabs keep it. */}
+        <Page key={segments.slice(0, 2).join('/')} segments={segments} />
       </main>
     </div>
   );
 }
 
 function Page({ segments }: { segments: readonly string[] }) {
-  const [section = 'sources', id, tab] = segments;
+  const [section = 'sources', id, tab, runId] = segments;
   switch (section) {
     case 'sources':
       if (id === 'new') return <CreateSourceWizard />;
+      if (id && tab === 'runs' && runId) return <RunPage sourceId={id} runId={runId} />;
       return id ? <SourcePage id={id} tab={tab ?? 'overview'} /> : <SourcesPage />;
     case 'identities':
       return id ? <IdentityPage id={id} /> : <IdentitiesPage />;
@@ -86,7 +91,7 @@ function Page({ segments }: { segments: readonly string[] }) {
           title="There is no such page"
           action={<a href={href('/sources')}>Go to Sources</a>}
         >
-          The address {`#/${segments.join('/')}`} does not lead anywhere.
+          The address {`/${segments.join('/')}`} does not lead anywhere.
         </EmptyState>
       );
   }

@@ -58,7 +58,8 @@ export interface Api {
   onUnauthenticated(listener: () => void): void;
 }
 
-export const API_BASE = 'api/v1';
+// Absolute: the console's pages are at any depth (`/sources/abc/accounts`).
+export const API_BASE = '/api/v1';
 
 export function createApi(base = API_BASE): Api {
   let csrfToken: string | null = null;

@@ -19,22 +19,31 @@ export interface ResourceHandle<T> {
 }
 
 export function useResource<T>(load: () => Promise<T>, deps: DependencyList): ResourceHandle<T> {
-  const [state, setState] = useState<Resource<T>>({ status: 'loading', data: undefined });
-  const [version, setVersion] = useState(0);
-  const quiet = useRef(false);
   // The caller names the dependencies of `load`, as with useCallback.
   const loader = useCallback(load, deps);
+  // Each answer is kept with the loader that asked for it: when the dependencies change (another
+  // id in the path), the previous answer is never shown as the new one's, and an answer that
+  // arrives for a loader no longer current is dropped.
+  const [held, setHeld] = useState<{ for: unknown; state: Resource<T> }>({
+    for: loader,
+    state: { status: 'loading', data: undefined },
+  });
+  const [version, setVersion] = useState(0);
+  const quiet = useRef(false);
 
   useEffect(() => {
     let live = true;
-    if (!quiet.current) setState((s) => ({ status: 'loading', data: s.data }));
+    const update = (next: (previous: T | undefined) => Resource<T>) => {
+      setHeld((h) => ({ for: loader, state: next(h.for === loader ? h.state.data : undefined) }));
+    };
+    if (!quiet.current) update((data) => ({ status: 'loading', data }));
     quiet.current = false;
     loader().then(
       (data) => {
-        if (live) setState({ status: 'ready', data });
+        if (live) update(() => ({ status: 'ready', data }));
       },
       (error: unknown) => {
-        if (live) setState((s) => ({ status: 'error', error, data: s.data }));
+        if (live) update((data) => ({ status: 'error', error, data }));
       },
     );
     return () => {
@@ -42,6 +51,8 @@ export function useResource<T>(load: () => Promise<T>, deps: DependencyList): Re
     };
   }, [loader, version]);
 
+  const state: Resource<T> =
+    held.for === loader ? held.state : { status: 'loading', data: undefined };
   return {
     state,
     reload: useCallback(() => {
@@ -92,21 +103,34 @@ export function usePagedList<T>(
   const [state, setState] = useState<PagedList<T>['state']>('loading');
   // The caller names the dependencies of `load`, as with useCallback.
   const loader = useCallback(load, deps);
+  // A page that arrives for a loader no longer current (another id in the path) is dropped.
+  const current = useRef(loader);
+  current.current = loader;
   useEffect(() => {
+    let live = true;
+    setRows([]);
+    setNext(undefined);
+    setState('loading');
     loader().then(
       (page) => {
+        if (!live) return;
         setRows(page.items);
         setNext(page.next);
         setState('ready');
       },
       (error: unknown) => {
-        setState({ error });
+        if (live) setState({ error });
       },
     );
+    return () => {
+      live = false;
+    };
   }, [loader]);
   const more = async (): Promise<void> => {
     if (!next) return;
-    const page = await loader(next);
+    const asked = loader;
+    const page = await asked(next);
+    if (current.current !== asked) return;
     setRows((list) => [...list, ...page.items]);
     setNext(page.next);
   };

@@ -1,6 +1,6 @@
 /**
- * Toasts: short confirmations and failures in the corner, announced to screen readers,
- * dismissed after a few seconds or by their close button.
+ * Toasts: short confirmations and failures in the corner, one at a time (a newer one replaces
+ * it), announced to screen readers, dismissed after a few seconds or by their close button.
  *
  * @example toast.success('Source created');
  */
@@ -44,7 +44,8 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const push = useCallback(
     (tone: ToastItem['tone'], text: string) => {
       const id = nextId.current++;
-      setToasts((list) => [...list.slice(-3), { id, tone, text }]);
+      // One at a time: a stack of them would cover the page they report on.
+      setToasts([{ id, tone, text }]);
       window.setTimeout(
         () => {
           dismiss(id);

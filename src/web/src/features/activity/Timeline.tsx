@@ -14,6 +14,7 @@ import {
 import { DateRangePicker, useDateRange } from '../../ui/date-range';
 import { formatAgo, formatDateTime, sentenceCase } from '../../ui/format';
 import { useSession } from '../auth/session';
+import { adminEventRecord, describeAdminAction } from './admin-actions';
 import {
   listActivity,
   type ActivityEvent,
@@ -77,6 +78,9 @@ export function Timeline({
     const to = Number(parsed['to'] ?? '');
     return {
       ...(parsed['stream'] ? { stream: parsed['stream'] } : {}),
+      // Administrator actions are what the person did as a Duo administrator: the log names
+      // the administrator, not a Duo user.
+      ...(parsed['stream'] === 'administrator' ? { as: 'administrator' as const } : {}),
       ...(parsed['result'] ? { result: parsed['result'] } : {}),
       ...(parsed['factor'] ? { factor: parsed['factor'] } : {}),
       ...(parsed['application'] ? { application: parsed['application'] } : {}),
@@ -226,6 +230,7 @@ function trustMonitorTitle(event: ActivityEvent): string {
 }
 
 function TimelineItem({ event }: { event: ActivityEvent }) {
+  if (event.stream === 'administrator') return <AdminTimelineItem event={event} />;
   const trust = event.stream === 'trust_monitor';
   const label = trust
     ? trustMonitorTitle(event)
@@ -266,6 +271,31 @@ function TimelineItem({ event }: { event: ActivityEvent }) {
             .filter(Boolean)
             .join(' · ')}
         </p>
+      </div>
+    </li>
+  );
+}
+
+/** An administrator-log record: who did what to which object, and the changed fields. */
+function AdminTimelineItem({ event }: { event: ActivityEvent }) {
+  const words = describeAdminAction(adminEventRecord(event));
+  return (
+    <li className="timeline-item timeline-muted">
+      <div className="timeline-when">
+        <time dateTime={new Date(event.tsMs).toISOString()} title={formatDateTime(event.tsMs)}>
+          {formatDateTime(event.tsMs)}
+        </time>
+        <span className="muted small">{formatAgo(event.tsMs)}</span>
+      </div>
+      <div className="timeline-what">
+        <p className="timeline-title">
+          <span>
+            {words.who} {words.what}
+          </span>
+        </p>
+        {words.details.length > 0 && (
+          <p className="timeline-details small">{words.details.join(' · ')}</p>
+        )}
       </div>
     </li>
   );

@@ -6,6 +6,7 @@ import { href } from '../../ui/router';
 import { DataTable } from '../../ui/table';
 import { useSession } from '../auth/session';
 import type { Source } from '../sources/api';
+import { accessReviewPath } from '../reports/api';
 import { AccountStatusBadge } from '../sources/badges';
 import { listEntitlementMembers, listEntitlements, type Entitlement } from './api';
 
@@ -56,13 +57,7 @@ export function EntitlementsTab({ source }: { source: Source }) {
                   label: 'Review',
                   value: () => '',
                   render: (e) => (
-                    <a
-                      href={href(
-                        `/reports/access-review?entitlementId=${encodeURIComponent(String(e.id))}`,
-                      )}
-                    >
-                      Access review
-                    </a>
+                    <a href={href(accessReviewPath(source.id, String(e.id)))}>Access review</a>
                   ),
                 },
               ]}

@@ -186,7 +186,7 @@ function GroupMembers({
                   value: (i) => i.displayName,
                   render: (i) => <a href={href(`/identities/${i.id}`)}>{i.displayName}</a>,
                 },
-                { label: 'E-mail', value: (i) => i.email ?? '' },
+                { label: 'E-mail', value: (i) => i.email ?? '', optional: true },
                 ...(editable
                   ? [
                       {

@@ -12,7 +12,12 @@ import { initials } from './IdentityPicker';
 export function IdentitiesPage() {
   const { api } = useSession();
   const route = useRoute();
-  const [text, setText] = useState(route.query.get('q') ?? '');
+  const asked = route.query.get('q') ?? '';
+  const [text, setText] = useState(asked);
+  // Back/Forward to another search shows it.
+  useEffect(() => {
+    setText(asked);
+  }, [asked]);
   const [rows, setRows] = useState<IdentityListItem[]>([]);
   const [next, setNext] = useState<string | undefined>(undefined);
   const [state, setState] = useState<'loading' | 'ready' | 'needs-query' | { error: unknown }>(
@@ -87,7 +92,11 @@ export function IdentitiesPage() {
             value={text}
             autoFocus
             onChange={(event) => {
-              setText(event.target.value);
+              const value = event.target.value;
+              setText(value);
+              // The search is part of the address: it survives a reload and can be shared.
+              const query = value.trim() ? `?${new URLSearchParams({ q: value }).toString()}` : '';
+              navigate(`/identities${query}`, { replace: true });
             }}
           />
         </form>
@@ -127,14 +136,13 @@ export function IdentitiesPage() {
                   </a>
                 ),
               },
-              { label: 'E-mail', value: (i) => i.email ?? '' },
+              { label: 'E-mail', value: (i) => i.email ?? '', optional: true },
               { label: 'User name', value: (i) => i.username ?? '', optional: true },
               {
                 label: 'Accounts',
                 value: (i) => i.accountCount,
                 render: (i) => formatNumber(i.accountCount),
                 align: 'right',
-                optional: true,
               },
             ]}
             footer={

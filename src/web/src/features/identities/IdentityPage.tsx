@@ -20,6 +20,8 @@ import { href } from '../../ui/router';
 import { DataTable } from '../../ui/table';
 import { useToast } from '../../ui/toasts';
 import { ActivityChart } from '../activity/ActivityChart';
+import { AdminActionText } from '../activity/AdminActionText';
+import { adminEventRecord, describeAdminAction } from '../activity/admin-actions';
 import { getInsights, listActivity, type Insights, type UsageCount } from '../activity/api';
 import { Timeline } from '../activity/Timeline';
 import { canManage, useSession } from '../auth/session';
@@ -94,9 +96,15 @@ function AdminActionsCard({ identityId }: { identityId: string }) {
           empty={<p className="muted table-empty">No administrator action stored.</p>}
           columns={[
             { label: 'Time', value: (e) => formatDateTime(e.tsMs) },
-            { label: 'Action', value: (e) => e.result ?? '' },
-            { label: 'Object', value: (e) => e.application ?? '' },
-            { label: 'Administrator', value: (e) => e.username ?? '' },
+            {
+              label: 'Administrator',
+              value: (e) => describeAdminAction(adminEventRecord(e)).who,
+            },
+            {
+              label: 'Action',
+              value: (e) => describeAdminAction(adminEventRecord(e)).text,
+              render: (e) => <AdminActionText words={describeAdminAction(adminEventRecord(e))} />,
+            },
           ]}
         />
       )}
@@ -129,9 +137,7 @@ function compare(
 function InsightsView({ insights }: { insights: Insights }) {
   const d30 = compare(insights.counts.d30, insights.orgAverage.d30);
   const d90 = compare(insights.counts.d90, insights.orgAverage.d90);
-  const newValues = new Set(
-    insights.newLocations.map((l) => (typeof l === 'string' ? l : l.value)),
-  );
+  const newValues = new Set(insights.newLocations.map((l) => l.value));
   return (
     <>
       <div className="stats" data-testid="insight-cards">

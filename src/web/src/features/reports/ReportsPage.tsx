@@ -21,19 +21,19 @@ import { href, navigate, useRoute } from '../../ui/router';
 import { DateRangePicker, useDateRange } from '../../ui/date-range';
 import { DataTable } from '../../ui/table';
 import { useSession } from '../auth/session';
-import { entitlementNames, type Account } from '../accounts/api';
+import { AdminActionText } from '../activity/AdminActionText';
+import { adminActionRecord, describeAdminAction } from '../activity/admin-actions';
 import { listEntitlements } from '../entitlements/api';
 import { listSources } from '../sources/api';
 import { AccountStatusBadge, StreamStateBadge } from '../sources/badges';
 import {
   accessReview,
+  accessReviewPath,
   adminActions,
   csvUrl,
   dormantAccounts,
   REPORT_PATHS,
   syncHealth,
-  type AccessReviewMember,
-  type AdminAction,
   securityEvents,
   type SecurityEvent,
 } from './api';
@@ -72,17 +72,30 @@ function personName(row: {
   return row.identityName ?? row.displayName ?? row.username;
 }
 
+/**
+ * The review of the group in the address (`?sourceId=…&entitlementId=…`): both selects show what
+ * the address names, and choosing others then "Run review" opens their address.
+ */
 function AccessReview() {
   const { api } = useSession();
   const route = useRoute();
+  const chosenSource = route.query.get('sourceId') ?? '';
   const chosen = route.query.get('entitlementId') ?? '';
   const sources = useResource(
     async () => (await listSources(api)).filter((s) => s.type === 'duo'),
     [api],
   );
-  const [sourceId, setSourceId] = useState('');
+  const review = useResource(
+    () => (chosen ? accessReview(api, chosen) : Promise.resolve(null)),
+    [api, chosen],
+  );
+  const [sourceId, setSourceId] = useState(chosenSource);
+  useEffect(() => {
+    setSourceId(chosenSource);
+  }, [chosenSource]);
   const firstSource = sources.state.data?.[0]?.id ?? '';
-  const activeSource = sourceId || firstSource;
+  // An address with a group but no source (an older link) reviews the group's own source.
+  const activeSource = sourceId || review.state.data?.source.id || firstSource;
   const entitlements = useResource(
     () => (activeSource ? listEntitlements(api, activeSource) : Promise.resolve([])),
     [api, activeSource],
@@ -92,19 +105,13 @@ function AccessReview() {
     setEntitlementId(chosen);
   }, [chosen]);
 
-  const review = useResource(
-    () => (chosen ? accessReview(api, chosen) : Promise.resolve<AccessReviewMember[]>([])),
-    [api, chosen],
-  );
-
   function submit(event: SyntheticEvent) {
     event.preventDefault();
-    if (entitlementId)
-      navigate(`/reports/access-review?entitlementId=${encodeURIComponent(entitlementId)}`);
+    if (entitlementId) navigate(accessReviewPath(activeSource, entitlementId));
   }
 
-  const entitlementName = entitlements.state.data?.find((g) => String(g.id) === chosen)?.name;
-  const rows = review.state.data ?? [];
+  const entitlementName = review.state.data?.entitlement.name;
+  const rows = review.state.data?.members ?? [];
   const revoke = rows.filter((r) => r.suggestion === 'revoke').length;
 
   return (
@@ -161,18 +168,18 @@ function AccessReview() {
       {chosen && (
         <Card title={entitlementName ? `Access review: ${entitlementName}` : 'Access review'}>
           <Loaded resource={review.state} retry={review.reload} label="Running the review…">
-            {(list) => (
+            {(report) => (
               <>
-                {list.length > 0 && (
+                {rows.length > 0 && (
                   <p className="review-summary" data-testid="review-summary">
-                    {formatNumber(list.length)} members ·{' '}
-                    <Badge tone="good">{formatNumber(list.length - revoke)} keep</Badge>{' '}
+                    {report?.source.name} · {formatNumber(rows.length)} members ·{' '}
+                    <Badge tone="good">{formatNumber(rows.length - revoke)} keep</Badge>{' '}
                     <Badge tone="bad">{formatNumber(revoke)} revoke</Badge>
                   </p>
                 )}
                 <DataTable
                   caption="Access review"
-                  rows={list}
+                  rows={rows}
                   rowKey={(r) => String(r.accountId)}
                   csvHref={csvUrl(api, REPORT_PATHS.accessReview, { entitlementId: chosen })}
                   empty={<EmptyState title="This entitlement has no members" />}
@@ -240,10 +247,23 @@ function DaysActive({ days }: { days: number }) {
   );
 }
 
+const MAX_DORMANT_DAYS = 180;
+
+function dormantDays(text: string | null): number | null {
+  const value = Number(text);
+  return text && Number.isInteger(value) && value >= 1 && value <= MAX_DORMANT_DAYS ? value : null;
+}
+
+/** Dormant accounts for the days in the address (`?days=30`; 90 without it). */
 function Dormant() {
   const { api } = useSession();
-  const [text, setText] = useState('90');
-  const [days, setDays] = useState(90);
+  const asked = useRoute().query.get('days');
+  const days = dormantDays(asked) ?? 90;
+  const [text, setText] = useState(String(days));
+  const [problem, setProblem] = useState<string | undefined>(undefined);
+  useEffect(() => {
+    setText(String(days));
+  }, [days]);
   const report = useResource(() => dormantAccounts(api, days), [api, days]);
   return (
     <Card title="Dormant accounts">
@@ -251,17 +271,24 @@ function Dormant() {
         className="filters"
         onSubmit={(event) => {
           event.preventDefault();
-          const value = Number(text);
-          if (Number.isInteger(value) && value > 0) setDays(value);
+          const value = dormantDays(text.trim());
+          setProblem(
+            value === null
+              ? `Enter a whole number of days from 1 to ${String(MAX_DORMANT_DAYS)}.`
+              : undefined,
+          );
+          if (value !== null) navigate(`/reports/dormant?days=${String(value)}`);
         }}
+        noValidate
       >
         <TextField
           label="No activity for (days)"
           type="number"
           min={1}
-          max={180}
+          max={MAX_DORMANT_DAYS}
           value={text}
           onChange={setText}
+          error={problem}
         />
         <div className="filters-submit">
           <button type="submit" className="button button-primary">
@@ -302,7 +329,7 @@ function Dormant() {
               },
               {
                 label: 'Entitlements',
-                value: (r) => entitlementNames(r as unknown as Account).join('; '),
+                value: (r) => r.groups.join('; '),
                 optional: true,
               },
               {
@@ -410,17 +437,6 @@ function SecurityEvents() {
   );
 }
 
-function describeAction(action: AdminAction): string {
-  const d = action.description;
-  if (d === null || d === undefined) return '';
-  if (typeof d === 'string') return d;
-  try {
-    return JSON.stringify(d);
-  } catch {
-    return '';
-  }
-}
-
 function AdminActions() {
   const { api } = useSession();
   const range = useDateRange();
@@ -458,14 +474,14 @@ function AdminActions() {
               sortValue: (r) => r.tsMs,
               render: (r) => <span title={formatDateTime(r.tsMs)}>{formatAgo(r.tsMs)}</span>,
             },
-            { label: 'Administrator', value: (r) => r.admin ?? '' },
-            { label: 'Action', value: (r) => r.action, render: (r) => <code>{r.action}</code> },
-            { label: 'Object', value: (r) => r.object ?? '', optional: true },
             {
-              label: 'Details',
-              value: describeAction,
-              render: (r) => <span className="small clip">{describeAction(r)}</span>,
-              optional: true,
+              label: 'Administrator',
+              value: (r) => describeAdminAction(adminActionRecord(r)).who,
+            },
+            {
+              label: 'Action',
+              value: (r) => describeAdminAction(adminActionRecord(r)).text,
+              render: (r) => <AdminActionText words={describeAdminAction(adminActionRecord(r))} />,
             },
           ]}
           footer={

@@ -7,7 +7,6 @@
 import type { Api, Query } from '../../api/client';
 import { pageOf, type Page } from '../../api/shapes';
 import type {
-  AccessReviewMember,
   AccessReviewReport,
   AdminAction,
   AdminActionList,
@@ -21,6 +20,7 @@ import type {
 
 export type {
   AccessReviewMember,
+  AccessReviewReport,
   AdminAction,
   DormantAccount,
   SecurityEvent,
@@ -49,8 +49,15 @@ export async function dormantAccounts(
   return body.accounts;
 }
 
-export async function accessReview(api: Api, entitlementId: string): Promise<AccessReviewMember[]> {
-  return (await api.get<AccessReviewReport>(REPORT_PATHS.accessReview, { entitlementId })).members;
+/** The review of one Duo group: the group, its source and its members. */
+export async function accessReview(api: Api, entitlementId: string): Promise<AccessReviewReport> {
+  return api.get<AccessReviewReport>(REPORT_PATHS.accessReview, { entitlementId });
+}
+
+/** The console address of the access review of one group of one source. */
+export function accessReviewPath(sourceId: string, entitlementId: string): string {
+  const query = new URLSearchParams({ sourceId, entitlementId });
+  return `/reports/access-review?${query.toString()}`;
 }
 
 export async function adminActions(

@@ -1,6 +1,8 @@
-/** Settings: console users, API tokens, governance groups and the audit trail. */
+/** Settings: console users, API tokens, governance groups, the audit trail and your password. */
 import { Card, EmptyState, PageHeader, Tabs } from '../../ui/components';
+import { useToast } from '../../ui/toasts';
 import { AuditTab } from '../audit/AuditTab';
+import { ChangePasswordForm } from '../auth/ChangePasswordForm';
 import { useSession } from '../auth/session';
 import { GovernanceGroupsTab } from '../governance-groups/GovernanceGroupsTab';
 import { TokensTab } from '../tokens/TokensTab';
@@ -11,6 +13,7 @@ const TABS = [
   { id: 'tokens', label: 'API tokens' },
   { id: 'governance-groups', label: 'Governance groups' },
   { id: 'audit', label: 'Audit trail' },
+  { id: 'password', label: 'Your password' },
 ];
 
 export function SettingsPage({ tab }: { tab: string }) {
@@ -37,9 +40,33 @@ export function SettingsPage({ tab }: { tab: string }) {
         <GovernanceGroupsTab />
       ) : tab === 'audit' ? (
         <AuditTab />
+      ) : tab === 'password' ? (
+        <PasswordTab />
       ) : (
         <EmptyState title="There is no such setting" />
       )}
     </>
+  );
+}
+
+function PasswordTab() {
+  const { api, user } = useSession();
+  const toast = useToast();
+  return (
+    <Card title="Change your password" className="change-password-panel">
+      <p className="muted">
+        Signed in as {user.username}. Your other sessions are signed out when you change it.
+      </p>
+      <ChangePasswordForm
+        api={api}
+        onChanged={(_user, sessionsEnded) => {
+          toast.success(
+            sessionsEnded === 0
+              ? 'Password changed.'
+              : `Password changed. Your ${sessionsEnded === 1 ? 'other session was' : `${sessionsEnded} other sessions were`} signed out.`,
+          );
+        }}
+      />
+    </Card>
   );
 }

@@ -27,6 +27,11 @@ export function ConfigurationForm({
   const [apiHost, setApiHost] = useState(source.apiHost ?? '');
   const [problems, setProblems] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
+  /** Sets a field and clears its problem: a problem goes as soon as its field is changed. */
+  const edit = (field: string, set: (value: string) => void) => (value: string) => {
+    set(value);
+    setProblems((p) => Object.fromEntries(Object.entries(p).filter(([key]) => key !== field)));
+  };
 
   async function submit(event: SyntheticEvent) {
     event.preventDefault();
@@ -51,10 +56,13 @@ export function ConfigurationForm({
       );
       onSaved({ ...source, ...saved, hasSecret: true });
     } catch (error) {
-      if (error instanceof ApiError && error.code === 'validation_failed') {
-        setProblems(error.fieldProblems());
-      }
-      toast.failure(error, 'The configuration was not saved');
+      const fields =
+        error instanceof ApiError && error.code === 'validation_failed'
+          ? error.fieldProblems()
+          : {};
+      setProblems(fields);
+      // A problem shown under its field is not repeated as a toast.
+      if (Object.keys(fields).length === 0) toast.failure(error, 'The configuration was not saved');
     } finally {
       setBusy(false);
     }
@@ -69,7 +77,7 @@ export function ConfigurationForm({
       <TextField
         label="Integration Key"
         value={integrationKey}
-        onChange={setIntegrationKey}
+        onChange={edit('integrationKey', setIntegrationKey)}
         error={problems['integrationKey']}
         placeholder="DIXXXXXXXXXXXXXXXXXX"
         autoComplete="off"
@@ -80,7 +88,7 @@ export function ConfigurationForm({
         label="Secret Key"
         type="password"
         value={secretKey}
-        onChange={setSecretKey}
+        onChange={edit('secretKey', setSecretKey)}
         error={problems['secretKey']}
         hint={
           source.hasSecret
@@ -95,7 +103,7 @@ export function ConfigurationForm({
       <TextField
         label="API Host"
         value={apiHost}
-        onChange={setApiHost}
+        onChange={edit('apiHost', setApiHost)}
         error={problems['apiHost']}
         placeholder="api-1234abcd.duosecurity.com"
         autoComplete="off"

@@ -1,10 +1,14 @@
 /**
  * Create source, as a new user walks it: 1 connector → 2 name, description, Source Owner,
- * governance group (Continue creates the source) → 3 Configuration (Save) → 4 Review and Test.
+ * governance group → 3 Configuration → 4 Review and Test. Every step has Back and Cancel. Nothing
+ * reaches the server before Test Connection on the review step: the source is created (and its
+ * credentials stored) then, as a draft; Cancel, or leaving the wizard before a test passed,
+ * deletes the draft, so an abandoned wizard leaves no half-made source. Problems with a field
+ * show under it, on its step, and clear as soon as it is changed; they are not also toasts.
  */
-import { useState, type SyntheticEvent } from 'react';
-import { ApiError } from '../../api/client';
-import { Card, Facts, PageHeader, SelectField, TextField } from '../../ui/components';
+import { useEffect, useRef, useState, type SyntheticEvent } from 'react';
+import { ApiError, describeError } from '../../api/client';
+import { Badge, Card, Facts, PageHeader, SelectField, TextField } from '../../ui/components';
 import { useResource } from '../../ui/resource';
 import { href, navigate } from '../../ui/router';
 import { useToast } from '../../ui/toasts';
@@ -13,15 +17,19 @@ import { listGovernanceGroups } from '../governance-groups/api';
 import type { Identity } from '../identities/api';
 import { IdentityPicker } from '../identities/IdentityPicker';
 import {
+  configureSource,
   createSource,
+  deleteSource,
   SOURCE_TYPE_LABELS,
   startAggregation,
+  updateSource,
+  type ConnectionTest,
   type Source,
   type SourceType,
 } from './api';
-import { SourceStateBadge } from './badges';
-import { ConfigurationForm } from './ConfigurationForm';
-import { TestConnectionPanel } from './TestConnectionPanel';
+import { RateLimitWait, testConnectionWaiting } from './RateLimitWait';
+import { Verdict } from './TestConnectionPanel';
+import './CreateSourceWizard.css';
 
 const STEPS = ['Connector', 'Details', 'Configuration', 'Review and Test'] as const;
 
@@ -38,10 +46,172 @@ const CONNECTORS: readonly { type: SourceType; body: string; permission: string 
   },
 ];
 
+type Problems = Record<string, string>;
+
+interface Details {
+  readonly name: string;
+  readonly description: string;
+  readonly owner: Identity | null;
+  readonly groupId: string;
+}
+
+interface Credentials {
+  readonly integrationKey: string;
+  readonly secretKey: string;
+  readonly apiHost: string;
+}
+
+/** Which step shows a field's problem. */
+const DETAIL_FIELDS = new Set([
+  'type',
+  'name',
+  'description',
+  'ownerIdentityId',
+  'governanceGroupId',
+]);
+
+/** A copy of `problems` without `field`: a field's problem goes as soon as it is changed. */
+function without(problems: Problems, field: string): Problems {
+  if (!(field in problems)) return problems;
+  return Object.fromEntries(Object.entries(problems).filter(([key]) => key !== field));
+}
+
 export function CreateSourceWizard() {
+  const { api } = useSession();
+  const toast = useToast();
   const [step, setStep] = useState(0);
   const [type, setType] = useState<SourceType | null>(null);
-  const [source, setSource] = useState<Source | null>(null);
+  const [details, setDetails] = useState<Details>({
+    name: '',
+    description: '',
+    owner: null,
+    groupId: '',
+  });
+  const [credentials, setCredentials] = useState<Credentials>({
+    integrationKey: '',
+    secretKey: '',
+    apiHost: '',
+  });
+  const [problems, setProblems] = useState<Problems>({});
+  // The draft on the server, once Test Connection created it, and what it was last sent.
+  const [draft, setDraft] = useState<Source | null>(null);
+  const sent = useRef<{ details: Details | null; credentials: Credentials | null }>({
+    details: null,
+    credentials: null,
+  });
+  const [verdict, setVerdict] = useState<ConnectionTest | null>(null);
+  const groups = useResource(() => listGovernanceGroups(api), [api]);
+
+  // Leaving the wizard before a test passed deletes the draft: no half-made source stays behind.
+  const unfinished = useRef<Source | null>(null);
+  unfinished.current = draft && !verdict?.ok ? draft : null;
+  useEffect(
+    () => () => {
+      const left = unfinished.current;
+      if (left) void deleteSource(api, left.id, left.name).catch(() => undefined);
+    },
+    [api],
+  );
+
+  function chooseType(next: SourceType) {
+    setType(next);
+    // A source keeps its connector: a draft of the other one goes.
+    if (draft && draft.type !== next) {
+      void deleteSource(api, draft.id, draft.name).catch(() => undefined);
+      setDraft(null);
+      setVerdict(null);
+      sent.current = { details: null, credentials: null };
+    }
+    if (!details.name || details.name === 'Duo' || details.name === 'Duo activity')
+      setDetails((d) => ({ ...d, name: next === 'duo' ? 'Duo' : 'Duo activity' }));
+  }
+
+  function changeDetails(field: keyof Details, problem: string, value: Details[keyof Details]) {
+    setDetails((d) => ({ ...d, [field]: value }));
+    setProblems((p) => without(p, problem));
+    setVerdict(null);
+  }
+
+  function changeCredentials(field: keyof Credentials, value: string) {
+    setCredentials((c) => ({ ...c, [field]: value }));
+    setProblems((p) => without(p, field));
+    setVerdict(null);
+  }
+
+  async function cancel() {
+    const left = draft;
+    unfinished.current = null;
+    if (left) {
+      try {
+        await deleteSource(api, left.id, left.name);
+      } catch (error) {
+        toast.failure(error, `The draft source “${left.name}” was not deleted`);
+      }
+    }
+    navigate('/sources');
+  }
+
+  /**
+   * Creates the draft (or brings it up to date) with what the steps hold. A problem with a field
+   * goes back to that field's step; the answer is the draft, or null.
+   */
+  async function save(): Promise<Source | null> {
+    if (!type || !details.owner) return null;
+    let source = draft;
+    try {
+      if (!source) {
+        source = await createSource(api, {
+          type,
+          name: details.name.trim(),
+          description: details.description.trim() || null,
+          ownerIdentityId: details.owner.id,
+          ...(details.groupId ? { governanceGroupId: details.groupId } : {}),
+        });
+        sent.current = { details, credentials: null };
+        setDraft(source);
+      } else if (sent.current.details !== details) {
+        source = await updateSource(api, source.id, {
+          name: details.name.trim(),
+          description: details.description.trim() || null,
+          ownerIdentityId: details.owner.id,
+          governanceGroupId: details.groupId || null,
+        });
+        sent.current = { ...sent.current, details };
+        setDraft(source);
+      }
+      if (sent.current.credentials !== credentials) {
+        source = await configureSource(api, source.id, {
+          apiHost: credentials.apiHost.trim(),
+          integrationKey: credentials.integrationKey.trim(),
+          ...(credentials.secretKey ? { secretKey: credentials.secretKey } : {}),
+        });
+        sent.current = { ...sent.current, credentials };
+        setDraft(source);
+      }
+      return source;
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'validation_failed') {
+        const fields = error.fieldProblems();
+        setProblems(fields);
+        const keys = Object.keys(fields);
+        if (keys.length > 0) setStep(keys.some((k) => DETAIL_FIELDS.has(k)) ? 1 : 2);
+        else throw error;
+        return null;
+      }
+      if (error instanceof ApiError && error.code === 'conflict') {
+        setProblems({ name: error.message });
+        setStep(1);
+        return null;
+      }
+      throw error;
+    }
+  }
+
+  const groupOptions = [
+    { value: '', label: 'None' },
+    ...(groups.state.data ?? []).map((g) => ({ value: g.id, label: g.name })),
+  ];
+  const groupName = groupOptions.find((g) => g.value === details.groupId)?.label ?? '—';
 
   return (
     <>
@@ -66,7 +236,8 @@ export function CreateSourceWizard() {
         {step === 0 && (
           <ConnectorStep
             type={type}
-            onChange={setType}
+            onChange={chooseType}
+            onCancel={() => void cancel()}
             onContinue={() => {
               setStep(1);
             }}
@@ -75,33 +246,51 @@ export function CreateSourceWizard() {
         {step === 1 && type && (
           <DetailsStep
             type={type}
+            details={details}
+            problems={problems}
+            groupOptions={groupOptions}
+            groupsFailed={groups.state.status === 'error'}
+            onChange={changeDetails}
+            onProblems={setProblems}
             onBack={() => {
               setStep(0);
             }}
-            onCreated={(created) => {
-              setSource(created);
+            onCancel={() => void cancel()}
+            onContinue={() => {
               setStep(2);
             }}
           />
         )}
-        {step === 2 && source && (
-          <>
-            <h2>Configuration</h2>
-            <ConfigurationForm
-              source={source}
-              onSaved={(saved) => {
-                setSource(saved);
-                setStep(3);
-              }}
-            />
-          </>
+        {step === 2 && (
+          <ConfigurationStep
+            credentials={credentials}
+            secretStored={draft?.hasSecret ?? false}
+            problems={problems}
+            onChange={changeCredentials}
+            onProblems={setProblems}
+            onBack={() => {
+              setStep(1);
+            }}
+            onCancel={() => void cancel()}
+            onContinue={() => {
+              setStep(3);
+            }}
+          />
         )}
-        {step === 3 && source && (
+        {step === 3 && type && (
           <ReviewStep
-            source={source}
-            onEdit={() => {
+            type={type}
+            details={details}
+            groupName={groupName}
+            credentials={credentials}
+            draft={draft}
+            verdict={verdict}
+            onVerdict={setVerdict}
+            save={save}
+            onBack={() => {
               setStep(2);
             }}
+            onCancel={() => void cancel()}
           />
         )}
       </Card>
@@ -109,13 +298,45 @@ export function CreateSourceWizard() {
   );
 }
 
+/** Cancel on the left; Back and the step's own action on the right. */
+function StepActions({
+  onBack,
+  onCancel,
+  disabled = false,
+  children,
+}: {
+  onBack?: () => void;
+  onCancel: () => void;
+  /** While a test runs: its draft is being made, so neither leaving nor going back. */
+  disabled?: boolean;
+  children?: React.ReactNode;
+}) {
+  return (
+    <div className="form-actions wizard-actions">
+      <button type="button" className="button button-ghost" onClick={onCancel} disabled={disabled}>
+        Cancel
+      </button>
+      <span className="wizard-actions-end">
+        {onBack && (
+          <button type="button" className="button" onClick={onBack} disabled={disabled}>
+            Back
+          </button>
+        )}
+        {children}
+      </span>
+    </div>
+  );
+}
+
 function ConnectorStep({
   type,
   onChange,
+  onCancel,
   onContinue,
 }: {
   type: SourceType | null;
   onChange: (type: SourceType) => void;
+  onCancel: () => void;
   onContinue: () => void;
 }) {
   return (
@@ -147,180 +368,340 @@ function ConnectorStep({
           </label>
         ))}
       </fieldset>
-      <div className="form-actions">
-        <a className="button button-ghost" href={href('/sources')}>
-          Cancel
-        </a>
+      <StepActions onCancel={onCancel}>
         <button type="submit" className="button button-primary" disabled={!type}>
           Continue
         </button>
-      </div>
+      </StepActions>
     </form>
   );
 }
 
 function DetailsStep({
   type,
+  details,
+  problems,
+  groupOptions,
+  groupsFailed,
+  onChange,
+  onProblems,
   onBack,
-  onCreated,
+  onCancel,
+  onContinue,
 }: {
   type: SourceType;
+  details: Details;
+  problems: Problems;
+  groupOptions: readonly { value: string; label: string }[];
+  groupsFailed: boolean;
+  onChange: (field: keyof Details, problem: string, value: Details[keyof Details]) => void;
+  onProblems: (problems: Problems) => void;
   onBack: () => void;
-  onCreated: (source: Source) => void;
+  onCancel: () => void;
+  onContinue: () => void;
 }) {
-  const { api } = useSession();
-  const toast = useToast();
-  const groups = useResource(() => listGovernanceGroups(api), [api]);
-  const [name, setName] = useState(type === 'duo' ? 'Duo' : 'Duo activity');
-  const [description, setDescription] = useState('');
-  const [owner, setOwner] = useState<Identity | null>(null);
-  const [groupId, setGroupId] = useState('');
-  const [problems, setProblems] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
-
-  async function submit(event: SyntheticEvent) {
+  function submit(event: SyntheticEvent) {
     event.preventDefault();
-    const local: Record<string, string> = {};
-    if (!name.trim()) local['name'] = 'Give the source a name.';
-    if (!owner) local['ownerIdentityId'] = 'Choose the Source Owner.';
-    setProblems(local);
-    if (!owner || Object.keys(local).length > 0) return;
-    setBusy(true);
-    try {
-      const created = await createSource(api, {
-        type,
-        name: name.trim(),
-        description: description.trim() || null,
-        ownerIdentityId: owner.id,
-        ...(groupId ? { governanceGroupId: groupId } : {}),
-      });
-      toast.success(`Source “${created.name}” created. Now enter its Duo credentials.`);
-      onCreated(created);
-    } catch (error) {
-      if (error instanceof ApiError && error.code === 'validation_failed')
-        setProblems(error.fieldProblems());
-      else if (error instanceof ApiError && error.code === 'conflict')
-        setProblems({ name: error.message });
-      toast.failure(error, 'The source was not created');
-      setBusy(false);
-    }
+    const local: Problems = {};
+    if (!details.name.trim()) local['name'] = 'Give the source a name.';
+    else if (details.name.trim().length > 120)
+      local['name'] = 'Keep the name to 120 characters or fewer.';
+    if (!details.owner) local['ownerIdentityId'] = 'Choose the Source Owner.';
+    onProblems(local);
+    if (Object.keys(local).length === 0) onContinue();
   }
 
-  const groupOptions = [
-    { value: '', label: 'None' },
-    ...(groups.state.data ?? []).map((g) => ({ value: g.id, label: g.name })),
-  ];
-
   return (
-    <form className="form" onSubmit={(event) => void submit(event)} noValidate>
+    <form className="form" onSubmit={submit} noValidate>
       <h2>{SOURCE_TYPE_LABELS[type]} source</h2>
       <TextField
         label="Name"
-        value={name}
-        onChange={setName}
+        value={details.name}
+        onChange={(value) => {
+          onChange('name', 'name', value);
+        }}
         error={problems['name']}
         required
         maxLength={120}
       />
       <TextField
         label="Description"
-        value={description}
-        onChange={setDescription}
+        value={details.description}
+        onChange={(value) => {
+          onChange('description', 'description', value);
+        }}
         error={problems['description']}
         hint="Optional: what this source covers, e.g. “Production Duo tenant”."
       />
       <IdentityPicker
         label="Source Owner"
-        value={owner}
-        onChange={setOwner}
+        value={details.owner}
+        onChange={(owner) => {
+          onChange('owner', 'ownerIdentityId', owner);
+        }}
         error={problems['ownerIdentityId']}
         hint="The person accountable for this source. Matches appear after two letters."
       />
       <SelectField
         label="Governance group"
-        value={groupId}
-        onChange={setGroupId}
+        value={details.groupId}
+        onChange={(value) => {
+          onChange('groupId', 'governanceGroupId', value);
+        }}
         options={groupOptions}
         error={problems['governanceGroupId']}
         hint={
-          groups.state.status === 'error'
+          groupsFailed
             ? 'Governance groups could not be loaded.'
             : 'Optional: its members may manage this source.'
         }
       />
-      <div className="form-actions">
-        <button type="button" className="button button-ghost" onClick={onBack}>
-          Back
+      <p className="muted small">
+        Owner and governance group can be changed later, in the source’s Schedule and settings.
+      </p>
+      <StepActions onBack={onBack} onCancel={onCancel}>
+        <button type="submit" className="button button-primary">
+          Continue
         </button>
-        <button type="submit" className="button button-primary" disabled={busy}>
-          {busy ? 'Creating…' : 'Continue'}
-        </button>
-      </div>
+      </StepActions>
     </form>
   );
 }
 
-function ReviewStep({ source, onEdit }: { source: Source; onEdit: () => void }) {
+function ConfigurationStep({
+  credentials,
+  secretStored,
+  problems,
+  onChange,
+  onProblems,
+  onBack,
+  onCancel,
+  onContinue,
+}: {
+  credentials: Credentials;
+  secretStored: boolean;
+  problems: Problems;
+  onChange: (field: keyof Credentials, value: string) => void;
+  onProblems: (problems: Problems) => void;
+  onBack: () => void;
+  onCancel: () => void;
+  onContinue: () => void;
+}) {
+  function submit(event: SyntheticEvent) {
+    event.preventDefault();
+    const local: Problems = {};
+    if (!credentials.integrationKey.trim())
+      local['integrationKey'] = 'Enter the integration key (it starts with DI).';
+    if (!credentials.apiHost.trim())
+      local['apiHost'] = 'Enter the API hostname, e.g. api-1234abcd.duosecurity.com.';
+    if (!credentials.secretKey && !secretStored) local['secretKey'] = 'Enter the secret key.';
+    onProblems(local);
+    if (Object.keys(local).length === 0) onContinue();
+  }
+
+  return (
+    <form className="form" onSubmit={submit} noValidate>
+      <h2>Configuration</h2>
+      <p className="muted">
+        From the Admin API application in the Duo Admin Panel (Applications → Admin API). An
+        activity source needs “Grant read log”; a Duo source needs “Grant read resource”.
+      </p>
+      <TextField
+        label="Integration Key"
+        value={credentials.integrationKey}
+        onChange={(value) => {
+          onChange('integrationKey', value);
+        }}
+        error={problems['integrationKey']}
+        placeholder="DIXXXXXXXXXXXXXXXXXX"
+        autoComplete="off"
+        spellCheck={false}
+        name="integrationKey"
+      />
+      <TextField
+        label="Secret Key"
+        type="password"
+        value={credentials.secretKey}
+        onChange={(value) => {
+          onChange('secretKey', value);
+        }}
+        error={problems['secretKey']}
+        hint={
+          secretStored
+            ? 'A secret key is stored. Leave empty to keep it; type a new one to replace it.'
+            : 'Write-only: stored encrypted when you test the connection, never shown again and never logged.'
+        }
+        placeholder={secretStored ? '•••••••• (stored)' : ''}
+        autoComplete="new-password"
+        spellCheck={false}
+        name="secretKey"
+      />
+      <TextField
+        label="API Host"
+        value={credentials.apiHost}
+        onChange={(value) => {
+          onChange('apiHost', value);
+        }}
+        error={problems['apiHost']}
+        placeholder="api-1234abcd.duosecurity.com"
+        autoComplete="off"
+        spellCheck={false}
+        name="apiHost"
+      />
+      <StepActions onBack={onBack} onCancel={onCancel}>
+        <button type="submit" className="button button-primary">
+          Continue
+        </button>
+      </StepActions>
+    </form>
+  );
+}
+
+function ReviewStep({
+  type,
+  details,
+  groupName,
+  credentials,
+  draft,
+  verdict,
+  onVerdict,
+  save,
+  onBack,
+  onCancel,
+}: {
+  type: SourceType;
+  details: Details;
+  groupName: string;
+  credentials: Credentials;
+  draft: Source | null;
+  verdict: ConnectionTest | null;
+  onVerdict: (verdict: ConnectionTest | null) => void;
+  save: () => Promise<Source | null>;
+  onBack: () => void;
+  onCancel: () => void;
+}) {
   const { api } = useSession();
   const toast = useToast();
-  const [passed, setPassed] = useState(source.state === 'verified');
+  const [busy, setBusy] = useState(false);
+  const [waitSeconds, setWaitSeconds] = useState(0);
+  const [problem, setProblem] = useState<string | null>(null);
 
-  async function aggregate() {
+  async function test() {
+    setBusy(true);
+    setProblem(null);
+    onVerdict(null);
+    try {
+      const source = await save();
+      if (!source) return;
+      onVerdict(await testConnectionWaiting(api, source.id, setWaitSeconds));
+    } catch (error) {
+      setProblem(describeError(error));
+    } finally {
+      setWaitSeconds(0);
+      setBusy(false);
+    }
+  }
+
+  async function aggregate(source: Source) {
     try {
       await startAggregation(api, source.id);
       toast.success('Aggregation started: accounts and entitlements are being gathered.');
       navigate(`/sources/${source.id}`);
     } catch (error) {
-      toast.failure(error, 'The aggregation did not start');
+      setProblem(describeError(error));
     }
   }
+
+  const status = busy ? (
+    <Badge tone="info">Testing…</Badge>
+  ) : verdict ? (
+    verdict.ok ? (
+      <Badge tone="good">Passed</Badge>
+    ) : (
+      <Badge tone="bad">Failed</Badge>
+    )
+  ) : (
+    <Badge tone="neutral">Not tested</Badge>
+  );
+  const secret = credentials.secretKey
+    ? 'Entered (write-only)'
+    : draft?.hasSecret
+      ? 'Stored (write-only)'
+      : 'Missing';
+  const passed = verdict?.ok === true && draft !== null ? draft : null;
 
   return (
     <div className="review">
       <h2>Review and Test</h2>
       <Facts
         facts={[
-          ['Connector', SOURCE_TYPE_LABELS[source.type]],
-          ['Name', source.name],
-          ['Description', source.description ?? '—'],
-          ['Integration Key', source.integrationKey ?? '—'],
-          ['Secret Key', source.hasSecret ? 'Stored (write-only)' : 'Missing'],
-          ['API Host', source.apiHost ?? '—'],
-          ['Status', <SourceStateBadge key="state" state={passed ? 'verified' : source.state} />],
+          ['Connector', SOURCE_TYPE_LABELS[type]],
+          ['Name', details.name.trim()],
+          ['Description', details.description.trim() || '—'],
+          [
+            'Source Owner',
+            details.owner
+              ? `${details.owner.displayName}${details.owner.email ? ` · ${details.owner.email}` : ''}`
+              : '—',
+          ],
+          ['Governance group', groupName],
+          ['Integration Key', credentials.integrationKey.trim()],
+          ['Secret Key', secret],
+          ['API Host', credentials.apiHost.trim()],
+          [
+            'Status',
+            <span key="status" data-testid="review-status">
+              {status}
+            </span>,
+          ],
         ]}
       />
-      <p className="muted">A source must pass Test Connection before it syncs.</p>
-      {/* A verdict from before the configuration was edited would mislead: start blank. */}
-      <TestConnectionPanel
-        source={{ ...source, lastTest: null }}
-        onResult={(result) => {
-          setPassed(result.ok);
-        }}
-      />
-      <div className="form-actions">
-        <button type="button" className="button button-ghost" onClick={onEdit}>
-          Edit configuration
+      <p className="muted">
+        Test Connection creates the source and stores its credentials; it must pass before the
+        source syncs. Owner and governance group can be changed later, in the source’s Schedule and
+        settings.
+      </p>
+      <div className="test-panel">
+        <button
+          type="button"
+          className="button button-primary"
+          onClick={() => void test()}
+          disabled={busy}
+        >
+          {busy ? 'Testing…' : 'Test Connection'}
         </button>
+        <div aria-live="polite">
+          {busy && waitSeconds > 0 && <RateLimitWait seconds={waitSeconds} />}
+          {problem && (
+            <div className="verdict verdict-bad" role="alert">
+              <p className="verdict-title">The test could not run</p>
+              <p>{problem}</p>
+            </div>
+          )}
+          {verdict && !busy && <Verdict result={verdict} />}
+        </div>
+      </div>
+      <StepActions onBack={onBack} onCancel={onCancel} disabled={busy}>
+        {passed && type === 'duo' && (
+          <a className="button" href={href(`/sources/${passed.id}`)}>
+            Open source
+          </a>
+        )}
         {passed &&
-          (source.type === 'duo' ? (
+          (type === 'duo' ? (
             <button
               type="button"
               className="button button-primary"
-              onClick={() => void aggregate()}
+              onClick={() => void aggregate(passed)}
             >
               Aggregate now
             </button>
           ) : (
-            <a className="button button-primary" href={href(`/sources/${source.id}`)}>
+            <a className="button button-primary" href={href(`/sources/${passed.id}`)}>
               Open source — activity is syncing
             </a>
           ))}
-        {passed && source.type === 'duo' && (
-          <a className="button" href={href(`/sources/${source.id}`)}>
-            Open source
-          </a>
-        )}
-      </div>
+      </StepActions>
     </div>
   );
 }

@@ -15,6 +15,7 @@ import {
   toMs,
 } from '../../ui/format';
 import { useInterval, useResource } from '../../ui/resource';
+import { href } from '../../ui/router';
 import { DataTable } from '../../ui/table';
 import { useToast } from '../../ui/toasts';
 import { canManage, useSession } from '../auth/session';
@@ -38,7 +39,9 @@ import { BackfillProgress, RunProgress } from './progress';
 import { SourceSettingsTab } from './SourceSettingsTab';
 import { StorageTab } from './StorageTab';
 import { useIdentityNames } from '../identities/useIdentityNames';
+import { RunFollow, runPath, testWaitsFor } from './RunFollow';
 import { TestConnectionPanel } from './TestConnectionPanel';
+import { Link } from '../../ui/router';
 
 export function SourcePage({ id, tab }: { id: string; tab: string }) {
   const { api } = useSession();
@@ -62,7 +65,8 @@ function SourceView({
   const { api, user } = useSession();
   const toast = useToast();
   const runs = useResource(() => listRuns(api, source.id), [api, source.id]);
-  const active = (runs.state.data ?? []).some(isRunActive);
+  const running = (runs.state.data ?? []).find(isRunActive);
+  const active = running !== undefined;
   useInterval(
     () => {
       runs.refresh();
@@ -143,6 +147,7 @@ function SourceView({
           ))
         }
       />
+      {running && <RunFollow run={running} />}
       <Tabs tabs={tabs} current={tab} base={`/sources/${source.id}`} />
       {tab === 'overview' && (
         <div className="grid-2">
@@ -161,12 +166,16 @@ function SourceView({
               ]}
             />
             {manage && source.state !== 'unconfigured' && (
-              <TestConnectionPanel source={source} onResult={refresh} />
+              <TestConnectionPanel
+                source={source}
+                onResult={refresh}
+                {...(running ? { unavailable: testWaitsFor(running) } : {})}
+              />
             )}
             {source.state === 'unconfigured' && (
               <p>
-                <a href={`#/sources/${source.id}/configuration`}>Enter the Duo credentials</a> to
-                connect this source.
+                <a href={href(`/sources/${source.id}/configuration`)}>Enter the Duo credentials</a>{' '}
+                to connect this source.
               </p>
             )}
           </Card>
@@ -195,7 +204,11 @@ function SourceView({
           {manage && source.state !== 'unconfigured' && (
             <>
               <h3>Review and Test</h3>
-              <TestConnectionPanel source={source} onResult={refresh} />
+              <TestConnectionPanel
+                source={source}
+                onResult={refresh}
+                {...(running ? { unavailable: testWaitsFor(running) } : {})}
+              />
             </>
           )}
         </Card>
@@ -232,7 +245,15 @@ function RunsCard({
             </p>
           }
           columns={[
-            { label: 'Kind', value: (r) => r.kind, render: (r) => sentenceCase(r.kind) },
+            {
+              label: 'Kind',
+              value: (r) => r.kind,
+              render: (r) => (
+                <Link to={runPath(r)} title="Open the run: progress, warnings, what it read">
+                  {sentenceCase(r.kind)}
+                </Link>
+              ),
+            },
             {
               label: 'Status',
               value: (r) => r.status,

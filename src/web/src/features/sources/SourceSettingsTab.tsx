@@ -1,10 +1,17 @@
-/** Schedule (sync and aggregation intervals, backfill depth), name and description, deletion. */
-import { useState, type SyntheticEvent } from 'react';
+/**
+ * Schedule (sync and aggregation intervals, backfill depth), name and description, Source Owner
+ * and governance group, deletion.
+ */
+import { useEffect, useState, type SyntheticEvent } from 'react';
 import { ApiError } from '../../api/client';
-import { Card, TextField } from '../../ui/components';
+import { Card, SelectField, TextField } from '../../ui/components';
+import { useResource } from '../../ui/resource';
 import { navigate } from '../../ui/router';
 import { useToast } from '../../ui/toasts';
 import { canManage, useSession } from '../auth/session';
+import { listGovernanceGroups } from '../governance-groups/api';
+import { getIdentity, type Identity } from '../identities/api';
+import { IdentityPicker } from '../identities/IdentityPicker';
 import { deleteSource, updateSource, type Source } from './api';
 
 const HOUR = 3_600_000;
@@ -20,16 +27,43 @@ export function SourceSettingsTab({ source, onSaved }: { source: Source; onSaved
     settings.aggregationIntervalMs ? String(settings.aggregationIntervalMs / HOUR) : '',
   );
   const [backfillDays, setBackfillDays] = useState(String(settings.backfillDays));
+  const [owner, setOwner] = useState<Identity | null>(null);
+  const [groupId, setGroupId] = useState(source.governanceGroupId ?? '');
+  const groups = useResource(() => listGovernanceGroups(api), [api]);
   const [problems, setProblems] = useState<Record<string, string>>({});
   const [confirm, setConfirm] = useState('');
   const manage = canManage(user);
 
+  useEffect(() => {
+    let live = true;
+    getIdentity(api, source.ownerIdentityId).then(
+      (identity) => {
+        if (live) setOwner(identity);
+      },
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, source.ownerIdentityId]);
+
+  const groupOptions = [
+    { value: '', label: 'None' },
+    ...(groups.state.data ?? []).map((g) => ({ value: g.id, label: g.name })),
+  ];
+
   async function save(event: SyntheticEvent) {
     event.preventDefault();
+    if (!owner) {
+      setProblems({ ownerIdentityId: 'Choose the Source Owner.' });
+      return;
+    }
     try {
       await updateSource(api, source.id, {
         name: name.trim(),
         description: description.trim() || null,
+        ownerIdentityId: owner.id,
+        governanceGroupId: groupId || null,
         settings:
           source.type === 'duo'
             ? { aggregationIntervalHours: aggregationHours ? Number(aggregationHours) : null }
@@ -39,15 +73,14 @@ export function SourceSettingsTab({ source, onSaved }: { source: Source; onSaved
       toast.success('Settings saved.');
       onSaved();
     } catch (error) {
-      if (error instanceof ApiError) {
-        const fields = error.fieldProblems();
-        setProblems(
-          Object.fromEntries(
-            Object.entries(fields).map(([k, v]) => [k.replace(/^settings\./, ''), v]),
-          ),
-        );
-      }
-      toast.failure(error, 'The settings were not saved');
+      const fields = error instanceof ApiError ? error.fieldProblems() : {};
+      setProblems(
+        Object.fromEntries(
+          Object.entries(fields).map(([k, v]) => [k.replace(/^settings\./, ''), v]),
+        ),
+      );
+      // A problem shown under its field is not repeated as a toast.
+      if (Object.keys(fields).length === 0) toast.failure(error, 'The settings were not saved');
     }
   }
 
@@ -76,6 +109,37 @@ export function SourceSettingsTab({ source, onSaved }: { source: Source; onSaved
             label="Description"
             value={description}
             onChange={setDescription}
+            disabled={!manage}
+          />
+          {manage ? (
+            <IdentityPicker
+              label="Source Owner"
+              value={owner}
+              onChange={(picked) => {
+                setOwner(picked);
+                setProblems((p) => ({ ...p, ownerIdentityId: '' }));
+              }}
+              error={problems['ownerIdentityId'] || undefined}
+              hint="The person accountable for this source. Matches appear after two letters."
+            />
+          ) : (
+            <TextField
+              label="Source Owner"
+              value={owner?.displayName ?? ''}
+              onChange={() => undefined}
+              disabled
+            />
+          )}
+          <SelectField
+            label="Governance group"
+            value={groupId}
+            onChange={(value) => {
+              setGroupId(value);
+              setProblems((p) => ({ ...p, governanceGroupId: '' }));
+            }}
+            options={groupOptions}
+            error={problems['governanceGroupId'] || undefined}
+            hint="Optional: its members may manage this source."
             disabled={!manage}
           />
           {source.type === 'duo' ? (

@@ -1,14 +1,20 @@
-/** Sources: the list (type, owner, state, last and next run, health) or the first-run screen. */
+/**
+ * Sources: the list (type, owner, state, last and next run, health — "First sync 23 %" while a
+ * source's first sync runs) or the first-run screen.
+ */
 import { canManage, useSession } from '../auth/session';
 import { FirstRun } from '../first-run/FirstRun';
-import { Card, Loaded, PageHeader } from '../../ui/components';
+import { Badge, Card, Loaded, PageHeader } from '../../ui/components';
 import { formatAgo, formatDateTime, sentenceCase } from '../../ui/format';
 import { useInterval, useResource } from '../../ui/resource';
 import { href } from '../../ui/router';
 import { DataTable } from '../../ui/table';
-import { isRunActive, listSources, SOURCE_TYPE_LABELS, type SourceSummary } from './api';
+import { isRunActive, listSources, SOURCE_TYPE_LABELS, type Run, type SourceSummary } from './api';
 import { RunStatusBadge, SourceStateBadge } from './badges';
-import { HealthSummary } from './HealthSummary';
+import { HealthSummary, healthText } from './HealthSummary';
+import { runShare } from './progress';
+import { runPath } from './RunFollow';
+import { Link } from '../../ui/router';
 import { useIdentityNames } from '../identities/useIdentityNames';
 
 export function SourcesPage() {
@@ -80,9 +86,18 @@ export function SourcesPage() {
                   },
                   {
                     label: 'Health',
-                    value: (s) => (typeof s.health === 'string' ? s.health : ''),
-                    render: (s) => <HealthSummary health={s.health} />,
-                    optional: true,
+                    value: (s) =>
+                      isFirstSync(s) && s.lastRun
+                        ? `first sync ${firstSyncPercent(s.lastRun)} %`
+                        : healthText(s.health),
+                    render: (s) =>
+                      isFirstSync(s) && s.lastRun ? (
+                        <FirstSync run={s.lastRun} />
+                      ) : (
+                        <HealthSummary health={s.health} />
+                      ),
+                    // Shown on narrow windows too while a first sync says how far it got.
+                    optional: !list.some(isFirstSync),
                   },
                 ]}
               />
@@ -94,15 +109,33 @@ export function SourcesPage() {
   );
 }
 
+function isFirstSync(source: SourceSummary): boolean {
+  const run = source.lastRun;
+  return run?.kind === 'sync' && isRunActive(run) && run.stats.firstSync;
+}
+
+function firstSyncPercent(run: Run): number {
+  return Math.floor((runShare(run) ?? 0) * 100);
+}
+
+/** Instead of the streams' health, which says little before the first sync has read them. */
+function FirstSync({ run }: { run: Run }) {
+  return (
+    <Link to={runPath(run)} className="small" title="Follow the first sync">
+      <Badge tone="info">First sync {firstSyncPercent(run)} %</Badge>
+    </Link>
+  );
+}
+
 function LastRun({ source }: { source: SourceSummary }) {
   const run = source.lastRun;
   if (!run) return <span className="muted">Never</span>;
   return (
-    <span className="inline-facts">
+    <Link to={runPath(run)} className="inline-facts" title="Open the run">
       <RunStatusBadge status={run.status} />
       <span className="muted">
         {sentenceCase(run.kind)} · {formatAgo(run.finishedAt ?? run.startedAt ?? run.createdAt)}
       </span>
-    </span>
+    </Link>
   );
 }

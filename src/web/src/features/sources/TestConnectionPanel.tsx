@@ -2,11 +2,12 @@
  * Test Connection with a plain verdict: on failure the cause (wrong key, bad signature or clock
  * skew, missing permission — named —, host unreachable, TLS, rate limited) and the fix.
  */
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Badge } from '../../ui/components';
 import { formatAgo } from '../../ui/format';
 import { useSession } from '../auth/session';
-import { testConnection, testDetails, type ConnectionTest, type Source } from './api';
+import { testDetails, type ConnectionTest, type Source } from './api';
+import { RateLimitWait, testConnectionWaiting } from './RateLimitWait';
 import { describeError } from '../../api/client';
 
 const CAUSES: Record<string, string> = {
@@ -22,6 +23,9 @@ const CAUSES: Record<string, string> = {
   bad_response: 'Duo answered with something unexpected',
 };
 
+/** Within this clock skew Duo's verdict on a signature is about the secret key alone. */
+const CLOCKS_AGREE_SECONDS = 5;
+
 const NETWORK_REASONS: Record<string, string> = {
   dns: 'the host name does not resolve (DNS)',
   refused: 'the connection was refused',
@@ -34,26 +38,31 @@ const NETWORK_REASONS: Record<string, string> = {
 export function TestConnectionPanel({
   source,
   onResult,
+  unavailable,
 }: {
   source: Source;
   onResult?: (result: ConnectionTest) => void;
+  /** Why the test cannot run now and when it can (e.g. a run holds the source): disables it. */
+  unavailable?: ReactNode;
 }) {
   const { api } = useSession();
   const [result, setResult] = useState<ConnectionTest | null>(source.lastTest ?? null);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
+  const [waitSeconds, setWaitSeconds] = useState(0);
 
   async function run() {
     setBusy(true);
     setProblem(null);
     try {
-      const verdict = await testConnection(api, source.id);
+      const verdict = await testConnectionWaiting(api, source.id, setWaitSeconds);
       const stamped = verdict;
       setResult(stamped);
       onResult?.(stamped);
     } catch (error) {
       setProblem(describeError(error));
     } finally {
+      setWaitSeconds(0);
       setBusy(false);
     }
   }
@@ -64,11 +73,18 @@ export function TestConnectionPanel({
         type="button"
         className="button button-primary"
         onClick={() => void run()}
-        disabled={busy}
+        disabled={busy || unavailable !== undefined}
+        {...(unavailable === undefined ? {} : { 'aria-describedby': 'test-unavailable' })}
       >
         {busy ? 'Testing…' : 'Test Connection'}
       </button>
+      {unavailable !== undefined && (
+        <p className="muted small test-panel-blocked" id="test-unavailable">
+          {unavailable}
+        </p>
+      )}
       <div aria-live="polite">
+        {busy && waitSeconds > 0 && <RateLimitWait seconds={waitSeconds} />}
         {problem && (
           <div className="verdict verdict-bad" role="alert">
             <p className="verdict-title">The test could not run</p>
@@ -97,7 +113,11 @@ export function Verdict({ result }: { result: ConnectionTest }) {
   const cause =
     details.networkReason === 'tls'
       ? 'The TLS certificate of the API host was not accepted'
-      : ((result.code ? CAUSES[result.code] : undefined) ?? 'The connection failed');
+      : result.code === 'invalid_signature' &&
+          details.clockSkewSeconds !== undefined &&
+          Math.abs(details.clockSkewSeconds) <= CLOCKS_AGREE_SECONDS
+        ? 'The secret key is wrong'
+        : ((result.code ? CAUSES[result.code] : undefined) ?? 'The connection failed');
   return (
     <div className="verdict verdict-bad" data-verdict="failed" role="alert">
       <p className="verdict-title">

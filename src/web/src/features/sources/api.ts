@@ -7,6 +7,7 @@
 import type { Api } from '../../api/client';
 import type {
   ConnectionTest,
+  ConnectionTestWait,
   Run,
   RunList,
   RunStarted,
@@ -35,6 +36,7 @@ export type {
   StreamRetention,
   StreamState,
   StreamStorage,
+  StreamRunCounts,
 } from '../../../../api/contract/index.js';
 
 export const SOURCE_TYPE_LABELS: Record<SourceType, string> = {
@@ -101,6 +103,11 @@ export function configureSource(api: Api, id: string, input: Configuration): Pro
 
 export function testConnection(api: Api, id: string): Promise<ConnectionTest> {
   return api.post<ConnectionTest>(`/sources/${id}/test-connection`);
+}
+
+/** Seconds a Test Connection started now would wait for Duo's rate limit (0: none). */
+export async function connectionTestWait(api: Api, id: string): Promise<number> {
+  return (await api.get<ConnectionTestWait>(`/sources/${id}/test-connection`)).waitSeconds;
 }
 
 export async function startAggregation(api: Api, id: string): Promise<string> {

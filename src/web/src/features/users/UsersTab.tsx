@@ -1,14 +1,31 @@
-/** Console users: list, add (with a role), change role, remove. */
-import { useState, type SyntheticEvent } from 'react';
+/**
+ * Console users: list (with the identity each is linked to), add (with a role), change role,
+ * link to an identity (what a source manager manages follows from it), set a new password
+ * (the user changes it at their next sign-in), remove.
+ */
+import { useEffect, useState, type SyntheticEvent } from 'react';
 import { ApiError } from '../../api/client';
-import { Card, Loaded, SelectField, TextField } from '../../ui/components';
-import { formatAgo } from '../../ui/format';
+import { Badge, Card, Loaded, SelectField, TextField } from '../../ui/components';
+import { formatAgo, formatDateTime } from '../../ui/format';
 import { useResource } from '../../ui/resource';
+import { Link } from '../../ui/router';
 import { DataTable } from '../../ui/table';
 import { useToast } from '../../ui/toasts';
-import { ROLE_LABELS, type Role } from '../auth/api';
+import { PASSWORD_HINT, ROLE_LABELS, type Role } from '../auth/api';
+import { problemsByField } from '../auth/ChangePasswordForm';
 import { useSession } from '../auth/session';
-import { createUser, deleteUser, listUsers, updateUser } from './api';
+import { getIdentity, type Identity } from '../identities/api';
+import { IdentityPicker } from '../identities/IdentityPicker';
+import { useIdentityNames } from '../identities/useIdentityNames';
+import {
+  createUser,
+  deleteUser,
+  listUsers,
+  resetPassword,
+  updateUser,
+  type ConsoleUser,
+} from './api';
+import './users.css';
 
 const ROLE_OPTIONS = (Object.keys(ROLE_LABELS) as Role[]).map((role) => ({
   value: role,
@@ -23,6 +40,11 @@ export function UsersTab() {
   const [password, setPassword] = useState('');
   const [role, setRole] = useState<Role>('viewer');
   const [problems, setProblems] = useState<Record<string, string>>({});
+  const [managedId, setManagedId] = useState<string | null>(null);
+  const identityNames = useIdentityNames(
+    (users.state.data ?? []).flatMap((u) => (u.identityId === null ? [] : [u.identityId])),
+  );
+  const managed = users.state.data?.find((u) => u.id === managedId);
 
   async function add(event: SyntheticEvent) {
     event.preventDefault();
@@ -34,7 +56,7 @@ export function UsersTab() {
       setProblems({});
       users.reload();
     } catch (error) {
-      if (error instanceof ApiError) setProblems(error.fieldProblems());
+      if (error instanceof ApiError) setProblems(problemsByField(error));
       toast.failure(error, 'The user was not added');
     }
   }
@@ -54,6 +76,7 @@ export function UsersTab() {
     try {
       await deleteUser(api, id);
       toast.success(`User ${name} removed.`);
+      if (managedId === id) setManagedId(null);
       users.refresh();
     } catch (error) {
       toast.failure(error, 'The user was not removed');
@@ -61,7 +84,7 @@ export function UsersTab() {
   }
 
   return (
-    <div className="grid-2">
+    <div className="grid-2 users-layout">
       <Card title="Users">
         <Loaded resource={users.state} retry={users.reload}>
           {(list) => (
@@ -71,7 +94,16 @@ export function UsersTab() {
               rowKey={(u) => u.id}
               csvName="users"
               columns={[
-                { label: 'User name', value: (u) => u.username },
+                {
+                  label: 'User name',
+                  value: (u) => u.username,
+                  render: (u) => (
+                    <span className="users-name">
+                      {u.username}
+                      {u.mustChangePassword && <Badge tone="warn">Must change password</Badge>}
+                    </span>
+                  ),
+                },
                 {
                   label: 'Role',
                   value: (u) => ROLE_LABELS[u.role],
@@ -93,69 +125,268 @@ export function UsersTab() {
                     ),
                 },
                 {
+                  label: 'Identity',
+                  value: (u) =>
+                    u.identityId === null ? '' : (identityNames.get(u.identityId) ?? ''),
+                  render: (u) =>
+                    u.identityId === null ? (
+                      <span className="muted users-nowrap">Not linked</span>
+                    ) : (
+                      (identityNames.get(u.identityId) ?? '…')
+                    ),
+                },
+                {
                   label: 'Last sign-in',
-                  value: (u) => formatAgo(u.lastSignInAt),
+                  value: (u) => formatDateTime(u.lastSignInAt),
+                  render: (u) =>
+                    u.lastSignInAt === null ? (
+                      'never'
+                    ) : (
+                      <time
+                        dateTime={new Date(u.lastSignInAt).toISOString()}
+                        title={formatDateTime(u.lastSignInAt)}
+                      >
+                        {formatAgo(u.lastSignInAt)}
+                      </time>
+                    ),
                   optional: true,
                 },
                 {
                   label: 'Actions',
                   value: () => '',
-                  render: (u) =>
-                    u.id === me.id ? (
-                      <span className="muted small">You</span>
-                    ) : (
+                  render: (u) => (
+                    <span className="user-actions">
                       <button
                         type="button"
-                        className="button button-small button-ghost"
-                        onClick={() => void remove(u.id, u.username)}
+                        className="button button-small"
+                        aria-label={`Manage ${u.username}`}
+                        aria-pressed={managedId === u.id}
+                        onClick={() => {
+                          setManagedId(managedId === u.id ? null : u.id);
+                        }}
                       >
-                        Remove
+                        Manage
                       </button>
-                    ),
+                      {u.id === me.id ? (
+                        <span className="muted small">You</span>
+                      ) : (
+                        <button
+                          type="button"
+                          className="button button-small button-ghost"
+                          onClick={() => void remove(u.id, u.username)}
+                        >
+                          Remove
+                        </button>
+                      )}
+                    </span>
+                  ),
                 },
               ]}
             />
           )}
         </Loaded>
       </Card>
-      <Card title="Add a user">
-        <form className="form" onSubmit={(event) => void add(event)} noValidate>
-          <TextField
-            label="User name"
-            value={username}
-            onChange={setUsername}
-            error={problems['username']}
-            autoComplete="off"
-          />
-          <TextField
-            label="Password"
-            type="password"
-            value={password}
-            onChange={setPassword}
-            error={problems['password']}
-            autoComplete="new-password"
-            hint="At least 12 characters."
-          />
-          <SelectField
-            label="Role"
-            value={role}
-            onChange={(v) => {
-              setRole(v as Role);
+      <div className="users-side">
+        {managed && (
+          <ManageUser
+            key={managed.id}
+            user={managed}
+            isMe={managed.id === me.id}
+            onChanged={users.refresh}
+            onClose={() => {
+              setManagedId(null);
             }}
-            options={ROLE_OPTIONS}
-            error={problems['role']}
           />
-          <div className="form-actions">
-            <button
-              type="submit"
-              className="button button-primary"
-              disabled={!username.trim() || !password}
-            >
-              Add user
-            </button>
-          </div>
-        </form>
-      </Card>
+        )}
+        <Card title="Add a user">
+          <form className="form" onSubmit={(event) => void add(event)} noValidate>
+            <TextField
+              label="User name"
+              value={username}
+              onChange={setUsername}
+              error={problems['username']}
+              autoComplete="off"
+            />
+            <TextField
+              label="Password"
+              type="password"
+              value={password}
+              onChange={setPassword}
+              error={problems['password']}
+              autoComplete="new-password"
+              hint={PASSWORD_HINT.new}
+            />
+            <SelectField
+              label="Role"
+              value={role}
+              onChange={(v) => {
+                setRole(v as Role);
+              }}
+              options={ROLE_OPTIONS}
+              error={problems['role']}
+            />
+            <div className="form-actions">
+              <button
+                type="submit"
+                className="button button-primary"
+                disabled={!username.trim() || !password}
+              >
+                Add user
+              </button>
+            </div>
+          </form>
+        </Card>
+      </div>
     </div>
+  );
+}
+
+/** One user's identity link and a new password for them. */
+function ManageUser({
+  user,
+  isMe,
+  onChanged,
+  onClose,
+}: {
+  user: ConsoleUser;
+  isMe: boolean;
+  onChanged: () => void;
+  onClose: () => void;
+}) {
+  const { api } = useSession();
+  const toast = useToast();
+  const [linked, setLinked] = useState<Identity | null>(null);
+  const [picked, setPicked] = useState<Identity | null>(null);
+  const [newPassword, setNewPassword] = useState('');
+  const [passwordProblem, setPasswordProblem] = useState<string | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    let live = true;
+    if (user.identityId === null) {
+      setLinked(null);
+      setPicked(null);
+      return;
+    }
+    getIdentity(api, user.identityId).then(
+      (identity) => {
+        if (!live) return;
+        setLinked(identity);
+        setPicked(identity);
+      },
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, user.identityId]);
+
+  const linkChanged = (picked?.id ?? null) !== user.identityId;
+
+  async function saveLink() {
+    setBusy(true);
+    try {
+      await updateUser(api, user.id, { identityId: picked?.id ?? null });
+      toast.success(
+        picked
+          ? `${user.username} is linked to ${picked.displayName}.`
+          : `${user.username} is linked to no identity.`,
+      );
+      onChanged();
+    } catch (error) {
+      toast.failure(error, 'The link was not saved');
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function setPassword(event: SyntheticEvent) {
+    event.preventDefault();
+    setBusy(true);
+    try {
+      await resetPassword(api, user.id, newPassword);
+      setNewPassword('');
+      setPasswordProblem(undefined);
+      toast.success(
+        `New password set for ${user.username}. Their sessions ended; they choose their own at the next sign-in.`,
+      );
+      onChanged();
+    } catch (error) {
+      const problem = error instanceof ApiError ? problemsByField(error)['newPassword'] : undefined;
+      setPasswordProblem(problem === undefined ? undefined : `The password ${problem}.`);
+      if (problem === undefined) toast.failure(error, 'The password was not set');
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Card
+      title={`Manage ${user.username}`}
+      className="manage-user"
+      actions={
+        <button type="button" className="button button-small button-ghost" onClick={onClose}>
+          Close
+        </button>
+      }
+    >
+      <section className="manage-user-part" aria-label={`Identity of ${user.username}`}>
+        <h3>Linked identity</h3>
+        <p className="muted small">
+          {linked
+            ? `Linked to ${linked.displayName}.`
+            : user.identityId === null
+              ? 'Not linked to an identity.'
+              : 'Linked to an identity.'}{' '}
+          A source manager manages the sources their identity owns or whose governance group it
+          belongs to: until linked, they manage none.
+        </p>
+        <IdentityPicker
+          label={`Identity of ${user.username}`}
+          value={picked}
+          onChange={setPicked}
+          allowCreate={false}
+        />
+        <div className="form-actions">
+          <button
+            type="button"
+            className="button button-primary"
+            disabled={busy || !linkChanged}
+            onClick={() => void saveLink()}
+          >
+            {picked || user.identityId === null ? 'Save link' : 'Remove link'}
+          </button>
+        </div>
+      </section>
+      <section className="manage-user-part" aria-label={`Password of ${user.username}`}>
+        <h3>Password</h3>
+        {isMe ? (
+          <p className="muted small">
+            Change your own password under <Link to="/settings/password">Your password</Link>.
+          </p>
+        ) : (
+          <form className="form" onSubmit={(event) => void setPassword(event)} noValidate>
+            <TextField
+              label={`New password for ${user.username}`}
+              type="password"
+              value={newPassword}
+              onChange={setNewPassword}
+              error={passwordProblem}
+              hint={`${PASSWORD_HINT.other} Their sessions end, and they choose their own at the next sign-in.`}
+              autoComplete="new-password"
+            />
+            <div className="form-actions">
+              <button
+                type="submit"
+                className="button button-primary"
+                disabled={busy || !newPassword}
+              >
+                Set password
+              </button>
+            </div>
+          </form>
+        )}
+      </section>
+    </Card>
   );
 }

@@ -1,4 +1,7 @@
-/** Console users (admin only): `GET/POST /users`, `PATCH/DELETE /users/:id`. */
+/**
+ * Console users (admin only): `GET/POST /users`, `PATCH/DELETE /users/:id` (role, linked
+ * identity), `POST /users/:id/password` (a new password the user changes at next sign-in).
+ */
 import type { Api } from '../../api/client';
 import type { ConsoleUser, Role, User, UserList } from '../../../../api/contract/index.js';
 
@@ -18,9 +21,14 @@ export function createUser(
 export async function updateUser(
   api: Api,
   id: string,
-  patch: { role?: Role; password?: string },
+  patch: { role?: Role; identityId?: string | null },
 ): Promise<void> {
   await api.patch(`/users/${id}`, patch);
+}
+
+/** Sets another user's password: their sessions end; they choose their own at next sign-in. */
+export async function resetPassword(api: Api, id: string, newPassword: string): Promise<void> {
+  await api.post(`/users/${id}/password`, { newPassword });
 }
 
 export async function deleteUser(api: Api, id: string): Promise<void> {
