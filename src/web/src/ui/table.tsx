@@ -252,9 +252,8 @@ export function DataTable<T>({
                             onClick={header.column.getToggleSortingHandler()}
                           >
                             {flexRender(header.column.columnDef.header, header.getContext())}
-                            <span className="th-sort-mark" aria-hidden="true">
-                              {direction === 'asc' ? '▲' : direction === 'desc' ? '▼' : '↕'}
-                            </span>
+                            {/* The mark is drawn by CSS: the header's text stays its label. */}
+                            <span className="th-sort-mark" aria-hidden="true" />
                           </button>
                         ) : (
                           flexRender(header.column.columnDef.header, header.getContext())
