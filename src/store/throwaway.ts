@@ -28,8 +28,31 @@ export async function createThrowawayDatabase(
   return {
     name,
     url: url.toString(),
-    drop: () => onServer(adminUrl, `drop database if exists ${name} with (force)`),
+    drop: () => dropWhenIdle(adminUrl, name),
   };
+}
+
+/**
+ * Drops the database once no session is left on it (waiting up to 2 s), then forcibly: a pool
+ * destroyed a moment ago ends its connections asynchronously, and a forced drop that kills one
+ * still ending makes its client emit "terminating connection", which, unhandled, ends the
+ * process that owned the pool.
+ */
+async function dropWhenIdle(adminUrl: string, name: string): Promise<void> {
+  const admin = openDatabase(adminUrl, { maxConnections: 1 });
+  try {
+    for (let tries = 0; tries < 100; tries++) {
+      const { rows } = await sql<{ sessions: number }>`
+        select count(*)::int as sessions from pg_stat_activity where datname = ${name}`.execute(
+        admin,
+      );
+      if ((rows[0]?.sessions ?? 0) === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await sql.raw(`drop database if exists ${name} with (force)`).execute(admin);
+  } finally {
+    await admin.destroy();
+  }
 }
 
 async function onServer(adminUrl: string, statement: string): Promise<void> {
