@@ -256,6 +256,7 @@ class StreamSyncer {
         await this.#reportWindows();
         if (phase === 'recent' && window.resume === undefined) break;
       }
+      this.#settleRateLimited(stream);
       await updateStream(this.#ctx.db, this.#sourceId, stream, {
         state: 'ok',
         lastSuccessAt: ms(this.#ctx.clock()),
@@ -265,6 +266,7 @@ class StreamSyncer {
       return true;
     } catch (error) {
       if (this.#signal.aborted) throw error;
+      this.#settleRateLimited(stream);
       const notAvailable =
         STREAM_INFO[stream].optional &&
         error instanceof DuoError &&
@@ -462,6 +464,27 @@ class StreamSyncer {
       );
     }
     for (const warning of page.warnings) this.#report.warn(`${stream}: ${warning}`);
+  }
+
+  /**
+   * Brings the run's count of the stream's 429s up to the client's: a 429 answered to a request
+   * no stored page followed (a window's last, empty read; a request that then failed) is counted
+   * too, not only those before a page.
+   */
+  #settleRateLimited(stream: StreamName): void {
+    const rateLimited = this.#rateLimited(stream);
+    const counts = this.#counts.get(stream);
+    if (counts === undefined ? rateLimited === 0 : counts.rateLimited === rateLimited) return;
+    const settled = counts ?? {
+      pages: 0,
+      eventsNew: 0,
+      eventsUpdated: 0,
+      rejected: 0,
+      rateLimited,
+    };
+    settled.rateLimited = rateLimited;
+    this.#counts.set(stream, settled);
+    this.#report.count(stream, { ...settled });
   }
 
   #rateLimited(stream: StreamName): number {
