@@ -285,6 +285,13 @@ describe('the console in light and dark, wide and on a phone', () => {
         }
         if (backgrounds[0] === backgrounds[1])
           problems.push(`${screen.name} ${size}: the body looks the same in both themes`);
+        // Dark, chosen with the toggle, is still chosen and showing after a reload.
+        await page.reload();
+        await settled();
+        if (!(await page.getByRole('radio', { name: 'Dark', exact: true }).isChecked()))
+          problems.push(`${screen.name} ${size}: the toggle forgot Dark on reload`);
+        if ((await bodyBackground()) !== backgrounds[1])
+          problems.push(`${screen.name} ${size}: the page is not dark after a reload`);
       }
     }
     await choose('System');
