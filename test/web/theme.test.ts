@@ -84,7 +84,7 @@ const LAYOUT_PROBLEMS = `(() => {
   for (const card of document.querySelectorAll('.card')) {
     const heading = card.querySelector('.card-header h2');
     if (!heading) continue;
-    for (const tool of card.querySelectorAll('.card-actions, .table-tools'))
+    for (const tool of card.querySelectorAll('.card-actions, .table-bar > *'))
       if (overlap(heading.getBoundingClientRect(), tool.getBoundingClientRect()))
         problems.push('the card title "' + heading.innerText + '" overlaps ' + tool.className);
   }
