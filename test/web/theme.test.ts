@@ -201,11 +201,11 @@ describe('the console in light and dark, wide and on a phone', () => {
     expect(await bodyBackground()).toBe(dark);
 
     // The choice applies with the console's own script blocked: no light flash before it runs.
-    await page.route('**/assets/*.js', (route) => route.abort());
+    await page.route('**/assets/index-*.js', (route) => route.abort());
     await page.reload();
     expect(await theme()).toBe('dark');
     expect(await bodyBackground()).toBe(dark);
-    await page.unroute('**/assets/*.js');
+    await page.unroute('**/assets/index-*.js');
 
     await page.reload();
     await page.getByRole('table', { name: 'Sources' }).waitFor();

@@ -1,6 +1,6 @@
 /**
  * The colour theme: System (follows `prefers-color-scheme`), Light or Dark, remembered in
- * localStorage under `duo-insights-theme`. `public/theme.js` applies a remembered choice
+ * localStorage under `duo-insights-theme`. `public/assets/theme.js` applies a remembered choice
  * before the first paint (`data-theme` on `<html>`, which styles.css reads); this module
  * changes it, and tells what is drawn by script (the activity chart) which theme shows.
  *
