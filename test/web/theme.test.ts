@@ -107,6 +107,11 @@ const CONTRAST_FAILURES = `(async () => {
   );
 })()`;
 
+/** The colours of the activity chart's legend markers, which uPlot sets from each series. */
+const CHART_MARKERS = `[...document.querySelectorAll('.chart .u-marker')]
+  .map((m) => getComputedStyle(m).borderColor + ' ' + getComputedStyle(m).backgroundColor)
+  .join('; ')`;
+
 function bodyBackground(): Promise<string> {
   return page.evaluate<string>(BODY_BACKGROUND);
 }
@@ -271,10 +276,12 @@ describe('the console in light and dark, wide and on a phone', () => {
         await page.goto(`${server.url}${screen.path}`);
         await settled();
         const backgrounds: string[] = [];
+        const markers: string[] = [];
         for (const theme of ['light', 'dark'] as const) {
           await choose(theme === 'light' ? 'Light' : 'Dark');
           await page.waitForTimeout(150);
           backgrounds.push(await bodyBackground());
+          if (screen.name === 'identity') markers.push(await page.evaluate<string>(CHART_MARKERS));
           if (size === 'phone')
             for (const problem of await layoutProblems())
               problems.push(`${screen.name} ${theme} ${size}: ${problem}`);
@@ -283,6 +290,9 @@ describe('the console in light and dark, wide and on a phone', () => {
               problems.push(`${screen.name} ${theme}: contrast ${failure}`);
           await shoot(screen.name, theme, size);
         }
+        // The activity chart is drawn again in the theme's colours (its legend shows them).
+        if (markers.length > 0 && (markers[0] === '' || markers[0] === markers[1]))
+          problems.push(`${screen.name} ${size}: the chart keeps its colours in both themes`);
         if (backgrounds[0] === backgrounds[1])
           problems.push(`${screen.name} ${size}: the body looks the same in both themes`);
         // Dark, chosen with the toggle, is still chosen and showing after a reload.
