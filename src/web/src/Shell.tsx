@@ -13,6 +13,8 @@ import { SourcePage } from './features/sources/SourcePage';
 import { SourcesPage } from './features/sources/SourcesPage';
 import { EmptyState } from './ui/components';
 import { href, useRoute } from './ui/router';
+import { ThemeToggle } from './ui/ThemeToggle';
+import './shell.css';
 
 const NAV = [
   { id: 'sources', label: 'Sources' },
@@ -52,6 +54,7 @@ export function Shell() {
             ))}
           </ul>
         </nav>
+        <ThemeToggle />
         <div className="sidebar-user">
           <span className="user-name">{user.username}</span>
           <span className="user-role">{ROLE_LABELS[user.role]}</span>

@@ -8,6 +8,8 @@ import { useId, type ReactNode, type InputHTMLAttributes, type SelectHTMLAttribu
 import { describeError } from '../api/client';
 import type { Resource } from './resource';
 import { href } from './router';
+import { useCurrentInView } from './scroll-current';
+import './tabs.css';
 
 export type Tone = 'good' | 'bad' | 'warn' | 'info' | 'muted' | 'neutral';
 
@@ -259,8 +261,9 @@ export function Tabs({
   current: string;
   base: string;
 }) {
+  const ref = useCurrentInView<HTMLElement>(current);
   return (
-    <nav className="tabs" aria-label="Sections">
+    <nav className="tabs" aria-label="Sections" ref={ref}>
       {tabs.map((tab) => (
         <a
           key={tab.id}

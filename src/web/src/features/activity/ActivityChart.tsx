@@ -8,6 +8,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import { formatNumber } from '../../ui/format';
+import { useTheme } from '../../ui/theme';
 import {
   dayStartMs,
   resultBucket,
@@ -23,10 +24,11 @@ const LABELS: Record<ResultBucket, string> = {
   denied: 'Denied or error',
   fraud: 'Fraud',
 };
+/** Colours are styles.css variables, read for the theme showing (light or dark). */
 const COLORS: Record<ResultBucket, string> = {
-  success: '#2f9e6b',
-  denied: '#e0a23b',
-  fraud: '#d64545',
+  success: '--success-color',
+  denied: '--denied-color',
+  fraud: '--fraud-color',
 };
 
 /** Other types, in the order the chart draws them, with their names. */
@@ -37,7 +39,7 @@ const TYPE_LABELS: Readonly<Record<string, string>> = {
   activity: 'Activity log',
   trust_monitor: 'Trust Monitor',
 };
-const TYPE_COLORS = ['#3b6fd6', '#7a4fc4', '#5b6675', '#1f8a99'];
+const TYPE_COLORS = ['--chart-1', '--chart-2', '--chart-3', '--chart-4'];
 
 export interface DailySeries {
   readonly days: number[];
@@ -108,6 +110,17 @@ export function dailySummary(series: DailySeries): string {
   return [auth, ...others].join('; ') + '.';
 }
 
+/** A colour variable as a canvas needs it: resolved, for the theme the element shows. */
+function cssColor(element: HTMLElement, variable: string): string {
+  const probe = document.createElement('span');
+  probe.style.display = 'none';
+  probe.style.color = `var(${variable})`;
+  element.appendChild(probe);
+  const color = getComputedStyle(probe).color;
+  probe.remove();
+  return color;
+}
+
 /** uPlot passes null (typed as number) while the cursor is off the chart. */
 function dayLabel(seconds: unknown): string {
   return typeof seconds === 'number' ? new Date(seconds * 1000).toISOString().slice(0, 10) : '—';
@@ -122,6 +135,8 @@ export function ActivityChart({
 }) {
   const series = useMemo(() => dailySeries(daily, 90, Date.now(), others), [daily, others]);
   const box = useRef<HTMLDivElement>(null);
+  // Redrawn in the other theme's colours when the theme changes.
+  const theme = useTheme();
 
   useEffect(() => {
     const element = box.current;
@@ -139,6 +154,8 @@ export function ActivityChart({
       ...series.types.map((t) => t.counts),
     ];
     const bars = uPlot.paths.bars?.({ size: [0.8, 14], align: 0 });
+    const axis = cssColor(element, '--text-2');
+    const grid = cssColor(element, '--chart-grid');
     const plot = new uPlot(
       {
         width: Math.max(element.clientWidth, 280),
@@ -150,8 +167,8 @@ export function ActivityChart({
           y: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.1))] },
         },
         axes: [
-          { stroke: '#5b6675', grid: { show: false }, ticks: { show: false } },
-          { stroke: '#5b6675', grid: { stroke: '#e6e9ee' }, ticks: { show: false }, size: 44 },
+          { stroke: axis, grid: { show: false }, ticks: { show: false } },
+          { stroke: axis, grid: { stroke: grid }, ticks: { show: false }, size: 44 },
         ],
         series: [
           {
@@ -160,8 +177,8 @@ export function ActivityChart({
           },
           ...order.map((bucket) => ({
             label: LABELS[bucket],
-            fill: COLORS[bucket],
-            stroke: COLORS[bucket],
+            fill: cssColor(element, COLORS[bucket]),
+            stroke: cssColor(element, COLORS[bucket]),
             width: 0,
             ...(bars ? { paths: bars } : {}),
             points: { show: false },
@@ -171,7 +188,7 @@ export function ActivityChart({
           // Other types: lines of their own, not stacked on the authentication results.
           ...series.types.map((t, i) => ({
             label: typeLabel(t.type),
-            stroke: TYPE_COLORS[i % TYPE_COLORS.length] ?? '#5b6675',
+            stroke: cssColor(element, TYPE_COLORS[i % TYPE_COLORS.length] ?? '--chart-3'),
             width: 2,
             dash: [4, 3],
             points: { show: false },
@@ -191,7 +208,7 @@ export function ActivityChart({
       observer.disconnect();
       plot.destroy();
     };
-  }, [series]);
+  }, [series, theme]);
 
   return (
     <figure

@@ -74,8 +74,8 @@ export function Logo() {
     <svg className="logo" viewBox="0 0 32 32" aria-hidden="true">
       <rect width="32" height="32" rx="7" fill="currentColor" />
       <path
+        className="logo-mark"
         d="M9 16.5l4.5 4.5L23 11"
-        stroke="white"
         strokeWidth="3.2"
         fill="none"
         strokeLinecap="round"
