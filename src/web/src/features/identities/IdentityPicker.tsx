@@ -88,7 +88,8 @@ export function IdentityPicker({
     if (event.key === 'ArrowDown') {
       event.preventDefault();
       setOpen(true);
-      setActive((i) => Math.min(i + 1, matches.length - 1));
+      // Before the matches come the first one stays active, never none (-1).
+      setActive((i) => Math.max(Math.min(i + 1, matches.length - 1), 0));
     } else if (event.key === 'ArrowUp') {
       event.preventDefault();
       setActive((i) => Math.max(i - 1, 0));
