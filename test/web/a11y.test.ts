@@ -130,6 +130,11 @@ describe('the web console for keyboard and screen-reader users', () => {
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     problems.push(...(await axeProblems('sign-in')));
     await shot('sign-in');
+    await page.getByLabel('User name').fill('admin');
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').getByText('do not match').waitFor();
+    problems.push(...(await axeProblems('sign-in refused')));
 
     await signIn();
     await page.getByRole('heading', { name: 'Welcome to duo-insights' }).waitFor();
@@ -205,6 +210,10 @@ describe('the web console for keyboard and screen-reader users', () => {
       await page.waitForLoadState('networkidle');
       problems.push(...(await axeProblems(`settings ${tab}`)));
     }
+    await settings.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('button', { name: 'Manage admin' }).click();
+    await page.getByRole('heading', { name: 'Manage admin' }).waitFor();
+    problems.push(...(await axeProblems('settings Users, managing a user')));
     await shot('settings');
 
     // The create-source wizard, step by step.
@@ -223,6 +232,8 @@ describe('the web console for keyboard and screen-reader users', () => {
     await page.getByRole('listbox').getByRole('option').first().waitFor();
     problems.push(...(await axeProblems('wizard owner matches')));
     await page.getByRole('listbox').getByRole('option').first().click();
+    await page.getByRole('button', { name: 'Change' }).waitFor();
+    problems.push(...(await axeProblems('wizard owner picked')));
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('heading', { name: 'Configuration' }).waitFor();
     problems.push(...(await axeProblems('wizard configuration')));
@@ -279,6 +290,7 @@ describe('the web console for keyboard and screen-reader users', () => {
     await tabTo(/^Sources$/, 10, 'Shift+Tab');
     expect((await focused()).current).toBe('page');
     await tabTo(/^Identities$/);
+    await shot('nav-focus');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Identities' }).waitFor();
     // The search box takes focus on this page; focus stays visible.
@@ -346,5 +358,18 @@ describe('the web console for keyboard and screen-reader users', () => {
     await tabTo(/^Back$/);
     await page.keyboard.press('Enter');
     await expect.poll(focused).toMatchObject({ tag: 'input', kind: 'radio', visible: true });
+
+    // A panel opened with Enter takes focus and closes with Escape, back to what opened it.
+    await page.goto(`${server.url}/settings/users`);
+    await page.getByRole('table', { name: 'Users' }).waitFor();
+    await tabTo(/^Manage admin$/);
+    await page.keyboard.press('Enter');
+    await expect.poll(focused).toMatchObject({ tag: 'h2', text: 'Manage admin', visible: true });
+    await shot('panel-focus');
+    await page.keyboard.press('Escape');
+    await page.getByRole('heading', { name: 'Manage admin' }).waitFor({ state: 'detached' });
+    await expect
+      .poll(focused)
+      .toMatchObject({ tag: 'button', text: 'Manage admin', visible: true });
   }, 120_000);
 });

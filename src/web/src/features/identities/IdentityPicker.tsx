@@ -99,7 +99,9 @@ export function IdentityPicker({
         event.preventDefault();
         choose(match);
       }
-    } else if (event.key === 'Escape') {
+    } else if (event.key === 'Escape' && showList) {
+      // Closes the list only, not a panel around the picker.
+      event.preventDefault();
       setOpen(false);
     }
   }
