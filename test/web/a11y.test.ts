@@ -41,6 +41,9 @@ async function axeProblems(screen: string): Promise<string[]> {
   const violations = await page.evaluate<Violation[]>(
     'window.axe.run(document).then((result) => result.violations)',
   );
+  // Every screen has one heading of its own, where focus lands when it opens.
+  const headings = await page.locator('h1').count();
+  const own = headings === 1 ? [] : [`${screen}: ${String(headings)} h1 headings, not one`];
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map(
@@ -49,7 +52,8 @@ async function axeProblems(screen: string): Promise<string[]> {
           .slice(0, 5)
           .map((n) => n.target.map(String).join(' '))
           .join(', ')}: ${v.help}`,
-    );
+    )
+    .concat(own);
 }
 
 async function shot(name: string): Promise<void> {
@@ -246,12 +250,26 @@ describe('the web console for keyboard and screen-reader users', () => {
     problems.push(...(await axeProblems('wizard review')));
     await page.getByRole('button', { name: 'Cancel' }).click();
 
-    // Narrow window: the same checks where the layout differs.
+    // A phone's window: the same checks where the layout differs.
     await page.setViewportSize({ width: 390, height: 844 });
     await page.getByRole('link', { name: 'Sources', exact: true }).first().click();
     await sources.waitFor();
     problems.push(...(await axeProblems('sources, narrow')));
     await shot('sources-narrow');
+    await sources.getByRole('link', { name: 'Demo – Duo', exact: true }).click();
+    await page
+      .getByRole('navigation', { name: 'Sections' })
+      .getByRole('link', { name: 'Accounts' })
+      .click();
+    await page.getByRole('table', { name: 'Accounts' }).waitFor();
+    problems.push(...(await axeProblems('source accounts, narrow')));
+    await shot('source-accounts-narrow');
+    await page.getByRole('link', { name: 'Identities', exact: true }).click();
+    await people.first().click();
+    await page.waitForURL(/\/identities\/[^/]+$/);
+    await page.waitForLoadState('networkidle');
+    problems.push(...(await axeProblems('identity, narrow')));
+    await shot('identity-narrow');
 
     expect(problems).toEqual([]);
   }, 300_000);
@@ -336,6 +354,9 @@ describe('the web console for keyboard and screen-reader users', () => {
     await page.keyboard.press('Enter');
     await expect.poll(focused).toMatchObject({ tag: 'h2', text: 'Duo source', visible: true });
     await shot('wizard-step-focus');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot('wizard-step-focus-narrow');
+    await page.setViewportSize({ width: 1440, height: 900 });
 
     // The owner picker's list opens with the arrow key and closes with Escape.
     await tabTo((now) => now.kind === 'combobox', 10);

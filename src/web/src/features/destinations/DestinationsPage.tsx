@@ -18,6 +18,7 @@ import {
   testDestination,
   type Destination,
 } from './api';
+import './destinations.css';
 
 const TYPES = [
   { value: 'syslog', label: 'Syslog (RFC 5424)' },
@@ -79,12 +80,12 @@ export function DestinationsPage() {
 
   if (user.role !== 'admin')
     return (
-      <>
+      <div className="destinations">
         {HEADER}
         <Card title="Destinations">
           <p className="muted">Only an admin manages destinations.</p>
         </Card>
-      </>
+      </div>
     );
 
   function body(): Record<string, unknown> {
@@ -155,189 +156,177 @@ export function DestinationsPage() {
   }
 
   return (
-    <>
+    <div className="grid-2 destinations">
       {HEADER}
-      <div className="grid-2">
-        <Card title="Forwarding to" className="span-2">
-          <Loaded resource={list.state} retry={list.reload}>
-            {(rows) => (
-              <DataTable
-                caption="Destinations"
-                rows={rows}
-                rowKey={(d) => d.id}
-                empty={
-                  <p className="muted table-empty">
-                    No destination yet. Forward every stored Duo event to a SIEM or a log shipper.
-                  </p>
-                }
-                columns={[
-                  { label: 'Name', value: (d) => d.name },
-                  { label: 'Sends to', value: (d) => targetOf(d) },
-                  { label: 'State', value: (d) => d.health.state, render: (d) => <State d={d} /> },
-                  { label: 'Backlog', value: (d) => String(d.health.backlog) },
-                  {
-                    label: 'Lag',
-                    value: (d) => `${String(Math.round(d.health.lagMs / 1000))} s`,
-                    optional: true,
-                  },
-                  { label: 'Delivered', value: (d) => String(d.health.delivered) },
-                  {
-                    label: 'Last delivered',
-                    value: (d) => formatAgo(d.health.lastDeliveredAt),
-                    render: (d) => (
-                      <span title={formatDateTime(d.health.lastDeliveredAt)}>
-                        {formatAgo(d.health.lastDeliveredAt)}
-                      </span>
-                    ),
-                  },
-                  { label: 'Last error', value: (d) => d.health.lastError ?? '', optional: true },
-                  {
-                    label: 'Actions',
-                    value: () => '',
-                    render: (d) => (
-                      <span>
-                        <button
-                          type="button"
-                          className="button button-small button-ghost"
-                          onClick={() => void test(d)}
-                        >
-                          Test
-                        </button>{' '}
-                        <button
-                          type="button"
-                          className="button button-small button-ghost"
-                          onClick={() => void remove(d)}
-                        >
-                          Delete
-                        </button>
-                      </span>
-                    ),
-                  },
-                ]}
+      <Card title="Configured destinations" className="span-2">
+        <Loaded resource={list.state} retry={list.reload}>
+          {(rows) => (
+            <DataTable
+              caption="Destinations"
+              rows={rows}
+              rowKey={(d) => d.id}
+              empty={
+                <p className="muted table-empty">
+                  No destination yet. Forward every stored Duo event to a SIEM or a log shipper.
+                </p>
+              }
+              columns={[
+                { label: 'Name', value: (d) => d.name },
+                { label: 'Sends to', value: (d) => targetOf(d) },
+                { label: 'State', value: (d) => d.health.state, render: (d) => <State d={d} /> },
+                { label: 'Backlog', value: (d) => String(d.health.backlog) },
+                {
+                  label: 'Lag',
+                  value: (d) => `${String(Math.round(d.health.lagMs / 1000))} s`,
+                  optional: true,
+                },
+                { label: 'Delivered', value: (d) => String(d.health.delivered) },
+                {
+                  label: 'Last delivered',
+                  value: (d) => formatAgo(d.health.lastDeliveredAt),
+                  render: (d) => (
+                    <span title={formatDateTime(d.health.lastDeliveredAt)}>
+                      {formatAgo(d.health.lastDeliveredAt)}
+                    </span>
+                  ),
+                },
+                { label: 'Last error', value: (d) => d.health.lastError ?? '', optional: true },
+                {
+                  label: 'Actions',
+                  value: () => '',
+                  render: (d) => (
+                    <span>
+                      <button
+                        type="button"
+                        className="button button-small button-ghost"
+                        onClick={() => void test(d)}
+                      >
+                        Test
+                      </button>{' '}
+                      <button
+                        type="button"
+                        className="button button-small button-ghost"
+                        onClick={() => void remove(d)}
+                      >
+                        Delete
+                      </button>
+                    </span>
+                  ),
+                },
+              ]}
+            />
+          )}
+        </Loaded>
+      </Card>
+      <Card title="Create a destination">
+        <form className="form" onSubmit={(event) => void create(event)}>
+          <TextField label="Name" value={field('name')} onChange={set('name')} autoComplete="off" />
+          <SelectField label="Type" value={field('type')} onChange={set('type')} options={TYPES} />
+          {form.type === 'syslog' && (
+            <>
+              <SelectField
+                label="Transport"
+                value={field('transport')}
+                onChange={set('transport')}
+                options={TRANSPORTS}
               />
-            )}
-          </Loaded>
-        </Card>
-        <Card title="Create a destination">
-          <form className="form" onSubmit={(event) => void create(event)}>
-            <TextField
-              label="Name"
-              value={field('name')}
-              onChange={set('name')}
-              autoComplete="off"
-            />
-            <SelectField
-              label="Type"
-              value={field('type')}
-              onChange={set('type')}
-              options={TYPES}
-            />
-            {form.type === 'syslog' && (
-              <>
-                <SelectField
-                  label="Transport"
-                  value={field('transport')}
-                  onChange={set('transport')}
-                  options={TRANSPORTS}
-                />
-                <TextField
-                  label="Host"
-                  value={field('host')}
-                  onChange={set('host')}
-                  autoComplete="off"
-                />
-                <TextField
-                  label="Port"
-                  value={field('port')}
-                  onChange={set('port')}
-                  inputMode="numeric"
-                />
-                <SelectField
-                  label="Format"
-                  value={field('format')}
-                  onChange={set('format')}
-                  options={FORMATS}
-                />
-                {form.transport !== 'udp' && (
-                  <SelectField
-                    label="Framing"
-                    value={field('framing')}
-                    onChange={set('framing')}
-                    options={FRAMINGS}
-                  />
-                )}
-                {form.transport === 'tls' && (
-                  <>
-                    <TextField
-                      label="CA file"
-                      value={field('caFile')}
-                      onChange={set('caFile')}
-                      hint="Absolute path on the server; empty: the system roots."
-                    />
-                    <TextField
-                      label="Client certificate file"
-                      value={field('certFile')}
-                      onChange={set('certFile')}
-                      hint="Optional; absolute path on the server."
-                    />
-                    <TextField
-                      label="Client key (PEM)"
-                      value={field('clientKey')}
-                      onChange={set('clientKey')}
-                      type="password"
-                      hint="Stored encrypted, never shown again."
-                    />
-                  </>
-                )}
-              </>
-            )}
-            {form.type === 'http' && (
-              <>
-                <SelectField
-                  label="Preset"
-                  value={field('preset')}
-                  onChange={set('preset')}
-                  options={PRESETS}
-                />
-                <TextField
-                  label="URL"
-                  value={field('url')}
-                  onChange={set('url')}
-                  hint={
-                    form.preset === 'splunk-hec'
-                      ? 'The HEC base, e.g. https://splunk:8088'
-                      : 'The webhook URL'
-                  }
-                />
-                <TextField
-                  label={form.preset === 'splunk-hec' ? 'HEC token' : 'HMAC key'}
-                  value={field('token')}
-                  onChange={set('token')}
-                  type="password"
-                  hint="Stored encrypted, never shown again."
-                />
-              </>
-            )}
-            {form.type === 'file' && (
               <TextField
-                label="Folder"
-                value={field('directory')}
-                onChange={set('directory')}
-                hint="Absolute path on the server; rotated at 100 MB."
+                label="Host"
+                value={field('host')}
+                onChange={set('host')}
+                autoComplete="off"
               />
-            )}
-            <div className="form-actions">
-              <button
-                type="submit"
-                className="button button-primary"
-                disabled={!field('name').trim()}
-              >
-                Create destination
-              </button>
-            </div>
-          </form>
-        </Card>
-      </div>
-    </>
+              <TextField
+                label="Port"
+                value={field('port')}
+                onChange={set('port')}
+                inputMode="numeric"
+              />
+              <SelectField
+                label="Format"
+                value={field('format')}
+                onChange={set('format')}
+                options={FORMATS}
+              />
+              {form.transport !== 'udp' && (
+                <SelectField
+                  label="Framing"
+                  value={field('framing')}
+                  onChange={set('framing')}
+                  options={FRAMINGS}
+                />
+              )}
+              {form.transport === 'tls' && (
+                <>
+                  <TextField
+                    label="CA file"
+                    value={field('caFile')}
+                    onChange={set('caFile')}
+                    hint="Absolute path on the server; empty: the system roots."
+                  />
+                  <TextField
+                    label="Client certificate file"
+                    value={field('certFile')}
+                    onChange={set('certFile')}
+                    hint="Optional; absolute path on the server."
+                  />
+                  <TextField
+                    label="Client key (PEM)"
+                    value={field('clientKey')}
+                    onChange={set('clientKey')}
+                    type="password"
+                    hint="Stored encrypted, never shown again."
+                  />
+                </>
+              )}
+            </>
+          )}
+          {form.type === 'http' && (
+            <>
+              <SelectField
+                label="Preset"
+                value={field('preset')}
+                onChange={set('preset')}
+                options={PRESETS}
+              />
+              <TextField
+                label="URL"
+                value={field('url')}
+                onChange={set('url')}
+                hint={
+                  form.preset === 'splunk-hec'
+                    ? 'The HEC base, e.g. https://splunk:8088'
+                    : 'The webhook URL'
+                }
+              />
+              <TextField
+                label={form.preset === 'splunk-hec' ? 'HEC token' : 'HMAC key'}
+                value={field('token')}
+                onChange={set('token')}
+                type="password"
+                hint="Stored encrypted, never shown again."
+              />
+            </>
+          )}
+          {form.type === 'file' && (
+            <TextField
+              label="Folder"
+              value={field('directory')}
+              onChange={set('directory')}
+              hint="Absolute path on the server; rotated at 100 MB."
+            />
+          )}
+          <div className="form-actions">
+            <button
+              type="submit"
+              className="button button-primary"
+              disabled={!field('name').trim()}
+            >
+              Create destination
+            </button>
+          </div>
+        </form>
+      </Card>
+    </div>
   );
 }

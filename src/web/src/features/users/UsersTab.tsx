@@ -267,14 +267,13 @@ function ManageUser({
   const [newPassword, setNewPassword] = useState('');
   const [passwordProblem, setPasswordProblem] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
-  const panel = useRef<HTMLDivElement>(null);
 
   // Opened, the panel takes focus on its heading; Escape inside it (or on its Manage button)
   // closes it, as its Close button does.
   const close = useRef(onClose);
   close.current = onClose;
   useEffect(() => {
-    const heading = panel.current?.querySelector<HTMLElement>('h2');
+    const heading = document.querySelector<HTMLElement>('.manage-user h2');
     heading?.setAttribute('tabindex', '-1');
     heading?.focus();
   }, []);
@@ -283,7 +282,7 @@ function ManageUser({
       if (event.key !== 'Escape' || event.defaultPrevented) return;
       const active = document.activeElement;
       const opener = active?.getAttribute('aria-label') === `Manage ${user.username}`;
-      if (!opener && !panel.current?.contains(active)) return;
+      if (!opener && !document.querySelector('.manage-user')?.contains(active)) return;
       event.preventDefault();
       close.current();
     };
@@ -353,74 +352,72 @@ function ManageUser({
   }
 
   return (
-    <div ref={panel}>
-      <Card
-        title={`Manage ${user.username}`}
-        className="manage-user"
-        actions={
-          <button type="button" className="button button-small button-ghost" onClick={onClose}>
-            Close
+    <Card
+      title={`Manage ${user.username}`}
+      className="manage-user"
+      actions={
+        <button type="button" className="button button-small button-ghost" onClick={onClose}>
+          Close
+        </button>
+      }
+    >
+      <section className="manage-user-part" aria-label={`Identity of ${user.username}`}>
+        <h3>Linked identity</h3>
+        <p className="muted small">
+          {linked
+            ? `Linked to ${linked.displayName}.`
+            : user.identityId === null
+              ? 'Not linked to an identity.'
+              : 'Linked to an identity.'}{' '}
+          A source manager manages the sources their identity owns or whose governance group it
+          belongs to: until linked, they manage none.
+        </p>
+        <IdentityPicker
+          label={`Identity of ${user.username}`}
+          value={picked}
+          onChange={setPicked}
+          allowCreate={false}
+        />
+        <div className="form-actions">
+          <button
+            type="button"
+            className="button button-primary"
+            disabled={busy || !linkChanged}
+            onClick={() => void saveLink()}
+          >
+            {picked || user.identityId === null ? 'Save link' : 'Remove link'}
           </button>
-        }
-      >
-        <section className="manage-user-part" aria-label={`Identity of ${user.username}`}>
-          <h3>Linked identity</h3>
+        </div>
+      </section>
+      <section className="manage-user-part" aria-label={`Password of ${user.username}`}>
+        <h3>Password</h3>
+        {isMe ? (
           <p className="muted small">
-            {linked
-              ? `Linked to ${linked.displayName}.`
-              : user.identityId === null
-                ? 'Not linked to an identity.'
-                : 'Linked to an identity.'}{' '}
-            A source manager manages the sources their identity owns or whose governance group it
-            belongs to: until linked, they manage none.
+            Change your own password under <Link to="/settings/password">Your password</Link>.
           </p>
-          <IdentityPicker
-            label={`Identity of ${user.username}`}
-            value={picked}
-            onChange={setPicked}
-            allowCreate={false}
-          />
-          <div className="form-actions">
-            <button
-              type="button"
-              className="button button-primary"
-              disabled={busy || !linkChanged}
-              onClick={() => void saveLink()}
-            >
-              {picked || user.identityId === null ? 'Save link' : 'Remove link'}
-            </button>
-          </div>
-        </section>
-        <section className="manage-user-part" aria-label={`Password of ${user.username}`}>
-          <h3>Password</h3>
-          {isMe ? (
-            <p className="muted small">
-              Change your own password under <Link to="/settings/password">Your password</Link>.
-            </p>
-          ) : (
-            <form className="form" onSubmit={(event) => void setPassword(event)} noValidate>
-              <TextField
-                label={`New password for ${user.username}`}
-                type="password"
-                value={newPassword}
-                onChange={setNewPassword}
-                error={passwordProblem}
-                hint={`${PASSWORD_HINT.other} Their sessions end, and they choose their own at the next sign-in.`}
-                autoComplete="new-password"
-              />
-              <div className="form-actions">
-                <button
-                  type="submit"
-                  className="button button-primary"
-                  disabled={busy || !newPassword}
-                >
-                  Set password
-                </button>
-              </div>
-            </form>
-          )}
-        </section>
-      </Card>
-    </div>
+        ) : (
+          <form className="form" onSubmit={(event) => void setPassword(event)} noValidate>
+            <TextField
+              label={`New password for ${user.username}`}
+              type="password"
+              value={newPassword}
+              onChange={setNewPassword}
+              error={passwordProblem}
+              hint={`${PASSWORD_HINT.other} Their sessions end, and they choose their own at the next sign-in.`}
+              autoComplete="new-password"
+            />
+            <div className="form-actions">
+              <button
+                type="submit"
+                className="button button-primary"
+                disabled={busy || !newPassword}
+              >
+                Set password
+              </button>
+            </div>
+          </form>
+        )}
+      </section>
+    </Card>
   );
 }
