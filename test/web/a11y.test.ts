@@ -250,6 +250,42 @@ describe('the web console for keyboard and screen-reader users', () => {
     problems.push(...(await axeProblems('wizard review')));
     await page.getByRole('button', { name: 'Cancel' }).click();
 
+    // The change-password screen: a user whose password an administrator set signs in.
+    const made = await page.evaluate(`(async () => {
+      const me = await (await fetch('/api/v1/auth/me')).json();
+      const call = (method, path, body) =>
+        fetch('/api/v1' + path, {
+          method,
+          headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrfToken },
+          body: JSON.stringify(body),
+        }).then((res) => res.json().then((json) => ({ status: res.status, json })));
+      const user = await call('POST', '/users', {
+        username: 'kim',
+        password: 'kim first password 1',
+        role: 'viewer',
+      });
+      const reset = await call('POST', '/users/' + user.json.id + '/password', {
+        newPassword: 'kim password set by the admin',
+      });
+      return [user.status, reset.status];
+    })()`);
+    expect(made).toEqual([201, 200]);
+    const other = await browser.newContext({
+      viewport: { width: 1440, height: 900 },
+      bypassCSP: true,
+    });
+    const main = page;
+    page = await other.newPage();
+    await page.goto(server.url);
+    await page.getByLabel('User name').fill('kim');
+    await page.getByLabel('Password').fill('kim password set by the admin');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+    problems.push(...(await axeProblems('change password')));
+    await shot('change-password');
+    await other.close();
+    page = main;
+
     // A phone's window: the same checks where the layout differs.
     await page.setViewportSize({ width: 390, height: 844 });
     await page.getByRole('link', { name: 'Sources', exact: true }).first().click();
