@@ -444,15 +444,32 @@ export interface AccountSearch {
   /** Username, real name or e-mail contains this (case-insensitive). */
   readonly q?: string;
   readonly afterId?: number;
+  /** Order by this column (then by id); absent: by id. Accounts without a value come last. */
+  readonly sort?: AccountSortColumn;
+  readonly order?: 'asc' | 'desc';
+  /** Skip this many rows of the sorted list (paging a sorted list; `afterId` pages by id). */
+  readonly offset?: number;
   /** Default 100. */
   readonly limit?: number;
 }
 
 /** A source's accounts (not deleted) with the sources page's filters, in id order. */
-export async function searchAccounts(db: Db, query: AccountSearch): Promise<Account[]> {
+/** The columns an account list sorts on, by the API's names. */
+export const ACCOUNT_SORT_COLUMNS = {
+  username: 'username',
+  kind: 'kind',
+  realname: 'realname',
+  email: 'email',
+  status: 'status',
+  correlation: 'correlation',
+  lastLogin: 'last_login_ms',
+} as const;
+export type AccountSortColumn = keyof typeof ACCOUNT_SORT_COLUMNS;
+
+/** The accounts a search's filters match (no order, no paging). */
+function matchingAccounts(db: Db, query: AccountSearch) {
   let q = db
     .selectFrom('accounts')
-    .selectAll()
     .where('source_id', '=', query.sourceId)
     .where('deleted_at', 'is', null);
   if (query.kind !== undefined) q = q.where('kind', '=', query.kind);
@@ -478,12 +495,35 @@ export async function searchAccounts(db: Db, query: AccountSearch): Promise<Acco
       ]),
     );
   }
+  return q;
+}
+
+export async function searchAccounts(db: Db, query: AccountSearch): Promise<Account[]> {
+  let q = matchingAccounts(db, query).selectAll();
   if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);
+  if (query.sort !== undefined) {
+    const column = sql.ref(ACCOUNT_SORT_COLUMNS[query.sort]);
+    const order = query.order ?? 'asc';
+    // Text sorts case-insensitively; SQLite and PostgreSQL both put missing values last.
+    const key = query.sort === 'lastLogin' ? column : sql`lower(${column})`;
+    q = q
+      .orderBy(sql`${column} is null`)
+      .orderBy(key, order)
+      .orderBy('id', order);
+  } else q = q.orderBy('id');
   const rows = await q
-    .orderBy('id')
     .limit(query.limit ?? 100)
+    .offset(query.offset ?? 0)
     .execute();
   return rows.map(toAccount);
+}
+
+/** How many accounts a search's filters match, whatever the page. */
+export async function countAccounts(db: Db, query: AccountSearch): Promise<number> {
+  const row = await matchingAccounts(db, query)
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /** The identities already linked to these Duo users through any account, by Duo `user_id`. */

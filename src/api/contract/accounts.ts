@@ -52,5 +52,9 @@ export const Account = z.object({
 });
 export type Account = z.infer<typeof Account>;
 
-export const AccountList = z.object({ accounts: z.array(Account), next: Next });
+export const AccountList = z.object({
+  accounts: z.array(Account),
+  total: z.number().int().describe('how many accounts match the filters, on every page'),
+  next: Next,
+});
 export type AccountList = z.infer<typeof AccountList>;

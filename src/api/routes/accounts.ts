@@ -2,26 +2,47 @@
  * A source's accounts (Duo users and administrators), a page at a time, with their
  * entitlements; filters: kind (`user`, `administrator`), status,
  * entitlement (the `group` query parameter, kept for clients: an entitlement id or a Duo group
- * id), correlated, q.
+ * id), correlated, q; sorted by `sort` (a column) and `order`; `total` counts every match.
+ * `format=csv` answers every matching account (read a page at a time) in the same order.
  *
- * @example curl '/api/v1/sources/src_1/accounts?group=DGXXXXXXXXXXXXXXXXXX&correlated=false'
+ * @example curl '/api/v1/sources/src_1/accounts?group=DGXXXXXXXXXXXXXXXXXX&correlated=false&sort=lastLogin&order=desc'
  */
 import { z } from 'zod';
 import { ACCOUNT_KINDS } from '../../domain/accounts.js';
 import { findEntitlementByDuoGroupId } from '../../store/entitlements.js';
-import { searchAccounts } from '../../store/accounts.js';
+import {
+  ACCOUNT_SORT_COLUMNS,
+  countAccounts,
+  searchAccounts,
+  type AccountSearch,
+  type AccountSortColumn,
+} from '../../store/accounts.js';
+import { csvPages, csvTime, type CsvColumn } from '../../core/csv.js';
 import { getSource } from '../../store/sources.js';
 import type { Db } from '../../store/dialect.js';
 import { decodeCursor, encodeCursor } from '../../core/cursors.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
 import { AccountList } from '../contract/accounts.js';
 import { answers } from '../contract/errors.js';
-import { IdParams, PageQuery } from '../schemas.js';
+import { jsonOrCsv } from '../contract/reports.js';
+import { sendCsv } from './reports.js';
+import { FormatQuery, IdParams, PageQuery } from '../schemas.js';
 import { accountViews } from '../views.js';
 
-const AccountCursor = z.object({ id: z.number().int() });
+/** By id (`id`: the last id of the page), or, when sorted, the count of rows before the next page. */
+const AccountCursor = z.union([
+  z.object({ id: z.number().int() }),
+  z.object({ offset: z.number().int().min(0) }),
+]);
 
-const AccountsQuery = PageQuery.extend({
+const SORTS = Object.keys(ACCOUNT_SORT_COLUMNS) as [AccountSortColumn, ...AccountSortColumn[]];
+
+const AccountsQuery = PageQuery.extend(FormatQuery.shape).extend({
+  sort: z
+    .enum(SORTS, { error: `sort must be one of ${SORTS.join(', ')}` })
+    .optional()
+    .describe('the column to sort on; absent: by id'),
+  order: z.enum(['asc', 'desc'], { error: 'order must be asc or desc' }).optional(),
   kind: z.enum(ACCOUNT_KINDS).optional(),
   status: z.string().max(50).optional(),
   group: z.string().max(100).optional(),
@@ -45,10 +66,10 @@ export function accountRoutes(app: ApiInstance, deps: ApiDeps): void {
           'A source’s accounts; filters: kind (user, administrator), status, group (entitlement id, Duo group id or admin role), correlated, q',
         params: IdParams,
         querystring: AccountsQuery,
-        response: answers({ 200: AccountList }),
+        response: answers({ 200: jsonOrCsv(AccountList) }),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const source = await getSource(deps.db, request.params.id);
       const {
         limit = 100,
@@ -58,28 +79,95 @@ export function accountRoutes(app: ApiInstance, deps: ApiDeps): void {
         group: entitlementRef,
         correlated,
         q,
+        sort,
+        order,
+        format,
       } = request.query;
       const entitlementId =
         entitlementRef === undefined
           ? undefined
           : await entitlementIdOf(deps.db, source.id, entitlementRef);
-      const after = decodeCursor(AccountCursor, cursor);
-      const accounts = await searchAccounts(deps.db, {
+      const search: AccountSearch = {
         sourceId: source.id,
-        limit: limit + 1,
         ...(kind === undefined ? {} : { kind }),
         ...(status === undefined ? {} : { status }),
         ...(entitlementId === undefined ? {} : { entitlementId }),
         ...(correlated === undefined ? {} : { correlated: correlated === 'true' }),
         ...(q === undefined ? {} : { q }),
-        ...(after === undefined ? {} : { afterId: after.id }),
-      });
+        ...(sort === undefined ? {} : { sort }),
+        ...(order === undefined ? {} : { order }),
+      };
+      if (format === 'csv') {
+        return sendCsv(
+          reply,
+          csvFileName(source.name),
+          csvPages(accountPages(deps.db, search), ACCOUNT_COLUMNS),
+        );
+      }
+      const after = decodeCursor(AccountCursor, cursor);
+      const offset = after !== undefined && 'offset' in after ? after.offset : 0;
+      const [accounts, total] = await Promise.all([
+        searchAccounts(deps.db, {
+          ...search,
+          limit: limit + 1,
+          ...(after !== undefined && 'id' in after && sort === undefined
+            ? { afterId: after.id }
+            : {}),
+          ...(sort === undefined ? {} : { offset }),
+        }),
+        countAccounts(deps.db, search),
+      ]);
       const page = accounts.slice(0, limit);
       const last = page[page.length - 1];
+      const more = accounts.length > limit && last !== undefined;
       return {
         accounts: await accountViews(deps.db, page),
-        next: accounts.length > limit && last ? encodeCursor({ id: last.id }) : null,
+        total,
+        next: !more
+          ? null
+          : sort === undefined
+            ? encodeCursor({ id: last.id })
+            : encodeCursor({ offset: offset + limit }),
       };
     },
   );
+}
+
+type AccountView = Awaited<ReturnType<typeof accountViews>>[number];
+
+const EXPORT_PAGE = 1000;
+
+/** Every account a search matches, a page at a time, in its order. */
+async function* accountPages(db: Db, search: AccountSearch): AsyncGenerator<AccountView[]> {
+  for (let offset = 0, afterId: number | undefined; ;) {
+    const page = await searchAccounts(db, {
+      ...search,
+      limit: EXPORT_PAGE,
+      ...(search.sort === undefined ? (afterId === undefined ? {} : { afterId }) : { offset }),
+    });
+    yield await accountViews(db, page);
+    if (page.length < EXPORT_PAGE) return;
+    offset += page.length;
+    afterId = page[page.length - 1]?.id;
+  }
+}
+
+export const ACCOUNT_COLUMNS: readonly CsvColumn<AccountView>[] = [
+  { header: 'username', value: (a) => a.username },
+  { header: 'kind', value: (a) => a.kind },
+  { header: 'admin_role', value: (a) => a.adminRole },
+  { header: 'realname', value: (a) => a.realname },
+  { header: 'email', value: (a) => a.email },
+  { header: 'status', value: (a) => a.status },
+  { header: 'identity_id', value: (a) => a.identityId },
+  { header: 'correlation', value: (a) => a.correlation },
+  { header: 'entitlements', value: (a) => a.groups.map((g) => g.name).join('; ') },
+  { header: 'last_login', value: (a) => csvTime(a.lastLoginMs) },
+  { header: 'duo_user_id', value: (a) => a.duoUserId },
+];
+
+/** A file name from a source's name: letters, digits, dots, dashes and underscores only. */
+function csvFileName(sourceName: string): string {
+  const safe = sourceName.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
+  return `${safe || 'source'}-accounts`;
 }

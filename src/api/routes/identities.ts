@@ -32,7 +32,11 @@ import {
   IdentityDetail,
   IdentityList,
 } from '../contract/identities.js';
-import { IdParams, PageQuery } from '../schemas.js';
+import { FormatQuery, IdParams, PageQuery } from '../schemas.js';
+import { csvPages, csvTime, type CsvColumn } from '../../core/csv.js';
+import type { Db } from '../../store/dialect.js';
+import { jsonOrCsv } from '../contract/reports.js';
+import { sendCsv } from './reports.js';
 import { accountViews } from '../views.js';
 
 const Email = z.email().max(320);
@@ -49,7 +53,9 @@ const IdentityPatchBody = NewIdentityBody.partial().strict();
 
 const IdentityCursor = z.object({ n: z.string(), id: z.string() });
 
-const ListQuery = PageQuery.extend({ q: z.string().max(200).optional() });
+const ListQuery = PageQuery.extend(FormatQuery.shape).extend({
+  q: z.string().max(200).optional(),
+});
 
 export function identityView(i: Identity) {
   return {
@@ -68,17 +74,20 @@ export function identityRoutes(app: ApiInstance, deps: ApiDeps): void {
     {
       schema: {
         tags: ['identities'],
-        summary: 'List or search identities by name, e-mail or username (q: two letters or more)',
+        summary:
+          'List or search identities by name, e-mail or username (q: two letters or more); CSV of every match with format=csv',
         querystring: ListQuery,
-        response: answers({ 200: IdentityList }),
+        response: answers({ 200: jsonOrCsv(IdentityList) }),
       },
     },
-    async (request) => {
-      const { q, limit = 50, cursor } = request.query;
+    async (request, reply) => {
+      const { q, limit = 50, cursor, format } = request.query;
       if (q !== undefined && q.trim().length < 2)
         throw new ApiError('validation_failed', 'q: type at least two letters to search', [
           { field: 'q', message: 'type at least two letters to search' },
         ]);
+      if (format === 'csv')
+        return sendCsv(reply, 'identities', csvPages(identityPages(deps.db, q), IDENTITY_COLUMNS));
       const after = decodeCursor(IdentityCursor, cursor);
       const identities = await searchIdentities(deps.db, {
         ...(q === undefined ? {} : { query: q }),
@@ -252,3 +261,34 @@ export function identityRoutes(app: ApiInstance, deps: ApiDeps): void {
     },
   );
 }
+
+type IdentityRow = ReturnType<typeof identityView> & { readonly accountCount: number };
+
+const EXPORT_PAGE = 1000;
+
+/** Every identity a search matches (all without `q`), by name, a page at a time. */
+async function* identityPages(db: Db, q: string | undefined): AsyncGenerator<IdentityRow[]> {
+  for (let after: Identity | undefined; ;) {
+    const page = await searchIdentities(db, {
+      ...(q === undefined ? {} : { query: q }),
+      limit: EXPORT_PAGE,
+      ...(after === undefined ? {} : { after }),
+    });
+    const counts = await countAccountsOfIdentities(
+      db,
+      page.map((i) => i.id),
+    );
+    yield page.map((i) => ({ ...identityView(i), accountCount: counts.get(i.id) ?? 0 }));
+    after = page[page.length - 1];
+    if (page.length < EXPORT_PAGE || after === undefined) return;
+  }
+}
+
+const IDENTITY_COLUMNS: readonly CsvColumn<IdentityRow>[] = [
+  { header: 'display_name', value: (i) => i.displayName },
+  { header: 'email', value: (i) => i.email },
+  { header: 'username', value: (i) => i.username },
+  { header: 'accounts', value: (i) => i.accountCount },
+  { header: 'created', value: (i) => csvTime(i.createdAt) },
+  { header: 'id', value: (i) => i.id },
+];

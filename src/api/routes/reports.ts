@@ -51,7 +51,8 @@ import { FormatQuery, PageQuery } from '../schemas.js';
 import { pageEncoder } from '../page-encoder.js';
 import { TimeQuery } from '../../core/queries.js';
 
-function sendCsv(
+/** A CSV answer downloaded as `<name>.csv`: a string, or pages written as they come. */
+export function sendCsv(
   reply: FastifyReply,
   name: string,
   csv: string | AsyncIterable<string>,

@@ -12,12 +12,18 @@ import {
 import { formatAgo, formatDateTime, sentenceCase } from '../../ui/format';
 import { useResource } from '../../ui/resource';
 import { href } from '../../ui/router';
-import { DataTable } from '../../ui/table';
+import { DataTable, type TableSort } from '../../ui/table';
 import { useSession } from '../auth/session';
 import { listEntitlements } from '../entitlements/api';
 import type { Source } from '../sources/api';
 import { AccountStatusBadge } from '../sources/badges';
-import { entitlementNames, listAccounts, type Account, type AccountFilter } from './api';
+import {
+  accountsCsvUrl,
+  entitlementNames,
+  listAccounts,
+  type Account,
+  type AccountFilter,
+} from './api';
 
 const STATUSES = ['active', 'bypass', 'disabled', 'locked out', 'pending deletion'];
 /** Duo words an administrator's status capitalised. */
@@ -31,7 +37,9 @@ export function AccountsTab({ source }: { source: Source }) {
   const [correlated, setCorrelated] = useState('');
   const [text, setText] = useState('');
   const [q, setQ] = useState('');
+  const [sort, setSort] = useState<TableSort | null>(null);
   const [accounts, setAccounts] = useState<Account[]>([]);
+  const [total, setTotal] = useState(0);
   const [next, setNext] = useState<string | undefined>(undefined);
   const [state, setState] = useState<'loading' | 'ready' | 'more' | { error: unknown }>('loading');
   const entitlements = useResource(() => listEntitlements(api, source.id), [api, source.id]);
@@ -52,7 +60,11 @@ export function AccountsTab({ source }: { source: Source }) {
     ...(correlated ? { correlated } : {}),
     ...(q.length >= 2 ? { q } : {}),
   };
-  const filterKey = JSON.stringify(filter);
+  const query: AccountFilter = {
+    ...filter,
+    ...(sort ? { sort: sort.column, order: sort.order } : {}),
+  };
+  const filterKey = JSON.stringify(query);
 
   useEffect(() => {
     let live = true;
@@ -61,6 +73,7 @@ export function AccountsTab({ source }: { source: Source }) {
       (page) => {
         if (!live) return;
         setAccounts(page.items);
+        setTotal(page.total);
         setNext(page.next);
         setState('ready');
       },
@@ -77,8 +90,9 @@ export function AccountsTab({ source }: { source: Source }) {
     if (!next) return;
     setState('more');
     try {
-      const page = await listAccounts(api, source.id, { ...filter, cursor: next });
+      const page = await listAccounts(api, source.id, { ...query, cursor: next });
       setAccounts((list) => [...list, ...page.items]);
+      setTotal(page.total);
       setNext(page.next);
       setState('ready');
     } catch (error) {
@@ -140,14 +154,18 @@ export function AccountsTab({ source }: { source: Source }) {
       </div>
       {typeof state === 'object' ? (
         <ErrorState error={state.error} />
-      ) : state === 'loading' ? (
+      ) : state === 'loading' && accounts.length === 0 ? (
         <Spinner label="Loading accounts…" />
       ) : (
         <DataTable
           caption="Accounts"
           rows={accounts}
           rowKey={(a) => String(a.id)}
-          csvName={`${source.name}-accounts`}
+          csvHref={accountsCsvUrl(api, source.id, query)}
+          total={total}
+          noun={['account', 'accounts']}
+          sort={sort}
+          onSortChange={setSort}
           empty={
             <p className="muted table-empty">
               {Object.keys(filter).length > 0
@@ -156,9 +174,10 @@ export function AccountsTab({ source }: { source: Source }) {
             </p>
           }
           columns={[
-            { label: 'User name', value: (a) => a.username },
+            { label: 'User name', value: (a) => a.username, sortKey: 'username' },
             {
               label: 'Kind',
+              sortKey: 'kind',
               value: (a) =>
                 a.kind === 'administrator' ? `Administrator (${a.adminRole ?? '—'})` : 'User',
               render: (a) =>
@@ -170,6 +189,7 @@ export function AccountsTab({ source }: { source: Source }) {
             },
             {
               label: 'Identity',
+              sortKey: 'realname',
               value: (a) => a.realname ?? '',
               render: (a) =>
                 a.identityId ? (
@@ -178,9 +198,10 @@ export function AccountsTab({ source }: { source: Source }) {
                   <Badge tone="warn">Not linked</Badge>
                 ),
             },
-            { label: 'E-mail', value: (a) => a.email ?? '', optional: true },
+            { label: 'E-mail', value: (a) => a.email ?? '', optional: true, sortKey: 'email' },
             {
               label: 'Status',
+              sortKey: 'status',
               value: (a) => a.status,
               render: (a) => <AccountStatusBadge status={a.status} />,
             },
@@ -192,12 +213,14 @@ export function AccountsTab({ source }: { source: Source }) {
             },
             {
               label: 'Linked by',
+              sortKey: 'correlation',
               value: (a) => a.correlation ?? '',
               render: (a) => (a.correlation ? sentenceCase(a.correlation) : '—'),
               optional: true,
             },
             {
               label: 'Last Duo login',
+              sortKey: 'lastLogin',
               value: (a) => formatDateTime(a.lastLoginMs ?? null),
               render: (a) => (
                 <span title={formatDateTime(a.lastLoginMs ?? null)}>

@@ -19,16 +19,25 @@ export interface AccountFilter {
   readonly group?: string;
   readonly correlated?: string;
   readonly q?: string;
+  /** The server's sort: `username`, `kind`, `realname`, `email`, `status`, `correlation`, `lastLogin`. */
+  readonly sort?: string;
+  readonly order?: 'asc' | 'desc';
   readonly cursor?: string;
 }
 
+/** A page of accounts and how many match the filter in all. */
 export async function listAccounts(
   api: Api,
   id: string,
   filter: AccountFilter,
-): Promise<Page<Account>> {
+): Promise<Page<Account> & { readonly total: number }> {
   const body = await api.get<AccountList>(`/sources/${id}/accounts`, { ...filter });
-  return pageOf(body.accounts, body.next);
+  return { ...pageOf(body.accounts, body.next), total: body.total };
+}
+
+/** The server's CSV of every account the filter matches, in its order (`format=csv`). */
+export function accountsCsvUrl(api: Api, id: string, filter: AccountFilter): string {
+  return api.url(`/sources/${id}/accounts`, { ...filter, cursor: undefined, format: 'csv' });
 }
 
 /** The names of the entitlements an account holds (its `groups` in the answer). */

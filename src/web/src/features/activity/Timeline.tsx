@@ -11,6 +11,7 @@ import {
   Spinner,
   type Tone,
 } from '../../ui/components';
+import { DateRangePicker, useDateRange } from '../../ui/date-range';
 import { formatAgo, formatDateTime, sentenceCase } from '../../ui/format';
 import { useSession } from '../auth/session';
 import { adminEventRecord, describeAdminAction } from './admin-actions';
@@ -35,14 +36,6 @@ const STREAMS = [
 const RESULT_STREAMS = new Set(['authentication', 'activity', 'offline_enrollment']);
 
 const RESULTS = ['success', 'denied', 'fraud', 'error', 'failure'];
-
-const RANGES = [
-  ['', 'All time'],
-  ['1', 'Last 24 hours'],
-  ['7', 'Last 7 days'],
-  ['30', 'Last 30 days'],
-  ['90', 'Last 90 days'],
-] as const;
 
 export function resultTone(result: string | null): Tone {
   switch ((result ?? '').toLowerCase()) {
@@ -71,17 +64,18 @@ export function Timeline({
   const [result, setResult] = useState('');
   const [factor, setFactor] = useState('');
   const [application, setApplication] = useState('');
-  const [range, setRange] = useState('');
+  const range = useDateRange();
   const [events, setEvents] = useState<ActivityEvent[]>([]);
   const [next, setNext] = useState<string | undefined>(undefined);
   const [status, setStatus] = useState<'loading' | 'ready' | 'more' | 'error'>('loading');
   const [error, setError] = useState<unknown>(null);
   const sentinel = useRef<HTMLDivElement>(null);
 
-  const filterKey = JSON.stringify({ stream, result, factor, application, range });
+  const filterKey = JSON.stringify({ stream, result, factor, application, ...range.window });
   const filter = useCallback((): ActivityFilter => {
-    const parsed = JSON.parse(filterKey) as Record<string, string>;
-    const days = Number(parsed['range'] ?? '');
+    const parsed = JSON.parse(filterKey) as Record<string, string | undefined>;
+    const from = Number(parsed['from'] ?? '');
+    const to = Number(parsed['to'] ?? '');
     return {
       ...(parsed['stream'] ? { stream: parsed['stream'] } : {}),
       // Administrator actions are what the person did as a Duo administrator: the log names
@@ -90,7 +84,8 @@ export function Timeline({
       ...(parsed['result'] ? { result: parsed['result'] } : {}),
       ...(parsed['factor'] ? { factor: parsed['factor'] } : {}),
       ...(parsed['application'] ? { application: parsed['application'] } : {}),
-      ...(days > 0 ? { from: Date.now() - days * 86_400_000 } : {}),
+      ...(from > 0 ? { from } : {}),
+      ...(to > 0 ? { to } : {}),
     };
   }, [filterKey]);
 
@@ -146,7 +141,7 @@ export function Timeline({
     };
   }, [loadMore, next]);
 
-  const anyFilter = Boolean(stream || result || factor || application || range);
+  const anyFilter = Boolean(stream || result || factor || application || range.preset);
   return (
     <div className="timeline-block">
       <div className="filters" role="group" aria-label="Timeline filters">
@@ -186,12 +181,7 @@ export function Timeline({
             ...applications.map((a) => ({ value: a.value, label: a.value })),
           ]}
         />
-        <SelectField
-          label="Time range"
-          value={range}
-          onChange={setRange}
-          options={RANGES.map(([value, label]) => ({ value, label }))}
-        />
+        <DateRangePicker range={range} />
       </div>
       {status === 'loading' ? (
         <Spinner label="Loading activity…" />

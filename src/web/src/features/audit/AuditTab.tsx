@@ -4,7 +4,7 @@ import { formatDateTime } from '../../ui/format';
 import { usePagedList } from '../../ui/resource';
 import { DataTable } from '../../ui/table';
 import { useSession } from '../auth/session';
-import { listAudit, type AuditEntry } from './api';
+import { auditCsvUrl, listAudit, type AuditEntry } from './api';
 
 function target(entry: AuditEntry): string {
   return `${entry.targetType} ${entry.targetName ?? entry.targetId ?? ''}`.trim();
@@ -27,10 +27,12 @@ export function AuditTab() {
           caption="Audit trail"
           rows={rows}
           rowKey={(r) => String(r.id)}
-          csvName="audit-trail"
+          csvHref={auditCsvUrl(api)}
+          noun={['entry', 'entries']}
+          partial={hasMore}
           empty={<EmptyState title="Nothing recorded yet" />}
           columns={[
-            { label: 'When', value: (r) => formatDateTime(r.at) },
+            { label: 'When', value: (r) => formatDateTime(r.at), sortValue: (r) => r.at },
             { label: 'Who', value: (r) => r.actor },
             { label: 'Action', value: (r) => r.action, render: (r) => <code>{r.action}</code> },
             { label: 'Target', value: target },

@@ -9,3 +9,8 @@ export async function listAudit(api: Api, cursor?: string): Promise<Page<AuditEn
   const body = await api.get<AuditList>('/audit', { cursor });
   return pageOf(body.entries, body.next);
 }
+
+/** The server's CSV of the whole trail, newest first (`format=csv`). */
+export function auditCsvUrl(api: Api): string {
+  return api.url('/audit', { format: 'csv' });
+}

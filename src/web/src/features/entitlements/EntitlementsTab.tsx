@@ -28,6 +28,8 @@ export function EntitlementsTab({ source }: { source: Source }) {
               rows={list}
               rowKey={(e) => String(e.id)}
               csvName={`${source.name}-entitlements`}
+              noun={['entitlement', 'entitlements']}
+              filter
               empty={
                 <p className="muted table-empty">
                   No entitlement yet. Run an aggregation to gather the Duo groups.

@@ -6,7 +6,7 @@ import { formatNumber } from '../../ui/format';
 import { href, navigate, useRoute } from '../../ui/router';
 import { DataTable } from '../../ui/table';
 import { useSession } from '../auth/session';
-import { searchIdentities, type IdentityListItem } from './api';
+import { identitiesCsvUrl, searchIdentities, type IdentityListItem } from './api';
 import { initials } from './IdentityPicker';
 
 export function IdentitiesPage() {
@@ -113,7 +113,9 @@ export function IdentitiesPage() {
             caption="Identities"
             rows={rows}
             rowKey={(i) => i.id}
-            csvName="identities"
+            csvHref={identitiesCsvUrl(api, q)}
+            noun={['identity', 'identities']}
+            partial={next !== undefined}
             empty={
               <EmptyState title={q ? `No identity matches “${q}”` : 'No identity yet'}>
                 {q

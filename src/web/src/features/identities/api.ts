@@ -30,6 +30,11 @@ export async function searchIdentities(
   return pageOf(body.identities, body.next);
 }
 
+/** The server's CSV of every identity the search matches (all of them without `q`). */
+export function identitiesCsvUrl(api: Api, q: string): string {
+  return api.url('/identities', { q, format: 'csv' });
+}
+
 export function getIdentity(api: Api, id: string): Promise<IdentityDetail> {
   return api.get<IdentityDetail>(`/identities/${id}`);
 }

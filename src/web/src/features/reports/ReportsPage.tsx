@@ -18,6 +18,7 @@ import {
 import { formatAgo, formatDateTime, formatNumber, formatSpan, sentenceCase } from '../../ui/format';
 import { usePagedList, useResource } from '../../ui/resource';
 import { href, navigate, useRoute } from '../../ui/router';
+import { DateRangePicker, useDateRange } from '../../ui/date-range';
 import { DataTable } from '../../ui/table';
 import { useSession } from '../auth/session';
 import { AdminActionText } from '../activity/AdminActionText';
@@ -351,7 +352,13 @@ function Dormant() {
 function SecurityEvents() {
   const { api } = useSession();
   const [state, setState] = useState('');
-  const query = state === '' ? {} : { state };
+  const range = useDateRange();
+  const { from, to } = range.window;
+  const query = {
+    ...(state === '' ? {} : { state }),
+    ...(from === undefined ? {} : { from }),
+    ...(to === undefined ? {} : { to }),
+  };
   const {
     rows,
     state: loading,
@@ -359,7 +366,7 @@ function SecurityEvents() {
     more,
   } = usePagedList(
     (cursor?: string) => securityEvents(api, cursor === undefined ? query : { ...query, cursor }),
-    [api, state],
+    [api, state, from, to],
   );
   return (
     <Card title="Security events surfaced by Duo Trust Monitor">
@@ -378,6 +385,9 @@ function SecurityEvents() {
           </select>
         </label>
       </div>
+      <div className="filters">
+        <DateRangePicker range={range} />
+      </div>
       {typeof loading === 'object' ? (
         <ErrorState error={loading.error} />
       ) : loading === 'loading' ? (
@@ -388,11 +398,14 @@ function SecurityEvents() {
           rows={rows}
           rowKey={(r: SecurityEvent) => String(r.id)}
           csvHref={csvUrl(api, REPORT_PATHS.securityEvents, query)}
+          noun={['event', 'events']}
+          partial={hasMore}
           empty={<EmptyState title="No Trust Monitor event synced yet" />}
           columns={[
             {
               label: 'Surfaced',
               value: (r) => formatDateTime(r.surfacedMs),
+              sortValue: (r) => r.surfacedMs,
               render: (r) => (
                 <span title={formatDateTime(r.surfacedMs)}>{formatAgo(r.surfacedMs)}</span>
               ),
@@ -426,12 +439,21 @@ function SecurityEvents() {
 
 function AdminActions() {
   const { api } = useSession();
+  const range = useDateRange();
+  const { from, to } = range.window;
+  const query = {
+    ...(from === undefined ? {} : { from }),
+    ...(to === undefined ? {} : { to }),
+  };
   const { rows, state, hasMore, more } = usePagedList(
-    (cursor?: string) => adminActions(api, cursor === undefined ? {} : { cursor }),
-    [api],
+    (cursor?: string) => adminActions(api, cursor === undefined ? query : { ...query, cursor }),
+    [api, from, to],
   );
   return (
     <Card title="Administrator actions in Duo">
+      <div className="filters">
+        <DateRangePicker range={range} />
+      </div>
       {typeof state === 'object' ? (
         <ErrorState error={state.error} />
       ) : state === 'loading' ? (
@@ -441,12 +463,15 @@ function AdminActions() {
           caption="Administrator actions"
           rows={rows}
           rowKey={(r) => String(r.id)}
-          csvHref={csvUrl(api, REPORT_PATHS.adminActions, {})}
+          csvHref={csvUrl(api, REPORT_PATHS.adminActions, query)}
+          noun={['action', 'actions']}
+          partial={hasMore}
           empty={<EmptyState title="No administrator action synced yet" />}
           columns={[
             {
               label: 'When',
               value: (r) => formatDateTime(r.tsMs),
+              sortValue: (r) => r.tsMs,
               render: (r) => <span title={formatDateTime(r.tsMs)}>{formatAgo(r.tsMs)}</span>,
             },
             {

@@ -70,7 +70,7 @@ export async function adminActions(
 
 export async function securityEvents(
   api: Api,
-  query: { state?: string; type?: string; cursor?: string },
+  query: { state?: string; type?: string; from?: number; to?: number; cursor?: string },
 ): Promise<Page<SecurityEvent>> {
   const body = await api.get<SecurityEventList>(REPORT_PATHS.securityEvents, query);
   return pageOf(body.events, body.next);
