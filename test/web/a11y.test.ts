@@ -368,6 +368,18 @@ describe('the web console for keyboard and screen-reader users', () => {
     expect(await focused()).toMatchObject({ text: 'Entitlements', current: 'page', visible: true });
     await shot('source-tab-focus');
 
+    // A table sorts on its header with Enter, and says so (aria-sort).
+    const entitlements = page.getByRole('table', { name: 'Entitlements' });
+    const header = entitlements.getByRole('columnheader', { name: 'Entitlement' });
+    expect(await header.getAttribute('aria-sort')).toBe('none');
+    await tabTo(/^Entitlement$/, 10);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => header.getAttribute('aria-sort')).toBe('ascending');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => header.getAttribute('aria-sort')).toBe('descending');
+    expect(await focused()).toMatchObject({ tag: 'button', text: 'Entitlement', visible: true });
+    await shot('table-sort-focus');
+
     // A report's tabs remount the page: focus comes back to the tab followed.
     await page.goto(`${server.url}/reports`);
     await page.getByRole('heading', { name: 'Reports' }).waitFor();
