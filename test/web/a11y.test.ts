@@ -281,6 +281,7 @@ describe('the web console for keyboard and screen-reader users', () => {
     await page.getByLabel('Password').fill('kim password set by the admin');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+    expect(await focused()).toMatchObject({ tag: 'h1', text: 'Choose a new password' });
     problems.push(...(await axeProblems('change password')));
     await shot('change-password');
     await other.close();
