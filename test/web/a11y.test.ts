@@ -423,7 +423,19 @@ describe('the web console for keyboard and screen-reader users', () => {
     await page.keyboard.press('ArrowDown');
     await expect.poll(() => owner.getAttribute('aria-expanded')).toBe('true');
     await page.keyboard.press('Enter');
-    await page.getByRole('button', { name: 'Change' }).waitFor();
+    // The chosen person replaces the input: focus goes to its Change button, and back.
+    await expect.poll(focused).toMatchObject({ tag: 'button', text: 'Change', visible: true });
+    await page.keyboard.press('Enter');
+    await expect.poll(focused).toMatchObject({ kind: 'combobox', visible: true });
+    await page.keyboard.type('an');
+    await page
+      .getByRole('listbox', { name: 'Source Owner matches' })
+      .getByRole('option')
+      .first()
+      .waitFor();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await expect.poll(focused).toMatchObject({ tag: 'button', text: 'Change', visible: true });
 
     await tabTo(/^Back$/);
     await page.keyboard.press('Enter');

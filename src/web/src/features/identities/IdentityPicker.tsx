@@ -4,7 +4,7 @@
  *
  * @example <IdentityPicker label="Source Owner" value={owner} onChange={setOwner} />
  */
-import { useEffect, useId, useState, type KeyboardEvent } from 'react';
+import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { describeError } from '../../api/client';
 import { useApi } from '../auth/session';
 import { createIdentity, searchIdentities, type Identity } from './api';
@@ -36,6 +36,16 @@ export function IdentityPicker({
   const [email, setEmail] = useState('');
 
   const query = text.trim();
+  // Choosing or changing swaps the input for the chosen person (and back): focus follows, as the
+  // control that had it is gone.
+  const refocus = useRef(false);
+  const input = useRef<HTMLInputElement>(null);
+  const change = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (!refocus.current) return;
+    refocus.current = false;
+    (value ? change.current : input.current)?.focus();
+  }, [value]);
   useEffect(() => {
     if (query.length < 2) {
       setMatches([]);
@@ -66,6 +76,7 @@ export function IdentityPicker({
   }, [api, query]);
 
   function choose(identity: Identity) {
+    refocus.current = true;
     onChange(identity);
     setOpen(false);
     setText('');
@@ -112,7 +123,7 @@ export function IdentityPicker({
         <span className="label" id={`${id}-label`}>
           {label}
         </span>
-        <div className="picked" aria-labelledby={`${id}-label`}>
+        <div className="picked" role="group" aria-labelledby={`${id}-label`}>
           <span className="avatar" aria-hidden="true">
             {initials(value.displayName)}
           </span>
@@ -121,9 +132,11 @@ export function IdentityPicker({
             {value.email && <span className="muted"> · {value.email}</span>}
           </span>
           <button
+            ref={change}
             type="button"
             className="button button-small button-ghost"
             onClick={() => {
+              refocus.current = true;
               onChange(null);
             }}
           >
@@ -140,6 +153,7 @@ export function IdentityPicker({
     <div className={`field picker ${error ? 'field-invalid' : ''}`}>
       <label htmlFor={id}>{label}</label>
       <input
+        ref={input}
         id={id}
         type="text"
         role="combobox"
