@@ -453,5 +453,25 @@ describe('the web console for keyboard and screen-reader users', () => {
     await expect
       .poll(focused)
       .toMatchObject({ tag: 'button', text: 'Manage admin', visible: true });
+
+    // A confirmation opened with Enter takes focus on Cancel; Escape closes it, back to its button.
+    await page.goto(`${server.url}/sources`);
+    await page.getByRole('link', { name: 'Demo – Activity Insights', exact: true }).click();
+    await page
+      .getByRole('navigation', { name: 'Sections' })
+      .getByRole('link', { name: 'Storage' })
+      .click();
+    const applyNow = page.getByRole('button', { name: 'Apply retention now' });
+    await applyNow.focus();
+    await page.keyboard.press('Enter');
+    const confirmation = page.getByRole('group', { name: 'Confirm applying retention' });
+    await confirmation.waitFor();
+    await expect.poll(focused).toMatchObject({ tag: 'button', text: 'Cancel', visible: true });
+    await shot('confirm-focus');
+    await page.keyboard.press('Escape');
+    await confirmation.waitFor({ state: 'detached' });
+    await expect
+      .poll(focused)
+      .toMatchObject({ tag: 'button', text: 'Apply retention now', visible: true });
   }, 120_000);
 });
