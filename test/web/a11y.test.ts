@@ -1,9 +1,11 @@
 /**
  * Keyboard and screen-reader access, in a real browser against `serve` with the built-in demo:
- * axe-core checks every screen (no violation of impact serious or critical), and a keyboard user
- * signs in, reaches the navigation, opens a source and its tabs, walks the create-source wizard a
- * step and back, opens and closes a dialog and sorts a table, with focus always visible and never
- * left on the page's body.
+ * axe-core checks every screen (no violation of impact serious or critical, one h1 each), and a
+ * keyboard user signs in, takes the skip link, reaches the navigation, opens a source and its tabs,
+ * sorts a table, walks the create-source wizard a step and back (the owner list opened and closed),
+ * opens and closes a panel and a confirmation with Enter and Escape, with focus always visible
+ * (a :focus-visible outline) and never left on the page's body. The keyboard test uses the demo
+ * the first test starts.
  */
 import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
