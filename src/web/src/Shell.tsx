@@ -12,6 +12,7 @@ import { RunPage } from './features/sources/RunPage';
 import { SourcePage } from './features/sources/SourcePage';
 import { SourcesPage } from './features/sources/SourcesPage';
 import { EmptyState } from './ui/components';
+import { skipToContent, usePageFocus } from './ui/focus';
 import { href, useRoute } from './ui/router';
 import { ThemeToggle } from './ui/ThemeToggle';
 import './shell.css';
@@ -28,10 +29,18 @@ export function Shell() {
   const { user, signOut } = useSession();
   const { segments } = useRoute();
   const section = segments[0] ?? 'sources';
+  usePageFocus(segments.join('/'));
 
   return (
     <div className="shell">
-      <a className="skip-link" href="#main">
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(event) => {
+          event.preventDefault();
+          skipToContent();
+        }}
+      >
         Skip to content
       </a>
       <aside className="sidebar">

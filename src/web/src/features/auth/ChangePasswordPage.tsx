@@ -2,6 +2,7 @@
  * The screen right after signing in with a password someone else chose (the first admin's
  * generated one, or one an admin set): nothing else opens until the user picks their own.
  */
+import { useEffect, useRef } from 'react';
 import { useApi } from './session';
 import { ChangePasswordForm } from './ChangePasswordForm';
 import { Logo } from './SignInPage';
@@ -18,6 +19,11 @@ export function ChangePasswordPage({
   onSignOut: () => void;
 }) {
   const api = useApi();
+  const heading = useRef<HTMLHeadingElement>(null);
+  // The sign-in form that had focus is gone: reading goes on from this screen's heading.
+  useEffect(() => {
+    heading.current?.focus();
+  }, []);
   return (
     <main className="sign-in">
       <div className="card sign-in-card change-password-card">
@@ -25,7 +31,9 @@ export function ChangePasswordPage({
           <Logo />
           <span>duo-insights</span>
         </div>
-        <h1>Choose a new password</h1>
+        <h1 ref={heading} tabIndex={-1}>
+          Choose a new password
+        </h1>
         <p className="change-password-note" role="status">
           You signed in as {user.username} with a password that was generated or set by an
           administrator. Choose your own to continue.

@@ -4,7 +4,7 @@
  * signed webhook) and file destinations.
  */
 import { useState, type SyntheticEvent } from 'react';
-import { Badge, Card, Loaded, SelectField, TextField } from '../../ui/components';
+import { Badge, Card, Loaded, PageHeader, SelectField, TextField } from '../../ui/components';
 import { formatAgo, formatDateTime } from '../../ui/format';
 import { useResource } from '../../ui/resource';
 import { DataTable } from '../../ui/table';
@@ -18,6 +18,7 @@ import {
   testDestination,
   type Destination,
 } from './api';
+import './destinations.css';
 
 const TYPES = [
   { value: 'syslog', label: 'Syslog (RFC 5424)' },
@@ -33,6 +34,13 @@ const FORMATS = [
   { value: 'json', label: 'JSON' },
   { value: 'cef', label: 'CEF' },
 ] as const;
+const HEADER = (
+  <PageHeader
+    title="Destinations"
+    subtitle="Where every stored Duo event is forwarded: a SIEM, a log shipper or a file."
+  />
+);
+
 const FRAMINGS = [
   { value: 'octet-counting', label: 'Octet counting (RFC 6587)' },
   { value: 'newline', label: 'Newline' },
@@ -72,9 +80,12 @@ export function DestinationsPage() {
 
   if (user.role !== 'admin')
     return (
-      <Card title="Destinations">
-        <p className="muted">Only an admin manages destinations.</p>
-      </Card>
+      <div className="destinations">
+        {HEADER}
+        <Card title="Destinations">
+          <p className="muted">Only an admin manages destinations.</p>
+        </Card>
+      </div>
     );
 
   function body(): Record<string, unknown> {
@@ -145,8 +156,9 @@ export function DestinationsPage() {
   }
 
   return (
-    <div className="grid-2">
-      <Card title="Destinations" className="span-2">
+    <div className="grid-2 destinations">
+      {HEADER}
+      <Card title="Configured destinations" className="span-2">
         <Loaded resource={list.state} retry={list.reload}>
           {(rows) => (
             <DataTable

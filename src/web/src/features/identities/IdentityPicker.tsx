@@ -4,7 +4,7 @@
  *
  * @example <IdentityPicker label="Source Owner" value={owner} onChange={setOwner} />
  */
-import { useEffect, useId, useState, type KeyboardEvent } from 'react';
+import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { describeError } from '../../api/client';
 import { useApi } from '../auth/session';
 import { createIdentity, searchIdentities, type Identity } from './api';
@@ -36,6 +36,16 @@ export function IdentityPicker({
   const [email, setEmail] = useState('');
 
   const query = text.trim();
+  // Choosing or changing swaps the input for the chosen person (and back): focus follows, as the
+  // control that had it is gone.
+  const refocus = useRef(false);
+  const input = useRef<HTMLInputElement>(null);
+  const change = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (!refocus.current) return;
+    refocus.current = false;
+    (value ? change.current : input.current)?.focus();
+  }, [value]);
   useEffect(() => {
     if (query.length < 2) {
       setMatches([]);
@@ -66,6 +76,7 @@ export function IdentityPicker({
   }, [api, query]);
 
   function choose(identity: Identity) {
+    refocus.current = true;
     onChange(identity);
     setOpen(false);
     setText('');
@@ -88,7 +99,8 @@ export function IdentityPicker({
     if (event.key === 'ArrowDown') {
       event.preventDefault();
       setOpen(true);
-      setActive((i) => Math.min(i + 1, matches.length - 1));
+      // Before the matches come the first one stays active, never none (-1).
+      setActive((i) => Math.max(Math.min(i + 1, matches.length - 1), 0));
     } else if (event.key === 'ArrowUp') {
       event.preventDefault();
       setActive((i) => Math.max(i - 1, 0));
@@ -98,7 +110,9 @@ export function IdentityPicker({
         event.preventDefault();
         choose(match);
       }
-    } else if (event.key === 'Escape') {
+    } else if (event.key === 'Escape' && showList) {
+      // Closes the list only, not a panel around the picker.
+      event.preventDefault();
       setOpen(false);
     }
   }
@@ -109,7 +123,7 @@ export function IdentityPicker({
         <span className="label" id={`${id}-label`}>
           {label}
         </span>
-        <div className="picked" aria-labelledby={`${id}-label`}>
+        <div className="picked" role="group" aria-labelledby={`${id}-label`}>
           <span className="avatar" aria-hidden="true">
             {initials(value.displayName)}
           </span>
@@ -118,9 +132,11 @@ export function IdentityPicker({
             {value.email && <span className="muted"> · {value.email}</span>}
           </span>
           <button
+            ref={change}
             type="button"
             className="button button-small button-ghost"
             onClick={() => {
+              refocus.current = true;
               onChange(null);
             }}
           >
@@ -137,6 +153,7 @@ export function IdentityPicker({
     <div className={`field picker ${error ? 'field-invalid' : ''}`}>
       <label htmlFor={id}>{label}</label>
       <input
+        ref={input}
         id={id}
         type="text"
         role="combobox"

@@ -9,6 +9,7 @@
 import { useEffect, useRef, useState, type SyntheticEvent } from 'react';
 import { ApiError, describeError } from '../../api/client';
 import { Badge, Card, Facts, PageHeader, SelectField, TextField } from '../../ui/components';
+import { useStepFocus } from '../../ui/focus';
 import { useResource } from '../../ui/resource';
 import { href, navigate } from '../../ui/router';
 import { useToast } from '../../ui/toasts';
@@ -80,6 +81,7 @@ export function CreateSourceWizard() {
   const { api } = useSession();
   const toast = useToast();
   const [step, setStep] = useState(0);
+  useStepFocus(step, '.wizard-card');
   const [type, setType] = useState<SourceType | null>(null);
   const [details, setDetails] = useState<Details>({
     name: '',

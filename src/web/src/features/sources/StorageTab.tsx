@@ -4,7 +4,7 @@
  * form for the two retentions and "Apply retention now" (with a confirmation, then what it
  * deleted and what a forwarding destination held back).
  */
-import { useState, type ReactNode, type SyntheticEvent } from 'react';
+import { useEffect, useRef, useState, type ReactNode, type SyntheticEvent } from 'react';
 import { ApiError } from '../../api/client';
 import { Card, Facts, Loaded, Stat, TextField } from '../../ui/components';
 import {
@@ -168,6 +168,16 @@ function RetentionPassCard({
   const [applying, setApplying] = useState(false);
   const [result, setResult] = useState<RetentionPass | null>(null);
   const last = storage.lastPass;
+  // The confirmation takes focus on its Cancel (the harmless answer); closed, focus goes back to
+  // the button that opened it.
+  const opener = useRef<HTMLButtonElement>(null);
+  const cancel = useRef<HTMLButtonElement>(null);
+  const opened = useRef(false);
+  useEffect(() => {
+    if (confirming) cancel.current?.focus();
+    else if (opened.current) opener.current?.focus();
+    opened.current = confirming;
+  }, [confirming]);
 
   async function apply() {
     setApplying(true);
@@ -220,6 +230,7 @@ function RetentionPassCard({
       {canManage(user) && !confirming && (
         <div className="form-actions">
           <button
+            ref={opener}
             type="button"
             className="button"
             onClick={() => {
@@ -232,7 +243,14 @@ function RetentionPassCard({
         </div>
       )}
       {confirming && (
-        <div className="verdict verdict-warn" role="group" aria-label="Confirm applying retention">
+        <div
+          className="verdict verdict-warn"
+          role="group"
+          aria-label="Confirm applying retention"
+          onKeyDown={(event) => {
+            if (event.key === 'Escape' && !applying) setConfirming(false);
+          }}
+        >
           <p className="verdict-title">Apply retention now?</p>
           <p>
             This deletes the events older than {plural(storage.retentionDays, 'day')} (before{' '}
@@ -250,6 +268,7 @@ function RetentionPassCard({
               {applying ? 'Deleting…' : 'Delete old events'}
             </button>
             <button
+              ref={cancel}
               type="button"
               className="button button-ghost"
               disabled={applying}

@@ -3,7 +3,7 @@
  * link to an identity (what a source manager manages follows from it), set a new password
  * (the user changes it at their next sign-in), remove.
  */
-import { useEffect, useState, type SyntheticEvent } from 'react';
+import { useEffect, useRef, useState, type SyntheticEvent } from 'react';
 import { ApiError } from '../../api/client';
 import { Badge, Card, Loaded, SelectField, TextField } from '../../ui/components';
 import { formatAgo, formatDateTime } from '../../ui/format';
@@ -195,6 +195,13 @@ export function UsersTab() {
             onChanged={users.refresh}
             onClose={() => {
               setManagedId(null);
+              // Back to the button that opened the panel, which a keyboard user left for it.
+              const name = managed.username;
+              window.setTimeout(() => {
+                document
+                  .querySelector<HTMLElement>(`button[aria-label="Manage ${CSS.escape(name)}"]`)
+                  ?.focus();
+              }, 0);
             }}
           />
         )}
@@ -260,6 +267,30 @@ function ManageUser({
   const [newPassword, setNewPassword] = useState('');
   const [passwordProblem, setPasswordProblem] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
+
+  // Opened, the panel takes focus on its heading; Escape inside it (or on its Manage button)
+  // closes it, as its Close button does.
+  const close = useRef(onClose);
+  close.current = onClose;
+  useEffect(() => {
+    const heading = document.querySelector<HTMLElement>('.manage-user h2');
+    heading?.setAttribute('tabindex', '-1');
+    heading?.focus();
+  }, []);
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape' || event.defaultPrevented) return;
+      const active = document.activeElement;
+      const opener = active?.getAttribute('aria-label') === `Manage ${user.username}`;
+      if (!opener && !document.querySelector('.manage-user')?.contains(active)) return;
+      event.preventDefault();
+      close.current();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+    };
+  }, [user.username]);
 
   useEffect(() => {
     let live = true;
