@@ -22,7 +22,13 @@ import { useToast } from '../../ui/toasts';
 import { ActivityChart } from '../activity/ActivityChart';
 import { AdminActionText } from '../activity/AdminActionText';
 import { adminEventRecord, describeAdminAction } from '../activity/admin-actions';
-import { getInsights, listActivity, type Insights, type UsageCount } from '../activity/api';
+import {
+  activityCsvUrl,
+  getInsights,
+  listActivity,
+  type Insights,
+  type UsageCount,
+} from '../activity/api';
 import { Timeline } from '../activity/Timeline';
 import { canManage, useSession } from '../auth/session';
 import { entitlementNames, type Account } from '../accounts/api';
@@ -92,7 +98,7 @@ function AdminActionsCard({ identityId }: { identityId: string }) {
           caption="Administrator actions"
           rows={actions.state.data.events}
           rowKey={(e) => String(e.id)}
-          csvName="administrator-actions"
+          csvHref={activityCsvUrl(api, identityId, { as: 'administrator' })}
           empty={<p className="muted table-empty">No administrator action stored.</p>}
           columns={[
             { label: 'Time', value: (e) => formatDateTime(e.tsMs) },
