@@ -73,6 +73,11 @@ export interface Configuration {
   readonly secretKey?: string;
 }
 
+/** The server's CSV of every source. */
+export function sourcesCsvUrl(api: Api): string {
+  return api.url('/sources', { format: 'csv' });
+}
+
 export async function listSources(api: Api): Promise<SourceSummary[]> {
   return (await api.get<SourceList>('/sources')).sources;
 }
