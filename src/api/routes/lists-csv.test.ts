@@ -95,7 +95,7 @@ describeEachDatabase('lists as CSV', (t) => {
     expect(csv.status).toBe(200);
     expect(csv.headers['content-disposition']).toBe('attachment; filename="sources.csv"');
     expect(csv.text.split('\r\n')[0]).toBe(
-      'name,type,owner,state,last_run_kind,last_run_status,last_run_finished,next_run,id',
+      'name,type,owner,state,last_run_kind,last_run_status,last_run_finished,next_run,health,id',
     );
     const json = (await viewer.get('/api/v1/sources')).body as {
       sources: { id: string; name: string }[];
@@ -103,6 +103,7 @@ describeEachDatabase('lists as CSV', (t) => {
     const rows = csvRows(csv.text);
     expect(rows).toHaveLength(6);
     expect(rows.map((r) => r.slice(r.lastIndexOf(',') + 1))).toEqual(json.sources.map((s) => s.id));
+    expect(rows.every((r) => /,(No stream synced yet|No account yet),[^,]+$/.test(r))).toBe(true);
     expect(rows[0]).toMatch(/^"Source, ""\d""",duo(-activity)?,Olga Owner,/);
     expect(csv.text).not.toContain(SECRET);
   });

@@ -139,6 +139,31 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
   );
 }
 
+const numbers = new Intl.NumberFormat('en-GB');
+
+/**
+ * A source's health in the words of the sources page: an activity source's streams per state
+ * (and which fail), a Duo source's accounts per status.
+ */
+function healthText(health: Summary['health']): string {
+  if ('streams' in health) {
+    const total = Object.values(health.streams).reduce((a, b) => a + b, 0);
+    if (total === 0) return 'No stream synced yet';
+    const ok = health.streams['ok'] ?? 0;
+    const notInPlan = health.streams['not_available'] ?? 0;
+    const text =
+      health.failing.length > 0
+        ? `${String(health.failing.length)} failing · ${health.failing.join(', ')}`
+        : ok + notInPlan === total
+          ? `${String(ok)} healthy`
+          : `${String(ok)} of ${String(total)} synced`;
+    return notInPlan > 0 ? `${text}, ${String(notInPlan)} not in plan` : text;
+  }
+  const total = Object.values(health.accounts).reduce((a, b) => a + b, 0);
+  if (total === 0) return 'No account yet';
+  return `${numbers.format(total)} accounts · ${numbers.format(health.accounts['active'] ?? 0)} active`;
+}
+
 type SourceRow = Summary & { readonly ownerName: string };
 
 /** What the sources page lists of each source: never its configuration or secret. */
@@ -151,5 +176,6 @@ const SOURCE_COLUMNS: readonly CsvColumn<SourceRow>[] = [
   { header: 'last_run_status', value: (s) => s.lastRun?.status },
   { header: 'last_run_finished', value: (s) => csvTime(s.lastRun?.finishedAt) },
   { header: 'next_run', value: (s) => csvTime(s.nextRunAt) },
+  { header: 'health', value: (s) => healthText(s.health) },
   { header: 'id', value: (s) => s.source.id },
 ];
