@@ -24,6 +24,7 @@ import {
   isRunActive,
   listRuns,
   listStreams,
+  streamsCsvUrl,
   SOURCE_TYPE_LABELS,
   startAggregation,
   startSync,
@@ -315,7 +316,7 @@ function StreamsCard({ source, poll }: { source: SourceSummary; poll: boolean })
             caption="Stream health"
             rows={list}
             rowKey={(s) => s.stream}
-            csvName={`${source.name}-streams`}
+            csvHref={streamsCsvUrl(api, source.id)}
             empty={
               <p className="muted table-empty">
                 No stream has run yet. They start after a passed Test Connection.

@@ -131,6 +131,11 @@ export function getRun(api: Api, runId: string): Promise<Run> {
   return api.get<Run>(`/runs/${runId}`);
 }
 
+/** The server's CSV of a source's streams. */
+export function streamsCsvUrl(api: Api, id: string): string {
+  return api.url(`/sources/${id}/streams`, { format: 'csv' });
+}
+
 export async function listStreams(api: Api, id: string): Promise<Stream[]> {
   return (await api.get<StreamList>(`/sources/${id}/streams`)).streams;
 }
