@@ -1,11 +1,15 @@
 /**
  * A source's lists as CSV, on SQLite and on PostgreSQL: its entitlements (the kind filter
- * honoured), the members of one, and its streams; each a header row and every row of the JSON.
- * An entitlement of another source is refused as the JSON refuses it.
+ * honoured), the members of one, its streams, its storage, every one of its runs (more than a
+ * page) and the streams a run read, and an identity's accounts; each a header row and every row
+ * of the JSON. What the JSON refuses (an entitlement of another source, an unknown source or
+ * run) the CSV refuses too.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ms } from '../../domain/time.js';
-import { upsertAccounts } from '../../store/accounts.js';
+import { listAccounts, setAccountIdentity, upsertAccounts } from '../../store/accounts.js';
+import { createIdentity } from '../../store/identities.js';
+import { createRun, finishRun } from '../../store/runs.js';
 import { ingestActivityPage } from '../../store/activity/ingest.js';
 import { listEntitlements } from '../../store/entitlements.js';
 import { normalise } from '../../sync/normalise.js';
@@ -15,6 +19,7 @@ import { describeEachDatabase } from '../../../test/support/db.js';
 
 const START = Date.UTC(2025, 0, 6);
 const ACCOUNTS = 1_100;
+const RUNS = 1_030;
 
 /** CSV data lines (the header dropped), split on the CRLF that ends each record. */
 function csvRows(text: string): string[] {
@@ -27,6 +32,8 @@ describeEachDatabase('a source’s lists as CSV', (t) => {
   let duo: string;
   let activity: string;
   let everyone: number;
+  let identityId: string;
+  let syncRunId: string;
 
   beforeAll(async () => {
     api = await startTestApi({}, { databaseUrl: t.url });
@@ -67,6 +74,34 @@ describeEachDatabase('a source’s lists as CSV', (t) => {
       ],
       cursor: 0,
     });
+    for (let i = 0; i < RUNS; i++) {
+      const run = await createRun(db, { sourceId: activity, kind: 'sync', trigger: 'schedule' });
+      if (i === RUNS - 1) {
+        await finishRun(db, run.id, {
+          status: 'succeeded',
+          counts: {
+            authentication: {
+              pages: 3,
+              eventsNew: 2500,
+              eventsUpdated: 1,
+              rejected: 0,
+              rateLimited: 2,
+            },
+            administrator: {
+              pages: 1,
+              eventsNew: 1,
+              eventsUpdated: 0,
+              rejected: 0,
+              rateLimited: 0,
+            },
+          },
+        });
+        syncRunId = run.id;
+      }
+    }
+    identityId = (await createIdentity(db, { displayName: 'Una User' })).id;
+    const mine = (await listAccounts(db, { sourceId: duo, limit: 3 })).slice(0, 3);
+    for (const a of mine) await setAccountIdentity(db, a.id, { identityId, correlation: 'manual' });
   }, 120_000);
 
   afterAll(async () => {
@@ -130,5 +165,67 @@ describeEachDatabase('a source’s lists as CSV', (t) => {
     expect(json.streams.length).toBeGreaterThan(0);
     const missing = await viewer.get('/api/v1/sources/nope/streams?format=csv');
     expect(missing.status).toBe(404);
+  });
+
+  it('exports every run of a source, more than a page, newest first', async () => {
+    const csv = await viewer.get(`/api/v1/sources/${activity}/runs?format=csv`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-disposition']).toMatch(/^attachment; filename=".+-runs\.csv"$/);
+    expect(csv.text.split('\r\n')[0]).toBe('kind,trigger,status,created,started,finished,error,id');
+    const rows = csvRows(csv.text);
+    expect(rows).toHaveLength(RUNS);
+    expect(new Set(rows.map((r) => r.slice(r.lastIndexOf(',') + 1))).size).toBe(RUNS);
+    const first = (await viewer.get(`/api/v1/sources/${activity}/runs?limit=5`)).body as {
+      runs: { id: string }[];
+    };
+    expect(rows.slice(0, 5).map((r) => r.slice(r.lastIndexOf(',') + 1))).toEqual(
+      first.runs.map((r) => r.id),
+    );
+    expect((await viewer.get('/api/v1/sources/nope/runs?format=csv')).status).toBe(404);
+  });
+
+  it('exports the streams a run read', async () => {
+    const csv = await viewer.get(`/api/v1/runs/${syncRunId}?format=csv`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-disposition']).toBe(
+      `attachment; filename="${syncRunId}-streams.csv"`,
+    );
+    expect(csv.text).toBe(
+      'stream,pages,events_new,events_updated,rejected,rate_limited\r\n' +
+        'authentication,3,2500,1,0,2\r\nadministrator,1,1,0,0,0\r\n',
+    );
+    expect((await viewer.get('/api/v1/runs/nope?format=csv')).status).toBe(404);
+  });
+
+  it('exports what each stream of a source holds', async () => {
+    const csv = await viewer.get(`/api/v1/sources/${activity}/storage?format=csv`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-disposition']).toMatch(/^attachment; filename=".+-storage\.csv"$/);
+    expect(csv.text.split('\r\n')[0]).toBe('stream,events,oldest,newest,estimated_bytes');
+    const json = (await viewer.get(`/api/v1/sources/${activity}/storage`)).body as {
+      streams: { stream: string; events: number }[];
+    };
+    expect(csvRows(csv.text).map((r) => r.split(',').slice(0, 2).join(','))).toEqual(
+      json.streams.map((s) => `${s.stream},${String(s.events)}`),
+    );
+    // A Duo source stores no events: refused as the JSON refuses it.
+    const duoStorage = await viewer.get(`/api/v1/sources/${duo}/storage?format=csv`);
+    expect(duoStorage.status).toBe((await viewer.get(`/api/v1/sources/${duo}/storage`)).status);
+    expect(duoStorage.status).toBeGreaterThanOrEqual(400);
+  });
+
+  it('exports an identity’s accounts', async () => {
+    const csv = await viewer.get(`/api/v1/identities/${identityId}?format=csv`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-disposition']).toBe('attachment; filename="Una-User-accounts.csv"');
+    expect(csv.text.split('\r\n')[0]).toMatch(/^source,username,kind,/);
+    const json = (await viewer.get(`/api/v1/identities/${identityId}`)).body as {
+      accounts: { username: string }[];
+    };
+    expect(csvRows(csv.text).map((r) => r.split(',')[1])).toEqual(
+      json.accounts.map((a) => a.username),
+    );
+    expect(json.accounts).toHaveLength(3);
+    expect((await viewer.get('/api/v1/identities/nobody?format=csv')).status).toBe(404);
   });
 });

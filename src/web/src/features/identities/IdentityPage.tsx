@@ -33,7 +33,13 @@ import { Timeline } from '../activity/Timeline';
 import { canManage, useSession } from '../auth/session';
 import { entitlementNames, type Account } from '../accounts/api';
 import { AccountStatusBadge } from '../sources/badges';
-import { getIdentity, linkAccount, type Identity, type IdentityDetail } from './api';
+import {
+  getIdentity,
+  identityAccountsCsvUrl,
+  linkAccount,
+  type Identity,
+  type IdentityDetail,
+} from './api';
 import { IdentityPicker, initials } from './IdentityPicker';
 
 export function IdentityPage({ id }: { id: string }) {
@@ -286,7 +292,7 @@ function AccountsCard({
         caption="Duo accounts"
         rows={identity.accounts}
         rowKey={(a) => String(a.id)}
-        csvName={`${identity.displayName}-accounts`}
+        csvHref={identityAccountsCsvUrl(api, identity.id)}
         empty={<p className="muted table-empty">No Duo account is linked to this identity.</p>}
         columns={[
           {
