@@ -299,11 +299,11 @@ describe('the console shows what the API sends', () => {
     expect(shown.length).toBe(sources.length);
     const [download] = await Promise.all([
       page.waitForEvent('download'),
-      page.getByRole('button', { name: 'Export CSV' }).click(),
+      page.getByRole('link', { name: 'Export CSV' }).click(),
     ]);
     const lines = (await readFile(await download.path(), 'utf8')).trim().split(/\r?\n/);
     const header = csvFields(lines[0] ?? '');
-    const column = header.indexOf('Health');
+    const column = header.indexOf('health');
     expect(column).toBeGreaterThanOrEqual(0);
     const written = lines.slice(1).map((line) => csvFields(line)[column] ?? '');
     expect(written.every((h) => h.length > 0)).toBe(true);

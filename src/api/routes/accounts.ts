@@ -100,7 +100,7 @@ export function accountRoutes(app: ApiInstance, deps: ApiDeps): void {
       if (format === 'csv') {
         return sendCsv(
           reply,
-          csvFileName(source.name),
+          csvFileName(source.name, 'accounts'),
           csvPages(accountPages(deps.db, search), ACCOUNT_COLUMNS),
         );
       }
@@ -166,8 +166,13 @@ export const ACCOUNT_COLUMNS: readonly CsvColumn<AccountView>[] = [
   { header: 'duo_user_id', value: (a) => a.duoUserId },
 ];
 
-/** A file name from a source's name: letters, digits, dots, dashes and underscores only. */
-function csvFileName(sourceName: string): string {
-  const safe = sourceName.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
-  return `${safe || 'source'}-accounts`;
+/**
+ * A CSV's file name from a name (a source's, an identity's) and what it holds: letters, digits,
+ * dots, dashes and underscores only.
+ *
+ * @example csvFileName('Duo EU', 'streams') // 'Duo-EU-streams'
+ */
+export function csvFileName(name: string, what: string): string {
+  const safe = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
+  return `${safe || 'source'}-${what}`;
 }

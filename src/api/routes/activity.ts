@@ -1,10 +1,18 @@
-/** An identity's activity timeline (filtered, cursor-paged) and its insights. */
+/**
+ * An identity's activity timeline (filtered, cursor-paged; `format=csv`: every matching event,
+ * read a page at a time) and its insights.
+ */
 import { z } from 'zod';
 import type { ActivityEvent } from '../../domain/activity.js';
 import { factorLabel } from '../../domain/factors.js';
 import { STREAMS, type StreamName } from '../../domain/streams.js';
 import { ms } from '../../domain/time.js';
-import { listActivityEvents } from '../../store/activity/timeline.js';
+import {
+  listActivityEvents,
+  type ActivityQuery as TimelineQuery,
+} from '../../store/activity/timeline.js';
+import type { Db } from '../../store/dialect.js';
+import { csvPages, csvTime, type CsvColumn } from '../../core/csv.js';
 import { getIdentity } from '../../store/identities.js';
 import { decodeCursor, encodeCursor, EventCursor } from '../../core/cursors.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
@@ -13,10 +21,12 @@ import { OrganisationAverages, readIdentityInsights } from '../../core/insights.
 import { actorOf } from '../auth.js';
 import { ActivityEventList, Insights } from '../contract/activity.js';
 import { answers } from '../contract/errors.js';
-import { IdParams, ListQuery, PageQuery } from '../schemas.js';
+import { jsonOrCsv } from '../contract/reports.js';
+import { FormatQuery, IdParams, ListQuery, PageQuery } from '../schemas.js';
+import { sendCsv } from './reports.js';
 import { TimeQuery } from '../../core/queries.js';
 
-export const ActivityQuery = PageQuery.extend({
+export const ActivityQuery = PageQuery.extend(FormatQuery.shape).extend({
   stream: ListQuery.optional(),
   result: ListQuery.optional(),
   factor: ListQuery.optional(),
@@ -75,20 +85,19 @@ export function activityRoutes(app: ApiInstance, deps: ApiDeps): void {
       schema: {
         tags: ['activity'],
         summary:
-          'An identity’s events, newest first; filters: stream, result, factor, application (comma lists), from/to (epoch ms or ISO), as (user, administrator)',
+          'An identity’s events, newest first; filters: stream, result, factor, application (comma lists), from/to (epoch ms or ISO), as (user, administrator); CSV of every match with format=csv',
         params: IdParams,
         querystring: ActivityQuery,
-        response: answers({ 200: ActivityEventList }),
+        response: answers({ 200: jsonOrCsv(ActivityEventList) }),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const identity = await getIdentity(deps.db, request.params.id);
       const q = request.query;
       const streams = parseStreams(q.stream);
       const cursor = decodeCursor(EventCursor, q.cursor);
-      const page = await listActivityEvents(deps.db, {
+      const filter: TimelineQuery = {
         identityId: identity.id,
-        limit: q.limit ?? 50,
         ...(q.as === undefined ? {} : { actingAs: q.as }),
         ...(streams === undefined ? {} : { streams }),
         ...(q.result === undefined ? {} : { results: q.result }),
@@ -96,6 +105,18 @@ export function activityRoutes(app: ApiInstance, deps: ApiDeps): void {
         ...(q.application === undefined ? {} : { applications: q.application }),
         ...(q.from === undefined ? {} : { fromMs: ms(q.from) }),
         ...(q.to === undefined ? {} : { toMs: ms(q.to) }),
+      };
+      if (q.format === 'csv')
+        return q.as === 'administrator'
+          ? sendCsv(
+              reply,
+              'administrator-actions',
+              csvPages(eventPages(deps.db, filter), ADMIN_EVENT_COLUMNS),
+            )
+          : sendCsv(reply, 'activity', csvPages(eventPages(deps.db, filter), EVENT_COLUMNS));
+      const page = await listActivityEvents(deps.db, {
+        ...filter,
+        limit: q.limit ?? 50,
         ...(cursor === undefined ? {} : { cursor: { tsMs: ms(cursor.t), id: cursor.id } }),
       });
       return {
@@ -122,3 +143,68 @@ export function activityRoutes(app: ApiInstance, deps: ApiDeps): void {
       }),
   );
 }
+
+const EXPORT_PAGE = 1000;
+
+/** Every event a filter matches, newest first, a page at a time. */
+async function* eventPages(
+  db: Db,
+  filter: TimelineQuery,
+): AsyncGenerator<readonly ActivityEvent[]> {
+  for (let cursor = filter.cursor; ;) {
+    const page = await listActivityEvents(db, {
+      ...filter,
+      limit: EXPORT_PAGE,
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    yield page.events;
+    if (!page.next) return;
+    cursor = page.next;
+  }
+}
+
+/** A field of an event's payload (Duo's record as it came). */
+function payloadField(e: ActivityEvent, key: string): unknown {
+  const p = e.payload;
+  return typeof p === 'object' && p !== null && !Array.isArray(p)
+    ? (p as Record<string, unknown>)[key]
+    : undefined;
+}
+
+/** A text field of an event's payload, when it is one. */
+function payloadText(e: ActivityEvent, key: string): string | null {
+  const value = payloadField(e, key);
+  return typeof value === 'string' ? value : null;
+}
+
+/** The timeline's events: when, which log, who, the outcome and how. */
+const EVENT_COLUMNS: readonly CsvColumn<ActivityEvent>[] = [
+  { header: 'time', value: (e) => csvTime(e.tsMs) },
+  { header: 'stream', value: (e) => e.stream },
+  { header: 'username', value: (e) => e.username },
+  { header: 'result', value: (e) => e.result },
+  { header: 'reason', value: (e) => e.reason },
+  { header: 'factor', value: (e) => (e.factor === null ? null : factorLabel(e.factor)) },
+  { header: 'application', value: (e) => e.application },
+  { header: 'location', value: (e) => e.location },
+  { header: 'ip', value: (e) => e.ip },
+  { header: 'txid', value: (e) => e.txid },
+];
+
+/**
+ * What the identity did as a Duo administrator, in the columns of the administrator-actions
+ * report: Duo's `username`, `action`, `object` and `description` of each administrator-log record.
+ */
+const ADMIN_EVENT_COLUMNS: readonly CsvColumn<ActivityEvent>[] = [
+  { header: 'time', value: (e) => csvTime(e.tsMs) },
+  { header: 'admin', value: (e) => payloadText(e, 'username') ?? e.username },
+  { header: 'action', value: (e) => payloadText(e, 'action') ?? e.result },
+  { header: 'object', value: (e) => payloadText(e, 'object') ?? e.application },
+  {
+    header: 'description',
+    value: (e) => {
+      const d = payloadField(e, 'description');
+      return d === undefined || d === null ? '' : typeof d === 'string' ? d : JSON.stringify(d);
+    },
+  },
+];

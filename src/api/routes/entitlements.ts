@@ -1,6 +1,6 @@
 /**
  * A source's entitlements (Duo groups and Duo admin roles; `?kind=group|admin_role`) and the
- * accounts holding one.
+ * accounts holding one; each also as CSV (`format=csv`).
  *
  * @example curl /api/v1/sources/src_1/entitlements/7/members   # {"entitlement":{…},"accounts":[…],"next":null}
  */
@@ -16,7 +16,11 @@ import type { ApiDeps, ApiInstance } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { answers } from '../contract/errors.js';
 import { EntitlementList, EntitlementMembers } from '../contract/sources.js';
-import { IdParams } from '../schemas.js';
+import { jsonOrCsv } from '../contract/reports.js';
+import { toCsv, type CsvColumn } from '../../core/csv.js';
+import { FormatQuery, IdParams } from '../schemas.js';
+import { ACCOUNT_COLUMNS, csvFileName } from './accounts.js';
+import { sendCsv } from './reports.js';
 import { accountViews, entitlementView } from '../views.js';
 
 export function entitlementRoutes(app: ApiInstance, deps: ApiDeps): void {
@@ -27,26 +31,30 @@ export function entitlementRoutes(app: ApiInstance, deps: ApiDeps): void {
         tags: ['sources'],
         summary: 'A source’s entitlements (Duo groups and admin roles); filter: kind',
         params: IdParams,
-        querystring: z.object({ kind: z.enum(ENTITLEMENT_KINDS).optional() }),
-        response: answers({ 200: EntitlementList }),
+        querystring: FormatQuery.extend({ kind: z.enum(ENTITLEMENT_KINDS).optional() }),
+        response: answers({ 200: jsonOrCsv(EntitlementList) }),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const source = await getSource(deps.db, request.params.id);
       const { kind } = request.query;
       const entitlements = await listEntitlements(deps.db, {
         sourceId: source.id,
         ...(kind === undefined ? {} : { kind }),
       });
-      return {
-        entitlements: entitlements.map((e) => ({
-          ...entitlementView(e),
-          sourceId: e.sourceId,
-          description: e.description,
-          status: e.status,
-        })),
-        next: null,
-      };
+      const views = entitlements.map((e) => ({
+        ...entitlementView(e),
+        sourceId: e.sourceId,
+        description: e.description,
+        status: e.status,
+      }));
+      if (request.query.format === 'csv')
+        return sendCsv(
+          reply,
+          csvFileName(source.name, 'entitlements'),
+          toCsv(views, ENTITLEMENT_COLUMNS),
+        );
+      return { entitlements: views, next: null };
     },
   );
 
@@ -60,10 +68,11 @@ export function entitlementRoutes(app: ApiInstance, deps: ApiDeps): void {
           id: z.string().min(1).max(100),
           entitlementId: z.coerce.number().int().positive(),
         }),
-        response: answers({ 200: EntitlementMembers }),
+        querystring: FormatQuery,
+        response: answers({ 200: jsonOrCsv(EntitlementMembers) }),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const source = await getSource(deps.db, request.params.id);
       const entitlement = await getEntitlement(deps.db, request.params.entitlementId);
       if (entitlement.sourceId !== source.id)
@@ -72,11 +81,32 @@ export function entitlementRoutes(app: ApiInstance, deps: ApiDeps): void {
           `entitlement ${entitlement.id} is not in source "${source.name}"`,
         );
       const members = await listEntitlementMembers(deps.db, entitlement.id);
-      return {
-        entitlement: entitlementView(entitlement),
-        accounts: await accountViews(deps.db, members),
-        next: null,
-      };
+      const accounts = await accountViews(deps.db, members);
+      if (request.query.format === 'csv')
+        return sendCsv(
+          reply,
+          csvFileName(entitlement.name, 'members'),
+          toCsv(accounts, ACCOUNT_COLUMNS),
+        );
+      return { entitlement: entitlementView(entitlement), accounts, next: null };
     },
   );
 }
+
+interface EntitlementRow {
+  readonly kind: string;
+  readonly name: string;
+  readonly description: string | null;
+  readonly status: string | null;
+  readonly duoGroupId: string | null;
+  readonly id: number;
+}
+
+const ENTITLEMENT_COLUMNS: readonly CsvColumn<EntitlementRow>[] = [
+  { header: 'name', value: (e) => e.name },
+  { header: 'kind', value: (e) => e.kind },
+  { header: 'description', value: (e) => e.description },
+  { header: 'status', value: (e) => e.status },
+  { header: 'duo_group_id', value: (e) => e.duoGroupId },
+  { header: 'id', value: (e) => e.id },
+];

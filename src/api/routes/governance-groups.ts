@@ -1,4 +1,7 @@
-/** Governance groups (named sets of identities that may manage their sources) and members. */
+/**
+ * Governance groups (named sets of identities that may manage their sources) and members;
+ * the list also as CSV (`format=csv`).
+ */
 import { z } from 'zod';
 import {
   addGovernanceGroupMember,
@@ -21,7 +24,11 @@ import {
   GovernanceGroupList,
   MemberList,
 } from '../contract/governance-groups.js';
-import { IdParams } from '../schemas.js';
+import { jsonOrCsv } from '../contract/reports.js';
+import { csvTime, toCsv, type CsvColumn } from '../../core/csv.js';
+import type { GovernanceGroup as Group } from '../../domain/governance-groups.js';
+import { FormatQuery, IdParams } from '../schemas.js';
+import { sendCsv } from './reports.js';
 import { identityView } from './identities.js';
 
 const NewGroupBody = z
@@ -38,11 +45,17 @@ export function governanceGroupRoutes(app: ApiInstance, deps: ApiDeps): void {
     {
       schema: {
         tags: ['governance groups'],
-        summary: 'Every governance group',
-        response: answers({ 200: GovernanceGroupList }),
+        summary: 'Every governance group; CSV with format=csv',
+        querystring: FormatQuery,
+        response: answers({ 200: jsonOrCsv(GovernanceGroupList) }),
       },
     },
-    async () => ({ governanceGroups: await listGovernanceGroups(deps.db), next: null }),
+    async (request, reply) => {
+      const governanceGroups = await listGovernanceGroups(deps.db);
+      if (request.query.format === 'csv')
+        return sendCsv(reply, 'governance-groups', toCsv(governanceGroups, GROUP_COLUMNS));
+      return { governanceGroups, next: null };
+    },
   );
 
   app.post(
@@ -164,3 +177,10 @@ export function governanceGroupRoutes(app: ApiInstance, deps: ApiDeps): void {
     },
   );
 }
+
+const GROUP_COLUMNS: readonly CsvColumn<Group>[] = [
+  { header: 'name', value: (g) => g.name },
+  { header: 'description', value: (g) => g.description },
+  { header: 'created', value: (g) => csvTime(g.createdAt) },
+  { header: 'id', value: (g) => g.id },
+];

@@ -1,6 +1,6 @@
 /**
  * Identities (people): list and search (`q` needs two letters or more, as the owner picker),
- * create, show with their Duo accounts, change; and manual correlation of an account to an
+ * create, show with their Duo accounts (those also as CSV, `format=csv`), change; and manual correlation of an account to an
  * identity (admins, or the manager of the account's source).
  */
 import { z } from 'zod';
@@ -33,10 +33,11 @@ import {
   IdentityList,
 } from '../contract/identities.js';
 import { FormatQuery, IdParams, PageQuery } from '../schemas.js';
-import { csvPages, csvTime, type CsvColumn } from '../../core/csv.js';
+import { csvPages, csvTime, toCsv, type CsvColumn } from '../../core/csv.js';
 import type { Db } from '../../store/dialect.js';
 import { jsonOrCsv } from '../contract/reports.js';
 import { sendCsv } from './reports.js';
+import { ACCOUNT_COLUMNS, csvFileName } from './accounts.js';
 import { accountViews } from '../views.js';
 
 const Email = z.email().max(320);
@@ -156,18 +157,26 @@ export function identityRoutes(app: ApiInstance, deps: ApiDeps): void {
     {
       schema: {
         tags: ['identities'],
-        summary: 'An identity with its Duo accounts (status, groups, source)',
+        summary:
+          'An identity with its Duo accounts (status, groups, source); with format=csv the CSV of its accounts',
         params: IdParams,
-        response: answers({ 200: IdentityDetail }),
+        querystring: FormatQuery,
+        response: answers({ 200: jsonOrCsv(IdentityDetail) }),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const identity = await getIdentity(deps.db, request.params.id);
-      const accounts = await listAccounts(deps.db, { identityId: identity.id, limit: 1000 });
-      return {
-        ...identityView(identity),
-        accounts: await accountViews(deps.db, accounts),
-      };
+      const accounts = await accountViews(
+        deps.db,
+        await listAccounts(deps.db, { identityId: identity.id, limit: 1000 }),
+      );
+      if (request.query.format === 'csv')
+        return sendCsv(
+          reply,
+          csvFileName(identity.displayName, 'accounts'),
+          toCsv(accounts, IDENTITY_ACCOUNT_COLUMNS),
+        );
+      return { ...identityView(identity), accounts };
     },
   );
 
@@ -292,3 +301,8 @@ const IDENTITY_COLUMNS: readonly CsvColumn<IdentityRow>[] = [
   { header: 'created', value: (i) => csvTime(i.createdAt) },
   { header: 'id', value: (i) => i.id },
 ];
+
+/** An identity's accounts: the source's name first, then the columns of a source's accounts. */
+const IDENTITY_ACCOUNT_COLUMNS: readonly CsvColumn<
+  Awaited<ReturnType<typeof accountViews>>[number]
+>[] = [{ header: 'source', value: (a) => a.sourceName }, ...ACCOUNT_COLUMNS];

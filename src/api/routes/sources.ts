@@ -3,7 +3,8 @@
  * name; removes the source's data). Who may manage a source (admins every one; source managers
  * the sources they own or whose governance group they belong to; viewers read) is decided by the
  * use cases of `core/sources.ts`; the source's configuration, runs, streams, accounts and
- * entitlements have their own route files.
+ * entitlements have their own route files. The list is also a CSV (`format=csv`), without the
+ * configuration (no secret is in it).
  *
  * @example curl -X POST /api/v1/sources -d '{"type":"duo","name":"Duo","ownerIdentityId":"…"}'
  */
@@ -21,7 +22,12 @@ import type { ApiDeps, ApiInstance } from '../deps.js';
 import { NoContent } from '../contract/common.js';
 import { answers } from '../contract/errors.js';
 import { Source as SourceAnswer, SourceList, SourceSummary } from '../contract/sources.js';
-import { IdParams } from '../schemas.js';
+import { jsonOrCsv } from '../contract/reports.js';
+import { csvTime, toCsv, type CsvColumn } from '../../core/csv.js';
+import type { SourceSummary as Summary } from '../../core/sources.js';
+import { getIdentity } from '../../store/identities.js';
+import { FormatQuery, IdParams } from '../schemas.js';
+import { sendCsv } from './reports.js';
 import { sourceSummaryView, sourceView } from '../views.js';
 
 const SourcePatchBody = z
@@ -40,12 +46,23 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
     {
       schema: {
         tags: ['sources'],
-        summary: 'Every source with its last run, next run and health',
-        response: answers({ 200: SourceList }),
+        summary: 'Every source with its last run, next run and health; CSV with format=csv',
+        querystring: FormatQuery,
+        response: answers({ 200: jsonOrCsv(SourceList) }),
       },
     },
-    async () => {
+    async (request, reply) => {
       const summaries = await listSourceSummaries(deps);
+      if (request.query.format === 'csv') {
+        const owners = new Map<string, string>();
+        for (const id of new Set(summaries.map((s) => s.source.ownerIdentityId)))
+          owners.set(id, (await getIdentity(deps.db, id).catch(() => null))?.displayName ?? '');
+        const rows = summaries.map((s) => ({
+          ...s,
+          ownerName: owners.get(s.source.ownerIdentityId) ?? '',
+        }));
+        return sendCsv(reply, 'sources', toCsv(rows, SOURCE_COLUMNS));
+      }
       return { sources: summaries.map(sourceSummaryView), next: null };
     },
   );
@@ -121,3 +138,44 @@ export function sourceRoutes(app: ApiInstance, deps: ApiDeps): void {
     },
   );
 }
+
+const numbers = new Intl.NumberFormat('en-GB');
+
+/**
+ * A source's health in the words of the sources page: an activity source's streams per state
+ * (and which fail), a Duo source's accounts per status.
+ */
+function healthText(health: Summary['health']): string {
+  if ('streams' in health) {
+    const total = Object.values(health.streams).reduce((a, b) => a + b, 0);
+    if (total === 0) return 'No stream synced yet';
+    const ok = health.streams['ok'] ?? 0;
+    const notInPlan = health.streams['not_available'] ?? 0;
+    const text =
+      health.failing.length > 0
+        ? `${String(health.failing.length)} failing · ${health.failing.join(', ')}`
+        : ok + notInPlan === total
+          ? `${String(ok)} healthy`
+          : `${String(ok)} of ${String(total)} synced`;
+    return notInPlan > 0 ? `${text}, ${String(notInPlan)} not in plan` : text;
+  }
+  const total = Object.values(health.accounts).reduce((a, b) => a + b, 0);
+  if (total === 0) return 'No account yet';
+  return `${numbers.format(total)} accounts · ${numbers.format(health.accounts['active'] ?? 0)} active`;
+}
+
+type SourceRow = Summary & { readonly ownerName: string };
+
+/** What the sources page lists of each source: never its configuration or secret. */
+const SOURCE_COLUMNS: readonly CsvColumn<SourceRow>[] = [
+  { header: 'name', value: (s) => s.source.name },
+  { header: 'type', value: (s) => s.source.type },
+  { header: 'owner', value: (s) => s.ownerName },
+  { header: 'state', value: (s) => s.source.state },
+  { header: 'last_run_kind', value: (s) => s.lastRun?.kind },
+  { header: 'last_run_status', value: (s) => s.lastRun?.status },
+  { header: 'last_run_finished', value: (s) => csvTime(s.lastRun?.finishedAt) },
+  { header: 'next_run', value: (s) => csvTime(s.nextRunAt) },
+  { header: 'health', value: (s) => healthText(s.health) },
+  { header: 'id', value: (s) => s.source.id },
+];

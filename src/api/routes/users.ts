@@ -1,6 +1,7 @@
 /**
  * Users of duo-insights (admins only): list, create, change role/identity, set a new password
- * (the user changes it at their next sign-in), delete.
+ * (the user changes it at their next sign-in), delete. The list also as CSV (`format=csv`): no
+ * password or token is in it.
  */
 import { z } from 'zod';
 import { ROLES } from '../../domain/users.js';
@@ -20,7 +21,11 @@ import type { ApiDeps, ApiInstance } from '../deps.js';
 import { NoContent } from '../contract/common.js';
 import { answers } from '../contract/errors.js';
 import { User, UserList } from '../contract/users.js';
-import { IdParams, publicUser } from '../schemas.js';
+import { jsonOrCsv } from '../contract/reports.js';
+import { csvTime, toCsv, type CsvColumn } from '../../core/csv.js';
+import { getIdentity } from '../../store/identities.js';
+import { FormatQuery, IdParams, publicUser } from '../schemas.js';
+import { sendCsv } from './reports.js';
 
 const NewUserBody = z
   .object({
@@ -59,16 +64,27 @@ export function userRoutes(app: ApiInstance, deps: ApiDeps): void {
       preHandler: admin,
       schema: {
         tags: ['users'],
-        summary: 'Every user with their latest sign-in (admin)',
-        response: answers({ 200: UserList }),
+        summary: 'Every user with their latest sign-in (admin); CSV with format=csv',
+        querystring: FormatQuery,
+        response: answers({ 200: jsonOrCsv(UserList) }),
       },
     },
-    async () => {
+    async (request, reply) => {
       const signIns = await lastSignIns(deps.db);
       const users = (await listUsers(deps.db)).map((u) => ({
         ...publicUser(u),
         lastSignInAt: signIns.get(u.id) ?? null,
       }));
+      if (request.query.format === 'csv') {
+        const names = new Map<string, string>();
+        for (const id of new Set(users.flatMap((u) => (u.identityId ? [u.identityId] : []))))
+          names.set(id, (await getIdentity(deps.db, id).catch(() => null))?.displayName ?? '');
+        const rows = users.map((u) => ({
+          ...u,
+          identityName: u.identityId === null ? null : (names.get(u.identityId) ?? null),
+        }));
+        return sendCsv(reply, 'users', toCsv(rows, USER_COLUMNS));
+      }
       return { users, next: null };
     },
   );
@@ -173,3 +189,20 @@ export function userRoutes(app: ApiInstance, deps: ApiDeps): void {
     },
   );
 }
+
+type UserRow = ReturnType<typeof publicUser> & {
+  readonly lastSignInAt: number | null;
+  readonly identityName: string | null;
+};
+
+/** A user's name, role, identity and sign-ins: never a password or a token. */
+const USER_COLUMNS: readonly CsvColumn<UserRow>[] = [
+  { header: 'username', value: (u) => u.username },
+  { header: 'role', value: (u) => u.role },
+  { header: 'identity', value: (u) => u.identityName },
+  { header: 'disabled', value: (u) => u.disabled },
+  { header: 'must_change_password', value: (u) => u.mustChangePassword },
+  { header: 'last_sign_in', value: (u) => csvTime(u.lastSignInAt) },
+  { header: 'created', value: (u) => csvTime(u.createdAt) },
+  { header: 'id', value: (u) => u.id },
+];

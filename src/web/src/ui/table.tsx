@@ -2,13 +2,13 @@
  * Tables on @tanstack/react-table: every column sorts (a click or Enter/Space on its header;
  * `aria-sort` says how), a count line says how many rows there are ("1,234 accounts", from
  * the server's `total` where the list is paged), an optional text filter narrows the rows, and
- * a CSV export. `columns` say how each cell renders, what it sorts on and what goes in the CSV.
+ * a CSV export. `columns` say how each cell renders and what it sorts and filters on.
  *
  * Sorting is honest about paging: a table given `sort` and `onSortChange` is sorted by the
  * server (columns name the server's column in `sortKey`; one without cannot sort); otherwise
  * the rows given are sorted here, and a table of `partial` rows says the sort covers the rows
- * loaded so far. `csvHref` downloads the server's CSV of every matching row; `csvName` (older
- * pages) exports the rows shown.
+ * loaded so far. `csvHref` downloads the server's CSV of every row matching the page's filters
+ * (not only the rows loaded).
  *
  * @example <DataTable caption="Accounts" rows={accounts} total={total} noun={['account', 'accounts']} columns={[{ label: 'User', value: (a) => a.username, sortKey: 'username' }]} />
  */
@@ -28,7 +28,7 @@ type Plain = string | number | null | undefined;
 
 export interface Column<T> {
   readonly label: string;
-  /** Plain value: used for the CSV, the filter, the sort and, without `render`, for the cell. */
+  /** Plain value: used for the filter, the sort and, without `render`, for the cell. */
   readonly value: (row: T) => Plain;
   readonly render?: (row: T) => ReactNode;
   /** What the column sorts on when `value` would sort wrongly (a formatted date: its epoch ms). */
@@ -62,7 +62,6 @@ export function DataTable<T>({
   rows,
   columns,
   rowKey,
-  csvName,
   csvHref,
   empty,
   footer,
@@ -77,9 +76,7 @@ export function DataTable<T>({
   rows: readonly T[];
   columns: readonly Column<T>[];
   rowKey: (row: T, index: number) => string;
-  /** File name of a CSV of the rows shown (without `.csv`); omit to offer none. */
-  csvName?: string;
-  /** Server-side CSV of the whole result. */
+  /** The server's CSV of every matching row (the API route with `format=csv`); omit to offer none. */
   csvHref?: string;
   empty?: ReactNode;
   footer?: ReactNode;
@@ -170,7 +167,7 @@ export function DataTable<T>({
     : `${total === undefined ? ' loaded, more to load' : ` · ${numbers.format(rows.length)} loaded`}${
         sortedHere ? ' · sorted among the loaded rows' : ''
       }`;
-  const csv = (csvName !== undefined || csvHref !== undefined) && rows.length > 0;
+  const csv = csvHref !== undefined && rows.length > 0;
 
   return (
     <div className="table-block">
@@ -193,26 +190,11 @@ export function DataTable<T>({
               />
             </label>
           )}
-          {csv &&
-            (csvHref !== undefined ? (
-              <a className="button button-small" href={csvHref} download>
-                Export CSV
-              </a>
-            ) : (
-              <button
-                type="button"
-                className="button button-small"
-                onClick={() => {
-                  downloadCsv(
-                    `${csvName ?? 'export'}.csv`,
-                    shown.map((r) => r.original),
-                    columns,
-                  );
-                }}
-              >
-                Export CSV
-              </button>
-            ))}
+          {csv && (
+            <a className="button button-small" href={csvHref} download>
+              Export CSV
+            </a>
+          )}
         </div>
       )}
       {rows.length === 0 ? (
@@ -287,36 +269,4 @@ export function DataTable<T>({
       {footer}
     </div>
   );
-}
-
-function csvCell(value: string | number | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  const text = String(value);
-  // A leading = + - @ would run as a formula in a spreadsheet.
-  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-export function toCsv<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
-  const lines = [columns.map((c) => csvCell(c.label)).join(',')];
-  for (const row of rows) lines.push(columns.map((c) => csvCell(c.value(row))).join(','));
-  return `${lines.join('\r\n')}\r\n`;
-}
-
-export function downloadCsv<T>(
-  fileName: string,
-  rows: readonly T[],
-  columns: readonly Column<T>[],
-) {
-  const blob = new Blob([toCsv(rows, columns)], { type: 'text/csv;charset=utf-8' });
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  window.setTimeout(() => {
-    URL.revokeObjectURL(url);
-  }, 1000);
 }

@@ -46,6 +46,11 @@ export async function listActivity(
   return { events: body.events, next: body.next ?? undefined };
 }
 
+/** The server's CSV of every event a filter matches (not only the pages loaded). */
+export function activityCsvUrl(api: Api, identityId: string, filter: ActivityFilter): string {
+  return api.url(`/identities/${identityId}/activity`, { ...filter, format: 'csv' });
+}
+
 export function getInsights(api: Api, identityId: string): Promise<Insights> {
   return api.get<Insights>(`/identities/${identityId}/insights`);
 }

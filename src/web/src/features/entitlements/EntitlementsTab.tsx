@@ -8,7 +8,13 @@ import { useSession } from '../auth/session';
 import type { Source } from '../sources/api';
 import { accessReviewPath } from '../reports/api';
 import { AccountStatusBadge } from '../sources/badges';
-import { listEntitlementMembers, listEntitlements, type Entitlement } from './api';
+import {
+  entitlementMembersCsvUrl,
+  entitlementsCsvUrl,
+  listEntitlementMembers,
+  listEntitlements,
+  type Entitlement,
+} from './api';
 
 export function EntitlementsTab({ source }: { source: Source }) {
   const { api } = useSession();
@@ -27,7 +33,7 @@ export function EntitlementsTab({ source }: { source: Source }) {
               caption="Entitlements"
               rows={list}
               rowKey={(e) => String(e.id)}
-              csvName={`${source.name}-entitlements`}
+              csvHref={entitlementsCsvUrl(api, source.id)}
               noun={['entitlement', 'entitlements']}
               filter
               empty={
@@ -84,7 +90,7 @@ function MembersCard({ source, entitlement }: { source: Source; entitlement: Ent
             caption={`Members of ${entitlement.name}`}
             rows={list}
             rowKey={(a) => String(a.id)}
-            csvName={`${entitlement.name}-members`}
+            csvHref={entitlementMembersCsvUrl(api, source.id, String(entitlement.id))}
             empty={<p className="muted table-empty">This entitlement has no members.</p>}
             columns={[
               {

@@ -18,6 +18,16 @@ export async function listEntitlements(api: Api, id: string): Promise<Entitlemen
   return (await api.get<EntitlementList>(`/sources/${id}/entitlements`)).entitlements;
 }
 
+/** The server's CSV of a source's entitlements. */
+export function entitlementsCsvUrl(api: Api, id: string): string {
+  return api.url(`/sources/${id}/entitlements`, { format: 'csv' });
+}
+
+/** The server's CSV of the accounts holding an entitlement. */
+export function entitlementMembersCsvUrl(api: Api, id: string, entitlementId: string): string {
+  return api.url(`/sources/${id}/entitlements/${entitlementId}/members`, { format: 'csv' });
+}
+
 export async function listEntitlementMembers(
   api: Api,
   id: string,

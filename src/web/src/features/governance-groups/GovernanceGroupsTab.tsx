@@ -16,6 +16,7 @@ import {
   listGovernanceGroups,
   removeGroupMember,
   type GovernanceGroup,
+  governanceGroupsCsvUrl,
 } from './api';
 
 export function GovernanceGroupsTab() {
@@ -65,7 +66,7 @@ export function GovernanceGroupsTab() {
               caption="Governance groups"
               rows={list}
               rowKey={(g) => g.id}
-              csvName="governance-groups"
+              csvHref={governanceGroupsCsvUrl(api)}
               empty={
                 <p className="muted table-empty">
                   No governance group yet. Members of a group may manage the sources attached to it.

@@ -12,6 +12,11 @@ import type {
 
 export type { GovernanceGroup, GovernanceGroupDetail } from '../../../../api/contract/index.js';
 
+/** The server's CSV of every governance group. */
+export function governanceGroupsCsvUrl(api: Api): string {
+  return api.url('/governance-groups', { format: 'csv' });
+}
+
 export async function listGovernanceGroups(api: Api): Promise<GovernanceGroup[]> {
   return (await api.get<GovernanceGroupList>('/governance-groups')).governanceGroups;
 }

@@ -22,12 +22,24 @@ import { useToast } from '../../ui/toasts';
 import { ActivityChart } from '../activity/ActivityChart';
 import { AdminActionText } from '../activity/AdminActionText';
 import { adminEventRecord, describeAdminAction } from '../activity/admin-actions';
-import { getInsights, listActivity, type Insights, type UsageCount } from '../activity/api';
+import {
+  activityCsvUrl,
+  getInsights,
+  listActivity,
+  type Insights,
+  type UsageCount,
+} from '../activity/api';
 import { Timeline } from '../activity/Timeline';
 import { canManage, useSession } from '../auth/session';
 import { entitlementNames, type Account } from '../accounts/api';
 import { AccountStatusBadge } from '../sources/badges';
-import { getIdentity, linkAccount, type Identity, type IdentityDetail } from './api';
+import {
+  getIdentity,
+  identityAccountsCsvUrl,
+  linkAccount,
+  type Identity,
+  type IdentityDetail,
+} from './api';
 import { IdentityPicker, initials } from './IdentityPicker';
 
 export function IdentityPage({ id }: { id: string }) {
@@ -92,7 +104,7 @@ function AdminActionsCard({ identityId }: { identityId: string }) {
           caption="Administrator actions"
           rows={actions.state.data.events}
           rowKey={(e) => String(e.id)}
-          csvName="administrator-actions"
+          csvHref={activityCsvUrl(api, identityId, { as: 'administrator' })}
           empty={<p className="muted table-empty">No administrator action stored.</p>}
           columns={[
             { label: 'Time', value: (e) => formatDateTime(e.tsMs) },
@@ -280,7 +292,7 @@ function AccountsCard({
         caption="Duo accounts"
         rows={identity.accounts}
         rowKey={(a) => String(a.id)}
-        csvName={`${identity.displayName}-accounts`}
+        csvHref={identityAccountsCsvUrl(api, identity.id)}
         empty={<p className="muted table-empty">No Duo account is linked to this identity.</p>}
         columns={[
           {

@@ -35,6 +35,11 @@ export function identitiesCsvUrl(api: Api, q: string): string {
   return api.url('/identities', { q, format: 'csv' });
 }
 
+/** The server's CSV of an identity's Duo accounts. */
+export function identityAccountsCsvUrl(api: Api, id: string): string {
+  return api.url(`/identities/${id}`, { format: 'csv' });
+}
+
 export function getIdentity(api: Api, id: string): Promise<IdentityDetail> {
   return api.get<IdentityDetail>(`/identities/${id}`);
 }

@@ -1,6 +1,7 @@
 /**
  * A source's health in one line: for an activity source the streams per state (and which
- * fail), for a Duo source its accounts per status. `healthText` says the same in words (CSV).
+ * fail), for a Duo source its accounts per status. `healthText` says the same in words (what
+ * the sources table sorts and filters on).
  */
 import { Badge } from '../../ui/components';
 import { formatNumber } from '../../ui/format';
@@ -40,7 +41,7 @@ function verdict(health: SourceHealth): Verdict {
   };
 }
 
-/** The health in words, as the CSV export writes it. */
+/** The health in words, as the table sorts and filters on it. */
 export function healthText(health: SourceHealth): string {
   const v = verdict(health);
   return 'notInPlan' in v && v.notInPlan > 0

@@ -17,7 +17,14 @@ import { useInterval, useResource } from '../../ui/resource';
 import { Link } from '../../ui/router';
 import { DataTable } from '../../ui/table';
 import { useSession } from '../auth/session';
-import { getRun, getSource, isRunActive, type Run, type StreamRunCounts } from './api';
+import {
+  getRun,
+  getSource,
+  isRunActive,
+  runStreamsCsvUrl,
+  type Run,
+  type StreamRunCounts,
+} from './api';
 import { ESTIMATE_AFTER, estimateRemainingMs, formatTimeLeft, runShare } from './progress';
 import { RunStatusBadge } from './badges';
 import './RunPage.css';
@@ -209,6 +216,7 @@ function streamCounts(run: Run): [string, StreamRunCounts][] {
 }
 
 function StreamsReadCard({ run }: { run: Run }) {
+  const { api } = useSession();
   const rows = streamCounts(run);
   return (
     <Card title="Streams read" className="span-2">
@@ -216,7 +224,7 @@ function StreamsReadCard({ run }: { run: Run }) {
         caption="Streams read"
         rows={rows}
         rowKey={([stream]) => stream}
-        csvName="run-streams"
+        csvHref={runStreamsCsvUrl(api, run.id)}
         empty={
           <p className="muted table-empty">
             {isRunActive(run)

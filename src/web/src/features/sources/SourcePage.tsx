@@ -24,6 +24,8 @@ import {
   isRunActive,
   listRuns,
   listStreams,
+  runsCsvUrl,
+  streamsCsvUrl,
   SOURCE_TYPE_LABELS,
   startAggregation,
   startSync,
@@ -180,6 +182,7 @@ function SourceView({
             )}
           </Card>
           <RunsCard
+            sourceId={source.id}
             runs={runs.state.data}
             loading={runs.state.status === 'loading'}
             error={runs.state.status === 'error' ? runs.state.error : undefined}
@@ -219,14 +222,17 @@ function SourceView({
 }
 
 function RunsCard({
+  sourceId,
   runs,
   loading,
   error,
 }: {
+  sourceId: string;
   runs: Run[] | undefined;
   loading: boolean;
   error: unknown;
 }) {
+  const { api } = useSession();
   return (
     <Card title="Runs" className="span-2">
       {error !== undefined && runs === undefined ? (
@@ -238,7 +244,7 @@ function RunsCard({
           caption="Runs"
           rows={(runs ?? []).slice(0, 15)}
           rowKey={(r) => r.id}
-          csvName="runs"
+          csvHref={runsCsvUrl(api, sourceId)}
           empty={
             <p className="muted table-empty">
               No run yet. Test the connection, then aggregate or sync.
@@ -315,7 +321,7 @@ function StreamsCard({ source, poll }: { source: SourceSummary; poll: boolean })
             caption="Stream health"
             rows={list}
             rowKey={(s) => s.stream}
-            csvName={`${source.name}-streams`}
+            csvHref={streamsCsvUrl(api, source.id)}
             empty={
               <p className="muted table-empty">
                 No stream has run yet. They start after a passed Test Connection.

@@ -9,7 +9,14 @@ import { formatAgo, formatDateTime, sentenceCase } from '../../ui/format';
 import { useInterval, useResource } from '../../ui/resource';
 import { href } from '../../ui/router';
 import { DataTable } from '../../ui/table';
-import { isRunActive, listSources, SOURCE_TYPE_LABELS, type Run, type SourceSummary } from './api';
+import {
+  isRunActive,
+  listSources,
+  sourcesCsvUrl,
+  SOURCE_TYPE_LABELS,
+  type Run,
+  type SourceSummary,
+} from './api';
 import { RunStatusBadge, SourceStateBadge } from './badges';
 import { HealthSummary, healthText } from './HealthSummary';
 import { runShare } from './progress';
@@ -47,7 +54,7 @@ export function SourcesPage() {
                 caption="Sources"
                 rows={list}
                 rowKey={(s) => s.id}
-                csvName="sources"
+                csvHref={sourcesCsvUrl(api)}
                 columns={[
                   {
                     label: 'Name',

@@ -22,6 +22,7 @@ import { canManage, useSession } from '../auth/session';
 import {
   applyRetention,
   getStorage,
+  storageCsvUrl,
   updateSource,
   type RetentionPass,
   type SourceStorage,
@@ -85,6 +86,7 @@ function StreamsStorageCard({
   source: SourceSummary;
   storage: SourceStorage;
 }) {
+  const { api } = useSession();
   return (
     <Card title="Storage" className="span-2">
       <div className="stats">
@@ -105,7 +107,7 @@ function StreamsStorageCard({
           caption="Storage per stream"
           rows={storage.streams}
           rowKey={(s) => s.stream}
-          csvName={`${source.name}-storage`}
+          csvHref={storageCsvUrl(api, source.id)}
           empty={
             <p className="muted table-empty">
               No event stored yet. Events appear after the first sync.

@@ -73,6 +73,11 @@ export interface Configuration {
   readonly secretKey?: string;
 }
 
+/** The server's CSV of every source. */
+export function sourcesCsvUrl(api: Api): string {
+  return api.url('/sources', { format: 'csv' });
+}
+
 export async function listSources(api: Api): Promise<SourceSummary[]> {
   return (await api.get<SourceList>('/sources')).sources;
 }
@@ -118,6 +123,16 @@ export async function startSync(api: Api, id: string): Promise<string> {
   return (await api.post<RunStarted>(`/sources/${id}/sync`)).runId;
 }
 
+/** The server's CSV of every run of a source (not only those listed). */
+export function runsCsvUrl(api: Api, id: string): string {
+  return api.url(`/sources/${id}/runs`, { format: 'csv' });
+}
+
+/** The server's CSV of the streams a run read. */
+export function runStreamsCsvUrl(api: Api, runId: string): string {
+  return api.url(`/runs/${runId}`, { format: 'csv' });
+}
+
 export async function listRuns(api: Api, id: string): Promise<Run[]> {
   return (await api.get<RunList>(`/sources/${id}/runs`)).runs;
 }
@@ -126,11 +141,21 @@ export function getRun(api: Api, runId: string): Promise<Run> {
   return api.get<Run>(`/runs/${runId}`);
 }
 
+/** The server's CSV of a source's streams. */
+export function streamsCsvUrl(api: Api, id: string): string {
+  return api.url(`/sources/${id}/streams`, { format: 'csv' });
+}
+
 export async function listStreams(api: Api, id: string): Promise<Stream[]> {
   return (await api.get<StreamList>(`/sources/${id}/streams`)).streams;
 }
 
 /** What an Activity Insights source's streams hold, its retention and its retention passes. */
+/** The server's CSV of what each stream of a source holds. */
+export function storageCsvUrl(api: Api, id: string): string {
+  return api.url(`/sources/${id}/storage`, { format: 'csv' });
+}
+
 export function getStorage(api: Api, id: string): Promise<SourceStorage> {
   return api.get<SourceStorage>(`/sources/${id}/storage`);
 }

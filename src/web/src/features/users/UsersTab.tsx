@@ -24,6 +24,7 @@ import {
   resetPassword,
   updateUser,
   type ConsoleUser,
+  usersCsvUrl,
 } from './api';
 import './users.css';
 
@@ -92,7 +93,7 @@ export function UsersTab() {
               caption="Users"
               rows={list}
               rowKey={(u) => u.id}
-              csvName="users"
+              csvHref={usersCsvUrl(api)}
               columns={[
                 {
                   label: 'User name',

@@ -7,6 +7,11 @@ import type { ConsoleUser, Role, User, UserList } from '../../../../api/contract
 
 export type { ConsoleUser } from '../../../../api/contract/index.js';
 
+/** The server's CSV of every user. */
+export function usersCsvUrl(api: Api): string {
+  return api.url('/users', { format: 'csv' });
+}
+
 export async function listUsers(api: Api): Promise<ConsoleUser[]> {
   return (await api.get<UserList>('/users')).users;
 }
