@@ -38,6 +38,7 @@ import {
   recordRunProgress,
   startRun,
 } from '../store/runs.js';
+import { analyseChangedTables } from '../store/statistics.js';
 import {
   RunNoLongerDueError,
   SourceBusyError,
@@ -142,6 +143,15 @@ export async function runExclusive(
     }
     const finished = await reporter.finish(status, error ?? null);
     log.info({ runId: run.id, status }, 'run finished');
+    // What the run stored is planned from statistics from now on, not when autovacuum gets to it.
+    await analyseChangedTables(ctx.db).then(
+      (tables) => {
+        if (tables.length > 0) log.info({ tables }, 'analysed the tables the run changed');
+      },
+      (e: unknown) => {
+        log.warn({ err: toStoredError(e) }, 'could not analyse the tables the run changed');
+      },
+    );
     return finished;
   } finally {
     outerSignal?.removeEventListener('abort', onOuterAbort);
