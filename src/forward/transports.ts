@@ -89,12 +89,22 @@ function describe(error: unknown): string {
   return String(error);
 }
 
+/** How long a stream batch is kept to be sent again if the connection is lost after it. */
+const REPLAY_MS = 5_000;
+/** At most this much is kept for a replay (the last batch always). */
+const REPLAY_MAX_BYTES = 16 * 1024 * 1024;
+
 /** Syslog over TCP or TLS, one connection kept open, reconnected after a loss. */
 class StreamTransport implements Transport {
   #socket: Socket | undefined;
   #lost: Error | undefined;
-  /** The bytes accepted last on the previous connection: sent again after a loss. */
-  #lastAccepted: Buffer | undefined;
+  /**
+   * The batches accepted lately (the last one, and any younger than `REPLAY_MS`), newest last:
+   * sent again after a loss. Syslog has no acknowledgement: a receiver that dies drops what its
+   * socket held unread, which may be more than the last batch when the loss is heard late (a busy
+   * machine), so everything written in that time goes again. Repeats are allowed; losses are not.
+   */
+  #recent: { readonly bytes: Buffer; readonly atMs: number }[] = [];
   #replay = false;
   /** No batch has been accepted on this connection yet. */
   #fresh = true;
@@ -119,9 +129,13 @@ class StreamTransport implements Transport {
       ),
     );
     const socket = await this.#connected();
-    const replay = this.#replay && this.#lastAccepted ? this.#lastAccepted : undefined;
+    const replay =
+      this.#replay && this.#recent.length > 0
+        ? Buffer.concat(this.#recent.map((r) => r.bytes))
+        : undefined;
     this.#replay = false;
-    await this.#write(socket, replay === undefined ? bytes : Buffer.concat([replay, bytes]));
+    const written = replay === undefined ? bytes : Buffer.concat([replay, bytes]);
+    await this.#write(socket, written);
     // A TLS 1.3 server judges the client certificate after the client thinks the handshake is
     // done: the first batch on a new connection waits long enough to hear a refusal.
     const settle = this.#fresh ? Math.max(this.#settleMs, 250) : this.#settleMs;
@@ -133,7 +147,20 @@ class StreamTransport implements Transport {
         `${this.#where()}: the connection closed right after the batch was written (${describe(this.#lost)})`,
       );
     }
-    this.#lastAccepted = bytes;
+    this.#accepted(written, replay !== undefined);
+  }
+
+  /** Keeps what a write put on this connection for a replay, with the batches still young enough. */
+  #accepted(bytes: Buffer, replayed: boolean): void {
+    const now = Date.now();
+    // A replay wrote the kept batches again, with this one: they count as one batch from now.
+    this.#recent = replayed ? [] : this.#recent.filter((r) => now - r.atMs < REPLAY_MS);
+    this.#recent.push({ bytes, atMs: now });
+    let total = this.#recent.reduce((sum, r) => sum + r.bytes.length, 0);
+    while (this.#recent.length > 1 && total > REPLAY_MAX_BYTES) {
+      total -= this.#recent[0]?.bytes.length ?? 0;
+      this.#recent.shift();
+    }
   }
 
   #where(): string {
