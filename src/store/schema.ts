@@ -316,6 +316,98 @@ export interface DestinationCursorsTable {
   last_event_id: number;
 }
 
+export interface ReviewCampaignsTable {
+  id: string;
+  name: string;
+  /** JSON: the ReviewScope as created. */
+  scope: string;
+  /** JSON: the ReviewerChoice as created. */
+  reviewers: string;
+  due_ms: number;
+  state: string;
+  /** `duo` or `manual`; null until signed off. */
+  remediation_mode: string | null;
+  created_by: string;
+  created_by_user_id: string | null;
+  created_at: number;
+  signed_off_by: string | null;
+  signed_off_by_user_id: string | null;
+  signed_off_at: number | null;
+  remediation_started_at: number | null;
+  remediated_at: number | null;
+}
+
+export interface ReviewCampaignSourcesTable {
+  campaign_id: string;
+  source_id: string;
+  source_name: string;
+}
+
+export interface ReviewItemsTable {
+  id: Generated<number>;
+  campaign_id: string;
+  source_id: string;
+  account_id: number;
+  account_kind: string;
+  duo_user_id: string;
+  username: string;
+  realname: string | null;
+  email: string | null;
+  identity_id: string | null;
+  identity_name: string | null;
+  /** Null for an item of an accounts campaign (the account itself is reviewed). */
+  entitlement_id: number | null;
+  entitlement_kind: string | null;
+  duo_group_id: string | null;
+  entitlement_name: string | null;
+  account_status: string;
+  last_activity_ms: number | null;
+  last_success_ms: number | null;
+  days_active_90: number;
+  suggestion: string;
+  reason: string;
+  decision: string | null;
+  decision_comment: string | null;
+  decided_by: string | null;
+  decided_by_user_id: string | null;
+  decided_at: number | null;
+}
+
+export interface ReviewItemReviewersTable {
+  item_id: number;
+  identity_id: string;
+  campaign_id: string;
+}
+
+export interface ReviewDecisionsTable {
+  id: Generated<number>;
+  campaign_id: string;
+  item_id: number;
+  decision: string;
+  comment: string | null;
+  decided_by: string;
+  decided_by_user_id: string | null;
+  decided_at: number;
+}
+
+export interface ReviewStepsTable {
+  id: Generated<number>;
+  campaign_id: string;
+  item_id: number;
+  action: string;
+  state: string;
+  attempts: Generated<number>;
+  /** What is sent: `DELETE /admin/v1/users/DU…/groups/DG…`. */
+  request: string | null;
+  /** JSON: Duo's answer (HTTP status, stat, code, message) of the last attempt. */
+  answer: string | null;
+  error: string | null;
+  started_at: number | null;
+  finished_at: number | null;
+  verification: string | null;
+  verified_at: number | null;
+}
+
 export interface Database {
   identities: IdentitiesTable;
   governance_groups: GovernanceGroupsTable;
@@ -343,4 +435,10 @@ export interface Database {
   rejected_records: RejectedRecordsTable;
   destinations: DestinationsTable;
   destination_cursors: DestinationCursorsTable;
+  review_campaigns: ReviewCampaignsTable;
+  review_campaign_sources: ReviewCampaignSourcesTable;
+  review_items: ReviewItemsTable;
+  review_item_reviewers: ReviewItemReviewersTable;
+  review_decisions: ReviewDecisionsTable;
+  review_steps: ReviewStepsTable;
 }

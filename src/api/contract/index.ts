@@ -16,6 +16,7 @@ export * from './governance-groups.js';
 export * from './health.js';
 export * from './identities.js';
 export * from './reports.js';
+export * from './reviews.js';
 export * from './runs.js';
 export * from './sources.js';
 export * from './tokens.js';
