@@ -12,7 +12,14 @@ import { ingestActivityPage } from '../../src/store/activity/ingest.js';
 import { openDatabase } from '../../src/store/dialect.js';
 import { createSource } from '../../src/store/sources.js';
 import { normalise } from '../../src/sync/normalise.js';
-import { launchBrowser, screenshotPath, startServer, type Server } from '../support/web.js';
+import {
+  launchBrowser,
+  screenshotPath,
+  startServer,
+  type Server,
+  openPage,
+  csvFields,
+} from '../support/web.js';
 import type {
   ActivityEventList,
   AdminActionList,
@@ -101,24 +108,13 @@ async function exportCsv(scope: Locator): Promise<{ name: string; lines: string[
   return { name: download.suggestedFilename(), lines: text.split('\r\n').slice(0, -1) };
 }
 
-/** The fields of one CSV line (quoted fields may hold commas and doubled quotes). */
-function csvFields(line: string): string[] {
-  return [...line.matchAll(/(?:^|,)(?:"((?:[^"]|"")*)"|([^,]*))/g)].map((m) =>
-    m[1] === undefined ? (m[2] ?? '') : m[1].replace(/""/g, '"'),
-  );
-}
-
 describe('Export CSV downloads every matching row from the server', () => {
   beforeAll(async () => {
     [server, browser] = await Promise.all([startServer(ADMIN_PASSWORD), launchBrowser()]);
-    context = await browser.newContext({
+    ({ context, page } = await openPage(browser, {
       viewport: WIDE,
-      locale: 'en-GB',
-      timezoneId: 'UTC',
       acceptDownloads: true,
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
+    }));
     await page.goto(server.url);
     await page.getByLabel('User name').fill('admin');
     await page.getByLabel('Password').fill(ADMIN_PASSWORD);

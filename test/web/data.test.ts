@@ -8,7 +8,14 @@
 import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshotPath, startServer, type Server } from '../support/web.js';
+import {
+  launchBrowser,
+  screenshotPath,
+  startServer,
+  type Server,
+  openPage,
+  csvFields,
+} from '../support/web.js';
 import type {
   AdminActionList,
   ActivityEventList,
@@ -74,24 +81,13 @@ async function columnTexts(caption: string, column: string): Promise<string[]> {
   );
 }
 
-/** The fields of one CSV line (quoted fields may hold commas and doubled quotes). */
-function csvFields(line: string): string[] {
-  return [...line.matchAll(/(?:^|,)(?:"((?:[^"]|"")*)"|([^,]*))/g)].map((m) =>
-    m[1] === undefined ? (m[2] ?? '') : m[1].replace(/""/g, '"'),
-  );
-}
-
 describe('the console shows what the API sends', () => {
   beforeAll(async () => {
     [server, browser] = await Promise.all([startServer(ADMIN_PASSWORD), launchBrowser()]);
-    context = await browser.newContext({
+    ({ context, page } = await openPage(browser, {
       viewport: WIDE,
-      locale: 'en-GB',
-      timezoneId: 'UTC',
       acceptDownloads: true,
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
+    }));
     await page.goto(server.url);
     await page.getByLabel('User name').fill('admin');
     await page.getByLabel('Password').fill(ADMIN_PASSWORD);

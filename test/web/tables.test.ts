@@ -8,7 +8,13 @@
 import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshotPath, startServer, type Server } from '../support/web.js';
+import {
+  launchBrowser,
+  screenshotPath,
+  startServer,
+  type Server,
+  openPage,
+} from '../support/web.js';
 
 const ADMIN_PASSWORD = 'correct horse battery staple';
 
@@ -58,14 +64,10 @@ describe('tables', () => {
       startServer(ADMIN_PASSWORD, { DUO_INSIGHTS_DEMO: 'true' }),
       launchBrowser(),
     ]);
-    context = await browser.newContext({
+    ({ context, page } = await openPage(browser, {
       viewport: { width: 1440, height: 900 },
       acceptDownloads: true,
-      locale: 'en-GB',
-      timezoneId: 'UTC',
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
+    }));
     await page.goto(server.url);
     await page.getByLabel('User name').fill('admin');
     await page.getByLabel('Password').fill(ADMIN_PASSWORD);
