@@ -171,6 +171,10 @@ describe('Export CSV downloads every matching row from the server', () => {
     const table = card.getByRole('table', { name: 'Administrator actions' });
     await table.locator('tbody tr').first().waitFor();
     expect(await table.locator('tbody tr').count()).toBe(CARD_PAGE);
+    // The count says these are the first of more, not all there are.
+    expect(await card.innerText()).toContain(
+      `${String(CARD_PAGE)} administrator actions loaded, more to load`,
+    );
     const csv = await exportCsv(card);
     expect(csv.name).toBe('administrator-actions.csv');
     expect(csv.lines[0]).toBe('time,admin,action,object,description');
@@ -180,6 +184,19 @@ describe('Export CSV downloads every matching row from the server', () => {
     expect([...times].sort().reverse()).toEqual(times);
     expect(rows.every((r) => (csvFields(r)[2] ?? '').length > 0)).toBe(true);
     await shots('admin-actions', card);
+
+    // Older actions load on request, page by page, until every one is shown.
+    const older = card.getByRole('button', { name: 'Load older administrator actions' });
+    while ((await table.locator('tbody tr').count()) < ids.length) {
+      const shown = await table.locator('tbody tr').count();
+      await older.click();
+      await expect.poll(() => table.locator('tbody tr').count()).toBeGreaterThan(shown);
+    }
+    expect(await table.locator('tbody tr').count()).toBe(ids.length);
+    await older.waitFor({ state: 'detached' });
+    expect(await card.innerText()).toContain(
+      `${ids.length.toLocaleString('en-GB')} administrator actions`,
+    );
   }, 120_000);
 
   it('downloads every user', async () => {

@@ -164,6 +164,31 @@ describe('the console shows what the API sends', () => {
     expect(await members.innerText()).toContain(second.displayName);
     const after = await api<GovernanceGroupDetail>(`/governance-groups/${group?.id ?? ''}`);
     expect(after.members.map((m) => m.displayName)).toEqual([second.displayName]);
+
+    // The members panel closes with Escape, as with its toggle button, and focus goes back to it.
+    const toggle = page.getByRole('button', { name: 'Access reviewers' });
+    expect(await toggle.getAttribute('aria-pressed')).toBe('true');
+    await page.keyboard.press('Escape');
+    await members.waitFor({ state: 'detached' });
+    expect(await toggle.getAttribute('aria-pressed')).toBe('false');
+    expect(
+      await toggle.evaluate(
+        (el: unknown) =>
+          el ===
+          (globalThis as unknown as { document: { activeElement: unknown } }).document
+            .activeElement,
+      ),
+    ).toBe(true);
+    // A table drawn again keeps its cells: the button pressed is the same element afterwards
+    // (a cell mounted anew loses a click between its mousedown and mouseup, and the focus).
+    const pressed = await toggle.elementHandle();
+    await toggle.click();
+    await members.waitFor();
+    expect(
+      await pressed.evaluate((el: unknown) => (el as { isConnected: boolean }).isConnected),
+    ).toBe(true);
+    await toggle.click();
+    await members.waitFor({ state: 'detached' });
   }, 60_000);
 
   it('shows each identity’s account count and the users’ last sign-in time', async () => {

@@ -268,10 +268,14 @@ describe('tables', () => {
     expect(before).toBeGreaterThan(chosen.inDay);
 
     const filters = page.getByRole('group', { name: 'Timeline filters' });
+    const entries = async () => Number(await page.evaluate('history.length'));
+    const entriesBefore = await entries();
     await filters.getByLabel('Time range').selectOption('custom');
     await filters.getByLabel('From', { exact: true }).fill(chosen.day);
     await filters.getByLabel('To', { exact: true }).fill(chosen.day);
     await expect.poll(async () => (await times()).length).toBe(chosen.inDay);
+    // Choosing "custom" is one history entry; the days typed into it replace it.
+    expect(await entries()).toBe(entriesBefore + 1);
     expect((await times()).every((t) => t.startsWith(chosen.day))).toBe(true);
     expect(page.url()).toContain(`from=${chosen.day}`);
     expect(page.url()).toContain(`to=${chosen.day}`);
