@@ -14,6 +14,7 @@ import { migration0012 } from './0012_factor_index.js';
 import { migration0013 } from './0013_administrator_accounts.js';
 import { migration0014 } from './0014_destinations.js';
 import { migration0015 } from './0015_password_change_required.js';
+import { migration0016 } from './0016_source_write_permission.js';
 import type { Migration } from './migration.js';
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -32,4 +33,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0013,
   migration0014,
   migration0015,
+  migration0016,
 ];
