@@ -259,6 +259,18 @@ export async function recordConnectionTest(
   return toSource(row);
 }
 
+/**
+ * Records that Duo refused (or allowed) a change with the source's credential, outside a Test
+ * Connection: a 40301 on a write means "Grant write resource" is not granted.
+ */
+export async function recordWriteGranted(db: Db, id: string, granted: boolean): Promise<void> {
+  await db
+    .updateTable('sources')
+    .set({ write_granted: granted ? 1 : 0 })
+    .where('id', '=', id)
+    .execute();
+}
+
 /** Deletes a source with its accounts, entitlements, events, streams and runs. */
 export async function deleteSource(db: Db, id: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
