@@ -9,7 +9,7 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { ACCOUNT_KINDS, type AccountKind } from '../domain/accounts.js';
-import { searchAccounts } from '../store/accounts.js';
+import { ACCOUNT_SORT_COLUMNS, searchAccounts, type AccountSortColumn } from '../store/accounts.js';
 import {
   MAX_BACKFILL_DAYS,
   MAX_RETENTION_DAYS,
@@ -283,6 +283,17 @@ export function sourcesCommand(): Command {
       new Option('--kind <kind>', 'only Duo users or only administrators').choices(ACCOUNT_KINDS),
     )
     .option('--status <status>', 'only this Duo status (active, locked out, Disabled, …)')
+    .addOption(
+      new Option('--sort <column>', 'sorted on this column (default: by id)').choices(
+        Object.keys(ACCOUNT_SORT_COLUMNS),
+      ),
+    )
+    .addOption(
+      new Option('--order <order>', 'with --sort: ascending (default) or descending').choices([
+        'asc',
+        'desc',
+      ]),
+    )
     .option(
       '--limit <n>',
       'at most this many (1–1000; default 100)',
@@ -293,8 +304,16 @@ export function sourcesCommand(): Command {
     .action(
       async (
         ref: string,
-        opts: { kind?: AccountKind; status?: string; limit: number } & OutputOptions,
+        opts: {
+          kind?: AccountKind;
+          status?: string;
+          sort?: AccountSortColumn;
+          order?: 'asc' | 'desc';
+          limit: number;
+        } & OutputOptions,
       ) => {
+        if (opts.order !== undefined && opts.sort === undefined)
+          throw new InputError('--order needs --sort: the column to sort on');
         await withApp(async (app) => {
           const source = await resolveSource(app, ref);
           const accounts = await searchAccounts(app.db, {
@@ -302,6 +321,8 @@ export function sourcesCommand(): Command {
             limit: opts.limit,
             ...(opts.kind === undefined ? {} : { kind: opts.kind }),
             ...(opts.status === undefined ? {} : { status: opts.status }),
+            ...(opts.sort === undefined ? {} : { sort: opts.sort }),
+            ...(opts.order === undefined ? {} : { order: opts.order }),
           });
           const rows = accounts.map((a) => ({
             id: a.id,

@@ -156,4 +156,32 @@ describe('accounts from the command line', () => {
     );
     expect(done).toEqual(['account.disable', 'account.enable']);
   });
+
+  it("lists a source's accounts sorted on a column, both ways, as the API sorts them", async () => {
+    const listed = async (args: string[]) =>
+      (
+        JSON.parse(
+          (await mustSucceed(['sources', 'accounts', 'Duo', ...args, '--json'])).stdout,
+        ) as {
+          accounts: { username: string }[];
+        }
+      ).accounts.map((a) => a.username);
+    const ascending = await listed(['--kind', 'user', '--sort', 'username']);
+    expect(ascending.length).toBeGreaterThan(10);
+    // The database's order: lower-cased text, byte by byte.
+    const lower = (text: string) => text.toLowerCase();
+    const sorted = [...ascending].sort((a, b) =>
+      lower(a) < lower(b) ? -1 : lower(a) > lower(b) ? 1 : 0,
+    );
+    expect(ascending).toEqual(sorted);
+    expect(await listed(['--kind', 'user', '--sort', 'username', '--order', 'desc'])).toEqual(
+      [...sorted].reverse(),
+    );
+    const bad = await cli(['sources', 'accounts', 'Duo', '--sort', 'colour']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--sort.*colour.*username/s);
+    const orderAlone = await cli(['sources', 'accounts', 'Duo', '--order', 'desc']);
+    expect(orderAlone.code).toBe(2);
+    expect(orderAlone.stderr).toMatch(/--order needs --sort/);
+  });
 });

@@ -228,6 +228,17 @@ describe('the create-source wizard', () => {
     expect(await sourceNames()).toEqual(['Left Duo']);
     await page.getByRole('link', { name: 'Identities' }).first().click();
     await expect.poll(sourceNames).toEqual([]);
+
+    // So does closing the tab: the deletion goes out as the page closes.
+    await walkToReview({ connector: /^Duo/, name: 'Closed Duo', secret: WRONG_SKEY });
+    await page.getByRole('button', { name: 'Test Connection' }).click();
+    await page.locator('[data-verdict="failed"]').waitFor();
+    expect(await sourceNames()).toEqual(['Closed Duo']);
+    await page.close({ runBeforeUnload: true });
+    page = await context.newPage();
+    await page.goto(server.url);
+    await sourcesPage().waitFor();
+    await expect.poll(sourceNames).toEqual([]);
   }, 120_000);
 
   it('shows a field’s problem under it, not as a toast, and clears it once the field changes', async () => {

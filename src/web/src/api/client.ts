@@ -49,7 +49,11 @@ export interface Api {
   post<T>(path: string, body?: unknown, query?: Query): Promise<T>;
   put<T>(path: string, body?: unknown): Promise<T>;
   patch<T>(path: string, body?: unknown): Promise<T>;
-  del<T>(path: string, query?: Query): Promise<T>;
+  /**
+   * `keepalive`: the request outlives the page (sent while the tab closes); its answer may
+   * never be read.
+   */
+  del<T>(path: string, query?: Query, options?: { keepalive?: boolean }): Promise<T>;
   /** The URL of a GET (for downloads such as `?format=csv`). */
   url(path: string, query?: Query): string;
   /** Set after sign-in or `auth/me`; sent as `x-csrf-token` on every mutating request. */
@@ -74,7 +78,13 @@ export function createApi(base = API_BASE): Api {
     return `${base}${path}${search ? `?${search}` : ''}`;
   };
 
-  async function request<T>(method: string, path: string, body?: unknown, query?: Query) {
+  async function request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    query?: Query,
+    keepalive = false,
+  ) {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
@@ -84,6 +94,7 @@ export function createApi(base = API_BASE): Api {
         method,
         headers,
         credentials: 'same-origin',
+        ...(keepalive ? { keepalive } : {}),
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch {
@@ -111,7 +122,8 @@ export function createApi(base = API_BASE): Api {
     post: (path, body, query) => request('POST', path, body ?? {}, query),
     put: (path, body) => request('PUT', path, body ?? {}),
     patch: (path, body) => request('PATCH', path, body ?? {}),
-    del: (path, query) => request('DELETE', path, undefined, query),
+    del: (path, query, options) =>
+      request('DELETE', path, undefined, query, options?.keepalive ?? false),
     url,
     setCsrfToken: (token) => {
       csrfToken = token;

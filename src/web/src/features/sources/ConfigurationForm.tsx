@@ -1,13 +1,13 @@
 /**
- * The Configuration step: Integration Key, Secret Key (write-only: never shown again; left
- * empty it keeps the stored one) and API Host. Field problems from the API show under each field.
+ * A source's Configuration form: the Admin API credential's fields (`CredentialFields`), saved
+ * with Save. Field problems from the API show under each field.
  */
 import { useState, type SyntheticEvent } from 'react';
 import { ApiError } from '../../api/client';
-import { TextField } from '../../ui/components';
 import { useToast } from '../../ui/toasts';
 import { useSession } from '../auth/session';
 import { configureSource, type Source } from './api';
+import { CredentialFields, credentialProblems, type Credentials } from './CredentialFields';
 
 export function ConfigurationForm({
   source,
@@ -22,35 +22,32 @@ export function ConfigurationForm({
 }) {
   const { api } = useSession();
   const toast = useToast();
-  const [integrationKey, setIntegrationKey] = useState(source.integrationKey ?? '');
-  const [secretKey, setSecretKey] = useState('');
-  const [apiHost, setApiHost] = useState(source.apiHost ?? '');
+  const [credentials, setCredentials] = useState<Credentials>({
+    integrationKey: source.integrationKey ?? '',
+    secretKey: '',
+    apiHost: source.apiHost ?? '',
+  });
   const [problems, setProblems] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
   /** Sets a field and clears its problem: a problem goes as soon as its field is changed. */
-  const edit = (field: string, set: (value: string) => void) => (value: string) => {
-    set(value);
+  function edit(field: keyof Credentials, value: string): void {
+    setCredentials((c) => ({ ...c, [field]: value }));
     setProblems((p) => Object.fromEntries(Object.entries(p).filter(([key]) => key !== field)));
-  };
+  }
 
   async function submit(event: SyntheticEvent) {
     event.preventDefault();
-    const local: Record<string, string> = {};
-    if (!integrationKey.trim())
-      local['integrationKey'] = 'Enter the integration key (it starts with DI).';
-    if (!apiHost.trim())
-      local['apiHost'] = 'Enter the API hostname, e.g. api-1234abcd.duosecurity.com.';
-    if (!secretKey && !source.hasSecret) local['secretKey'] = 'Enter the secret key.';
+    const local = credentialProblems(credentials, source.hasSecret);
     setProblems(local);
     if (Object.keys(local).length > 0) return;
     setBusy(true);
     try {
       const saved = await configureSource(api, source.id, {
-        apiHost: apiHost.trim(),
-        integrationKey: integrationKey.trim(),
-        ...(secretKey ? { secretKey } : {}),
+        apiHost: credentials.apiHost.trim(),
+        integrationKey: credentials.integrationKey.trim(),
+        ...(credentials.secretKey ? { secretKey: credentials.secretKey } : {}),
       });
-      setSecretKey('');
+      setCredentials((c) => ({ ...c, secretKey: '' }));
       toast.success(
         'Configuration saved. The secret key is stored encrypted and is never shown again.',
       );
@@ -70,45 +67,12 @@ export function ConfigurationForm({
 
   return (
     <form className="form" onSubmit={(event) => void submit(event)} noValidate>
-      <p className="muted">
-        From the Admin API application in the Duo Admin Panel (Applications → Admin API). An
-        activity source needs “Grant read log”; a Duo source needs “Grant read resource”.
-      </p>
-      <TextField
-        label="Integration Key"
-        value={integrationKey}
-        onChange={edit('integrationKey', setIntegrationKey)}
-        error={problems['integrationKey']}
-        placeholder="DIXXXXXXXXXXXXXXXXXX"
-        autoComplete="off"
-        spellCheck={false}
-        name="integrationKey"
-      />
-      <TextField
-        label="Secret Key"
-        type="password"
-        value={secretKey}
-        onChange={edit('secretKey', setSecretKey)}
-        error={problems['secretKey']}
-        hint={
-          source.hasSecret
-            ? 'A secret key is stored. Leave empty to keep it; type a new one to replace it.'
-            : 'Write-only: stored encrypted, never shown again and never logged.'
-        }
-        placeholder={source.hasSecret ? '•••••••• (stored)' : ''}
-        autoComplete="new-password"
-        spellCheck={false}
-        name="secretKey"
-      />
-      <TextField
-        label="API Host"
-        value={apiHost}
-        onChange={edit('apiHost', setApiHost)}
-        error={problems['apiHost']}
-        placeholder="api-1234abcd.duosecurity.com"
-        autoComplete="off"
-        spellCheck={false}
-        name="apiHost"
+      <CredentialFields
+        credentials={credentials}
+        secretStored={source.hasSecret}
+        problems={problems}
+        onChange={edit}
+        secretHint="Write-only: stored encrypted, never shown again and never logged."
       />
       <div className="form-actions">
         {secondary}

@@ -2,9 +2,10 @@
  * Create source, as a new user walks it: 1 connector → 2 name, description, Source Owner,
  * governance group → 3 Configuration → 4 Review and Test. Every step has Back and Cancel. Nothing
  * reaches the server before Test Connection on the review step: the source is created (and its
- * credentials stored) then, as a draft; Cancel, or leaving the wizard before a test passed,
- * deletes the draft, so an abandoned wizard leaves no half-made source. Problems with a field
- * show under it, on its step, and clear as soon as it is changed; they are not also toasts.
+ * credentials stored) then, as a draft; Cancel, or leaving the wizard before a test passed
+ * (closing the tab too), deletes the draft, so an abandoned wizard leaves no half-made source.
+ * Problems with a field show under it, on its step, and clear as soon as it is changed; they are
+ * not also toasts.
  */
 import { useEffect, useRef, useState, type SyntheticEvent } from 'react';
 import { ApiError, describeError } from '../../api/client';
@@ -28,6 +29,7 @@ import {
   type Source,
   type SourceType,
 } from './api';
+import { CredentialFields, credentialProblems, type Credentials } from './CredentialFields';
 import { RateLimitWait, testConnectionWaiting } from './RateLimitWait';
 import { Verdict } from './TestConnectionPanel';
 import './CreateSourceWizard.css';
@@ -54,12 +56,6 @@ interface Details {
   readonly description: string;
   readonly owner: Identity | null;
   readonly groupId: string;
-}
-
-interface Credentials {
-  readonly integrationKey: string;
-  readonly secretKey: string;
-  readonly apiHost: string;
 }
 
 /** Which step shows a field's problem. */
@@ -107,13 +103,22 @@ export function CreateSourceWizard() {
   // Leaving the wizard before a test passed deletes the draft: no half-made source stays behind.
   const unfinished = useRef<Source | null>(null);
   unfinished.current = draft && !verdict?.ok ? draft : null;
-  useEffect(
-    () => () => {
+  useEffect(() => {
+    // Closing the tab or the browser leaves the wizard too: the deletion is sent as the page
+    // goes, and outlives it.
+    const onPageHide = () => {
+      const left = unfinished.current;
+      unfinished.current = null;
+      if (left)
+        void deleteSource(api, left.id, left.name, { keepalive: true }).catch(() => undefined);
+    };
+    window.addEventListener('pagehide', onPageHide);
+    return () => {
+      window.removeEventListener('pagehide', onPageHide);
       const left = unfinished.current;
       if (left) void deleteSource(api, left.id, left.name).catch(() => undefined);
-    },
-    [api],
-  );
+    };
+  }, [api]);
 
   function chooseType(next: SourceType) {
     setType(next);
@@ -491,12 +496,7 @@ function ConfigurationStep({
 }) {
   function submit(event: SyntheticEvent) {
     event.preventDefault();
-    const local: Problems = {};
-    if (!credentials.integrationKey.trim())
-      local['integrationKey'] = 'Enter the integration key (it starts with DI).';
-    if (!credentials.apiHost.trim())
-      local['apiHost'] = 'Enter the API hostname, e.g. api-1234abcd.duosecurity.com.';
-    if (!credentials.secretKey && !secretStored) local['secretKey'] = 'Enter the secret key.';
+    const local = credentialProblems(credentials, secretStored);
     onProblems(local);
     if (Object.keys(local).length === 0) onContinue();
   }
@@ -504,51 +504,12 @@ function ConfigurationStep({
   return (
     <form className="form" onSubmit={submit} noValidate>
       <h2>Configuration</h2>
-      <p className="muted">
-        From the Admin API application in the Duo Admin Panel (Applications → Admin API). An
-        activity source needs “Grant read log”; a Duo source needs “Grant read resource”.
-      </p>
-      <TextField
-        label="Integration Key"
-        value={credentials.integrationKey}
-        onChange={(value) => {
-          onChange('integrationKey', value);
-        }}
-        error={problems['integrationKey']}
-        placeholder="DIXXXXXXXXXXXXXXXXXX"
-        autoComplete="off"
-        spellCheck={false}
-        name="integrationKey"
-      />
-      <TextField
-        label="Secret Key"
-        type="password"
-        value={credentials.secretKey}
-        onChange={(value) => {
-          onChange('secretKey', value);
-        }}
-        error={problems['secretKey']}
-        hint={
-          secretStored
-            ? 'A secret key is stored. Leave empty to keep it; type a new one to replace it.'
-            : 'Write-only: stored encrypted when you test the connection, never shown again and never logged.'
-        }
-        placeholder={secretStored ? '•••••••• (stored)' : ''}
-        autoComplete="new-password"
-        spellCheck={false}
-        name="secretKey"
-      />
-      <TextField
-        label="API Host"
-        value={credentials.apiHost}
-        onChange={(value) => {
-          onChange('apiHost', value);
-        }}
-        error={problems['apiHost']}
-        placeholder="api-1234abcd.duosecurity.com"
-        autoComplete="off"
-        spellCheck={false}
-        name="apiHost"
+      <CredentialFields
+        credentials={credentials}
+        secretStored={secretStored}
+        problems={problems}
+        onChange={onChange}
+        secretHint="Write-only: stored encrypted when you test the connection, never shown again and never logged."
       />
       <StepActions onBack={onBack} onCancel={onCancel}>
         <button type="submit" className="button button-primary">

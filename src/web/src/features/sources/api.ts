@@ -98,8 +98,13 @@ export function updateSource(
   return api.patch<Source>(`/sources/${id}`, patch);
 }
 
-export async function deleteSource(api: Api, id: string, confirmName: string): Promise<void> {
-  await api.del(`/sources/${id}`, { confirm: confirmName });
+export async function deleteSource(
+  api: Api,
+  id: string,
+  confirmName: string,
+  options: { keepalive?: boolean } = {},
+): Promise<void> {
+  await api.del(`/sources/${id}`, { confirm: confirmName }, options);
 }
 
 export function configureSource(api: Api, id: string, input: Configuration): Promise<Source> {
