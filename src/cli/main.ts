@@ -1,6 +1,7 @@
 #!/usr/bin/env -S node --max-semi-space-size=4 --heap-growing-percent=100
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { accountsCommand } from './accounts.js';
 import { identitiesCommand } from './identities.js';
 import { migrateCommand } from './migrate.js';
 import { reportsCommand } from './reports.js';
@@ -19,6 +20,7 @@ const program = new Command('duo-insights')
 program.addCommand(migrateCommand());
 program.addCommand(identitiesCommand());
 program.addCommand(sourcesCommand());
+program.addCommand(accountsCommand());
 program.addCommand(testConnectionCommand());
 program.addCommand(aggregateCommand());
 program.addCommand(syncCommand());
