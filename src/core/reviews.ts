@@ -119,9 +119,14 @@ export interface CampaignView {
   readonly id: string;
   readonly name: string;
   readonly state: CampaignState;
-  readonly scope: ReviewScope;
-  readonly reviewers: ReviewerChoice;
-  readonly sources: readonly { readonly id: string; readonly name: string }[];
+  readonly scope:
+    | { readonly kind: 'entitlements'; entitlementIds: number[] }
+    | { readonly kind: 'accounts'; sourceIds: string[] };
+  readonly reviewers:
+    | { readonly kind: 'source_owner' }
+    | { readonly kind: 'governance_group'; readonly governanceGroupId: string }
+    | { readonly kind: 'identities'; identityIds: string[] };
+  readonly sources: { readonly id: string; readonly name: string }[];
   readonly dueMs: EpochMs;
   readonly overdue: boolean;
   readonly createdBy: string;
@@ -130,7 +135,7 @@ export interface CampaignView {
   readonly signedOffAt: EpochMs | null;
   readonly progress: ProgressView;
   readonly mine: ProgressView | null;
-  readonly byReviewer: readonly (ProgressView & {
+  readonly byReviewer: (ProgressView & {
     readonly identityId: string;
     readonly identityName: string | null;
   })[];
@@ -178,7 +183,7 @@ export interface ReviewItemView {
   readonly daysActive90: number;
   readonly suggestion: ReviewDecision;
   readonly reason: string;
-  readonly reviewerIds: readonly string[];
+  readonly reviewerIds: string[];
   readonly decision: ReviewDecision | null;
   readonly comment: string | null;
   readonly decidedBy: string | null;
@@ -198,7 +203,7 @@ export interface ReviewItemView {
 }
 
 export interface EvidenceItemView extends ReviewItemView {
-  readonly history: readonly {
+  readonly history: {
     readonly decision: ReviewDecision;
     readonly comment: string | null;
     readonly decidedBy: string;
@@ -210,7 +215,7 @@ export interface EvidenceItemView extends ReviewItemView {
 export interface EvidenceView {
   readonly campaign: CampaignView;
   readonly generatedAt: EpochMs;
-  readonly items: readonly EvidenceItemView[];
+  readonly items: EvidenceItemView[];
 }
 
 /** Items on one page unless the caller says otherwise, and the most a page holds. */
@@ -323,9 +328,15 @@ async function campaignView(
     id: campaign.id,
     name: campaign.name,
     state: campaign.state,
-    scope: campaign.scope,
-    reviewers: campaign.reviewers,
-    sources: campaign.sources,
+    scope:
+      campaign.scope.kind === 'entitlements'
+        ? { kind: 'entitlements', entitlementIds: [...campaign.scope.entitlementIds] }
+        : { kind: 'accounts', sourceIds: [...campaign.scope.sourceIds] },
+    reviewers:
+      campaign.reviewers.kind === 'identities'
+        ? { kind: 'identities', identityIds: [...campaign.reviewers.identityIds] }
+        : campaign.reviewers,
+    sources: campaign.sources.map((s) => ({ id: s.id, name: s.name })),
     dueMs: campaign.dueMs,
     overdue: open && deps.clock() > campaign.dueMs,
     createdBy: campaign.createdBy,
@@ -374,7 +385,7 @@ function itemView(item: ReviewItemRecord): ReviewItemView {
     daysActive90: item.daysActive90,
     suggestion: item.suggestion,
     reason: item.reason,
-    reviewerIds: item.reviewerIds,
+    reviewerIds: [...item.reviewerIds],
     decision: item.decision,
     comment: item.comment,
     decidedBy: item.decidedBy,

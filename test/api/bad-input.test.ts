@@ -548,6 +548,7 @@ describeEachDatabase(
             '/api/v1/auth/logout',
             '/api/v1/demo',
             '/api/v1/destinations/:id/test',
+            '/api/v1/reviews/:id/sign-off',
             '/api/v1/sources/:id/aggregate',
             '/api/v1/sources/:id/retention',
             '/api/v1/sources/:id/sync',
