@@ -839,6 +839,8 @@ export async function decideReviewItems(
  * resource"): then revocations go through the Admin API.
  */
 export function writeGranted(source: Source): boolean {
+  // What the last Test Connection's write probe stored on the source (duo-writes).
+  if (source.writeGranted !== null) return source.writeGranted;
   const test = source.lastTest;
   if (test?.ok !== true || typeof test.details !== 'object' || test.details === null) return false;
   const details = test.details as {
