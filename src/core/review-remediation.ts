@@ -527,6 +527,7 @@ async function aggregateAgain(
   signal: AbortSignal,
 ): Promise<string> {
   for (let attempt = 0; attempt < BUSY_TRIES; attempt++) {
+    if (isAborted(signal)) return 'cancelled';
     try {
       const run = await runSourceNow(deps, actor, { sourceId, kind: 'aggregation', signal });
       return run.status;
