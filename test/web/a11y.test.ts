@@ -192,6 +192,12 @@ describe('the web console for keyboard and screen-reader users', () => {
     await page.waitForLoadState('networkidle');
     problems.push(...(await axeProblems('identity')));
     await shot('identity');
+    await page.locator('a[href^="/accounts/"]').first().click();
+    await page.waitForURL(/\/accounts\/\d+$/);
+    await page.locator('dl.facts').waitFor();
+    await page.waitForLoadState('networkidle');
+    problems.push(...(await axeProblems('account')));
+    await shot('account');
 
     await page.getByRole('link', { name: 'Reports', exact: true }).click();
     const reports = page.getByRole('navigation', { name: 'Sections' });

@@ -74,6 +74,18 @@ describe('account actions in the console', () => {
     await page.locator('dl.facts').getByText('Disabled', { exact: true }).waitFor();
   }, 180_000);
 
+  it('offers the action that applies on the identity page’s accounts too', async () => {
+    await page.locator('dl.facts').getByRole('link').nth(1).click();
+    await page.waitForURL(/\/identities\/[^/]+$/);
+    const accounts = page.getByRole('table', { name: 'Duo accounts' });
+    const row = accounts.locator('tbody tr', { hasText: 'Disabled' }).first();
+    await row.getByRole('button', { name: 'Enable' }).waitFor();
+    expect(await row.getByRole('button', { name: 'Disable' }).count()).toBe(0);
+    await row.getByRole('link').nth(1).click();
+    await page.waitForURL(/\/accounts\/\d+$/);
+    await page.locator('dl.facts').getByText('Disabled', { exact: true }).waitFor();
+  }, 60_000);
+
   it('asks first, and changes nothing when the confirmation is dismissed', async () => {
     page.once('dialog', (dialog) => {
       void dialog.dismiss();
