@@ -155,6 +155,7 @@ describe('access-review campaigns over HTTP', () => {
         const list = (await client.get('/api/v1/reviews')).body as { campaigns: CampaignBody[] };
         expect(list.campaigns.map((c) => c.id)).toContain(campaignId);
         expect((await client.get(`/api/v1/reviews/${campaignId}`)).status).toBe(200);
+        expect((await items(client, campaignId)).total).toBe(users.length);
       }
       for (const client of [otherManager, viewer]) {
         const list = (await client.get('/api/v1/reviews')).body as { campaigns: CampaignBody[] };
@@ -291,6 +292,56 @@ describe('access-review campaigns over HTTP', () => {
     });
   });
 
+  describe('a campaign over two sources, each reviewed by its owner', () => {
+    let id: string;
+    beforeAll(async () => {
+      await admin.put(`/api/v1/sources/${otherSourceId}/configuration`, {
+        apiHost: sim.url,
+        integrationKey: credential.ikey,
+        secretKey: credential.skey,
+      });
+      await admin.post(`/api/v1/sources/${otherSourceId}/test-connection`);
+      const run = await admin.post(`/api/v1/sources/${otherSourceId}/aggregate`);
+      await waitForRun(admin, (run.body as { runId: string }).runId);
+      const created = await admin.post('/api/v1/reviews', {
+        name: 'Both sources',
+        scope: { kind: 'accounts', sourceIds: [sourceId, otherSourceId] },
+        reviewers: { kind: 'source_owner' },
+        dueMs: due(),
+      });
+      expect(created.status).toBe(201);
+      id = (created.body as CampaignBody).id;
+    }, 60_000);
+
+    it('shows a manager of one of the sources their own items only, and lets them decide those alone', async () => {
+      const all = await items(admin, id);
+      expect(all.total).toBe(2 * users.length);
+      const own = await items(otherManager, id);
+      expect(own.total).toBe(users.length);
+      const theirs = all.items.filter((i) => !own.items.some((o) => o.id === i.id));
+      expect(
+        own.items.every((i) => i.reviewerIds.length === 1 && i.reviewerIds[0] !== managerIdentity),
+      ).toBe(true);
+      const mine = must(own.items[0]);
+      const decided = await otherManager.post(`/api/v1/reviews/${id}/decisions`, {
+        items: [{ itemId: mine.id, decision: 'revoke' }],
+      });
+      expect(decided.status).toBe(200);
+      const refused = await otherManager.post(`/api/v1/reviews/${id}/decisions`, {
+        items: [{ itemId: must(theirs[0]).id, decision: 'revoke' }],
+      });
+      expect(refused.status).toBe(403);
+      expect(errorOf(refused.body).message).toMatch(/not a reviewer/);
+      // Managing one of the two sources is not enough to sign off or read the evidence.
+      expect((await otherManager.post(`/api/v1/reviews/${id}/sign-off`)).status).toBe(403);
+      expect((await otherManager.get(`/api/v1/reviews/${id}/evidence`)).status).toBe(403);
+      expect((await manager.post(`/api/v1/reviews/${id}/sign-off`)).status).toBe(403);
+      const shown = (await otherManager.get(`/api/v1/reviews/${id}`)).body as CampaignBody;
+      expect(shown.mine).toMatchObject({ decided: 1, total: users.length });
+      expect(shown.byReviewer.map((r) => r.total)).toEqual([users.length, users.length]);
+    });
+  });
+
   describe('creating campaigns', () => {
     it('makes one item per member of a Duo group, with the figures the access review gives, reviewed by the source owner', async () => {
       const groups = (await admin.get(`/api/v1/sources/${sourceId}/entitlements`)).body as {
@@ -374,12 +425,23 @@ describe('access-review campaigns over HTTP', () => {
       });
       expect(nobody.status).toBe(400);
       expect(errorOf(nobody.body).details?.[0]?.field).toBe('reviewers.identityIds.0');
+      const emptySource = await createSourceVia(admin, 'duo', 'Duo Empty', managerIdentity);
       const empty = await admin.post('/api/v1/reviews', {
         ...accountsCampaign('empty'),
-        scope: { kind: 'accounts', sourceIds: [otherSourceId] },
+        scope: { kind: 'accounts', sourceIds: [emptySource.id] },
       });
       expect(empty.status).toBe(400);
       expect(errorOf(empty.body).details?.[0]?.field).toBe('scope');
+      const logs = await createSourceVia(admin, 'duo-activity', 'Duo Logs', managerIdentity);
+      const notDuo = await admin.post('/api/v1/reviews', {
+        ...accountsCampaign('logs'),
+        scope: { kind: 'accounts', sourceIds: [sourceId, logs.id] },
+      });
+      expect(notDuo.status).toBe(400);
+      expect(errorOf(notDuo.body).details?.[0]).toMatchObject({
+        field: 'scope.sourceIds.1',
+        message: expect.stringContaining('type duo') as unknown,
+      });
       const bad = await admin.post('/api/v1/reviews', { name: '', scope: {}, dueMs: 'soon' });
       expect(bad.status).toBe(400);
       expect(errorOf(bad.body).code).toBe('validation_failed');
