@@ -38,6 +38,7 @@ import {
   type RemediationTarget,
   type RevokedItem,
 } from '../store/review-steps.js';
+import { acquireLease, releaseLease, renewLease } from '../store/leases.js';
 import { getSource, getSourceCredentials } from '../store/sources.js';
 import { SourceBusyError } from '../sync/context.js';
 import { recordAction, type Actor } from './actor.js';
@@ -187,7 +188,9 @@ export async function remediateCampaign(
       },
     });
     deps.remediations.start(campaignId, (signal) =>
-      carryOut(deps, actor, { id: campaign.id, name: campaign.name }, signal),
+      underLease(deps, campaign.id, () =>
+        carryOut(deps, actor, { id: campaign.id, name: campaign.name }, signal),
+      ),
     );
   }
   return { dryRun, changes, campaign: await getCampaign(deps, actor, campaignId) };
@@ -252,6 +255,37 @@ export class Remediations {
 }
 
 const TARGET_PAGE = 200;
+const LEASE_TTL_MS = 60_000;
+
+/**
+ * Runs a campaign's remediation only where it holds the campaign's lease, so two servers on one
+ * database never carry out the same steps at once (the other call's work ends at once; its
+ * server's remediate answer still shows the progress). A process that died leaves the lease to
+ * lapse after 60 s; the next remediate call then resumes.
+ */
+async function underLease(
+  deps: RemediationDeps,
+  campaignId: string,
+  work: () => Promise<void>,
+): Promise<void> {
+  const lease = {
+    name: `review-remediation:${campaignId}`,
+    holder: deps.sync.holder,
+    ttlMs: LEASE_TTL_MS,
+  };
+  if (!(await acquireLease(deps.db, lease))) {
+    deps.sync.log.info({ campaignId }, 'another server is remediating this campaign');
+    return;
+  }
+  const renew = setInterval(() => void renewLease(deps.db, lease), LEASE_TTL_MS / 3);
+  renew.unref();
+  try {
+    await work();
+  } finally {
+    clearInterval(renew);
+    await releaseLease(deps.db, lease);
+  }
+}
 
 /** Carries out the open steps, aggregates the sources written to, verifies, ends the campaign. */
 async function carryOut(

@@ -22,6 +22,7 @@ import {
 } from '../../src/core/reviews.js';
 import type { Entitlement } from '../../src/domain/accounts.js';
 import { listEntitlementMembers, listEntitlements } from '../../src/store/entitlements.js';
+import { acquireLease, releaseLease } from '../../src/store/leases.js';
 import { listSteps } from '../../src/store/review-steps.js';
 import type { RequestLogEntry } from '../../src/sim/request-log.js';
 import {
@@ -466,6 +467,35 @@ describe('review remediation', () => {
     const after = await getCampaign(api.app, cliActor(), campaign.id);
     expect(after.state).toBe('remediated');
     expect(after.remediation).toMatchObject({ steps: 5, accepted: 5, removed: 5 });
+  }, 120_000);
+
+  it('carries out a campaign on one server at a time: while another holds its lease, nothing is sent', async () => {
+    const groupTwo = await group(source.id, 1);
+    const { campaign } = await signedOff(
+      { kind: 'entitlements', entitlementIds: [groupTwo.id] },
+      (_, i) => i < 2,
+    );
+    const lease = {
+      name: `review-remediation:${campaign.id}`,
+      holder: 'other-server',
+      ttlMs: 60_000,
+    };
+    expect(await acquireLease(api.app.db, lease)).toBe(true);
+    await control(sim, 'DELETE', '/_sim/requests');
+    expect((await remediate(campaign.id)).status).toBe(202);
+    await waitForRemediation(api.app, campaign.id);
+    expect(await writes()).toEqual([]);
+    expect((await listSteps(api.app.db, campaign.id)).map((s) => s.state)).toEqual([
+      'pending',
+      'pending',
+    ]);
+    await releaseLease(api.app.db, lease);
+    expect((await remediate(campaign.id)).status).toBe(202);
+    await waitForRemediation(api.app, campaign.id);
+    expect((await getCampaign(api.app, cliActor(), campaign.id)).remediation).toMatchObject({
+      accepted: 2,
+      removed: 2,
+    });
   }, 120_000);
 
   it('refuses an open campaign (409), a campaign it cannot see (404) and a body it does not take', async () => {
