@@ -469,6 +469,30 @@ describe('review remediation', () => {
     expect(after.remediation).toMatchObject({ steps: 5, accepted: 5, removed: 5 });
   }, 120_000);
 
+  it('a Duo user deleted since the sign-off fails its step with that reason, and is verified removed', async () => {
+    const groupThree = await group(source.id, 2);
+    const { campaign, revoked } = await signedOff(
+      { kind: 'entitlements', entitlementIds: [groupThree.id] },
+      (_, i) => i < 2,
+    );
+    const [gone, still] = [...revoked].sort((x, y) => x.id - y.id);
+    if (!gone || !still) throw new Error('two items revoked');
+    await control(sim, 'POST', `/_sim/users/${gone.duoUserId}/delete`);
+    await remediate(campaign.id);
+    await waitForRemediation(api.app, campaign.id);
+    const steps = await listSteps(api.app.db, campaign.id);
+    expect(steps.find((s) => s.itemId === gone.id)).toMatchObject({
+      state: 'failed',
+      error: 'the Duo user no longer exists',
+      answer: { httpStatus: 404 },
+      verification: 'removed',
+    });
+    expect(steps.find((s) => s.itemId === still.id)).toMatchObject({
+      state: 'accepted',
+      verification: 'removed',
+    });
+  }, 120_000);
+
   it('carries out a campaign on one server at a time: while another holds its lease, nothing is sent', async () => {
     const groupTwo = await group(source.id, 1);
     const { campaign } = await signedOff(
