@@ -493,6 +493,32 @@ describe('review remediation', () => {
     });
   }, 120_000);
 
+  it('a write whose answer is cut is never sent again: the aggregation finds it made and the step accepted', async () => {
+    const groupTwo = await group(source.id, 1);
+    const { campaign, revoked } = await signedOff(
+      { kind: 'entitlements', entitlementIds: [groupTwo.id] },
+      (_, i) => i < 1,
+    );
+    const [item] = revoked;
+    if (!item) throw new Error('one item revoked');
+    await control(sim, 'DELETE', '/_sim/requests');
+    await addFault({ kind: 'truncate', path: '/admin/v1/users/*/groups/*', count: 1 });
+    await remediate(campaign.id);
+    await waitForRemediation(api.app, campaign.id);
+    await control(sim, 'DELETE', '/_sim/faults');
+    const deletes = (await writes()).filter((w) => w.method === 'DELETE');
+    expect(deletes).toHaveLength(1);
+    expect(deletes[0]?.fault).toBe('truncate');
+    const [step] = await listSteps(api.app.db, campaign.id);
+    expect(step).toMatchObject({
+      state: 'accepted',
+      attempts: 1,
+      answer: { verifiedBy: 'aggregation', applied: true },
+      verification: 'removed',
+    });
+    expect((await truthUsers()).get(item.duoUserId)?.group_ids).not.toContain(groupTwo.duoGroupId);
+  }, 120_000);
+
   it('carries out a campaign on one server at a time: while another holds its lease, nothing is sent', async () => {
     const groupTwo = await group(source.id, 1);
     const { campaign } = await signedOff(
