@@ -15,6 +15,7 @@ import {
   getSource,
   listSources,
   recordConnectionTest,
+  recordWriteGranted,
   updateSource,
 } from './sources.js';
 
@@ -99,6 +100,34 @@ describeEachDatabase('sources', (t) => {
     expect(
       (await recordConnectionTest(t.db, source.id, { ok: true, at, message: 'ok' })).state,
     ).toBe('verified');
+  });
+
+  it('keep whether the last test found "Grant write resource", and forget it with new credentials', async () => {
+    const owner = await createIdentity(t.db, { displayName: 'Wes Writer' });
+    const source = await createSource(t.db, {
+      type: 'duo',
+      name: `Duo writes ${String(Math.random())}`,
+      ownerIdentityId: owner.id,
+    });
+    expect(source.writeGranted).toBeNull();
+    const key = generateSecretKey();
+    const credentials = { apiHost: 'api-1.duosecurity.com', integrationKey: 'DI1', secretKey: 's' };
+    await configureSource(t.db, source.id, credentials, key);
+    const at = ms(Date.now());
+    const granted = await recordConnectionTest(
+      t.db,
+      source.id,
+      { ok: true, at, message: 'ok' },
+      true,
+    );
+    expect(granted.writeGranted).toBe(true);
+    await recordWriteGranted(t.db, source.id, false);
+    expect((await getSource(t.db, source.id)).writeGranted).toBe(false);
+    expect(
+      (await recordConnectionTest(t.db, source.id, { ok: false, at, message: 'no' })).writeGranted,
+    ).toBeNull();
+    await recordConnectionTest(t.db, source.id, { ok: true, at, message: 'ok' }, false);
+    expect((await configureSource(t.db, source.id, credentials, key)).writeGranted).toBeNull();
   });
 
   it('say a missing source is not found', async () => {

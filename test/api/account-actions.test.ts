@@ -286,6 +286,46 @@ describe('account actions', () => {
       expect((await testConnection(writable.id)).writeGranted).toBe(true);
     });
 
+    it('reads the user back when Duo’s answer was cut, and is done when Duo shows the change', async () => {
+      const account = await activeUser();
+      const path = `/admin/v1/users/${account.duoUserId}`;
+      await control(sim, 'DELETE', '/_sim/requests');
+      await control(sim, 'POST', '/_sim/faults', { kind: 'truncate', path, count: 1 });
+      const res = await act(admin, account.id, 'disable');
+      expect(res.status, res.text).toBe(200);
+      expect(res.body).toMatchObject({ status: 'disabled' });
+      const sent = (
+        await control<{ requests: { method: string; path: string }[] }>(
+          sim,
+          'GET',
+          '/_sim/requests',
+        )
+      ).requests.filter((r) => r.path === path);
+      expect(sent.map((r) => r.method)).toEqual(['POST', 'GET']);
+    });
+
+    it('says Duo may have applied it, without sending it again, when the answer was lost and Duo does not show it', async () => {
+      const account = await activeUser();
+      const path = `/admin/v1/users/${account.duoUserId}`;
+      await control(sim, 'DELETE', '/_sim/requests');
+      await control(sim, 'POST', '/_sim/faults', { kind: 'reset', path, count: 1 });
+      const res = await act(admin, account.id, 'disable');
+      expect(res.status).toBe(409);
+      expect(errorOf(res.body).message).toMatch(/may have applied this change/);
+      const posts = (
+        await control<{ requests: { method: string; path: string }[] }>(
+          sim,
+          'GET',
+          '/_sim/requests',
+        )
+      ).requests.filter((r) => r.path === path && r.method === 'POST');
+      expect(posts).toHaveLength(1);
+      expect(await duoStatus(account.duoUserId)).toBe('active');
+      expect((await admin.get(`/api/v1/accounts/${String(account.id)}`)).body).toMatchObject({
+        status: 'active',
+      });
+    });
+
     it('answers 404 for an account that does not exist', async () => {
       const res = await act(admin, 999_999, 'disable');
       expect(res.status).toBe(404);
