@@ -44,7 +44,7 @@ export interface SourcesTable {
   last_test: string | null;
   /**
    * "Grant write resource" as the last test found: 1, 0, or null (not tested). Generated: left
-   * out of inserts, so a source can be created on a schema before migration 0016 (its tests).
+   * out of inserts, so a source can be created on a schema before migration 0017 (its tests).
    */
   write_granted: Generated<number | null>;
   created_at: number;

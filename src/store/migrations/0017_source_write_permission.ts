@@ -6,8 +6,8 @@
 import type { Db } from '../dialect.js';
 import type { Migration } from './migration.js';
 
-export const migration0016: Migration = {
-  id: '0016_source_write_permission',
+export const migration0017: Migration = {
+  id: '0017_source_write_permission',
   async up(db: Db): Promise<void> {
     await db.schema.alterTable('sources').addColumn('write_granted', 'integer').execute();
   },
