@@ -173,7 +173,7 @@ export async function remediateCampaign(
     await markCampaignRemediating(deps.db, campaignId, now);
     const counts = await countStepsByState(deps.db, campaignId);
     await recordAction(deps.db, actor, 'review.remediate', {
-      type: 'review',
+      type: 'review_campaign',
       id: campaign.id,
       name: campaign.name,
       details: {
@@ -340,7 +340,7 @@ async function carryOut(
   await markCampaignRemediated(deps.db, campaign.id, now());
   const counts = await countStepsByState(deps.db, campaign.id);
   await recordAction(deps.db, actor, 'review.remediated', {
-    type: 'review',
+    type: 'review_campaign',
     id: campaign.id,
     name: campaign.name,
     details: {
