@@ -22,6 +22,7 @@ import {
 } from '../../src/core/reviews.js';
 import type { Entitlement } from '../../src/domain/accounts.js';
 import { listEntitlementMembers, listEntitlements } from '../../src/store/entitlements.js';
+import { listAudit } from '../../src/store/audit.js';
 import { acquireLease, releaseLease } from '../../src/store/leases.js';
 import { listSteps } from '../../src/store/review-steps.js';
 import type { RequestLogEntry } from '../../src/sim/request-log.js';
@@ -242,6 +243,15 @@ describe('review remediation', () => {
         answer: { httpStatus: 200, stat: 'OK' },
         verification: 'removed',
       });
+
+    const audit = (await listAudit(api.app.db, { limit: 1000 })).filter(
+      (e) => e.targetId === campaign.id && e.action.startsWith('review.remediate'),
+    );
+    expect(audit.map((e) => [e.action, e.actor]).reverse()).toEqual([
+      ['review.remediate', 'admin'],
+      ['review.remediated', 'admin'],
+    ]);
+    expect(audit[0]?.details).toMatchObject({ accepted: 3, removed: 3, stillPresent: 0 });
 
     // Remediating again sends nothing more: every step was accepted.
     await control(sim, 'DELETE', '/_sim/requests');
