@@ -840,7 +840,7 @@ export async function decideReviewItems(
  * API. Not tested, or not granted: a person makes them.
  */
 export function writeGranted(source: Source): boolean {
-  return (source as Source & { readonly writeGranted?: boolean | null }).writeGranted === true;
+  return source.writeGranted === true;
 }
 
 /**

@@ -10,7 +10,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Page,
+} from 'playwright-core';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const CLI = join(ROOT, 'dist/cli/main.js');
@@ -179,4 +185,25 @@ export async function launchBrowser(executablePath: string = CHROMIUM): Promise<
 
 export function screenshotPath(name: string): string {
   return join(SCREENSHOTS, `${name}.png`);
+}
+
+/**
+ * A new browser context and its page as the console's tests use them: British English, UTC
+ * (dates on screen are stable), a 20 s default timeout; `options` add to or override those.
+ */
+export async function openPage(
+  browser: Browser,
+  options: BrowserContextOptions = {},
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ locale: 'en-GB', timezoneId: 'UTC', ...options });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  return { context, page };
+}
+
+/** The fields of one CSV line (quoted fields may hold commas and doubled quotes). */
+export function csvFields(line: string): string[] {
+  return [...line.matchAll(/(?:^|,)(?:"((?:[^"]|"")*)"|([^,]*))/g)].map((m) =>
+    m[1] === undefined ? (m[2] ?? '') : m[1].replace(/""/g, '"'),
+  );
 }

@@ -10,7 +10,13 @@
 import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshotPath, startServer, type Server } from '../support/web.js';
+import {
+  launchBrowser,
+  screenshotPath,
+  startServer,
+  type Server,
+  openPage,
+} from '../support/web.js';
 
 const ADMIN_PASSWORD = 'accessible admin password 7';
 const AXE = createRequire(import.meta.url).resolve('axe-core');
@@ -113,15 +119,11 @@ async function tabTo(
 describe('the web console for keyboard and screen-reader users', () => {
   beforeAll(async () => {
     [server, browser] = await Promise.all([startServer(ADMIN_PASSWORD), launchBrowser()]);
-    context = await browser.newContext({
+    ({ context, page } = await openPage(browser, {
       viewport: { width: 1440, height: 900 },
       // axe-core is injected as an inline script, which the console's CSP rightly refuses.
       bypassCSP: true,
-      locale: 'en-GB',
-      timezoneId: 'UTC',
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
+    }));
   }, 120_000);
 
   afterAll(async () => {
@@ -321,13 +323,9 @@ describe('the web console for keyboard and screen-reader users', () => {
 
   it('is worked with the keyboard alone, focus always visible and never left on the body', async () => {
     await context.close();
-    context = await browser.newContext({
+    ({ context, page } = await openPage(browser, {
       viewport: { width: 1440, height: 900 },
-      locale: 'en-GB',
-      timezoneId: 'UTC',
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
+    }));
 
     // Sign-in puts focus in the user name; Enter submits.
     await page.goto(server.url);

@@ -12,7 +12,14 @@ import { ingestActivityPage } from '../../src/store/activity/ingest.js';
 import { openDatabase } from '../../src/store/dialect.js';
 import { createSource } from '../../src/store/sources.js';
 import { normalise } from '../../src/sync/normalise.js';
-import { launchBrowser, screenshotPath, startServer, type Server } from '../support/web.js';
+import {
+  launchBrowser,
+  screenshotPath,
+  startServer,
+  type Server,
+  openPage,
+  csvFields,
+} from '../support/web.js';
 import type {
   ActivityEventList,
   AdminActionList,
@@ -101,24 +108,13 @@ async function exportCsv(scope: Locator): Promise<{ name: string; lines: string[
   return { name: download.suggestedFilename(), lines: text.split('\r\n').slice(0, -1) };
 }
 
-/** The fields of one CSV line (quoted fields may hold commas and doubled quotes). */
-function csvFields(line: string): string[] {
-  return [...line.matchAll(/(?:^|,)(?:"((?:[^"]|"")*)"|([^,]*))/g)].map((m) =>
-    m[1] === undefined ? (m[2] ?? '') : m[1].replace(/""/g, '"'),
-  );
-}
-
 describe('Export CSV downloads every matching row from the server', () => {
   beforeAll(async () => {
     [server, browser] = await Promise.all([startServer(ADMIN_PASSWORD), launchBrowser()]);
-    context = await browser.newContext({
+    ({ context, page } = await openPage(browser, {
       viewport: WIDE,
-      locale: 'en-GB',
-      timezoneId: 'UTC',
       acceptDownloads: true,
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
+    }));
     await page.goto(server.url);
     await page.getByLabel('User name').fill('admin');
     await page.getByLabel('Password').fill(ADMIN_PASSWORD);
@@ -175,6 +171,10 @@ describe('Export CSV downloads every matching row from the server', () => {
     const table = card.getByRole('table', { name: 'Administrator actions' });
     await table.locator('tbody tr').first().waitFor();
     expect(await table.locator('tbody tr').count()).toBe(CARD_PAGE);
+    // The count says these are the first of more, not all there are.
+    expect(await card.innerText()).toContain(
+      `${String(CARD_PAGE)} administrator actions loaded, more to load`,
+    );
     const csv = await exportCsv(card);
     expect(csv.name).toBe('administrator-actions.csv');
     expect(csv.lines[0]).toBe('time,admin,action,object,description');
@@ -184,6 +184,19 @@ describe('Export CSV downloads every matching row from the server', () => {
     expect([...times].sort().reverse()).toEqual(times);
     expect(rows.every((r) => (csvFields(r)[2] ?? '').length > 0)).toBe(true);
     await shots('admin-actions', card);
+
+    // Older actions load on request, page by page, until every one is shown.
+    const older = card.getByRole('button', { name: 'Load older administrator actions' });
+    while ((await table.locator('tbody tr').count()) < ids.length) {
+      const shown = await table.locator('tbody tr').count();
+      await older.click();
+      await expect.poll(() => table.locator('tbody tr').count()).toBeGreaterThan(shown);
+    }
+    expect(await table.locator('tbody tr').count()).toBe(ids.length);
+    await older.waitFor({ state: 'detached' });
+    expect(await card.innerText()).toContain(
+      `${ids.length.toLocaleString('en-GB')} administrator actions`,
+    );
   }, 120_000);
 
   it('downloads every user', async () => {

@@ -8,7 +8,14 @@
 import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshotPath, startServer, type Server } from '../support/web.js';
+import {
+  launchBrowser,
+  screenshotPath,
+  startServer,
+  type Server,
+  openPage,
+  csvFields,
+} from '../support/web.js';
 import type {
   AdminActionList,
   ActivityEventList,
@@ -74,24 +81,13 @@ async function columnTexts(caption: string, column: string): Promise<string[]> {
   );
 }
 
-/** The fields of one CSV line (quoted fields may hold commas and doubled quotes). */
-function csvFields(line: string): string[] {
-  return [...line.matchAll(/(?:^|,)(?:"((?:[^"]|"")*)"|([^,]*))/g)].map((m) =>
-    m[1] === undefined ? (m[2] ?? '') : m[1].replace(/""/g, '"'),
-  );
-}
-
 describe('the console shows what the API sends', () => {
   beforeAll(async () => {
     [server, browser] = await Promise.all([startServer(ADMIN_PASSWORD), launchBrowser()]);
-    context = await browser.newContext({
+    ({ context, page } = await openPage(browser, {
       viewport: WIDE,
-      locale: 'en-GB',
-      timezoneId: 'UTC',
       acceptDownloads: true,
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
+    }));
     await page.goto(server.url);
     await page.getByLabel('User name').fill('admin');
     await page.getByLabel('Password').fill(ADMIN_PASSWORD);
@@ -168,6 +164,31 @@ describe('the console shows what the API sends', () => {
     expect(await members.innerText()).toContain(second.displayName);
     const after = await api<GovernanceGroupDetail>(`/governance-groups/${group?.id ?? ''}`);
     expect(after.members.map((m) => m.displayName)).toEqual([second.displayName]);
+
+    // The members panel closes with Escape, as with its toggle button, and focus goes back to it.
+    const toggle = page.getByRole('button', { name: 'Access reviewers' });
+    expect(await toggle.getAttribute('aria-pressed')).toBe('true');
+    await page.keyboard.press('Escape');
+    await members.waitFor({ state: 'detached' });
+    expect(await toggle.getAttribute('aria-pressed')).toBe('false');
+    expect(
+      await toggle.evaluate(
+        (el: unknown) =>
+          el ===
+          (globalThis as unknown as { document: { activeElement: unknown } }).document
+            .activeElement,
+      ),
+    ).toBe(true);
+    // A table drawn again keeps its cells: the button pressed is the same element afterwards
+    // (a cell mounted anew loses a click between its mousedown and mouseup, and the focus).
+    const pressed = await toggle.elementHandle();
+    await toggle.click();
+    await members.waitFor();
+    expect(
+      await pressed.evaluate((el: unknown) => (el as { isConnected: boolean }).isConnected),
+    ).toBe(true);
+    await toggle.click();
+    await members.waitFor({ state: 'detached' });
   }, 60_000);
 
   it('shows each identity’s account count and the users’ last sign-in time', async () => {

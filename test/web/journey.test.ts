@@ -13,6 +13,7 @@ import {
   startSim,
   type Server,
   type Sim,
+  openPage,
 } from '../support/web.js';
 
 const IKEY = 'DIWEBCONSOLE00000001';
@@ -44,14 +45,10 @@ describe('the web console', () => {
       startServer(ADMIN_PASSWORD),
       launchBrowser(),
     ]);
-    context = await browser.newContext({
+    ({ context, page } = await openPage(browser, {
       viewport: { width: 1366, height: 860 },
       acceptDownloads: true,
-      locale: 'en-GB',
-      timezoneId: 'UTC',
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
+    }));
   }, 120_000);
 
   afterAll(async () => {

@@ -15,6 +15,7 @@ import {
   startSim,
   type Server,
   type Sim,
+  openPage,
 } from '../support/web.js';
 
 const ADMIN_PASSWORD = 'router admin password 42';
@@ -176,13 +177,9 @@ describe('the console’s addresses', () => {
       if (status === 'failed') throw new Error('the aggregation of Router – West failed');
     }
 
-    context = await browser.newContext({
+    ({ context, page } = await openPage(browser, {
       viewport: { width: 1440, height: 900 },
-      locale: 'en-GB',
-      timezoneId: 'UTC',
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
+    }));
   }, 120_000);
 
   afterAll(async () => {

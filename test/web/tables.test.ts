@@ -8,7 +8,13 @@
 import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshotPath, startServer, type Server } from '../support/web.js';
+import {
+  launchBrowser,
+  screenshotPath,
+  startServer,
+  type Server,
+  openPage,
+} from '../support/web.js';
 
 const ADMIN_PASSWORD = 'correct horse battery staple';
 
@@ -58,14 +64,10 @@ describe('tables', () => {
       startServer(ADMIN_PASSWORD, { DUO_INSIGHTS_DEMO: 'true' }),
       launchBrowser(),
     ]);
-    context = await browser.newContext({
+    ({ context, page } = await openPage(browser, {
       viewport: { width: 1440, height: 900 },
       acceptDownloads: true,
-      locale: 'en-GB',
-      timezoneId: 'UTC',
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
+    }));
     await page.goto(server.url);
     await page.getByLabel('User name').fill('admin');
     await page.getByLabel('Password').fill(ADMIN_PASSWORD);
@@ -266,10 +268,14 @@ describe('tables', () => {
     expect(before).toBeGreaterThan(chosen.inDay);
 
     const filters = page.getByRole('group', { name: 'Timeline filters' });
+    const entries = async () => Number(await page.evaluate('history.length'));
+    const entriesBefore = await entries();
     await filters.getByLabel('Time range').selectOption('custom');
     await filters.getByLabel('From', { exact: true }).fill(chosen.day);
     await filters.getByLabel('To', { exact: true }).fill(chosen.day);
     await expect.poll(async () => (await times()).length).toBe(chosen.inDay);
+    // Choosing "custom" is one history entry; the days typed into it replace it.
+    expect(await entries()).toBe(entriesBefore + 1);
     expect((await times()).every((t) => t.startsWith(chosen.day))).toBe(true);
     expect(page.url()).toContain(`from=${chosen.day}`);
     expect(page.url()).toContain(`to=${chosen.day}`);

@@ -105,7 +105,9 @@ export function useDateRange(now: () => number = Date.now): DateRange {
       } else if (next.preset) params.set('range', next.preset);
       const path = `/${route.segments.map(encodeURIComponent).join('/')}`;
       const search = params.toString();
-      navigate(search ? `${path}?${search}` : path);
+      // Days typed into a custom range replace the entry: Back leaves the range, not each keystroke.
+      const editing = preset === 'custom' && next.preset === 'custom';
+      navigate(search ? `${path}?${search}` : path, { replace: editing });
     },
   };
 }

@@ -106,8 +106,6 @@ export function DataTable<T>({
         sortingFn: (a, b, id) => compare(a.getValue<Plain>(id), b.getValue<Plain>(id)),
         enableSorting: !server || column.sortKey !== undefined,
         sortDescFirst: false,
-        cell: ({ row }) =>
-          column.render ? column.render(row.original) : (column.value(row.original) ?? '—'),
       })),
     [columns, server],
   );
@@ -250,13 +248,21 @@ export function DataTable<T>({
               {shown.map((row) => (
                 <tr key={row.id}>
                   {row.getVisibleCells().map((cell, index) => {
+                    // The cell is called here, not given to flexRender as the column's `cell`:
+                    // flexRender renders a function as a component, and the columns are new on
+                    // every render, so every render would mount every cell anew (a click
+                    // between its mousedown and mouseup lost, focus dropped to the page).
                     const column = columns[index];
                     return (
                       <td
                         key={cell.id}
                         className={`${column?.align === 'right' ? 'num' : ''} ${column?.optional ? 'optional' : ''}`}
                       >
-                        {flexRender(cell.column.columnDef.cell, cell.getContext())}
+                        {column === undefined
+                          ? null
+                          : column.render
+                            ? column.render(row.original)
+                            : (column.value(row.original) ?? '—')}
                       </td>
                     );
                   })}

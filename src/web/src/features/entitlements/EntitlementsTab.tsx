@@ -8,6 +8,7 @@ import { useSession } from '../auth/session';
 import type { Source } from '../sources/api';
 import { accessReviewPath } from '../reports/api';
 import { AccountStatusBadge } from '../sources/badges';
+import { useEscapeToClose } from '../../ui/escape';
 import {
   entitlementMembersCsvUrl,
   entitlementsCsvUrl,
@@ -20,6 +21,9 @@ export function EntitlementsTab({ source }: { source: Source }) {
   const { api } = useSession();
   const entitlements = useResource(() => listEntitlements(api, source.id), [api, source.id]);
   const [open, setOpen] = useState<Entitlement | null>(null);
+  useEscapeToClose(open !== null, () => {
+    setOpen(null);
+  });
   return (
     <div className="grid-2">
       <Card title="Entitlements (Duo groups)">
@@ -51,7 +55,7 @@ export function EntitlementsTab({ source }: { source: Source }) {
                       className="link-button"
                       aria-pressed={open?.id === e.id}
                       onClick={() => {
-                        setOpen(e);
+                        setOpen(open?.id === e.id ? null : e);
                       }}
                     >
                       {e.name}

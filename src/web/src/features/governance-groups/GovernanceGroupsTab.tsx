@@ -8,6 +8,7 @@ import { useToast } from '../../ui/toasts';
 import { canManage, useSession } from '../auth/session';
 import type { Identity } from '../identities/api';
 import { IdentityPicker } from '../identities/IdentityPicker';
+import { useEscapeToClose } from '../../ui/escape';
 import {
   addGroupMember,
   createGovernanceGroup,
@@ -26,6 +27,9 @@ export function GovernanceGroupsTab() {
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [open, setOpen] = useState<string | null>(null);
+  useEscapeToClose(open !== null, () => {
+    setOpen(null);
+  });
   const admin = user.role === 'admin';
 
   async function create(event: SyntheticEvent) {
@@ -82,7 +86,7 @@ export function GovernanceGroupsTab() {
                       className="link-button"
                       aria-pressed={open === g.id}
                       onClick={() => {
-                        setOpen(g.id);
+                        setOpen(open === g.id ? null : g.id);
                       }}
                     >
                       {g.name}

@@ -26,6 +26,7 @@ import {
   activityCsvUrl,
   getInsights,
   listActivity,
+  type ActivityPage,
   type Insights,
   type UsageCount,
 } from '../activity/api';
@@ -87,43 +88,96 @@ export function IdentityPage({ id }: { id: string }) {
   );
 }
 
-/** What the person did as a Duo administrator: the administrator log naming its admin accounts. */
+/**
+ * What the person did as a Duo administrator: the administrator log naming its admin accounts,
+ * 100 actions at a time (older ones on request; the CSV has them all).
+ */
 function AdminActionsCard({ identityId }: { identityId: string }) {
   const { api } = useSession();
   const actions = useResource(
-    () => listActivity(api, identityId, { as: 'administrator' }, undefined, 100),
+    () => listActivity(api, identityId, { as: 'administrator' }, undefined, ADMIN_ACTIONS_PAGE),
     [api, identityId],
   );
+  const [older, setOlder] = useState<{ events: ActivityPage['events']; next?: string }>();
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const [olderError, setOlderError] = useState<unknown>();
+  const first = actions.state.data;
+  // A reload of the first page starts the list again.
+  const [shownFirst, setShownFirst] = useState(first);
+  if (shownFirst !== first) {
+    setShownFirst(first);
+    setOlder(undefined);
+  }
+  const events = [...(first?.events ?? []), ...(older?.events ?? [])];
+  const next = older ? older.next : first?.next;
+
+  function loadOlder(): void {
+    if (next === undefined) return;
+    setLoadingOlder(true);
+    setOlderError(undefined);
+    listActivity(api, identityId, { as: 'administrator' }, next, ADMIN_ACTIONS_PAGE)
+      .then((page) => {
+        setOlder((before) => ({
+          events: [...(before?.events ?? []), ...page.events],
+          ...(page.next === undefined ? {} : { next: page.next }),
+        }));
+      })
+      .catch((error: unknown) => {
+        setOlderError(error);
+      })
+      .finally(() => {
+        setLoadingOlder(false);
+      });
+  }
+
   return (
     <Card title="As administrator">
       {actions.state.status === 'error' ? (
         <ErrorState error={actions.state.error} retry={actions.reload} />
-      ) : actions.state.data === undefined ? (
+      ) : first === undefined ? (
         <Spinner label="Loading administrator actions…" />
       ) : (
-        <DataTable
-          caption="Administrator actions"
-          rows={actions.state.data.events}
-          rowKey={(e) => String(e.id)}
-          csvHref={activityCsvUrl(api, identityId, { as: 'administrator' })}
-          empty={<p className="muted table-empty">No administrator action stored.</p>}
-          columns={[
-            { label: 'Time', value: (e) => formatDateTime(e.tsMs) },
-            {
-              label: 'Administrator',
-              value: (e) => describeAdminAction(adminEventRecord(e)).who,
-            },
-            {
-              label: 'Action',
-              value: (e) => describeAdminAction(adminEventRecord(e)).text,
-              render: (e) => <AdminActionText words={describeAdminAction(adminEventRecord(e))} />,
-            },
-          ]}
-        />
+        <>
+          <DataTable
+            caption="Administrator actions"
+            rows={events}
+            rowKey={(e) => String(e.id)}
+            partial={next !== undefined}
+            noun={['administrator action', 'administrator actions']}
+            csvHref={activityCsvUrl(api, identityId, { as: 'administrator' })}
+            empty={<p className="muted table-empty">No administrator action stored.</p>}
+            columns={[
+              { label: 'Time', value: (e) => formatDateTime(e.tsMs) },
+              {
+                label: 'Administrator',
+                value: (e) => describeAdminAction(adminEventRecord(e)).who,
+              },
+              {
+                label: 'Action',
+                value: (e) => describeAdminAction(adminEventRecord(e)).text,
+                render: (e) => <AdminActionText words={describeAdminAction(adminEventRecord(e))} />,
+              },
+            ]}
+          />
+          {loadingOlder ? (
+            <Spinner label="Loading older administrator actions…" />
+          ) : olderError !== undefined ? (
+            <ErrorState error={olderError} retry={loadOlder} />
+          ) : (
+            next !== undefined && (
+              <button type="button" className="button" onClick={loadOlder}>
+                Load older administrator actions
+              </button>
+            )
+          )}
+        </>
       )}
     </Card>
   );
 }
+
+/** Administrator actions the card loads at a time. */
+const ADMIN_ACTIONS_PAGE = 100;
 
 function compare(
   value: number,

@@ -17,6 +17,7 @@ import { useSession } from '../auth/session';
 import { getIdentity, type Identity } from '../identities/api';
 import { IdentityPicker } from '../identities/IdentityPicker';
 import { useIdentityNames } from '../identities/useIdentityNames';
+import { useEscapeToClose } from '../../ui/escape';
 import {
   createUser,
   deleteUser,
@@ -42,6 +43,9 @@ export function UsersTab() {
   const [role, setRole] = useState<Role>('viewer');
   const [problems, setProblems] = useState<Record<string, string>>({});
   const [managedId, setManagedId] = useState<string | null>(null);
+  useEscapeToClose(managedId !== null, () => {
+    setManagedId(null);
+  });
   const identityNames = useIdentityNames(
     (users.state.data ?? []).flatMap((u) => (u.identityId === null ? [] : [u.identityId])),
   );
