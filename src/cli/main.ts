@@ -11,6 +11,7 @@ import { simCommand } from './sim.js';
 import { sourcesCommand, testConnectionCommand } from './sources.js';
 import { tokenCommand, userCommand } from './users.js';
 import { destinationsCommand } from './destinations.js';
+import { reviewsCommand } from './reviews.js';
 
 const program = new Command('duo-insights')
   .description('Identity governance and activity insights for Duo Security')
@@ -30,5 +31,6 @@ program.addCommand(serveCommand());
 program.addCommand(userCommand());
 program.addCommand(tokenCommand());
 program.addCommand(destinationsCommand());
+program.addCommand(reviewsCommand());
 
 await program.parseAsync(process.argv);
