@@ -47,6 +47,7 @@ import { healthRoutes } from './routes/health.js';
 import { identityRoutes } from './routes/identities.js';
 import { rejectedRecordRoutes } from './routes/rejected-records.js';
 import { reportRoutes } from './routes/reports.js';
+import { reviewRoutes } from './routes/reviews.js';
 import { runRoutes } from './routes/runs.js';
 import { sourceRoutes } from './routes/sources.js';
 import { streamRoutes } from './routes/streams.js';
@@ -321,6 +322,7 @@ export async function buildServer(
       entitlementRoutes(routes, deps);
       activityRoutes(routes, deps);
       reportRoutes(routes, deps);
+      reviewRoutes(routes, deps);
       auditRoutes(routes, deps);
       demoRoutes(routes, deps);
       routes.get(

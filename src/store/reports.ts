@@ -294,6 +294,92 @@ export async function accessReviewRows(
   }));
 }
 
+/** An account a review campaign reviews, with the figures the reviewer decides on. */
+export interface ReviewCandidateRow extends AccessReviewRow {
+  /** The newest successful authentication seen (`activity_last.last_success_ms`). */
+  readonly lastSuccessMs: EpochMs | null;
+  /** The access under review; null when the account itself is (an accounts campaign). */
+  readonly entitlement: {
+    readonly id: number;
+    readonly kind: string;
+    readonly duoGroupId: string;
+    readonly name: string;
+  } | null;
+}
+
+/**
+ * What a review campaign is created from, in one statement: the holders of an entitlement (as
+ * `accessReviewRows` gives them), or every Duo user (not deleted) of the sources, each with last
+ * activity, last success and days active since `sinceDay`, by username (then account id).
+ *
+ * @example const rows = await reviewCandidateRows(db, { sourceIds: [id], sinceDay });
+ */
+export async function reviewCandidateRows(
+  db: Db,
+  query: ({ readonly entitlementId: number } | { readonly sourceIds: readonly string[] }) & {
+    readonly sinceDay: number;
+  },
+): Promise<ReviewCandidateRow[]> {
+  const base = accountsWithActivity(db).select((eb) => [
+    eb
+      .selectFrom('activity_daily as d')
+      .select((d) => d.fn.count<number>('d.day').distinct().as('n'))
+      .whereRef('d.user_key', '=', 's.id')
+      .where('d.day', '>=', query.sinceDay)
+      .where('d.count', '>', 0)
+      .as('days_active'),
+    eb
+      .selectFrom('activity_last as ls')
+      .select((l) => l.fn.max<number>('ls.last_success_ms').as('m'))
+      .whereRef('ls.user_key', '=', 's.id')
+      .as('last_success_ms'),
+  ]);
+  interface Extra {
+    days_active: number | null;
+    last_success_ms: number | null;
+  }
+  const figures = (r: unknown) => {
+    const row = r as RawRow & Extra;
+    return {
+      ...toReportRow(row),
+      daysActive: row.days_active ?? 0,
+      lastSuccessMs: epochMsOrNull(row.last_success_ms),
+    };
+  };
+  if ('entitlementId' in query) {
+    const rows = await base
+      .innerJoin('account_entitlements as ae', 'ae.account_id', 'a.id')
+      .innerJoin('entitlements as en', 'en.id', 'ae.entitlement_id')
+      .where('ae.entitlement_id', '=', query.entitlementId)
+      .select([
+        'en.id as entitlement_id',
+        'en.kind as entitlement_kind',
+        'en.duo_group_id',
+        'en.name as entitlement_name',
+      ])
+      .orderBy('a.username')
+      .orderBy('a.id')
+      .execute();
+    return rows.map((r) => ({
+      ...figures(r),
+      entitlement: {
+        id: r.entitlement_id,
+        kind: r.entitlement_kind,
+        duoGroupId: r.duo_group_id,
+        name: r.entitlement_name,
+      },
+    }));
+  }
+  if (query.sourceIds.length === 0) return [];
+  const rows = await base
+    .where('a.source_id', 'in', query.sourceIds)
+    .where('a.kind', '=', 'user')
+    .orderBy('a.username')
+    .orderBy('a.id')
+    .execute();
+  return rows.map((r) => ({ ...figures(r), entitlement: null }));
+}
+
 /**
  * The organisation's events (those naming a Duo user) and active Duo users since `sinceDay`
  * (UTC days since the epoch), from the per-day totals kept at ingest: the "organisation
