@@ -89,8 +89,8 @@ async function shots(name: string, target?: Locator): Promise<void> {
 
 async function signIn(on: Page, username: string, password: string): Promise<void> {
   await on.goto(server.url);
-  await on.getByLabel('User name').fill(username);
-  await on.getByLabel('Password').fill(password);
+  await on.getByLabel('User name', { exact: true }).fill(username);
+  await on.getByLabel('Password', { exact: true }).fill(password);
   await on.getByRole('button', { name: 'Sign in' }).click();
 }
 
@@ -102,6 +102,13 @@ function literal(text: string): string {
 /** The table's count line: "3 items". */
 function countLine(count: number): RegExp {
   return new RegExp(`^${String(count)} items?$`);
+}
+
+/** The fields of one CSV line (quoted fields may hold commas and doubled quotes). */
+function csvFields(line: string): string[] {
+  return [...line.matchAll(/(?:^|,)(?:"((?:[^"]|"")*)"|([^,]*))/g)].map((m) =>
+    m[1] === undefined ? (m[2] ?? '') : m[1].replace(/""/g, '"'),
+  );
 }
 
 /** The items table's count line saying `count`. */
@@ -204,8 +211,10 @@ describe('access-review campaigns in the console', () => {
     await page.getByText('Choose at least one group or administrator role.').waitFor();
 
     await page.getByLabel('Name', { exact: true }).fill(`Review of ${chosen.group.name}`);
-    await page.getByLabel('Duo source').selectOption(chosen.sourceId);
-    await page.getByLabel('Groups and administrator roles').fill(chosen.group.name);
+    await page.getByLabel('Duo source', { exact: true }).selectOption(chosen.sourceId);
+    await page
+      .getByLabel('Groups and administrator roles', { exact: true })
+      .fill(chosen.group.name);
     await page
       .getByRole('list', { name: 'Entitlements of the source' })
       .getByRole('checkbox', { name: new RegExp(`^${literal(chosen.group.name)}\\b`) })
@@ -224,15 +233,17 @@ describe('access-review campaigns in the console', () => {
       .waitFor();
 
     // A due date in the past: the API refuses it, and the form says so beside the date.
-    await page.getByLabel('Due').fill('2020-01-01');
+    await page.getByLabel('Due', { exact: true }).fill('2020-01-01');
     await page.getByRole('button', { name: 'Start campaign' }).click();
-    await page.locator('.field-invalid', { has: page.getByLabel('Due') }).waitFor();
+    await page
+      .locator('.field-invalid', { has: page.getByLabel('Due', { exact: true }) })
+      .waitFor();
     await shots('new');
 
     const due = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
-    await page.getByLabel('Due').fill(due);
+    await page.getByLabel('Due', { exact: true }).fill(due);
     await page.getByRole('button', { name: 'Start campaign' }).click();
-    await page.waitForURL(/\/reviews\/[^/]+$/);
+    await page.waitForURL(/\/reviews\/(?!new$)[^/]+$/);
     chosen.campaignId = new URL(page.url()).pathname.split('/').pop() ?? '';
     await page.getByRole('heading', { name: `Review of ${chosen.group.name}`, level: 1 }).waitFor();
     const total = chosen.revoke.length + chosen.keep.length;
@@ -305,7 +316,7 @@ describe('access-review campaigns in the console', () => {
 
     // Keeping an access suggested for revocation needs a comment: refused without, kept with.
     chosen.keptAgainst = chosen.revoke[0] ?? '';
-    await page.getByLabel('Search').fill(chosen.keptAgainst);
+    await page.getByLabel('Search', { exact: true }).fill(chosen.keptAgainst);
     const row = items().getByRole('row', {
       name: new RegExp(`\\b${literal(chosen.keptAgainst)}\\b`),
     });
@@ -316,14 +327,14 @@ describe('access-review campaigns in the console', () => {
       .getByText(/comment/)
       .waitFor();
     await shots('comment-needed', page.getByTestId('decision-problem'));
-    await page.getByLabel('Comment').fill('Needed for the on-call rota');
+    await page.getByLabel('Comment', { exact: true }).fill('Needed for the on-call rota');
     await row.getByRole('button', { name: `Keep ${chosen.keptAgainst}` }).click();
     await row.getByText('“Needed for the on-call rota”').waitFor();
-    await page.getByLabel('Comment').fill('');
-    await page.getByLabel('Search').fill('');
+    await page.getByLabel('Comment', { exact: true }).fill('');
+    await page.getByLabel('Search', { exact: true }).fill('');
 
     // Everyone still undecided: selected across every page, kept at once.
-    await page.getByLabel('Decision').selectOption('undecided');
+    await page.getByLabel('Decision', { exact: true }).selectOption('undecided');
     await itemCount(chosen.keep.length).waitFor();
     await page.getByRole('checkbox', { name: 'Select all on this page' }).check();
     const matching = page.getByRole('button', { name: /^Select all \d+ matching$/ });
@@ -338,7 +349,7 @@ describe('access-review campaigns in the console', () => {
       .getByRole('button', { name: new RegExp(`^Keep ${String(chosen.keep.length)}$`) })
       .click();
     await page.getByText('No item matches these filters.').waitFor();
-    await page.getByLabel('Decision').selectOption('');
+    await page.getByLabel('Decision', { exact: true }).selectOption('');
 
     const c = await campaign();
     expect(c.progress).toMatchObject({
@@ -386,7 +397,7 @@ describe('access-review campaigns in the console', () => {
       failed: 0,
     });
     // Each revoked item shows its step, Duo's answer and the verification.
-    await page.getByLabel('Decision').selectOption('revoke');
+    await page.getByLabel('Decision', { exact: true }).selectOption('revoke');
     await expect.poll(() => items().locator('tbody tr').count()).toBe(revoked.length);
     expect(await items().getByText('Verified removed').count()).toBe(revoked.length);
     await shots('remediated', progress);
@@ -419,7 +430,7 @@ describe('access-review campaigns in the console', () => {
       page.getByRole('link', { name: 'Download evidence (CSV)' }).click(),
     ]);
     const csv = (await readFile(await download.path(), 'utf8')).split(/\r?\n/).filter(Boolean);
-    const header = csv[0]?.split(',') ?? [];
+    const header = csvFields(csv[0] ?? '');
     for (const column of [
       'username',
       'decision',
@@ -432,7 +443,7 @@ describe('access-review campaigns in the console', () => {
     const total = chosen.revoke.length + chosen.keep.length;
     expect(csv.slice(1)).toHaveLength(total);
     const at = (name: string) => header.indexOf(name);
-    const rows = csv.slice(1).map((line) => line.split(','));
+    const rows = csv.slice(1).map(csvFields);
     expect(rows.every((r) => r[at('decision')] === 'keep' || r[at('decision')] === 'revoke')).toBe(
       true,
     );

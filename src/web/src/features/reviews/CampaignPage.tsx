@@ -97,7 +97,7 @@ function CampaignView({ campaign, onChanged }: { campaign: Campaign; onChanged: 
       />
       <div className="review-top">
         <Card title="Progress">
-          <ProgressBar progress={campaign.progress} label="Items decided" />
+          <ProgressBar progress={campaign.progress} label="Items decided" wide />
           <p className="review-counts">
             <Badge tone="good">{formatNumber(campaign.progress.keep)} keep</Badge>{' '}
             <Badge tone="bad">{formatNumber(campaign.progress.revoke)} revoke</Badge>{' '}
@@ -336,6 +336,7 @@ function NextStep({ campaign, onChanged }: { campaign: Campaign; onChanged: () =
           <ProgressBar
             progress={{ decided: finished, total: r.steps }}
             label="Remediation steps finished"
+            wide
           />
           <p className="review-counts">
             <Badge tone="good">{formatNumber(r.accepted)} accepted by Duo</Badge>{' '}
@@ -609,13 +610,11 @@ function Items({
       setAllMatching(false);
       onChanged();
     } catch (error) {
-      setProblem(
-        error instanceof ApiError
-          ? [error.message, ...Object.values(error.fieldProblems())]
-              .filter((m, i, all) => all.indexOf(m) === i)
-              .join(' ')
-          : describeError(error),
-      );
+      // A field's problem ("items.0.comment: …") reads better without the field's path.
+      const fields =
+        error instanceof ApiError ? [...new Set(Object.values(error.fieldProblems()))] : [];
+      const text = fields.length > 0 ? fields.join(' ') : describeError(error);
+      setProblem(text.charAt(0).toUpperCase() + text.slice(1));
     } finally {
       setDeciding(false);
     }
@@ -896,6 +895,7 @@ function Items({
               label: 'Entitlement',
               value: (i) => i.entitlement?.name ?? 'Account',
               sortKey: 'entitlement',
+              optional: true,
             },
             {
               label: 'Status',
@@ -935,7 +935,7 @@ function Items({
                   <Badge tone={i.suggestion === 'keep' ? 'good' : 'bad'}>
                     {i.suggestion === 'keep' ? 'Keep' : 'Revoke'}
                   </Badge>
-                  <span className="small muted">{i.reason}</span>
+                  <span className="small muted optional">{i.reason}</span>
                 </span>
               ),
             },

@@ -47,14 +47,17 @@ export function DueDate({ campaign }: { campaign: Campaign }) {
 export function ProgressBar({
   progress,
   label,
+  wide = false,
 }: {
   progress: { decided: number; total: number };
   label: string;
+  /** The full width of its card (a campaign's own progress). */
+  wide?: boolean;
 }) {
   const share = progress.total === 0 ? 1 : progress.decided / progress.total;
   const pct = Math.round(share * 100);
   return (
-    <span className="review-progress">
+    <span className={wide ? 'review-progress review-progress-wide' : 'review-progress'}>
       <span
         className="review-bar"
         role="progressbar"
