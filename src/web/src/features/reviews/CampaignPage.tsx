@@ -31,6 +31,7 @@ import {
   decide,
   evidenceUrl,
   getCampaign,
+  itemsCsvUrl,
   listReviewItems,
   remediate,
   signOff,
@@ -273,8 +274,12 @@ function NextStep({ campaign, onChanged }: { campaign: Campaign; onChanged: () =
             the Duo Admin Panel from the list.
           </p>
           <p>
-            <a className="button button-small" href={evidenceUrl(api, campaign.id, 'csv')} download>
-              Download the list (CSV)
+            <a
+              className="button button-small"
+              href={itemsCsvUrl(api, campaign.id, { decision: 'revoke' })}
+              download
+            >
+              Download the revocations (CSV)
             </a>
           </p>
         </div>
