@@ -210,6 +210,16 @@ describe('access-review campaigns in the console', () => {
     await page.getByText('Give the campaign a name.').waitFor();
     await page.getByText('Choose at least one group or administrator role.').waitFor();
 
+    // The access review of the group starts a campaign with the group chosen.
+    await page.goto(
+      `${server.url}/reports/access-review?sourceId=${chosen.sourceId}&entitlementId=${String(chosen.group.id)}`,
+    );
+    await page.getByRole('link', { name: 'Start a campaign' }).click();
+    await page.getByRole('heading', { name: 'New campaign', level: 1 }).waitFor();
+    await page.getByRole('list', { name: 'Chosen' }).getByText(chosen.group.name).waitFor();
+    expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe(
+      `Review of ${chosen.group.name}`,
+    );
     await page.getByLabel('Name', { exact: true }).fill(`Review of ${chosen.group.name}`);
     await page.getByLabel('Duo source', { exact: true }).selectOption(chosen.sourceId);
     await page
@@ -219,6 +229,7 @@ describe('access-review campaigns in the console', () => {
       .getByRole('list', { name: 'Entitlements of the source' })
       .getByRole('checkbox', { name: new RegExp(`^${literal(chosen.group.name)}\\b`) })
       .check();
+    expect(await page.getByRole('list', { name: 'Chosen' }).getByRole('listitem').count()).toBe(1);
     await page.getByRole('radio', { name: 'Named people' }).check();
     const picker = page.getByRole('combobox', { name: 'Add a reviewer' });
     await picker.fill(chosen.reviewer.displayName.slice(0, 4));
@@ -243,7 +254,7 @@ describe('access-review campaigns in the console', () => {
     const due = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
     await page.getByLabel('Due', { exact: true }).fill(due);
     await page.getByRole('button', { name: 'Start campaign' }).click();
-    await page.waitForURL(/\/reviews\/(?!new$)[^/]+$/);
+    await page.waitForURL((url) => /^\/reviews\/(?!new$)[^/]+$/.test(url.pathname));
     chosen.campaignId = new URL(page.url()).pathname.split('/').pop() ?? '';
     await page.getByRole('heading', { name: `Review of ${chosen.group.name}`, level: 1 }).waitFor();
     const total = chosen.revoke.length + chosen.keep.length;
