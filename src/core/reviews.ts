@@ -836,21 +836,11 @@ export async function decideReviewItems(
 
 /**
  * Whether the source's last Test Connection found the credential may write ("Grant write
- * resource"): then revocations go through the Admin API.
+ * resource", recorded on the source as `writeGranted`): then revocations go through the Admin
+ * API. Not tested, or not granted: a person makes them.
  */
 export function writeGranted(source: Source): boolean {
-  const test = source.lastTest;
-  if (test?.ok !== true || typeof test.details !== 'object' || test.details === null) return false;
-  const details = test.details as {
-    writeResource?: unknown;
-    permissions?: unknown;
-    write?: unknown;
-  };
-  return (
-    details.writeResource === true ||
-    details.write === true ||
-    (Array.isArray(details.permissions) && details.permissions.includes('Grant write resource'))
-  );
+  return (source as Source & { readonly writeGranted?: boolean | null }).writeGranted === true;
 }
 
 /**

@@ -192,6 +192,20 @@ describeEachDatabase(
       real.entitlementId = String(
         (entitlements.body as { entitlements: { id: number }[] }).entitlements[0]?.id,
       );
+      // A review campaign with every item decided, which may be signed off.
+      const review = await admin.post('/api/v1/reviews', {
+        name: 'Bad-input review',
+        scope: { kind: 'accounts', sourceIds: [real.sources] },
+        reviewers: { kind: 'identities', identityIds: [real.identities] },
+        dueMs: Date.now() + 86_400_000,
+      });
+      expect(review.status).toBe(201);
+      real.reviews = (review.body as { id: string }).id;
+      const decided = await admin.post(`/api/v1/reviews/${real.reviews}/decisions`, {
+        select: {},
+        decision: 'revoke',
+      });
+      expect(decided.status).toBe(200);
       // A destination whose test writes into a throwaway folder.
       const destination = await admin.post('/api/v1/destinations', {
         name: 'Bad-input folder',
@@ -331,6 +345,7 @@ describeEachDatabase(
           'entitlementId',
           'governance-groups',
           'identities',
+          'reviews',
           'runId',
           'sources',
           'users',
@@ -548,6 +563,7 @@ describeEachDatabase(
             '/api/v1/auth/logout',
             '/api/v1/demo',
             '/api/v1/destinations/:id/test',
+            '/api/v1/reviews/:id/sign-off',
             '/api/v1/sources/:id/aggregate',
             '/api/v1/sources/:id/retention',
             '/api/v1/sources/:id/sync',
@@ -574,6 +590,9 @@ describeEachDatabase(
                 code: 'conflict',
                 message: 'the demo is already running',
               });
+            // A campaign signs off once: then it says so.
+            else if (route.url.endsWith('/sign-off') && res.status === 409)
+              expect(errorOf({ body: JSON.parse(res.text) }).message).toMatch(/signed off/);
             else expect(res.status, `${res.label}: ${res.text}`).toBeLessThan(300);
           }
         }
