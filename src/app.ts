@@ -25,6 +25,7 @@ import { openReaders, type Readers } from './store/readers.js';
 import type { SecretKey } from './store/secrets.js';
 import type { SyncContext } from './sync/context.js';
 import { DuoConnections, type DuoConnectionOptions } from './sync/duo-connections.js';
+import { Remediations } from './core/review-remediation.js';
 import { scheduledRuns, type SourceDeps } from './core/sources.js';
 import { Runner } from './sync/runner.js';
 import { RetentionKeeper } from './sync/retention.js';
@@ -50,6 +51,10 @@ export interface App {
   readonly allowLoopbackHosts: boolean;
   /** Emits `'stored'` after each transaction of activity pages (what wakes forwarding). */
   readonly events: EventEmitter;
+  /** The clock of the use cases (the sync's). */
+  readonly clock: () => number;
+  /** Access-review remediations running in the background (stopped first on close). */
+  readonly remediations: Remediations;
   /**
    * Stops running work at its next page boundary, then the read workers, the connections and the
    * database.
@@ -104,6 +109,7 @@ export async function openApp(config: Config, options: AppOptions = {}): Promise
     strings,
   };
   const runs = new Runner(sync);
+  const remediations = new Remediations(log);
   const retention = new RetentionKeeper(sync);
   // Never delete what a forwarding destination has not delivered.
   retention.addHold({
@@ -121,7 +127,10 @@ export async function openApp(config: Config, options: AppOptions = {}): Promise
     retention,
     allowLoopbackHosts,
     events,
+    clock: sync.clock,
+    remediations,
     async close() {
+      await remediations.stop();
       await retention.stop();
       await runs.stop();
       await readers.close();

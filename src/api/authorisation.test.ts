@@ -256,6 +256,11 @@ describe('HTTP API', () => {
         send: (c) => c.delete(`/api/v1/accounts/${accountId}/identity`),
       },
       {
+        name: 'POST /accounts/:id/actions (owned source)',
+        allowed: OWNED,
+        send: (c) => c.post(`/api/v1/accounts/${accountId}/actions`, { action: 'disable' }),
+      },
+      {
         name: 'POST /demo',
         allowed: ADMIN_ONLY,
         send: (c) =>

@@ -13,6 +13,7 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Remediations } from '../core/review-remediation.js';
 import type { Db } from '../store/dialect.js';
 import type { Readers } from '../store/readers.js';
 import type { SyncContext } from '../sync/context.js';
@@ -46,4 +47,6 @@ export interface ApiDeps {
   readonly clock: () => number;
   /** Told after a destination is created, so its delivery starts at once (serve only). */
   readonly forwarder: { wake(): void } | undefined;
+  /** Access-review remediations running in the background. */
+  readonly remediations: Remediations;
 }

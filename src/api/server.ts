@@ -53,6 +53,8 @@ import { sourceRoutes } from './routes/sources.js';
 import { streamRoutes } from './routes/streams.js';
 import { retentionRoutes } from './routes/retention.js';
 import { RetentionKeeper } from '../sync/retention.js';
+import { Remediations } from '../core/review-remediation.js';
+import { reviewRemediationRoutes } from './routes/review-remediation.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { destinationRoutes } from './routes/destinations.js';
 import { userRoutes } from './routes/users.js';
@@ -70,6 +72,8 @@ export interface ServerContext {
   readonly allowLoopbackHosts: boolean;
   /** Applies retention ("apply now"); one of the server's own when absent. */
   readonly retention?: RetentionKeeper;
+  /** Background remediations (the app's, stopped by its close); the server's own when absent. */
+  readonly remediations?: Remediations;
 }
 
 export interface ServerOptions {
@@ -184,6 +188,7 @@ export async function buildServer(
     demo,
     clock: context.sync.clock,
     forwarder: options.forwarder,
+    remediations: context.remediations ?? new Remediations(context.log),
   };
 
   await app.register(fastifyHelmet, {
@@ -298,6 +303,7 @@ export async function buildServer(
     return payload;
   });
   app.addHook('onClose', async () => {
+    await deps.remediations.stop();
     await runs.stop();
     await demo.close();
   });
@@ -325,6 +331,7 @@ export async function buildServer(
       reviewRoutes(routes, deps);
       auditRoutes(routes, deps);
       demoRoutes(routes, deps);
+      reviewRemediationRoutes(routes, deps);
       routes.get(
         '/openapi.json',
         {

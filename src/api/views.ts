@@ -79,6 +79,7 @@ export function sourceView(s: Source) {
     settings: s.settings,
     state: s.state,
     lastTest: s.lastTest,
+    writeGranted: s.writeGranted,
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,
   };

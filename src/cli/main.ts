@@ -1,6 +1,7 @@
 #!/usr/bin/env -S node --max-semi-space-size=4 --heap-growing-percent=100
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { accountsCommand } from './accounts.js';
 import { identitiesCommand } from './identities.js';
 import { migrateCommand } from './migrate.js';
 import { reportsCommand } from './reports.js';
@@ -10,6 +11,7 @@ import { simCommand } from './sim.js';
 import { sourcesCommand, testConnectionCommand } from './sources.js';
 import { tokenCommand, userCommand } from './users.js';
 import { destinationsCommand } from './destinations.js';
+import { reviewsCommand } from './reviews.js';
 
 const program = new Command('duo-insights')
   .description('Identity governance and activity insights for Duo Security')
@@ -18,6 +20,7 @@ const program = new Command('duo-insights')
 program.addCommand(migrateCommand());
 program.addCommand(identitiesCommand());
 program.addCommand(sourcesCommand());
+program.addCommand(accountsCommand());
 program.addCommand(testConnectionCommand());
 program.addCommand(aggregateCommand());
 program.addCommand(syncCommand());
@@ -28,5 +31,6 @@ program.addCommand(serveCommand());
 program.addCommand(userCommand());
 program.addCommand(tokenCommand());
 program.addCommand(destinationsCommand());
+program.addCommand(reviewsCommand());
 
 await program.parseAsync(process.argv);

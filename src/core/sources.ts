@@ -252,6 +252,17 @@ export async function connectionTestWait(
   return waitForConnectionTest(deps.sync, source.id);
 }
 
+/**
+ * Whether the source's credential may change users and groups in Duo ("Grant write resource"),
+ * as its last Test Connection found: false means changes (revocations, account actions) must be
+ * made by hand in Duo; null that it was not tested (or the probe could not tell).
+ *
+ * @example if ((await sourceWriteGranted(db, source.id)) === false) remediation = 'manual';
+ */
+export async function sourceWriteGranted(db: Db, sourceId: string): Promise<boolean | null> {
+  return (await getSource(db, sourceId)).writeGranted;
+}
+
 /** Test Connection: one cheap Duo call, a verdict with the cause and the fix. */
 export async function testConnection(
   deps: SourceDeps,
@@ -265,7 +276,11 @@ export async function testConnection(
     deps.db,
     actor,
     'source.test',
-    target(source, { ok: result.ok, ...(result.code === undefined ? {} : { code: result.code }) }),
+    target(source, {
+      ok: result.ok,
+      ...(result.code === undefined ? {} : { code: result.code }),
+      ...(result.writeGranted === undefined ? {} : { writeGranted: result.writeGranted }),
+    }),
   );
   return result;
 }

@@ -16,6 +16,10 @@ export type Correlation = (typeof CORRELATIONS)[number];
 export const ACCOUNT_KINDS = ['user', 'administrator'] as const;
 export type AccountKind = (typeof ACCOUNT_KINDS)[number];
 
+/** What can be done to a Duo user from duo-insights, in Duo (needs "Grant write resource"). */
+export const ACCOUNT_ACTIONS = ['disable', 'enable', 'unlock'] as const;
+export type AccountAction = (typeof ACCOUNT_ACTIONS)[number];
+
 export const ENTITLEMENT_KINDS = ['group', 'admin_role'] as const;
 export type EntitlementKind = (typeof ENTITLEMENT_KINDS)[number];
 

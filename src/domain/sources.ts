@@ -87,6 +87,11 @@ export interface ConnectionTestResult {
   readonly message: string;
   /** Extra facts (permissions found, clock skew, ...), shape owned by the tester. */
   readonly details?: unknown;
+  /**
+   * A Duo source's test: whether the credential may change users and groups ("Grant write
+   * resource"); null when the probe could not tell; absent for an activity source.
+   */
+  readonly writeGranted?: boolean | null;
 }
 
 export interface Source {
@@ -103,6 +108,12 @@ export interface Source {
   readonly settings: SourceSettings;
   readonly state: SourceState;
   readonly lastTest: ConnectionTestResult | null;
+  /**
+   * Whether the credential may change users and groups in Duo ("Grant write resource"), as the
+   * last Test Connection of a Duo source found; null when not tested (an activity source, new
+   * credentials, a test that failed before it could tell).
+   */
+  readonly writeGranted: boolean | null;
   readonly createdAt: EpochMs;
   readonly updatedAt: EpochMs;
 }

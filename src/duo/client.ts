@@ -1,6 +1,7 @@
 /**
  * The Duo Admin API client of one credential: every endpoint duo-insights reads, as typed
- * promises or async iterables of validated pages, plus a cheap connection test. Built once per
+ * promises or async iterables of validated pages, the few changes it makes (a user's status, a
+ * group membership), plus a cheap connection test and write-permission probe. Built once per
  * credential by the composition root or the sync engine; `close()` frees its sockets.
  *
  * @example const duo = createDuoClient({ apiHost: 'api-1234abcd.duosecurity.com', ikey, skey }, { governor });
@@ -43,7 +44,8 @@ import type {
   DuoTrustMonitorEvent,
   DuoUser,
 } from './wire.js';
-import { getUser, readUsers } from './users.js';
+import { getUser, readUsers, removeUserFromGroup, setUserStatus } from './users.js';
+import type { SettableUserStatus } from './users.js';
 
 /**
  * What a client needs: the credential, and how to reach Duo.
@@ -99,6 +101,19 @@ export type ConnectionPurpose = 'activity' | 'accounts';
 export type ConnectionVerdict =
   | { readonly ok: true; readonly purpose: ConnectionPurpose; readonly message: string }
   | { readonly ok: false; readonly purpose: ConnectionPurpose; readonly error: DuoError };
+
+/**
+ * The verdict of checkWritePermission: whether "Grant write resource" is granted, or the
+ * DuoError that kept the probe from telling (bad credentials, network, …).
+ *
+ * @example { ok: true, granted: false, message: 'The credential cannot change users and groups…' }
+ */
+export type WritePermissionVerdict =
+  | { readonly ok: true; readonly granted: boolean; readonly message: string }
+  | { readonly ok: false; readonly error: DuoError };
+
+/** A user id no Duo user has: the write-permission probe changes nothing. */
+export const WRITE_PROBE_USER_ID = 'DU0000000000000000000';
 
 export interface DuoClient {
   /** The signed host (`host[:port]`). */
@@ -156,6 +171,30 @@ export interface DuoClient {
    * to connect (DNS, refused, connect timeout) is the verdict of the first attempt.
    */
   testConnection(purpose: ConnectionPurpose, signal?: AbortSignal): Promise<ConnectionVerdict>;
+
+  /**
+   * Sets a Duo user's status: `disabled`, `bypass`, or `active` (which also unlocks a locked-out
+   * user); resolves to the user after the change. Needs "Grant write resource" (else a DuoError
+   * `permission_missing` naming it). Never sent twice: a lost answer throws `uncertain_outcome`.
+   *
+   * @example const user = await duo.setUserStatus('DU3RP9I2WOC59VZX672N', 'disabled');
+   */
+  setUserStatus(userId: string, status: SettableUserStatus, signal?: AbortSignal): Promise<DuoUser>;
+  /**
+   * Takes a Duo user out of a group (OK also when the user was not in it). Needs "Grant write
+   * resource"; a group that does not exist is a `bad_request`, a user a `not_found`. Never sent
+   * twice: a lost answer throws `uncertain_outcome` (read the user's groups to verify).
+   *
+   * @example await duo.removeUserFromGroup('DU3RP9I2WOC59VZX672N', 'DGXXXXXXXXXXXXXXXXX');
+   */
+  removeUserFromGroup(userId: string, groupId: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Whether the credential has "Grant write resource", without changing anything: sets the
+   * status of a user that does not exist (`POST /admin/v1/users/DU0000000000000000000`). Duo
+   * checks the permission first: 404 means granted, 403 40301 not granted. Never throws a
+   * DuoError: another failure is the verdict's `error`.
+   */
+  checkWritePermission(signal?: AbortSignal): Promise<WritePermissionVerdict>;
 
   /** 429s, waits and requests of the governor (shared with the credential's other clients). */
   stats(): GovernorStats;
@@ -262,6 +301,46 @@ export function createDuoClient(config: DuoClientConfig, deps: DuoClientDeps = {
     }
   }
 
+  async function checkWritePermission(signal?: AbortSignal): Promise<WritePermissionVerdict> {
+    const options = {
+      signal,
+      maxRateLimitWaitMs: TEST_CONNECTION_RATE_LIMIT_WAIT_MS,
+      retries: 1,
+      retryConnectFailures: false,
+    };
+    const path = `/admin/v1/users/${WRITE_PROBE_USER_ID}`;
+    try {
+      await transport.post(path, [['status', 'active']], 'object', options);
+      return {
+        ok: false,
+        error: new DuoError({
+          kind: 'bad_response',
+          path,
+          message: `Duo changed a user that should not exist (${path}) instead of answering 404.`,
+          fix: 'Check that the API hostname is the Duo API host of your account (api-XXXXXXXX.duosecurity.com).',
+        }),
+      };
+    } catch (error) {
+      if (!(error instanceof DuoError)) throw error;
+      if (error.kind === 'not_found') {
+        return {
+          ok: true,
+          granted: true,
+          message: 'The credential can change users and groups in Duo ("Grant write resource").',
+        };
+      }
+      if (error.kind === 'permission_missing') {
+        return {
+          ok: true,
+          granted: false,
+          message:
+            'The credential cannot change users and groups in Duo: grant "Grant write resource" in the Admin API application to let access reviews remove revoked access and to disable, enable or unlock accounts.',
+        };
+      }
+      return { ok: false, error };
+    }
+  }
+
   return {
     apiHost: transport.endpoint.host,
     governor,
@@ -278,6 +357,10 @@ export function createDuoClient(config: DuoClientConfig, deps: DuoClientDeps = {
     administratorLogs: (query, signal) => readAdministratorLogs(transport, query, signal),
     offlineEnrollmentLogs: (query, signal) => readOfflineEnrollmentLogs(transport, query, signal),
     testConnection,
+    setUserStatus: (userId, status, signal) => setUserStatus(transport, userId, status, signal),
+    removeUserFromGroup: (userId, groupId, signal) =>
+      removeUserFromGroup(transport, userId, groupId, signal),
+    checkWritePermission,
     stats: () => governor.stats(),
     async close() {
       if (ownGovernor) governor.close();

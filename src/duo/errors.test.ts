@@ -161,6 +161,23 @@ describe('Duo answers mapped to what the user must fix', () => {
     expect(duo.requests).toHaveLength(1);
   });
 
+  it('says a change whose answer was cut after a 200 may have been applied, without sending it again', async () => {
+    const { duo, client } = await duoAnswering(() => ({
+      ...ok({ user_id: 'DU1', username: 'a', status: 'disabled' }),
+      action: 'truncate',
+    }));
+    const error = await failureOf(client.setUserStatus('DU1', 'disabled'));
+    expect(error.kind).toBe('uncertain_outcome');
+    expect(error.message).toContain('POST /admin/v1/users/DU1');
+    expect(duo.requests).toHaveLength(1);
+  });
+
+  it('names "Grant write resource" for a refused change', async () => {
+    const { client } = await duoAnswering(() => fail(40301, 'Access forbidden'));
+    const error = await failureOf(client.removeUserFromGroup('DU1', 'DG1'));
+    expect(error.permission).toBe('Grant write resource');
+  });
+
   it('reports a missing object as not_found, without retrying', async () => {
     const { duo, client } = await duoAnswering(() => fail(40401, 'Resource not found'));
     const error = await failureOf(client.user('DUNOSUCHUSER'));
@@ -261,6 +278,8 @@ describe('permissionFor', () => {
     expect(permissionFor('/admin/v2/groups/DG1/users')).toBe('Grant read resource');
     expect(permissionFor('/admin/v1/info/summary')).toBe('Grant read information');
     expect(permissionFor('/admin/v1/admins')).toBe('Grant administrators');
+    expect(permissionFor('/admin/v1/users/DU1', 'POST')).toBe('Grant write resource');
+    expect(permissionFor('/admin/v1/users/DU1/groups/DG1', 'DELETE')).toBe('Grant write resource');
   });
 });
 

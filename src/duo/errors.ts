@@ -18,6 +18,7 @@ export const DUO_ERROR_KINDS = [
   'server_error',
   'network',
   'bad_response',
+  'uncertain_outcome',
 ] as const;
 export type DuoErrorKind = (typeof DUO_ERROR_KINDS)[number];
 
@@ -30,7 +31,8 @@ export type DuoPermission =
   | 'Grant read resource'
   | 'Grant read information'
   | 'Grant administrators'
-  | 'Grant settings';
+  | 'Grant settings'
+  | 'Grant write resource';
 
 export interface DuoErrorDetails {
   readonly kind: DuoErrorKind;
@@ -101,8 +103,13 @@ export class DuoError extends Error {
   }
 }
 
-/** The permission an Admin API path needs (reference/duo-admin-api.md §6). */
-export function permissionFor(path: string): DuoPermission {
+/**
+ * The permission an Admin API path needs (reference/duo-admin-api.md §6): a change (POST, PUT,
+ * DELETE) of users or groups needs "Grant write resource".
+ */
+export function permissionFor(path: string, method = 'GET'): DuoPermission {
+  if (method !== 'GET' && /^\/admin\/v\d+\/(users|groups)/.test(path))
+    return 'Grant write resource';
   if (/^\/admin\/v\d+\/logs\//.test(path) || path.startsWith('/admin/v1/trust_monitor')) {
     return 'Grant read log';
   }
@@ -120,6 +127,8 @@ export const CLOCK_AGREES_SECONDS = 5;
 
 export interface HttpFailure {
   readonly path: string;
+  /** GET (default), POST or DELETE: a refused change names the write permission. */
+  readonly method?: string;
   readonly httpStatus: number;
   /** Duo's FAIL body, when the response was one. */
   readonly duoCode?: number;
@@ -189,7 +198,7 @@ export function errorFromHttp(failure: HttpFailure): DuoError {
     });
   }
   if (httpStatus === 403) {
-    const permission = permissionFor(path);
+    const permission = permissionFor(path, failure.method);
     return new DuoError({
       ...base,
       kind: 'permission_missing',
@@ -204,6 +213,14 @@ export function errorFromHttp(failure: HttpFailure): DuoError {
       kind: 'not_found',
       message: `Duo has nothing at ${path} (${said}).`,
       fix: 'The object may have been deleted in Duo (re-run the aggregation), or the endpoint is not available on this Duo account or plan: that stream is marked failing and retried later while the others go on.',
+    });
+  }
+  if (httpStatus === 400 && failure.method !== undefined && failure.method !== 'GET') {
+    return new DuoError({
+      ...base,
+      kind: 'bad_request',
+      message: `Duo refused the change at ${path} (${said}).`,
+      fix: 'Duo did not apply it. Re-run the aggregation so duo-insights sees the object as Duo has it now, then try again; if it persists, report it as a duo-insights bug with this message.',
     });
   }
   if (httpStatus === 400) {
@@ -249,6 +266,27 @@ function describeDuoAnswer(failure: HttpFailure): string {
 
 function attemptsText(attempts: number | undefined): string {
   return attempts !== undefined && attempts > 1 ? ` after ${attempts} attempts` : '';
+}
+
+/**
+ * A change sent to Duo whose answer was lost or cut after Duo may have applied it: it is never
+ * sent again on its own; the caller verifies by reading the object back.
+ *
+ * @example throw uncertainOutcome('POST', '/admin/v1/users/DU1', 'the answer was cut off');
+ */
+export function uncertainOutcome(
+  method: string,
+  path: string,
+  what: string,
+  extra: { cause?: unknown; attempts?: number } = {},
+): DuoError {
+  return new DuoError({
+    kind: 'uncertain_outcome',
+    path,
+    ...extra,
+    message: `Duo may have applied this change (${method} ${path}): ${what}.`,
+    fix: 'Verify in Duo (or re-run the aggregation) whether the change was made before trying it again; it was not sent twice.',
+  });
 }
 
 export function badResponse(

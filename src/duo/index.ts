@@ -3,14 +3,17 @@
  *
  * @example import { createDuoClient, DuoError, RateGovernor } from '../duo/index.js';
  */
-export { CONNECTION_TEST_TIMEOUTS, createDuoClient } from './client.js';
+export { CONNECTION_TEST_TIMEOUTS, createDuoClient, WRITE_PROBE_USER_ID } from './client.js';
 export type {
   ConnectionPurpose,
   ConnectionVerdict,
   DuoClient,
   DuoClientConfig,
   DuoClientDeps,
+  WritePermissionVerdict,
 } from './client.js';
+export { SETTABLE_USER_STATUSES } from './users.js';
+export type { SettableUserStatus } from './users.js';
 export { DUO_ERROR_KINDS, DuoError, permissionFor } from './errors.js';
 export type { DuoErrorKind, DuoPermission, NetworkReason } from './errors.js';
 export {

@@ -343,6 +343,52 @@ describe('§1.8 derived GET vectors', () => {
   });
 });
 
+describe('writes: DELETE and POST', () => {
+  const sig = (header: string) => parseAuthorization(header)?.signature ?? '';
+  const base = {
+    ikey: 'DIWJ8X6AEYOR5OMC6TQ1',
+    skey: 'Zh5eGmUq9zpfQnyUIu5OL9iWoMMv5ZNmk3zLJ4Ep',
+    date: 'Tue, 21 Aug 2012 17:29:18 -0000',
+    host: 'api-XXXXXXXX.duosecurity.com',
+  };
+
+  it('canonicalises a DELETE like a GET: its parameters from the query, an empty body', () => {
+    const remove = {
+      ...base,
+      method: 'delete',
+      path: '/admin/v1/users/DU3RP9I2WOC59VZX672N/groups/DGXXXXXXXXXXXXXXXXX',
+      params: [] as DuoParams,
+    };
+    expect(canonicalizeV5(remove).split('\n')).toEqual([
+      base.date,
+      'DELETE',
+      'api-xxxxxxxx.duosecurity.com',
+      '/admin/v1/users/DU3RP9I2WOC59VZX672N/groups/DGXXXXXXXXXXXXXXXXX',
+      '',
+      SHA512_EMPTY,
+      SHA512_EMPTY,
+    ]);
+  });
+
+  it('signs a v5 POST by its JSON body, with an empty parameters line, and a v2 POST by its form parameters', () => {
+    const path = '/admin/v1/users/DU3RP9I2WOC59VZX672N';
+    const body = '{"status":"disabled"}';
+    const v5 = { ...base, method: 'POST', path, params: [] as DuoParams, body };
+    expect(canonicalizeV5(v5).split('\n').slice(4)).toEqual(['', sha512Hex(body), SHA512_EMPTY]);
+    const v2 = { ...base, method: 'POST', path, params: [['status', 'disabled']] as DuoParams };
+    expect(canonicalizeV2(v2).split('\n')[4]).toBe('status=disabled');
+    // The verifier accepts each, and neither with the other's parameters.
+    expect(verifySignature(v5, sig(signV5(v5)))).toBe('v5');
+    expect(verifySignature(v2, sig(signV2(v2)))).toBe('v2-sha512');
+    expect(
+      verifySignature({ ...v5, body: '{"status":"active"}' }, sig(signV5(v5))),
+    ).toBeUndefined();
+    expect(
+      verifySignature({ ...v2, params: [['status', 'active']] }, sig(signV2(v2))),
+    ).toBeUndefined();
+  });
+});
+
 describe('verifySignature', () => {
   it('recognises each scheme a client may use and refuses a wrong key', () => {
     const v2sha1 = parseAuthorization(signV2(A, 'sha1'));

@@ -4,7 +4,9 @@
  * for hosts a `NO_PROXY`-style list names). Every
  * attempt gets a fresh Date and signature; the query string sent is the canonical one, so what is
  * signed is what goes on the wire. 429 is paced by the credential's RateGovernor; 5xx, network
- * errors and cut responses are retried a few times; 400/401/403/404 never are.
+ * errors and cut responses are retried a few times; 400/401/403/404 never are. Writes (POST,
+ * DELETE) are sent again only when Duo did not apply them (429, 5xx, a connection never made);
+ * a write whose answer was lost or cut fails as `uncertain_outcome`, never sent twice.
  *
  * @example const transport = new DuoTransport({ apiHost: 'api-1234abcd.duosecurity.com', ikey, skey }, governor);
  *   const { response } = await transport.get('/admin/v1/users', [['limit', '1']], 'objects_page', signal);
@@ -19,6 +21,7 @@ import {
   DuoError,
   badResponse,
   errorFromHttp,
+  uncertainOutcome,
   isConnectFailure,
   networkError,
   networkReasonOf,
@@ -137,11 +140,23 @@ export interface DuoAnswer {
   readonly text: string;
 }
 
+/** The HTTP methods the Admin API client sends; POST and DELETE change things in Duo. */
+export type DuoMethod = 'GET' | 'POST' | 'DELETE';
+
 type Outcome =
   | { readonly type: 'ok'; readonly answer: Omit<DuoAnswer, 'attempts'> }
   | { readonly type: 'rate_limited' }
-  | { readonly type: 'retry'; readonly error: DuoError; readonly connectFailure?: boolean }
-  | { readonly type: 'fail'; readonly error: DuoError };
+  | {
+      readonly type: 'retry';
+      readonly error: DuoError;
+      readonly connectFailure?: boolean;
+      /**
+       * Set when Duo may have received and applied the request (the answer was lost, cut or
+       * garbled after it was sent): a write is then never sent again.
+       */
+      readonly mayHaveApplied?: string;
+    }
+  | { readonly type: 'fail'; readonly error: DuoError; readonly mayHaveApplied?: string };
 
 /**
  * The connection pool and request loop of one credential. Close it to free its sockets.
@@ -194,6 +209,47 @@ export class DuoTransport {
     family: EndpointFamily,
     options: RequestOptions = {},
   ): Promise<DuoAnswer> {
+    return this.#send('GET', path, params, family, options);
+  }
+
+  /**
+   * A signed POST (v5: the parameters as a JSON body, its SHA-512 signed; v2: a form body, its
+   * parameters signed). Paced and backed off as a GET, but sent again only when Duo did not apply
+   * it (429, 5xx, a connection never made); a lost or cut answer throws `uncertain_outcome`.
+   *
+   * @example await transport.post('/admin/v1/users/DU…', [['status', 'disabled']], 'object');
+   */
+  async post(
+    path: string,
+    params: DuoParams,
+    family: EndpointFamily,
+    options: RequestOptions = {},
+  ): Promise<DuoAnswer> {
+    return this.#send('POST', path, params, family, options);
+  }
+
+  /**
+   * A signed DELETE, its parameters in the query; sent again only as a POST would be.
+   *
+   * @example await transport.delete('/admin/v1/users/DU…/groups/DG…', [], 'object');
+   */
+  async delete(
+    path: string,
+    params: DuoParams,
+    family: EndpointFamily,
+    options: RequestOptions = {},
+  ): Promise<DuoAnswer> {
+    return this.#send('DELETE', path, params, family, options);
+  }
+
+  async #send(
+    method: DuoMethod,
+    path: string,
+    params: DuoParams,
+    family: EndpointFamily,
+    options: RequestOptions,
+  ): Promise<DuoAnswer> {
+    const write = method !== 'GET';
     const { signal } = options;
     const maxRateLimitWait = options.maxRateLimitWaitMs ?? this.#governor.backoff.maxTotalWaitMs;
     const retries = options.retries ?? this.#retry.retries;
@@ -205,7 +261,15 @@ export class DuoTransport {
     for (;;) {
       await this.#governor.acquire(family, signal);
       attempts++;
-      const outcome = await this.#attempt(path, params, query, signal, attempts);
+      const outcome = await this.#attempt(method, path, params, query, signal, attempts);
+      if (write && outcome.type !== 'ok' && outcome.type !== 'rate_limited') {
+        if (outcome.mayHaveApplied !== undefined) {
+          throw uncertainOutcome(method, path, outcome.mayHaveApplied, {
+            cause: outcome.error,
+            attempts,
+          });
+        }
+      }
       switch (outcome.type) {
         case 'ok':
           return { ...outcome.answer, attempts };
@@ -242,6 +306,7 @@ export class DuoTransport {
   }
 
   async #attempt(
+    method: DuoMethod,
     path: string,
     params: DuoParams,
     query: string,
@@ -249,31 +314,35 @@ export class DuoTransport {
     attempts: number,
   ): Promise<Outcome> {
     const date = formatDuoDate(new Date(this.#clock()));
+    const message = signedMessage(method, params, query, this.#version);
     const signInput = {
       ikey: this.#ikey,
       skey: this.#skey,
       date,
-      method: 'GET',
+      method,
       host: this.endpoint.host,
       path,
-      params,
+      params: message.signedParams,
+      ...(message.body === undefined ? {} : { body: message.body }),
     };
     const authorization = this.#version === 5 ? signV5(signInput) : signV2(signInput);
-    const url = `${this.endpoint.origin}${path}${query ? `?${query}` : ''}`;
+    const url = `${this.endpoint.origin}${path}${message.query ? `?${message.query}` : ''}`;
     const target = { path, host: this.endpoint.host };
     let statusCode: number;
     let headers: Record<string, string | string[] | undefined>;
     let text: string;
     try {
       const response = await request(url, {
-        method: 'GET',
+        method,
         dispatcher: this.#dispatcher,
         headers: {
           authorization,
           date,
           accept: 'application/json',
           'user-agent': USER_AGENT,
+          ...(message.contentType === undefined ? {} : { 'content-type': message.contentType }),
         },
+        ...(message.body === undefined ? {} : { body: message.body }),
         ...(signal ? { signal } : {}),
       });
       statusCode = response.statusCode;
@@ -289,14 +358,23 @@ export class DuoTransport {
             cause: scrubbedCopy(error, this.scrub),
             attempts,
           }),
+          ...(statusCode >= 200 && statusCode < 300
+            ? { mayHaveApplied: `Duo answered HTTP ${statusCode}, then the answer was cut off` }
+            : {}),
         };
       }
     } catch (error) {
       if (signal?.aborted) throw abortReason(signal);
       const failure = networkError(target, error, this.scrub, attempts);
+      const connectFailure = isConnectFailure(error);
+      // A TLS failure happens before the request is sent; any other one may come after.
+      const mayHaveApplied =
+        connectFailure || networkReasonOf(error) === 'tls'
+          ? {}
+          : { mayHaveApplied: 'the request was sent but no answer came back' };
       return networkReasonOf(error) === 'tls'
         ? { type: 'fail', error: failure }
-        : { type: 'retry', error: failure, connectFailure: isConnectFailure(error) };
+        : { type: 'retry', error: failure, connectFailure, ...mayHaveApplied };
     }
 
     if (statusCode === 429) return { type: 'rate_limited' };
@@ -309,6 +387,7 @@ export class DuoTransport {
             httpStatus: 200,
             attempts,
           }),
+          mayHaveApplied: 'Duo answered HTTP 200 with a body that is not JSON',
         };
       }
       const ok = OkEnvelopeSchema.safeParse(body);
@@ -330,11 +409,13 @@ export class DuoTransport {
         error: badResponse(path, 'the body is not a Duo {stat, response} envelope', {
           httpStatus: 200,
         }),
+        mayHaveApplied: 'Duo answered HTTP 200 with a body that is not a Duo answer',
       };
     }
     if (httpStatus === 429) return { type: 'rate_limited' };
     const error = errorFromHttp({
       path,
+      method,
       httpStatus,
       ...(duoCode === undefined ? {} : { duoCode }),
       ...(fail.success && fail.data.message ? { duoMessage: fail.data.message } : {}),
@@ -350,6 +431,34 @@ export class DuoTransport {
   async close(): Promise<void> {
     await this.#dispatcher.close();
   }
+}
+
+/**
+ * What is signed and sent for a method: GET and DELETE put the parameters in the query; a POST
+ * sends them as a body — v5 a compact JSON object (its hash is signed, the params line is
+ * empty), v2 a form body in canonical encoding (its parameters are signed).
+ */
+function signedMessage(
+  method: DuoMethod,
+  params: DuoParams,
+  canonicalQuery: string,
+  version: SignatureVersion,
+): { signedParams: DuoParams; query: string; body?: string; contentType?: string } {
+  if (method !== 'POST') return { signedParams: params, query: canonicalQuery };
+  if (version === 5) {
+    return {
+      signedParams: [],
+      query: '',
+      body: JSON.stringify(Object.fromEntries(params)),
+      contentType: 'application/json',
+    };
+  }
+  return {
+    signedParams: params,
+    query: '',
+    body: canonicalQuery,
+    contentType: 'application/x-www-form-urlencoded',
+  };
 }
 
 function createDispatcher(config: TransportConfig, endpoint: ApiEndpoint): Dispatcher {

@@ -87,4 +87,9 @@ export interface Dataset {
   /** Overlay changes for aggregation tests. */
   deleteUser(userId: string): boolean;
   setUserStatus(userId: string, status: string, lockoutReason?: string | null): boolean;
+  /**
+   * Takes a present user out of a group (the user's `groups` and the group's members no longer
+   * show it); false when the user or the group does not exist. Removing twice changes nothing.
+   */
+  removeUserFromGroup(userId: string, groupId: string): boolean;
 }

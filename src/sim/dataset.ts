@@ -2,7 +2,7 @@
  * The simulator's deterministic Duo tenant. Every user, group and event is a pure function of the
  * seed and an index (a user's position, a group's position, an event's minute and rank in it),
  * computed with a 32-bit hash on demand; only small tables and the overlay (deleted users, status
- * overrides, injected events) live in memory. 100k users and 10M events cost a few kilobytes.
+ * overrides, removed memberships, injected events) live in memory. 100k users and 10M events cost a few kilobytes.
  * This file assembles the parts in `dataset/` and answers the contract of `dataset-types.ts`.
  *
  * @example const ds = createDataset({ seed: 'demo', users: 1000, days: 30, start, authEventsPerDay: 5000 });
@@ -55,8 +55,16 @@ export function createDataset(options: DatasetOptions): SimDataset {
     createActivityLog(tenant, users, picking, slots),
     createTrustMonitorLog(tenant, users, picking, slots, authenticationLog),
   );
-  const { historyStart, userCountTotal, groupTotal, admins, deleted, statusOverrides, perDay } =
-    tenant;
+  const {
+    historyStart,
+    userCountTotal,
+    groupTotal,
+    admins,
+    deleted,
+    statusOverrides,
+    removedMemberships,
+    perDay,
+  } = tenant;
   const { userId, username, positionToIndex, presentIndexOfId } = users;
   const { groupObject, memberIndexes } = groups;
   const { userObject, findUserByUsername, findGroupIndex } = directory;
@@ -88,7 +96,7 @@ export function createDataset(options: DatasetOptions): SimDataset {
     groupMembers: (groupId, offset, limit) => {
       const g = findGroupIndex(groupId);
       if (g === undefined) return undefined;
-      const all = memberIndexes(g);
+      const all = memberIndexes(g).filter((i) => removedMemberships.get(i)?.has(g) !== true);
       const members: DuoGroupMember[] = all
         .slice(Math.max(0, offset), Math.max(0, offset) + Math.max(0, limit))
         .map((i) => ({ user_id: userId(i), username: username(i) }));
@@ -117,6 +125,15 @@ export function createDataset(options: DatasetOptions): SimDataset {
               ? 'Admin disabled'
               : null,
       });
+      return true;
+    },
+    removeUserFromGroup: (id, groupId) => {
+      const i = presentIndexOfId(id);
+      const g = findGroupIndex(groupId);
+      if (i === undefined || g === undefined) return false;
+      const removed = removedMemberships.get(i) ?? new Set<number>();
+      removed.add(g);
+      removedMemberships.set(i, removed);
       return true;
     },
     meanPerDay: (type) =>

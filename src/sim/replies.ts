@@ -6,8 +6,17 @@
  * @example failReply(400, 40002, 'Invalid request parameters', 'mintime')
  */
 
-/** Admin API application permissions: read log, read resource, read information, administrators. */
-export const PERMISSIONS = ['read_log', 'read_resource', 'read_info', 'admins'] as const;
+/**
+ * Admin API application permissions: read log, read resource, read information, administrators,
+ * write resource ("Grant write resource": change users and group memberships).
+ */
+export const PERMISSIONS = [
+  'read_log',
+  'read_resource',
+  'read_info',
+  'admins',
+  'write_resource',
+] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 /** Rate limits are counted per (integration key, family), the families Duo's client uses. */

@@ -11,7 +11,10 @@ export interface RequestLogEntry {
   readonly path: string;
   /** The raw query string as sent, without `?`. */
   readonly query: string;
-  /** Query parameters decoded as form data (`+` is a space), in order, repeats kept. */
+  /**
+   * Query parameters decoded as form data (`+` is a space), in order, repeats kept; for an
+   * authenticated POST, its body's parameters (form or JSON).
+   */
   readonly params: readonly (readonly [string, string])[];
   /** HTTP status answered; 0 when the connection was reset or left hanging. */
   readonly status: number;

@@ -61,6 +61,7 @@ import {
 } from './replies.js';
 import { createRequestLog, type RequestLog, type RequestLogEntry } from './request-log.js';
 import { generateTlsMaterial } from './tls.js';
+import { bodyParams, removeUserFromGroupReply, updateUserReply } from './writes.js';
 
 export type { EndpointFamily, Permission } from './replies.js';
 export type { BucketLimit, RateLimitConfig } from './rate-limits.js';
@@ -302,6 +303,8 @@ class RunningSimulator implements Simulator {
 // ---- routes -------------------------------------------------------------------------------------
 
 interface Route {
+  /** Default GET. */
+  readonly method?: 'POST' | 'DELETE';
   readonly pattern: RegExp;
   readonly family: EndpointFamily;
   readonly permission: Permission;
@@ -320,6 +323,21 @@ const ROUTES: readonly Route[] = [
     family: 'object',
     permission: 'read_resource',
     answer: (c, _p, [id = '']) => userReply(c.dataset, id),
+  },
+  {
+    // Duo's "modify object" limit is the single object's (300 a minute).
+    method: 'POST',
+    pattern: /^\/admin\/v1\/users\/([^/]+)$/,
+    family: 'object',
+    permission: 'write_resource',
+    answer: (c, p, [id = '']) => updateUserReply(c.dataset, id, p),
+  },
+  {
+    method: 'DELETE',
+    pattern: /^\/admin\/v1\/users\/([^/]+)\/groups\/([^/]+)$/,
+    family: 'object',
+    permission: 'write_resource',
+    answer: (c, _p, [id = '', groupId = '']) => removeUserFromGroupReply(c.dataset, id, groupId),
   },
   {
     pattern: /^\/admin\/v1\/users\/([^/]+)\/groups$/,
@@ -396,8 +414,8 @@ const ROUTES: readonly Route[] = [
 ];
 
 function findRoute(method: string, path: string): { route: Route; ids: string[] } | undefined {
-  if (method !== 'GET') return undefined;
   for (const route of ROUTES) {
+    if ((route.method ?? 'GET') !== method) continue;
     const match = route.pattern.exec(path);
     if (!match) continue;
     try {
@@ -438,7 +456,9 @@ async function handleRequest(
     return;
   }
 
-  const params: DuoParams = [...new URLSearchParams(query)];
+  const queryParams: DuoParams = [...new URLSearchParams(query)];
+  /** The query's parameters, or a POST body's once it is authenticated (logged either way). */
+  let params = queryParams;
   let ikey: string | undefined;
   const log = (status: number, reply?: Reply, fault?: Fault): void => {
     const code = failCode(reply);
@@ -467,7 +487,7 @@ async function handleRequest(
     return;
   }
   const auth = authenticate(
-    { method, path, headers: req.headers, query: params, body },
+    { method, path, headers: req.headers, query: queryParams, body },
     state.credentials,
     state.realClock.now(),
     state.maxSkewMs,
@@ -480,9 +500,20 @@ async function handleRequest(
   }
   ikey = auth.credential.ikey;
   const { route, ids } = found;
+  // As Duo: the permission is checked before anything is looked up (a probe for a user that
+  // does not exist answers 403 without it, 404 with it).
   if (!auth.credential.permissions.has(route.permission)) {
     answer(forbidden());
     return;
+  }
+  if (method === 'POST') {
+    try {
+      params = bodyParams(req.headers['content-type'] ?? '', body);
+    } catch (error) {
+      if (!(error instanceof ReplyError)) throw error;
+      answer(error.reply);
+      return;
+    }
   }
   if (!state.limiter.take(ikey, route.family)) {
     answer(tooManyRequests());

@@ -1,5 +1,5 @@
 /**
- * Helpers for tests that talk to the simulator over real HTTP: a tiny Duo-signed GET (undici +
+ * Helpers for tests that talk to the simulator over real HTTP: a tiny Duo-signed GET and write (undici +
  * duo/signing.ts, independent of our Duo client), the control API, and a real clock that moves
  * only when told (`manualClock`, for `startSimulator({ realClock })`). Test support only.
  *
@@ -62,6 +62,54 @@ export async function duoGet(
       ...(options.dateHeader === 'none' ? {} : { [options.dateHeader ?? 'date']: date }),
     },
     ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+  });
+  const text = await response.body.text();
+  return { status: response.statusCode, headers: response.headers, text, body: parseJson(text) };
+}
+
+/**
+ * A Duo-signed POST or DELETE: DELETE parameters in the query; POST parameters as a JSON body
+ * (v5, as Duo's Python client sends them) or a form body (v2, as its Node and Go clients do).
+ *
+ * @example await duoWrite(sim, cred, 'POST', '/admin/v1/users/DU…', [['status', 'disabled']]);
+ */
+export async function duoWrite(
+  sim: SimTarget,
+  credential: TestCredential,
+  method: 'POST' | 'DELETE',
+  path: string,
+  params: DuoParams = [],
+  options: { readonly scheme?: 'v2-sha512' | 'v5'; readonly skey?: string } = {},
+): Promise<DuoResponse> {
+  const date = formatDuoDate(new Date());
+  const scheme = options.scheme ?? 'v5';
+  const skey = options.skey ?? credential.skey;
+  const base = { ikey: credential.ikey, skey, date, method, host: sim.host, path };
+  let authorization: string;
+  let body: string | undefined;
+  let contentType: string | undefined;
+  let query = '';
+  if (method === 'DELETE') {
+    query = canonicalParams(params);
+    authorization =
+      scheme === 'v5' ? signV5({ ...base, params }) : signV2({ ...base, params }, 'sha512');
+  } else if (scheme === 'v5') {
+    body = JSON.stringify(Object.fromEntries(params));
+    contentType = 'application/json';
+    authorization = signV5({ ...base, params: [], body });
+  } else {
+    body = canonicalParams(params);
+    contentType = 'application/x-www-form-urlencoded';
+    authorization = signV2({ ...base, params }, 'sha512');
+  }
+  const response = await request(`${sim.url}${path}${query ? `?${query}` : ''}`, {
+    method,
+    headers: {
+      authorization,
+      date,
+      ...(contentType === undefined ? {} : { 'content-type': contentType }),
+    },
+    ...(body === undefined ? {} : { body }),
   });
   const text = await response.body.text();
   return { status: response.statusCode, headers: response.headers, text, body: parseJson(text) };

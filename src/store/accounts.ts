@@ -574,3 +574,24 @@ export async function linkAccounts(
     }
   });
 }
+
+/**
+ * Sets an account's status as Duo answered it after a change made from here (an account
+ * action), so it shows at once, before the next aggregation reads it again.
+ *
+ * @example await updateAccountStatus(db, account.id, { status: 'disabled', lockoutReason: null });
+ */
+export async function updateAccountStatus(
+  db: Db,
+  accountId: number,
+  change: { readonly status: string; readonly lockoutReason: string | null },
+): Promise<Account> {
+  const row = await db
+    .updateTable('accounts')
+    .set({ status: change.status, lockout_reason: change.lockoutReason })
+    .where('id', '=', accountId)
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError('account', String(accountId));
+  return toAccount(row);
+}

@@ -42,6 +42,11 @@ export interface SourcesTable {
   settings: string;
   state: string;
   last_test: string | null;
+  /**
+   * "Grant write resource" as the last test found: 1, 0, or null (not tested). Generated: left
+   * out of inserts, so a source can be created on a schema before migration 0016 (its tests).
+   */
+  write_granted: Generated<number | null>;
   created_at: number;
   updated_at: number;
 }

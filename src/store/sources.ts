@@ -41,6 +41,7 @@ export function toSource(row: Selectable<SourcesTable>): Source {
     },
     state: row.state as SourceState,
     lastTest: fromJson(row.last_test) as ConnectionTestResult | null,
+    writeGranted: row.write_granted === null ? null : row.write_granted === 1,
     createdAt: epochMs(row.created_at),
     updatedAt: epochMs(row.updated_at),
   };
@@ -200,6 +201,8 @@ export async function configureSource(
         integration_key: configuration.integrationKey,
         ...secret,
         state: complete ? 'configured' : 'unconfigured',
+        // Another credential may have other permissions: unknown until it is tested.
+        write_granted: null,
         updated_at: nowMs(),
       })
       .where('id', '=', id)
@@ -229,16 +232,23 @@ export async function getSourceCredentials(
   };
 }
 
-/** Records a Test Connection verdict; the source becomes `verified` or `failing`. */
+/**
+ * Records a Test Connection verdict; the source becomes `verified` or `failing`. `writeGranted`:
+ * whether the test found "Grant write resource" (null: not tested, as for an activity source).
+ *
+ * @example await recordConnectionTest(db, source.id, { ok: true, at, message }, false);
+ */
 export async function recordConnectionTest(
   db: Db,
   id: string,
   result: ConnectionTestResult,
+  writeGranted: boolean | null = null,
 ): Promise<Source> {
   const row = await db
     .updateTable('sources')
     .set({
       last_test: toJsonOrNull(result),
+      write_granted: writeGranted === null ? null : writeGranted ? 1 : 0,
       state: result.ok ? 'verified' : 'failing',
       updated_at: nowMs(),
     })
@@ -247,6 +257,18 @@ export async function recordConnectionTest(
     .executeTakeFirst();
   if (!row) throw new NotFoundError('source', id);
   return toSource(row);
+}
+
+/**
+ * Records that Duo refused (or allowed) a change with the source's credential, outside a Test
+ * Connection: a 40301 on a write means "Grant write resource" is not granted.
+ */
+export async function recordWriteGranted(db: Db, id: string, granted: boolean): Promise<void> {
+  await db
+    .updateTable('sources')
+    .set({ write_granted: granted ? 1 : 0 })
+    .where('id', '=', id)
+    .execute();
 }
 
 /** Deletes a source with its accounts, entitlements, events, streams and runs. */

@@ -21,6 +21,7 @@ import {
   CONNECTION_TEST_TIMEOUTS,
   proxyUrlProblem,
   type DuoError,
+  type WritePermissionVerdict,
 } from '../duo/index.js';
 import {
   configureSource,
@@ -256,8 +257,9 @@ export async function connectionTestWait(ctx: SyncContext, sourceId: string): Pr
 
 /**
  * Test Connection: one cheap Duo call with the source's credentials (a log read for an
- * activity source, a one-user page for a Duo source). Records the verdict on the source
- * (verified / failing) and as a run.
+ * activity source, a one-user page for a Duo source, then the write-permission probe, which
+ * changes nothing). Records the verdict on the source (verified / failing, and whether "Grant
+ * write resource" is granted) and as a run.
  */
 export async function testSourceConnection(
   ctx: SyncContext,
@@ -284,13 +286,25 @@ export async function testSourceConnection(
           source.type === 'duo' ? 'accounts' : 'activity',
           runSignal,
         );
-        result = verdict.ok
-          ? { ok: true, at: ms(ctx.clock()), message: verdict.message }
-          : failedTest(verdict.error, ctx.clock());
+        if (!verdict.ok) result = failedTest(verdict.error, ctx.clock());
+        else if (source.type !== 'duo')
+          result = { ok: true, at: ms(ctx.clock()), message: verdict.message };
+        else {
+          // Reading works; whether the credential may also change users and groups is told
+          // apart, and never fails the test.
+          const write = await duo.checkWritePermission(runSignal);
+          const writeGranted = write.ok ? write.granted : null;
+          result = {
+            ok: true,
+            at: ms(ctx.clock()),
+            message: `${verdict.message} ${writeSentence(write)}`,
+            writeGranted,
+          };
+        }
       } finally {
         await duo.close();
       }
-      await recordConnectionTest(ctx.db, sourceId, result);
+      await recordConnectionTest(ctx.db, sourceId, result, result.writeGranted ?? null);
       return result.ok
         ? { status: 'succeeded' }
         : { status: 'failed', error: { code: result.code ?? 'failed', message: result.message } };
@@ -299,6 +313,16 @@ export async function testSourceConnection(
   );
   if (!result) throw new Error('the connection test ended without a verdict');
   return result;
+}
+
+/** What the write probe found, in the words of the test's verdict. */
+function writeSentence(write: WritePermissionVerdict): string {
+  if (!write.ok) {
+    return `Whether it can change users and groups in Duo ("Grant write resource") is not known: ${write.error.message}`;
+  }
+  return write.granted
+    ? 'It can change them in Duo ("Grant write resource"): access reviews remove revoked access, and accounts can be disabled, enabled and unlocked.'
+    : 'It cannot change them in Duo: grant "Grant write resource" in the Admin API application to let access reviews remove revoked access (until then, remediation is manual) and to disable, enable or unlock accounts.';
 }
 
 function failedTest(error: DuoError, now: number): ConnectionTestResult {

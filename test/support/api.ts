@@ -76,6 +76,8 @@ export interface TestApiOptions {
   readonly clock?: () => number;
   /** Another database (e.g. a PostgreSQL one from `describeEachDatabase`); default SQLite. */
   readonly databaseUrl?: string;
+  /** The secret key (base64), to open a database an earlier test API wrote (a restart). */
+  readonly secretKey?: string;
 }
 
 export async function startTestApi(
@@ -99,7 +101,7 @@ export async function startTestApi(
     {
       dataDir: dir,
       databaseUrl: test.databaseUrl ?? `sqlite:${join(dir, 'api.db')}`,
-      secretKey: randomBytes(32).toString('base64'),
+      secretKey: test.secretKey ?? randomBytes(32).toString('base64'),
       allowLoopbackDuoHosts: allowLoopbackHosts,
       duoRateLimit: 'off',
     },

@@ -5,11 +5,17 @@
  * @example { "id": 7, "username": "alice", "status": "active", "groups": [{ "name": "VPN" }], … }
  */
 import { z } from 'zod';
-import { ACCOUNT_KINDS, CORRELATIONS, ENTITLEMENT_KINDS } from '../../domain/accounts.js';
+import {
+  ACCOUNT_ACTIONS,
+  ACCOUNT_KINDS,
+  CORRELATIONS,
+  ENTITLEMENT_KINDS,
+} from '../../domain/accounts.js';
+import { SOURCE_TYPES } from '../../domain/sources.js';
 import { EpochMs, Next } from './common.js';
 
 // The closed sets are the domain's own: an answer never drifts from what the product stores.
-export { ACCOUNT_KINDS, CORRELATIONS, ENTITLEMENT_KINDS };
+export { ACCOUNT_ACTIONS, ACCOUNT_KINDS, CORRELATIONS, ENTITLEMENT_KINDS };
 
 /** A Duo group an account belongs to, or an administrator's admin role (`kind: admin_role`). */
 export const Group = z.object({
@@ -51,6 +57,23 @@ export const Account = z.object({
   groups: z.array(Group),
 });
 export type Account = z.infer<typeof Account>;
+
+export type AccountAction = (typeof ACCOUNT_ACTIONS)[number];
+
+/** One account alone: its source's type and write permission, and the actions that apply. */
+export const AccountDetail = Account.extend({
+  sourceType: z.enum(SOURCE_TYPES),
+  writeGranted: z
+    .boolean()
+    .nullable()
+    .describe(
+      'whether the source’s credential may change users in Duo ("Grant write resource"), as its last Test Connection found; null: not tested',
+    ),
+  actions: z
+    .array(z.enum(ACCOUNT_ACTIONS))
+    .describe('the actions that apply to the account’s status (a Duo user of a Duo source)'),
+});
+export type AccountDetail = z.infer<typeof AccountDetail>;
 
 export const AccountList = z.object({
   accounts: z.array(Account),

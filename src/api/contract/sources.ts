@@ -43,6 +43,13 @@ export const ConnectionTest = z.object({
     .unknown()
     .optional()
     .describe('an object: fix, permission, clockSkewSeconds, networkReason, httpStatus, …'),
+  writeGranted: z
+    .boolean()
+    .nullable()
+    .optional()
+    .describe(
+      'a Duo source: whether the credential may change users and groups in Duo ("Grant write resource"); null when the test could not tell',
+    ),
 });
 export type ConnectionTest = z.infer<typeof ConnectionTest>;
 
@@ -65,6 +72,12 @@ export const Source = z.object({
   settings: SourceSettings,
   state: z.enum(SOURCE_STATES),
   lastTest: ConnectionTest.nullable(),
+  writeGranted: z
+    .boolean()
+    .nullable()
+    .describe(
+      'whether the last Test Connection found "Grant write resource" (access reviews remove revoked access in Duo, accounts can be disabled, enabled, unlocked); null: not tested',
+    ),
   createdAt: EpochMs,
   updatedAt: EpochMs,
 });

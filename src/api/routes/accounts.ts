@@ -4,15 +4,24 @@
  * entitlement (the `group` query parameter, kept for clients: an entitlement id or a Duo group
  * id), correlated, q; sorted by `sort` (a column) and `order`; `total` counts every match.
  * `format=csv` answers every matching account (read a page at a time) in the same order.
+ * One account by id (with the actions that apply to it), and its actions: disable, enable,
+ * unlock (in Duo, for those who manage its source).
  *
  * @example curl '/api/v1/sources/src_1/accounts?group=DGXXXXXXXXXXXXXXXXXX&correlated=false&sort=lastLogin&order=desc'
+ * @example curl -X POST -d '{"action":"disable"}' '/api/v1/accounts/7/actions'
  */
 import { z } from 'zod';
+import {
+  ACCOUNT_ACTIONS,
+  accountAction,
+  applicableAccountActions,
+} from '../../core/account-actions.js';
 import { ACCOUNT_KINDS } from '../../domain/accounts.js';
 import { findEntitlementByDuoGroupId } from '../../store/entitlements.js';
 import {
   ACCOUNT_SORT_COLUMNS,
   countAccounts,
+  getAccount,
   searchAccounts,
   type AccountSearch,
   type AccountSortColumn,
@@ -22,7 +31,8 @@ import { getSource } from '../../store/sources.js';
 import type { Db } from '../../store/dialect.js';
 import { decodeCursor, encodeCursor } from '../../core/cursors.js';
 import type { ApiDeps, ApiInstance } from '../deps.js';
-import { AccountList } from '../contract/accounts.js';
+import { actorOf } from '../auth.js';
+import { Account, AccountDetail, AccountList } from '../contract/accounts.js';
 import { answers } from '../contract/errors.js';
 import { jsonOrCsv } from '../contract/reports.js';
 import { sendCsv } from './reports.js';
@@ -56,7 +66,65 @@ async function entitlementIdOf(db: Db, sourceId: string, ref: string): Promise<n
   return byDuoId?.id ?? (/^\d+$/.test(ref) ? Number(ref) : -1);
 }
 
+const AccountParams = z.object({ id: z.coerce.number().int().positive() });
+
+const AccountActionBody = z
+  .object({
+    action: z.enum(ACCOUNT_ACTIONS, {
+      error: `action must be one of ${ACCOUNT_ACTIONS.join(', ')}`,
+    }),
+  })
+  .strict();
+
 export function accountRoutes(app: ApiInstance, deps: ApiDeps): void {
+  app.get(
+    '/accounts/:id',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary:
+          'One account with its entitlements, its source’s write permission and the actions that apply to it',
+        params: AccountParams,
+        response: answers({ 200: AccountDetail }),
+      },
+    },
+    async (request) => {
+      const account = await getAccount(deps.db, request.params.id);
+      const source = await getSource(deps.db, account.sourceId);
+      const [view] = await accountViews(deps.db, [account]);
+      if (!view) throw new Error(`account ${String(account.id)} has no view`);
+      return {
+        ...view,
+        sourceType: source.type,
+        writeGranted: source.writeGranted,
+        actions: source.type === 'duo' ? applicableAccountActions(account) : [],
+      };
+    },
+  );
+
+  app.post(
+    '/accounts/:id/actions',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary:
+          'Disable, enable or unlock a Duo user in Duo (needs "Grant write resource"); answers the account as Duo has it now',
+        params: AccountParams,
+        body: AccountActionBody,
+        response: answers({ 200: Account }),
+      },
+    },
+    async (request) => {
+      const changed = await accountAction(deps, actorOf(request), {
+        accountId: request.params.id,
+        action: request.body.action,
+      });
+      const [view] = await accountViews(deps.db, [changed]);
+      if (!view) throw new Error(`account ${String(changed.id)} has no view`);
+      return view;
+    },
+  );
+
   app.get(
     '/sources/:id/accounts',
     {

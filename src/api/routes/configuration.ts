@@ -71,6 +71,7 @@ export function configurationRoutes(app: ApiInstance, deps: ApiDeps): void {
         message: result.message,
         at: result.at,
         details: result.details ?? {},
+        ...(result.writeGranted === undefined ? {} : { writeGranted: result.writeGranted }),
       };
     },
   );

@@ -237,8 +237,8 @@ describe('access-review campaigns over HTTP', () => {
       const signed = await manager.post(`/api/v1/reviews/${campaignId}/sign-off`);
       expect(signed.status).toBe(200);
       expect((signed.body as CampaignBody).state).toBe('signed_off');
-      // The simulator's credential was not tested with write permission: a person revokes.
-      expect((signed.body as CampaignBody).remediation.mode).toBe('manual');
+      // Test Connection found the simulator's credential may write (Grant write resource): Duo revokes.
+      expect((signed.body as CampaignBody).remediation.mode).toBe('duo');
       expect((signed.body as CampaignBody).can.remediate).toBe(true);
       const late = await admin.post(`/api/v1/reviews/${campaignId}/decisions`, {
         items: [{ itemId: own.id, decision: 'keep', comment: 'too late' }],

@@ -18,7 +18,8 @@ export type Directory = ReturnType<typeof createDirectory>;
 
 /** Full user objects and the lookups by username, alias and group id. */
 export function createDirectory(tenant: Tenant, users: Users, groups: Groups, devices: Devices) {
-  const { start, historyStart, groupIdKey, groupTotal, statusOverrides } = tenant;
+  const { start, historyStart, groupIdKey, groupTotal, statusOverrides, removedMemberships } =
+    tenant;
   const {
     userHash,
     baseStatus,
@@ -74,7 +75,9 @@ export function createDirectory(tenant: Tenant, users: Users, groups: Groups, de
       alias3: null,
       alias4: null,
       aliases,
-      groups: groupIndexesOf(i).map((g) => groupObject(g)),
+      groups: groupIndexesOf(i)
+        .filter((g) => removedMemberships.get(i)?.has(g) !== true)
+        .map((g) => groupObject(g)),
       phones,
       tokens,
       u2ftokens: [],

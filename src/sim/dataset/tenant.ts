@@ -2,7 +2,7 @@
  * The tenant's fixed parameters, computed once from the options: the seed and its per-purpose
  * keys, the history cut (`historyStart`, `days` before the live clock's `start`), group and rank
  * arithmetic, the daily volume of each log type, the applications and administrators tables, and
- * the overlay of changes (deleted users, status overrides, injected events).
+ * the overlay of changes (deleted users, status overrides, removed group memberships, injected events).
  *
  * @example const t = createTenant({ seed: 'demo', users: 1000, days: 30, start, authEventsPerDay: 5000 });
  */
@@ -130,6 +130,8 @@ export function createTenant(options: DatasetOptions) {
   // overlay
   const deleted: number[] = []; // ascending user indexes
   const statusOverrides = new Map<number, { status: string; lockoutReason: string | null }>();
+  /** Memberships removed through the Admin API: user index → removed group indexes. */
+  const removedMemberships = new Map<number, Set<number>>();
   const injected = new Map<LogType, SimEvent[]>();
 
   return {
@@ -163,6 +165,7 @@ export function createTenant(options: DatasetOptions) {
     admins,
     deleted,
     statusOverrides,
+    removedMemberships,
     injected,
   };
 }

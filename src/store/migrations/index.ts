@@ -15,6 +15,8 @@ import { migration0013 } from './0013_administrator_accounts.js';
 import { migration0014 } from './0014_destinations.js';
 import { migration0015 } from './0015_password_change_required.js';
 import { migration0016 } from './0016_review_campaigns.js';
+// Two branches numbered a migration 0016; their ids differ, so both apply (the lead renumbers).
+import { migration0016 as migration0016SourceWritePermission } from './0016_source_write_permission.js';
 import type { Migration } from './migration.js';
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -34,4 +36,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0014,
   migration0015,
   migration0016,
+  migration0016SourceWritePermission,
 ];

@@ -2,6 +2,7 @@
 import { ROLE_LABELS } from './features/auth/api';
 import { useSession } from './features/auth/session';
 import { Logo } from './features/auth/SignInPage';
+import { AccountPage } from './features/accounts/AccountPage';
 import { DestinationsPage } from './features/destinations/DestinationsPage';
 import { IdentitiesPage } from './features/identities/IdentitiesPage';
 import { IdentityPage } from './features/identities/IdentityPage';
@@ -100,6 +101,9 @@ function Page({ segments }: { segments: readonly string[] }) {
     case 'reviews':
       if (id === 'new') return <NewCampaignPage />;
       return id ? <CampaignPage id={id} /> : <ReviewsPage />;
+    case 'accounts':
+      if (id && /^\d+$/.test(id)) return <AccountPage id={Number(id)} />;
+      return <NoSuchPage segments={segments} />;
     case 'reports':
       return <ReportsPage report={id ?? 'access-review'} />;
     case 'destinations':
@@ -107,13 +111,14 @@ function Page({ segments }: { segments: readonly string[] }) {
     case 'settings':
       return <SettingsPage tab={id ?? 'users'} />;
     default:
-      return (
-        <EmptyState
-          title="There is no such page"
-          action={<a href={href('/sources')}>Go to Sources</a>}
-        >
-          The address {`/${segments.join('/')}`} does not lead anywhere.
-        </EmptyState>
-      );
+      return <NoSuchPage segments={segments} />;
   }
+}
+
+function NoSuchPage({ segments }: { segments: readonly string[] }) {
+  return (
+    <EmptyState title="There is no such page" action={<a href={href('/sources')}>Go to Sources</a>}>
+      The address {`/${segments.join('/')}`} does not lead anywhere.
+    </EmptyState>
+  );
 }

@@ -174,7 +174,12 @@ export function AccountsTab({ source }: { source: Source }) {
             </p>
           }
           columns={[
-            { label: 'User name', value: (a) => a.username, sortKey: 'username' },
+            {
+              label: 'User name',
+              value: (a) => a.username,
+              sortKey: 'username',
+              render: (a) => <a href={href(`/accounts/${String(a.id)}`)}>{a.username}</a>,
+            },
             {
               label: 'Kind',
               sortKey: 'kind',

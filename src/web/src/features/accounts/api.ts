@@ -1,14 +1,31 @@
 /**
  * A source's accounts (Duo users and Duo administrators), a page at a time, with the entitlements each holds
- * (`/sources/:id/accounts`). Field names of the REST contract live here and nowhere else.
+ * (`/sources/:id/accounts`); one account with the actions that apply to it (`/accounts/:id`) and
+ * those actions (`/accounts/:id/actions`). Field names of the REST contract live here and nowhere else.
  *
  * @example const page = await listAccounts(api, source.id, { group: String(entitlement.id) });
+ * @example await accountAction(api, account.id, 'disable');
  */
 import type { Api } from '../../api/client';
 import { pageOf, type Page } from '../../api/shapes';
-import type { Account, AccountList } from '../../../../api/contract/index.js';
+import type {
+  Account,
+  AccountAction,
+  AccountDetail,
+  AccountList,
+} from '../../../../api/contract/index.js';
 
-export type { Account } from '../../../../api/contract/index.js';
+export type { Account, AccountAction, AccountDetail } from '../../../../api/contract/index.js';
+
+/** One account with its source's type and write permission and the actions that apply. */
+export function getAccount(api: Api, id: number): Promise<AccountDetail> {
+  return api.get<AccountDetail>(`/accounts/${String(id)}`);
+}
+
+/** Disables, enables or unlocks the Duo user in Duo; the account as Duo has it now. */
+export function accountAction(api: Api, id: number, action: AccountAction): Promise<Account> {
+  return api.post<Account>(`/accounts/${String(id)}/actions`, { action });
+}
 
 /** The filters of an account list, named as the API's query parameters. */
 export interface AccountFilter {

@@ -31,7 +31,8 @@ import {
 } from '../activity/api';
 import { Timeline } from '../activity/Timeline';
 import { canManage, useSession } from '../auth/session';
-import { entitlementNames, type Account } from '../accounts/api';
+import { AccountActions } from '../accounts/AccountActions';
+import { entitlementNames, getAccount, type Account } from '../accounts/api';
 import { AccountStatusBadge } from '../sources/badges';
 import {
   getIdentity,
@@ -261,6 +262,29 @@ function UsageCard({
   );
 }
 
+/** The Disable / Enable / Unlock buttons of one of the identity's Duo users, once loaded. */
+function IdentityAccountActions({
+  accountId,
+  onChanged,
+}: {
+  accountId: number;
+  onChanged: () => void;
+}) {
+  const { api } = useSession();
+  const detail = useResource(() => getAccount(api, accountId), [api, accountId]);
+  const account = detail.state.data;
+  if (!account) return null;
+  return (
+    <AccountActions
+      account={account}
+      onChanged={() => {
+        detail.refresh();
+        onChanged();
+      }}
+    />
+  );
+}
+
 function AccountsCard({
   identity,
   onChanged,
@@ -305,7 +329,11 @@ function AccountsCard({
                 (a.sourceName ?? '—')
               ),
           },
-          { label: 'User name', value: (a) => a.username },
+          {
+            label: 'User name',
+            value: (a) => a.username,
+            render: (a) => <a href={href(`/accounts/${String(a.id)}`)}>{a.username}</a>,
+          },
           {
             label: 'Kind',
             value: (a) =>
@@ -343,15 +371,20 @@ function AccountsCard({
                   label: 'Actions',
                   value: () => '',
                   render: (a: Account) => (
-                    <button
-                      type="button"
-                      className="button button-small button-ghost"
-                      onClick={() => {
-                        setMoving(a);
-                      }}
-                    >
-                      Link to another identity
-                    </button>
+                    <div className="identity-account-actions">
+                      {a.kind === 'user' && (
+                        <IdentityAccountActions accountId={a.id} onChanged={onChanged} />
+                      )}
+                      <button
+                        type="button"
+                        className="button button-small button-ghost"
+                        onClick={() => {
+                          setMoving(a);
+                        }}
+                      >
+                        Link to another identity
+                      </button>
+                    </div>
                   ),
                 },
               ]

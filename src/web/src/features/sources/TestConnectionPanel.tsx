@@ -21,6 +21,7 @@ const CAUSES: Record<string, string> = {
   server_error: 'Duo answered with a server error',
   network: 'The API host cannot be reached',
   bad_response: 'Duo answered with something unexpected',
+  uncertain_outcome: 'Duo may have applied the change; check it in Duo',
 };
 
 /** Within this clock skew Duo's verdict on a signature is about the secret key alone. */
@@ -105,6 +106,27 @@ export function Verdict({ result }: { result: ConnectionTest }) {
           <Badge tone="good">Passed</Badge> Connected to Duo
         </p>
         <p>{result.message}</p>
+        {result.writeGranted !== undefined && (
+          <p className="verdict-write" data-write-granted={String(result.writeGranted)}>
+            {result.writeGranted === true ? (
+              <>
+                <Badge tone="good">Can change Duo</Badge> “Grant write resource” is granted: revoked
+                access is removed in Duo, accounts can be disabled, enabled and unlocked.
+              </>
+            ) : result.writeGranted === false ? (
+              <>
+                <Badge tone="warn">Read only</Badge> Grant “Grant write resource” in the Admin API
+                application to let access reviews remove revoked access in Duo; until then it is
+                removed by hand.
+              </>
+            ) : (
+              <>
+                <Badge tone="info">Write unknown</Badge> Whether it may change users and groups in
+                Duo could not be told; test again.
+              </>
+            )}
+          </p>
+        )}
         <p className="muted small">Tested {formatAgo(result.at)}</p>
       </div>
     );
