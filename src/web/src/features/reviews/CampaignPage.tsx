@@ -363,7 +363,7 @@ function NextStep({ campaign, onChanged }: { campaign: Campaign; onChanged: () =
           {problem}
         </p>
       )}
-      {plan && (
+      {plan && campaign.state === 'signed_off' && (
         <div className="review-plan" data-testid="dry-run">
           <h3>Dry run: {plural(plan.length, 'change')}</h3>
           <DataTable
@@ -379,6 +379,7 @@ function NextStep({ campaign, onChanged }: { campaign: Campaign; onChanged: () =
                 label: 'Request',
                 value: (p) => p.request ?? p.why,
                 render: (p) => (p.request ? <code>{p.request}</code> : p.why),
+                optional: true,
               },
             ]}
           />
