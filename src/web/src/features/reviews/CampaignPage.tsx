@@ -482,7 +482,7 @@ function StepCell({ step }: { step: ReviewStep | null }) {
           </Badge>
         </>
       )}
-      {answer && <span className="review-answer small muted">Duo: {answer}</span>}
+      {answer && <span className="review-answer small muted optional">Duo: {answer}</span>}
     </span>
   );
 }
@@ -885,6 +885,16 @@ function Items({
                 ]
               : []),
             { label: 'User name', value: (i) => i.username, sortKey: 'username' },
+            // After sign-off what happened to each item comes first.
+            ...(campaign.state === 'open'
+              ? []
+              : [
+                  {
+                    label: 'Remediation',
+                    value: (i: ReviewItem) => i.step?.state ?? '',
+                    render: (i: ReviewItem) => <StepCell step={i.step} />,
+                  },
+                ]),
             { label: 'Name', value: (i) => i.realname ?? '', optional: true },
             {
               label: 'Identity',
@@ -962,15 +972,6 @@ function Items({
                 ),
               optional: true,
             },
-            ...(campaign.state === 'open'
-              ? []
-              : [
-                  {
-                    label: 'Remediation',
-                    value: (i: ReviewItem) => i.step?.state ?? '',
-                    render: (i: ReviewItem) => <StepCell step={i.step} />,
-                  },
-                ]),
             ...(open
               ? [
                   {
