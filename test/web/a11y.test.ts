@@ -2,7 +2,7 @@
  * Keyboard and screen-reader access, in a real browser against `serve` with the built-in demo:
  * axe-core checks every screen (no violation of impact serious or critical, one h1 each), and a
  * keyboard user signs in, takes the skip link, reaches the navigation, opens a source and its tabs,
- * sorts a table, walks the create-source wizard a step and back (the owner list opened and closed),
+ * sorts a table (the review screens too: campaigns, a new campaign, a campaign's items), walks the create-source wizard a step and back (the owner list opened and closed),
  * opens and closes a panel and a confirmation with Enter and Escape, with focus always visible
  * (a :focus-visible outline) and never left on the page's body. The keyboard test uses the demo
  * the first test starts.
@@ -211,6 +211,41 @@ describe('the web console for keyboard and screen-reader users', () => {
       problems.push(...(await axeProblems(`report ${report}`)));
     }
     await shot('report');
+
+    // Reviews: the list, the new-campaign form and a campaign started through the API.
+    const campaignId = await page.evaluate<string>(`(async () => {
+      const me = await (await fetch('/api/v1/auth/me')).json();
+      const get = async (path) => (await fetch('/api/v1' + path)).json();
+      const duo = (await get('/sources')).sources.find((s) => s.type === 'duo');
+      const group = (await get('/sources/' + duo.id + '/entitlements')).entitlements.find(
+        (e) => e.kind === 'group',
+      );
+      const reviewer = (await get('/identities?limit=1')).identities[0];
+      const res = await fetch('/api/v1/reviews', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrfToken },
+        body: JSON.stringify({
+          name: 'Accessibility review',
+          scope: { kind: 'entitlements', entitlementIds: [group.id] },
+          reviewers: { kind: 'identities', identityIds: [reviewer.id] },
+          dueMs: Date.now() + 7 * 86400000,
+        }),
+      });
+      return (await res.json()).id;
+    })()`);
+    await page.getByRole('link', { name: /^Reviews/ }).click();
+    await page.getByRole('table', { name: 'Campaigns' }).waitFor();
+    problems.push(...(await axeProblems('reviews')));
+    await page.getByRole('link', { name: 'New campaign' }).click();
+    await page.getByRole('heading', { name: 'New campaign' }).waitFor();
+    await page.waitForLoadState('networkidle');
+    problems.push(...(await axeProblems('new campaign')));
+    await page.getByRole('radio', { name: 'Named people' }).check();
+    problems.push(...(await axeProblems('new campaign, named reviewers')));
+    await page.goto(`${server.url}/reviews/${campaignId}`);
+    await page.getByRole('table', { name: 'Review items' }).waitFor();
+    problems.push(...(await axeProblems('campaign')));
+    await shot('campaign');
 
     await page.getByRole('link', { name: 'Destinations', exact: true }).click();
     await page.waitForLoadState('networkidle');

@@ -244,6 +244,24 @@ describe('the console in light and dark, wide and on a phone', () => {
     const run = runs[0];
     const person = identities[0];
     if (!run || !person) throw new Error('the demo has no run or no identity');
+    // A review campaign of one of the demo's groups, reviewed by that person.
+    const { entitlements } = await api<{ entitlements: { id: number; kind: string }[] }>(
+      `/sources/${duo.id}/entitlements`,
+    );
+    const group = entitlements.find((e) => e.kind === 'group');
+    if (!group) throw new Error('the demo has no Duo group');
+    const me = await api<{ csrfToken: string }>('/auth/me');
+    const started = await page.request.post(`${server.url}/api/v1/reviews`, {
+      headers: { 'x-csrf-token': me.csrfToken },
+      data: {
+        name: 'Theme review',
+        scope: { kind: 'entitlements', entitlementIds: [group.id] },
+        reviewers: { kind: 'identities', identityIds: [person.id] },
+        dueMs: Date.now() + 7 * 86_400_000,
+      },
+    });
+    expect(started.ok(), await started.text()).toBe(true);
+    const campaign = (await started.json()) as { id: string };
 
     const screens: Screen[] = [
       { name: 'sources', path: '/sources' },
@@ -267,6 +285,9 @@ describe('the console in light and dark, wide and on a phone', () => {
         path: `/settings/${tab}`,
       })),
       { name: 'wizard', path: '/sources/new' },
+      { name: 'reviews', path: '/reviews' },
+      { name: 'review-new', path: '/reviews/new' },
+      { name: 'review', path: `/reviews/${campaign.id}` },
     ];
 
     const problems: string[] = [];

@@ -7,6 +7,10 @@ import { DestinationsPage } from './features/destinations/DestinationsPage';
 import { IdentitiesPage } from './features/identities/IdentitiesPage';
 import { IdentityPage } from './features/identities/IdentityPage';
 import { ReportsPage } from './features/reports/ReportsPage';
+import { CampaignPage } from './features/reviews/CampaignPage';
+import { NewCampaignPage } from './features/reviews/NewCampaignPage';
+import { WaitingBadge } from './features/reviews/parts';
+import { ReviewsPage } from './features/reviews/ReviewsPage';
 import { SettingsPage } from './features/settings/SettingsPage';
 import { CreateSourceWizard } from './features/sources/CreateSourceWizard';
 import { RunPage } from './features/sources/RunPage';
@@ -21,6 +25,7 @@ import './shell.css';
 const NAV = [
   { id: 'sources', label: 'Sources' },
   { id: 'identities', label: 'Identities' },
+  { id: 'reviews', label: 'Reviews' },
   { id: 'reports', label: 'Reports' },
   { id: 'destinations', label: 'Destinations' },
   { id: 'settings', label: 'Settings' },
@@ -59,6 +64,7 @@ export function Shell() {
                   {...(section === item.id ? { 'aria-current': 'page' as const } : {})}
                 >
                   {item.label}
+                  {item.id === 'reviews' && <WaitingBadge />}
                 </a>
               </li>
             ))}
@@ -92,6 +98,9 @@ function Page({ segments }: { segments: readonly string[] }) {
       return id ? <SourcePage id={id} tab={tab ?? 'overview'} /> : <SourcesPage />;
     case 'identities':
       return id ? <IdentityPage id={id} /> : <IdentitiesPage />;
+    case 'reviews':
+      if (id === 'new') return <NewCampaignPage />;
+      return id ? <CampaignPage id={id} /> : <ReviewsPage />;
     case 'accounts':
       if (id && /^\d+$/.test(id)) return <AccountPage id={Number(id)} />;
       return <NoSuchPage segments={segments} />;

@@ -20,7 +20,8 @@ import { usePagedList, useResource } from '../../ui/resource';
 import { href, navigate, useRoute } from '../../ui/router';
 import { DateRangePicker, useDateRange } from '../../ui/date-range';
 import { DataTable } from '../../ui/table';
-import { useSession } from '../auth/session';
+import { canManage, useSession } from '../auth/session';
+import { newCampaignPath } from '../reviews/api';
 import { AdminActionText } from '../activity/AdminActionText';
 import { adminActionRecord, describeAdminAction } from '../activity/admin-actions';
 import { listEntitlements } from '../entitlements/api';
@@ -77,7 +78,7 @@ function personName(row: {
  * the address names, and choosing others then "Run review" opens their address.
  */
 function AccessReview() {
-  const { api } = useSession();
+  const { api, user } = useSession();
   const route = useRoute();
   const chosenSource = route.query.get('sourceId') ?? '';
   const chosen = route.query.get('entitlementId') ?? '';
@@ -166,7 +167,26 @@ function AccessReview() {
         )}
       </Card>
       {chosen && (
-        <Card title={entitlementName ? `Access review: ${entitlementName}` : 'Access review'}>
+        <Card
+          title={entitlementName ? `Access review: ${entitlementName}` : 'Access review'}
+          {...(canManage(user) && review.state.data
+            ? {
+                actions: (
+                  <a
+                    className="button button-small"
+                    href={href(
+                      newCampaignPath({
+                        sourceId: review.state.data.source.id,
+                        entitlementId: chosen,
+                      }),
+                    )}
+                  >
+                    Start a campaign
+                  </a>
+                ),
+              }
+            : {})}
+        >
           <Loaded resource={review.state} retry={review.reload} label="Running the review…">
             {(report) => (
               <>

@@ -23,6 +23,7 @@ import { runShare } from './progress';
 import { runPath } from './RunFollow';
 import { Link } from '../../ui/router';
 import { useIdentityNames } from '../identities/useIdentityNames';
+import { WaitingForReviewCard } from '../reviews/parts';
 
 export function SourcesPage() {
   const { api, user } = useSession();
@@ -49,6 +50,7 @@ export function SourcesPage() {
                 )
               }
             />
+            <WaitingForReviewCard />
             <Card>
               <DataTable
                 caption="Sources"
