@@ -20,7 +20,7 @@ import type { NormalisedEvent } from '../domain/activity.js';
 import { DAY_MS, ms, nowMs, type EpochMs } from '../domain/time.js';
 import { listAccounts, upsertAccounts } from '../store/accounts.js';
 import { ingestActivityPage } from '../store/activity/ingest.js';
-import { dialectOf, openDatabase, type DatabaseKind } from '../store/dialect.js';
+import { dialectOf, openDatabase, type DatabaseKind, type Db } from '../store/dialect.js';
 import { findEntitlementByDuoGroupId } from '../store/entitlements.js';
 import { createIdentity } from '../store/identities.js';
 import { migrate } from '../store/migrate.js';
@@ -211,19 +211,32 @@ export async function runLatencyBench(options: LatencyBenchOptions): Promise<Lat
   return { latency, reports };
 }
 
-interface ServedStore {
+/** The group's store being served: what a measurement of it needs. */
+export interface ServedStore {
   readonly kind: DatabaseKind;
   readonly members: number;
   readonly events: number;
   readonly entitlementId: number;
+  /** The Duo source whose users the group's members are. */
+  readonly duoSourceId: string;
+  /** The served database (a temp SQLite file or a throwaway PostgreSQL database). */
+  readonly databaseUrl: string;
+  /** The server's process id, for its CPU time (`server-cpu.ts`). */
+  readonly serverPid: number;
+  /** The signed-in admin's session: its CSRF token goes with every change. */
+  readonly csrfToken: string;
   readonly target: Omit<LatencyTarget, 'exportPath'> & { readonly exportPath: string };
 }
 
-/** Builds the group's store on a throwaway database of `kind`, serves it, signs in, runs `use`. */
-async function withServedStore(
+/**
+ * Builds the group's store on a throwaway database of `kind`, runs `prepare` on it (before the
+ * server opens it), serves it, signs in as the admin and runs `use`.
+ */
+export async function withServedStore(
   kind: DatabaseKind,
   options: LatencyBenchOptions,
   use: (served: ServedStore) => Promise<void>,
+  prepare?: (db: Db, store: LatencyStore) => Promise<void>,
 ): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'di-bench-latency-'));
   const scratch =
@@ -233,6 +246,14 @@ async function withServedStore(
   try {
     const databaseUrl = scratch?.url ?? `sqlite:${join(dir, 'latency.db')}`;
     const store = await buildLatencyStore(databaseUrl, options);
+    if (prepare !== undefined) {
+      const db = openDatabase(databaseUrl);
+      try {
+        await prepare(db, store);
+      } finally {
+        await db.destroy();
+      }
+    }
     options.progress?.(
       `latency on ${kind}: a Duo group of ${String(options.members)} members, ${String(store.events)} events; serving`,
     );
@@ -246,12 +267,16 @@ async function withServedStore(
       LOG_LEVEL: 'warn',
     });
     try {
-      const cookie = await signIn(server.baseUrl);
+      const { cookie, csrfToken } = await signIn(server.baseUrl);
       await use({
         kind,
         members: options.members,
         events: store.events,
         entitlementId: store.entitlementId,
+        duoSourceId: store.duoSourceId,
+        databaseUrl,
+        serverPid: server.pid,
+        csrfToken,
         target: {
           baseUrl: server.baseUrl,
           cookie,
@@ -325,8 +350,9 @@ function defaultCli(): string {
   return fileURLToPath(new URL('../cli/main.js', import.meta.url));
 }
 
-interface LatencyStore {
+export interface LatencyStore {
   readonly entitlementId: number;
+  readonly duoSourceId: string;
   readonly identityIds: readonly string[];
   readonly events: number;
 }
@@ -399,6 +425,7 @@ export async function buildLatencyStore(
     const sample = await listAccounts(db, { sourceId: duo.id, limit: 20 });
     return {
       entitlementId: entitlement.id,
+      duoSourceId: duo.id,
       identityIds: sample.flatMap((a) => (a.identityId === null ? [] : [a.identityId])),
       events,
     };
@@ -430,7 +457,7 @@ function authEvent(txid: string, userKey: string, tsMs: EpochMs): NormalisedEven
 async function serve(
   cli: string,
   env: Record<string, string>,
-): Promise<{ baseUrl: string; stop(): Promise<void> }> {
+): Promise<{ baseUrl: string; pid: number; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [...NODE_FLAGS, cli, 'serve'], {
     env: { PATH: process.env['PATH'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -451,6 +478,7 @@ async function serve(
   });
   return {
     baseUrl,
+    pid: child.pid ?? 0,
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
@@ -458,16 +486,16 @@ async function serve(
   };
 }
 
-async function signIn(baseUrl: string): Promise<string> {
+async function signIn(baseUrl: string): Promise<{ cookie: string; csrfToken: string }> {
   const response = await request(`${baseUrl}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
   });
-  await response.body.arrayBuffer();
+  const body = (await response.body.json()) as { csrfToken?: unknown };
   const setCookie = [response.headers['set-cookie'] ?? []].flat();
   const session = setCookie.map((c) => c.split(';')[0] ?? '').find((c) => c.includes('='));
-  if (response.statusCode !== 200 || session === undefined)
+  if (response.statusCode !== 200 || session === undefined || typeof body.csrfToken !== 'string')
     throw new Error(`signing in to the bench server answered ${String(response.statusCode)}`);
-  return session;
+  return { cookie: session, csrfToken: body.csrfToken };
 }

@@ -41,6 +41,7 @@ import {
   formatScaleTable,
   latencyCheck,
   reportChecks,
+  reviewChecks,
   formatTable,
   type BenchResults,
   type CatchUpFigures,
@@ -52,6 +53,7 @@ import { runLatencyBench } from './latency.js';
 import { parseScaleOptions, runScaleBench, type ScaleOptions } from './scale.js';
 import { measureInsights, type InsightsFigures } from './insights.js';
 import { formatRetentionTable, runRetentionBench } from './retention.js';
+import { runReviewsBench } from './reviews.js';
 import type { ChildInput, ChildResult } from './sync-child.js';
 
 export interface BenchOptions {
@@ -84,6 +86,8 @@ export interface BenchOptions {
   readonly reportsOnly?: boolean;
   /** `--retention`: only the retention bench (deleting 1 M events, and reads meanwhile). */
   readonly retentionOnly?: boolean;
+  /** `--reviews`: only an access-review campaign over the latency bench's group. */
+  readonly reviewsOnly?: boolean;
 }
 
 /** Days of history in the ingest tenant (the sync backfills them all). */
@@ -93,6 +97,7 @@ const USAGE = `usage: npm run bench -- [--events N] [--catch-up-events N] [--cat
   [--catch-up-client-burst N] [--users N] [--latency-members N] [--databases sqlite,postgres] [--postgres-url URL] [--out DIR] [--name NAME]
   [--quick] [--profile DIR]
        npm run bench -- --reports [--latency-members N] [--databases sqlite,postgres] [--postgres-url URL] [--out DIR] [--name NAME] [--quick]
+       npm run bench -- --reviews [--latency-members N] [--databases sqlite,postgres] [--postgres-url URL] [--out DIR] [--name NAME] [--quick]
        npm run bench -- --retention [--databases sqlite,postgres] [--postgres-url URL] [--out DIR] [--name NAME] [--quick]
        npm run bench -- --scale SIZE[,SIZE] [--keep DIR] [--samples N] [--warmup N] [--budget SECONDS]
   [--databases sqlite,postgres] [--postgres-url URL] [--out DIR] [--name NAME] [--quick] [--profile DIR]
@@ -121,6 +126,7 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
       budget: { type: 'string' },
       reports: { type: 'boolean', default: false },
       retention: { type: 'boolean', default: false },
+      reviews: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -179,6 +185,7 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
     ...(scale === undefined ? {} : { scale }),
     ...(values.reports ? { reportsOnly: true } : {}),
     ...(values.retention ? { retentionOnly: true } : {}),
+    ...(values.reviews ? { reviewsOnly: true } : {}),
   };
 }
 
@@ -346,6 +353,56 @@ async function mainReports(options: BenchOptions): Promise<void> {
     ),
   );
   process.stdout.write(`\nwritten: ${join(options.outDir, `${options.name}-reports.json`)}\n`);
+}
+
+/**
+ * `--reviews`: an access-review campaign over the latency bench's group (create, item pages,
+ * revoke every item, the campaign, sign-off, evidence CSV, remediation dry run) over HTTP on
+ * every database, written to `<name>-reviews.json` and `latest-reviews.json`.
+ */
+async function mainReviews(options: BenchOptions): Promise<void> {
+  progress(
+    `reviews run ${options.name}: a campaign over a group of ${String(options.latencyMembers)} members, databases ${options.databases.join(', ')}`,
+  );
+  const loadAtStart = loadavg();
+  const reviews = await runReviewsBench({
+    members: options.latencyMembers,
+    eventsPerMember: 4,
+    databases: options.databases,
+    postgresUrl: options.postgresUrl,
+    pageSamples: options.quick ? 5 : 20,
+    pageWarmup: options.quick ? 1 : 2,
+    heavySamples: options.quick ? 1 : 3,
+    progress,
+  });
+  const figures = {
+    name: options.name,
+    at: new Date().toISOString(),
+    git: gitShortSha(),
+    node: process.version,
+    cpus: cpus().length,
+    loadAverage: { start: loadAtStart, end: loadavg() },
+    quick: options.quick,
+    options: { latencyMembers: options.latencyMembers, databases: options.databases },
+    reviews,
+  };
+  const checks = reviewChecks(options.databases, reviews);
+  mkdirSync(options.outDir, { recursive: true });
+  const text = `${JSON.stringify({ ...figures, checks }, null, 2)}\n`;
+  writeFileSync(join(options.outDir, `${options.name}-reviews.json`), text);
+  writeFileSync(join(options.outDir, 'latest-reviews.json'), text);
+  const load = (l: number[]): string => l.map((n) => n.toFixed(1)).join(' ');
+  process.stdout.write(
+    formatChecks(
+      [
+        `duo-insights reviews bench ${options.name}${options.quick ? ' (quick: a smoke run)' : ''}`,
+        `node ${process.version}, ${String(cpus().length)} CPUs, load average ${load(loadAtStart)} at the start, ${load(figures.loadAverage.end)} at the end`,
+        "over HTTP to a served store (one connection, the admin signed in); CPU is the server's: its Node main thread + other threads (+ PostgreSQL backends)",
+      ],
+      checks,
+    ),
+  );
+  process.stdout.write(`\nwritten: ${join(options.outDir, `${options.name}-reviews.json`)}\n`);
 }
 
 /**
@@ -528,6 +585,10 @@ async function main(): Promise<void> {
   }
   if (options.retentionOnly === true) {
     await mainRetention(options);
+    return;
+  }
+  if (options.reviewsOnly === true) {
+    await mainReviews(options);
     return;
   }
   progress(

@@ -8,6 +8,12 @@ import type { DatabaseKind } from '../store/dialect.js';
 import type { RequestFigures } from './requests.js';
 import type { LatencyFigures, ReportFigures, ReportTiming } from './latency.js';
 import type { InsightLatency, InsightsFigures } from './insights.js';
+import type {
+  ReviewFigures,
+  ReviewRequestFigures,
+  ReviewStepFigures,
+  ServerCpuMs,
+} from './reviews.js';
 
 export interface IngestFigures {
   /** Authentication events stored by a sync of the authentication stream alone. */
@@ -264,6 +270,58 @@ export function reportChecks(
     );
   }
   return checks;
+}
+
+/**
+ * An access-review campaign over the latency bench's Duo group, per database: the campaign
+ * screen's reads (item pages, the campaign, the evidence CSV, the remediation's dry run) against
+ * the reports' target (p95 ≤ 1 s at 50k members); the changes made once (create, decide every
+ * item, sign off) with their time and CPU, for information. CPU is the server's: Node's main
+ * thread + its other threads (+ PostgreSQL's backends), so a figure on a shared machine can be
+ * read as what one free core needs.
+ */
+export function reviewChecks(
+  databases: readonly DatabaseKind[],
+  reviews: Partial<Record<DatabaseKind, ReviewFigures>>,
+): Check[] {
+  const checks: Check[] = [];
+  for (const kind of databases) {
+    const r = reviews[kind];
+    if (!r) continue;
+    const where = `review campaign of ${whole(r.items)} items on ${kind}`;
+    const once = (what: string, s: ReviewStepFigures): Check => ({
+      figure: `${where}: ${what}, wall / server CPU`,
+      measured: `${secs(s.wallMs / 1000)} / ${cpuText(s.cpuMs)} (${whole(s.itemsPerCpuSec)} items per CPU second)`,
+      target: '—',
+      pass: undefined,
+    });
+    const read = (what: string, t: ReviewRequestFigures): Check => ({
+      figure: `${where}: ${what} (${whole(t.rows)} rows, ${kb(t.bytes)}), p50 / p95`,
+      measured: `${millis(t.p50Ms)} / ${millis(t.p95Ms)} (${String(t.samples)} samples; CPU per request ${cpuText(t.cpuMsPerRequest)})`,
+      target: `p95 ≤ ${whole(TARGETS.reportMs)} ms at ${whole(TARGETS.reportMembers)} members`,
+      pass: t.p95Ms <= TARGETS.reportMs,
+    });
+    checks.push(
+      once('create', r.create),
+      read('first page of items', r.firstPage),
+      read(`page of items at ${whole(r.deepPage.offset)}`, r.deepPage),
+      read(
+        `undecided, inactive 30 days, by last activity (${whole(r.filteredPage.total)} match)`,
+        r.filteredPage,
+      ),
+      once('revoke every item (one select)', r.decideAll),
+      read('the campaign with its progress', r.campaign),
+      once('sign-off', r.signOff),
+      read('evidence CSV', r.evidenceCsv),
+      read('remediation dry run', r.dryRun),
+    );
+  }
+  return checks;
+}
+
+function cpuText(cpu: ServerCpuMs): string {
+  const postgres = cpu.postgres === null ? '' : ` + PostgreSQL ${ms(cpu.postgres)}`;
+  return `${ms(cpu.total)} (Node main ${ms(cpu.nodeMain)} + other ${ms(cpu.nodeOther)}${postgres})`;
 }
 
 export function formatTable(results: BenchResults): string {

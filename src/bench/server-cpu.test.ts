@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { backendCpuSeconds, processCpuSeconds } from './server-cpu.js';
+import { backendCpuSeconds, mainThreadCpuSeconds, processCpuSeconds } from './server-cpu.js';
 
 describe('CPU time of another process', () => {
   it('reads the CPU a running process has used, and nothing for one that has ended', async () => {
@@ -23,9 +23,14 @@ describe('CPU time of another process', () => {
     expect(cpu).toBeGreaterThanOrEqual(0.3);
     expect(backendCpuSeconds([pid, 2 ** 22 + 1]).get(pid)).toBeGreaterThanOrEqual(0.3);
     expect(backendCpuSeconds([2 ** 22 + 1]).size).toBe(0);
+    // The loop ran on the main thread: most of the process's CPU is its own, never more.
+    const main = mainThreadCpuSeconds(pid) ?? 0;
+    expect(main).toBeGreaterThanOrEqual(0.25);
+    expect(main).toBeLessThanOrEqual(processCpuSeconds(pid) ?? 0);
     const ended = new Promise((done) => child.once('exit', done));
     child.kill();
     await ended;
     expect(processCpuSeconds(pid)).toBeUndefined();
+    expect(mainThreadCpuSeconds(pid)).toBeUndefined();
   });
 });

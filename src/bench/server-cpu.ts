@@ -39,9 +39,21 @@ export function backendCpuSeconds(pids: Iterable<number>): Map<number, number> {
 
 /** utime + stime of one process (fields 14 and 15 of its stat line, after the command name). */
 export function processCpuSeconds(pid: number): number | undefined {
+  return statCpuSeconds(`/proc/${String(pid)}/stat`);
+}
+
+/**
+ * utime + stime of a process's main thread alone (for Node: the event loop; the rest of the
+ * process is its worker and helper threads: `processCpuSeconds(pid) - mainThreadCpuSeconds(pid)`).
+ */
+export function mainThreadCpuSeconds(pid: number): number | undefined {
+  return statCpuSeconds(`/proc/${String(pid)}/task/${String(pid)}/stat`);
+}
+
+function statCpuSeconds(path: string): number | undefined {
   let stat: string;
   try {
-    stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
+    stat = readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }
