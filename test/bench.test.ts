@@ -218,4 +218,42 @@ describe('npm run bench -- --quick', () => {
     }
     expect(run.stdout).toContain('during deletion p50/p95/p99');
   }, 60_000);
+
+  it('with --reviews, runs a campaign over a 2,000-member group through the HTTP API and writes every step with its CPU, on SQLite and PostgreSQL', async () => {
+    expect(existsSync(MAIN), 'build first: npm run build').toBe(true);
+    const run = await runQuickBench('--reviews');
+    expect(run.code, run.stderr.slice(-3000)).toBe(0);
+    const text = readFileSync(join(out, 'quick-reviews.json'), 'utf8');
+    expect(readFileSync(join(out, 'latest-reviews.json'), 'utf8')).toBe(text);
+    const results = JSON.parse(text) as {
+      reviews: Record<string, Record<string, { rows?: number; items?: number; cpuMs?: unknown }>>;
+      checks: { figure: string }[];
+    };
+    for (const [path, value] of numbers(results)) expect(Number.isFinite(value), path).toBe(true);
+    expect(Object.keys(results.reviews)).toEqual(['sqlite', 'postgres']);
+    const cpu = { nodeMain: aNumber, nodeOther: aNumber, total: aNumber };
+    const read = {
+      samples: aNumber,
+      p50Ms: aNumber,
+      p95Ms: aNumber,
+      bytes: aNumber,
+      cpuMsPerRequest: cpu,
+    };
+    for (const reviews of Object.values(results.reviews))
+      expect(reviews).toMatchObject({
+        items: 2_000,
+        create: { items: 2_000, wallMs: aNumber, cpuMs: cpu, itemsPerCpuSec: aNumber },
+        firstPage: { ...read, rows: 100 },
+        deepPage: { ...read, rows: 100, offset: 1_000 },
+        filteredPage: { ...read, total: aNumber },
+        decideAll: { items: 2_000, cpuMs: cpu },
+        campaign: read,
+        signOff: { cpuMs: cpu },
+        // Every item is in the evidence, and the dry run would remove every member from the group.
+        evidenceCsv: { ...read, rows: 2_000 },
+        dryRun: { ...read, rows: 2_000 },
+      });
+    expect(results.checks.length).toBe(18);
+    for (const check of results.checks) expect(run.stdout).toContain(check.figure);
+  }, 120_000);
 });

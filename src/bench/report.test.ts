@@ -3,11 +3,14 @@ import {
   checkScaleTargets,
   checkTargets,
   formatScaleTable,
+  formatChecks,
   formatTable,
+  reviewChecks,
   type BenchResults,
   type LatencyFigure,
   type ScaleResults,
 } from './report.js';
+import type { ReviewRequestFigures, ReviewStepFigures } from './reviews.js';
 
 const ingest = (authEventsPerSec: number) => ({
   authEvents: 300_000,
@@ -221,5 +224,74 @@ describe('the scale bench verdict', () => {
     expect(table).toContain('≥ 30,000 events/CPU-s');
     expect(table).toContain('load average 1.00 2.00 3.00');
     expect(table.match(/FAIL/g)).toHaveLength(4);
+  });
+});
+
+const cpu = (total: number, postgres: number | null = null) => ({
+  nodeMain: total / 2,
+  nodeOther: total / 2 - (postgres ?? 0),
+  postgres,
+  total,
+});
+const once = (wallMs: number, cpuMs: number, postgres: number | null): ReviewStepFigures => ({
+  wallMs,
+  cpuMs: cpu(cpuMs, postgres),
+  items: 50_000,
+  itemsPerSec: 50_000 / (wallMs / 1000),
+  itemsPerCpuSec: 50_000 / (cpuMs / 1000),
+});
+const read = (p95Ms: number, rows: number, postgres: number | null): ReviewRequestFigures => ({
+  path: '/api/v1/reviews/x',
+  samples: 20,
+  p50Ms: p95Ms / 2,
+  p95Ms,
+  p99Ms: p95Ms,
+  meanMs: p95Ms / 2,
+  maxMs: p95Ms,
+  rows,
+  bytes: rows * 300,
+  cpuMsPerRequest: cpu(p95Ms / 4, postgres),
+  rowsPerCpuSec: rows / (p95Ms / 4000),
+});
+const campaign = (pagesP95: number, postgres: number | null) => ({
+  members: 50_000,
+  events: 150_000,
+  items: 50_000,
+  create: once(12_000, 4_000, postgres),
+  firstPage: read(pagesP95, 100, postgres),
+  deepPage: { ...read(pagesP95 * 2, 100, postgres), offset: 25_000 },
+  filteredPage: { ...read(pagesP95, 100, postgres), total: 21_000 },
+  decideAll: once(3_000, 1_500, postgres),
+  campaign: read(40, 1, postgres),
+  signOff: once(200, 100, postgres),
+  evidenceCsv: read(9_000, 50_000, postgres),
+  dryRun: read(800, 50_000, postgres),
+});
+
+describe('the reviews bench verdict', () => {
+  it("judges the campaign screen's reads by their p95 against 1 s and shows the changes made once with their CPU", () => {
+    const checks = reviewChecks(['sqlite', 'postgres'], {
+      sqlite: campaign(300, null),
+      postgres: campaign(600, 1),
+    });
+    const verdict = Object.fromEntries(checks.map((c) => [c.figure.replace(/ \(.*$/, ''), c.pass]));
+    expect(verdict).toMatchObject({
+      'review campaign of 50,000 items on sqlite: create, wall / server CPU': undefined,
+      'review campaign of 50,000 items on sqlite: first page of items': true,
+      'review campaign of 50,000 items on sqlite: page of items at 25,000': true,
+      'review campaign of 50,000 items on postgres: page of items at 25,000': false,
+      'review campaign of 50,000 items on postgres: the campaign with its progress': true,
+      'review campaign of 50,000 items on sqlite: evidence CSV': false,
+      'review campaign of 50,000 items on sqlite: remediation dry run': true,
+    });
+    expect(checks).toHaveLength(18);
+    const table = formatChecks(['reviews'], checks);
+    for (const check of checks) expect(table).toContain(check.figure);
+    // Wall time beside the server's CPU and what one CPU second does; PostgreSQL's share only there.
+    expect(table).toContain(
+      '12.0 s / 4,000 ms (Node main 2,000 ms + other 2,000 ms) (12,500 items per CPU second)',
+    );
+    expect(table).toContain('+ PostgreSQL 1.0 ms');
+    expect(table.match(/FAIL/g)).toHaveLength(3);
   });
 });
