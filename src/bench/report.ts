@@ -291,7 +291,7 @@ export function reviewChecks(
     const where = `review campaign of ${whole(r.items)} items on ${kind}`;
     const once = (what: string, s: ReviewStepFigures): Check => ({
       figure: `${where}: ${what}, wall / server CPU`,
-      measured: `${secs(s.wallMs / 1000)} / ${cpuText(s.cpuMs)} (${whole(s.itemsPerCpuSec)} items per CPU second)`,
+      measured: `${s.wallMs >= 1000 ? secs(s.wallMs / 1000) : ms(s.wallMs)} / ${cpuText(s.cpuMs)} (${whole(s.itemsPerCpuSec)} items per CPU second)`,
       target: '—',
       pass: undefined,
     });

@@ -130,7 +130,12 @@ interface Answer {
 
 /** One HTTP client of the served store: the admin's session, one connection. */
 class Client {
-  readonly #agent = new Agent({ connections: 1 });
+  // A 50k campaign's creation on a loaded machine may outlast undici's default 300 s timeouts.
+  readonly #agent = new Agent({
+    connections: 1,
+    headersTimeout: 1_800_000,
+    bodyTimeout: 1_800_000,
+  });
   readonly #served: ServedStore;
 
   constructor(served: ServedStore) {
