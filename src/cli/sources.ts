@@ -312,9 +312,9 @@ export function sourcesCommand(): Command {
           limit: number;
         } & OutputOptions,
       ) => {
-        if (opts.order !== undefined && opts.sort === undefined)
-          throw new InputError('--order needs --sort: the column to sort on');
         await withApp(async (app) => {
+          if (opts.order !== undefined && opts.sort === undefined)
+            throw new InputError('--order needs --sort: the column to sort on');
           const source = await resolveSource(app, ref);
           const accounts = await searchAccounts(app.db, {
             sourceId: source.id,

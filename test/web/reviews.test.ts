@@ -6,12 +6,19 @@
  * the result, and then sees the revoked memberships gone from the group (the source is aggregated
  * again on its own); the evidence lists every decision. A viewer who reviews the campaign signs in
  * and sees it waiting for them on the landing page and as a count on the navigation.
- * Screenshots: /tmp/shots/reviews-*.png, light and dark, 1440×900 and 390×844.
+ * Screenshots: test-results/screenshots/reviews-*.png, light and dark, 1440×900 and 390×844.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, startServer, type Server } from '../support/web.js';
+import {
+  csvFields,
+  launchBrowser,
+  openPage,
+  screenshotPath,
+  startServer,
+  type Server,
+} from '../support/web.js';
 import type {
   AccessReviewReport,
   Campaign,
@@ -26,7 +33,6 @@ const ADMIN_PASSWORD = 'reviews admin password 42';
 const VIEWER_PASSWORD = 'reviews viewer password 42';
 const WIDE = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
-const SHOTS = '/tmp/shots';
 
 let server: Server;
 let browser: Browser;
@@ -62,7 +68,7 @@ async function csrf(): Promise<string> {
   return ((await me.json()) as { csrfToken: string }).csrfToken;
 }
 
-/** The page in both themes, wide and on a phone: /tmp/shots/reviews-<name>-<theme>-<size>.png. */
+/** The page in both themes, wide and on a phone: screenshots reviews-<name>-<theme>-<size>. */
 async function shots(name: string, target?: Locator): Promise<void> {
   for (const [size, viewport] of [
     ['wide', WIDE],
@@ -78,7 +84,7 @@ async function shots(name: string, target?: Locator): Promise<void> {
       }
       await page.waitForTimeout(200);
       await page.screenshot({
-        path: `${SHOTS}/reviews-${name}-${theme.toLowerCase()}-${size}.png`,
+        path: screenshotPath(`reviews-${name}-${theme.toLowerCase()}-${size}`),
         style: '.toasts { display: none; }',
       });
     }
@@ -104,13 +110,6 @@ function countLine(count: number): RegExp {
   return new RegExp(`^${String(count)} items?$`);
 }
 
-/** The fields of one CSV line (quoted fields may hold commas and doubled quotes). */
-function csvFields(line: string): string[] {
-  return [...line.matchAll(/(?:^|,)(?:"((?:[^"]|"")*)"|([^,]*))/g)].map((m) =>
-    m[1] === undefined ? (m[2] ?? '') : m[1].replace(/""/g, '"'),
-  );
-}
-
 /** The items table's count line saying `count`. */
 function itemCount(count: number): Locator {
   return page.locator('.table-block', { has: items() }).locator('[data-table-count]', {
@@ -129,16 +128,8 @@ function campaign(): Promise<Campaign> {
 
 describe('access-review campaigns in the console', () => {
   beforeAll(async () => {
-    await mkdir(SHOTS, { recursive: true });
     [server, browser] = await Promise.all([startServer(ADMIN_PASSWORD), launchBrowser()]);
-    context = await browser.newContext({
-      viewport: WIDE,
-      locale: 'en-GB',
-      timezoneId: 'UTC',
-      acceptDownloads: true,
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
+    ({ context, page } = await openPage(browser, { viewport: WIDE, acceptDownloads: true }));
     await signIn(page, 'admin', ADMIN_PASSWORD);
     await page.getByRole('button', { name: 'Start the demo' }).click();
 
@@ -301,13 +292,13 @@ describe('access-review campaigns in the console', () => {
       await expect
         .poll(() => nav.getByRole('link', { name: /Reviews/ }).innerText())
         .toMatch(/Reviews\s*1/);
-      await viewer.screenshot({ path: `${SHOTS}/reviews-waiting-light-wide.png` });
+      await viewer.screenshot({ path: screenshotPath(`reviews-waiting-light-wide`) });
       await viewer.setViewportSize(PHONE);
-      await viewer.screenshot({ path: `${SHOTS}/reviews-waiting-light-phone.png` });
+      await viewer.screenshot({ path: screenshotPath(`reviews-waiting-light-phone`) });
       await viewer.getByRole('radio', { name: 'Dark', exact: true }).check();
-      await viewer.screenshot({ path: `${SHOTS}/reviews-waiting-dark-phone.png` });
+      await viewer.screenshot({ path: screenshotPath(`reviews-waiting-dark-phone`) });
       await viewer.setViewportSize(WIDE);
-      await viewer.screenshot({ path: `${SHOTS}/reviews-waiting-dark-wide.png` });
+      await viewer.screenshot({ path: screenshotPath(`reviews-waiting-dark-wide`) });
       // The card leads to the campaign, where only the viewer's own items are theirs to decide.
       await card.getByRole('link', { name: `Review of ${chosen.group.name}` }).click();
       await viewer
@@ -469,4 +460,44 @@ describe('access-review campaigns in the console', () => {
     expect(item?.history.map((h) => h.decision)).toEqual(['revoke', 'keep']);
     expect(item?.comment).toBe('Needed for the on-call rota');
   }, 60_000);
+
+  it('keeps every account of a source at once, across pages, with one comment', async () => {
+    const created = await api<Campaign>('/reviews', {
+      method: 'POST',
+      body: {
+        name: 'Every demo account',
+        scope: { kind: 'accounts', sourceIds: [chosen.sourceId] },
+        reviewers: { kind: 'identities', identityIds: [chosen.reviewer.id] },
+        dueMs: Date.now() + 7 * 86_400_000,
+      },
+    });
+    const total = created.progress.total;
+    await page.goto(`${server.url}/reviews/${created.id}`);
+    await itemCount(total).waitFor();
+    const shown = await items().locator('tbody tr').count();
+    // More items than one page holds: the selection must reach past the page.
+    expect(shown).toBeLessThan(total);
+    await page.getByRole('checkbox', { name: 'Select all on this page' }).check();
+    await page
+      .getByRole('button', { name: `Select all ${total.toLocaleString('en-GB')} matching` })
+      .click();
+    await page.getByText(`${total.toLocaleString('en-GB')} items selected`).waitFor();
+    // Some of them are suggested for revocation: keeping them all needs the comment.
+    await page
+      .getByLabel('Comment', { exact: true })
+      .fill('Yearly recertification: all still employed');
+    await page
+      .getByRole('button', { name: new RegExp(`^Keep ${literal(total.toLocaleString('en-GB'))}$`) })
+      .click();
+    await expect
+      .poll(async () => (await api<Campaign>(`/reviews/${created.id}`)).progress, {
+        timeout: 30_000,
+      })
+      .toMatchObject({ decided: total, keep: total, revoke: 0 });
+    const evidence = await api<Evidence>(`/reviews/${created.id}/evidence?format=json`);
+    expect(evidence.items).toHaveLength(total);
+    expect(
+      evidence.items.every((i) => i.comment === 'Yearly recertification: all still employed'),
+    ).toBe(true);
+  }, 120_000);
 });
