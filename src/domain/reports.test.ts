@@ -26,4 +26,16 @@ describe('the access-review suggestion', () => {
         .reason,
     ).toBe('no Duo activity for 100 days');
   });
+
+  it('keeps someone Duo saw sign in lately although no event of theirs is stored', () => {
+    // No activity source, or an administrator (whose log names no Duo user): Duo's last login
+    // or the administrator log says when, and no day holds stored events.
+    expect(
+      suggestAccess({ status: 'active', lastActivityMs: NOW - 3 * DAY_MS, daysActive90: 0 }, NOW),
+    ).toEqual({
+      suggestion: 'keep',
+      reason:
+        "last active 3 days ago (Duo's last login or the administrator log); no day with stored events in the last 90 days",
+    });
+  });
 });

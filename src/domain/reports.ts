@@ -31,8 +31,13 @@ export function suggestAccess(
   const idleDays = Math.floor((now - facts.lastActivityMs) / DAY_MS);
   if (idleDays >= REVIEW_DORMANT_DAYS)
     return { suggestion: 'revoke', reason: `no Duo activity for ${idleDays} days` };
+  // Active within 90 days by Duo's own last login (or an administrator's log), with no day of
+  // stored events: no activity source, or an administrator. The last activity is what counts.
   if (facts.daysActive90 === 0)
-    return { suggestion: 'revoke', reason: 'no Duo activity in the last 90 days' };
+    return {
+      suggestion: 'keep',
+      reason: `last active ${ago(idleDays)} (Duo's last login or the administrator log); no day with stored events in the last 90 days`,
+    };
   return {
     suggestion: 'keep',
     reason: `active on ${facts.daysActive90} of the last 90 days, last active ${ago(idleDays)}`,
